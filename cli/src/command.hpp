@@ -1,0 +1,49 @@
+#pragma once
+// The subcommand seam: each command lives in commands/<name>.cpp and is listed once in
+// commands/registry.cpp. The app declares it with CLI11, and runs it after a successful parse.
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+
+#include "home.hpp"
+#include "options.hpp"
+#include "output.hpp"
+
+namespace occhat::cli {
+
+// What a running command may use. Built after parsing, so the global options are final.
+struct Context {
+  const GlobalOptions& options;
+  const Output& out;
+  Home home;
+};
+
+class Command {
+ public:
+  virtual ~Command() = default;
+
+  virtual std::string name() const = 0;
+  virtual std::string description() const = 0;
+
+  // Declares the command's own flags and arguments on its subcommand; values are stored in the
+  // Command object for run().
+  virtual void configure(CLI::App& sub) = 0;
+
+  // Does the work and prints the result through ctx.out. Failures are thrown as occhat::Error
+  // (local ones too, see errors.hpp); the app prints them and picks the exit code.
+  virtual void run(Context& ctx) = 0;
+};
+
+// Every command, in the order `occhat --help` lists them.
+std::vector<std::unique_ptr<Command>> make_commands();
+
+std::unique_ptr<Command> make_register_command();
+std::unique_ptr<Command> make_login_command();
+std::unique_ptr<Command> make_logout_command();
+std::unique_ptr<Command> make_whoami_command();
+std::unique_ptr<Command> make_find_command();
+
+}  // namespace occhat::cli

@@ -1,0 +1,37 @@
+// occhat find ID: looks a user up by id.
+
+#include "command.hpp"
+#include "connection.hpp"
+#include "user_id.hpp"
+
+namespace occhat::cli {
+namespace {
+
+class FindCommand final : public Command {
+ public:
+  std::string name() const override { return "find"; }
+  std::string description() const override { return "Look a user up by id"; }
+
+  void configure(CLI::App& sub) override {
+    sub.add_option("ID", id_, "The 6-digit user id")->required()->check(user_id_validator());
+  }
+
+  void run(Context& ctx) override {
+    const UserId id = parse_user_id(id_);
+    const auto logged_in = open_logged_in(ctx);
+    const UserInfo user = logged_in.client->find_user(id);
+    Json json{{"id", user.id}, {"nick", user.nick}};
+    // The server sends the e-mail only for the caller's own id.
+    if (!user.email.empty()) json["email"] = user.email;
+    ctx.out.result(std::to_string(user.id) + " " + user.nick, json);
+  }
+
+ private:
+  std::string id_;
+};
+
+}  // namespace
+
+std::unique_ptr<Command> make_find_command() { return std::make_unique<FindCommand>(); }
+
+}  // namespace occhat::cli

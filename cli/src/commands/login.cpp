@@ -1,0 +1,42 @@
+// occhat login ID [--password-stdin]: logs in and saves the session token in the home directory.
+
+#include "command.hpp"
+#include "connection.hpp"
+#include "password.hpp"
+#include "user_id.hpp"
+
+namespace occhat::cli {
+namespace {
+
+class LoginCommand final : public Command {
+ public:
+  std::string name() const override { return "login"; }
+  std::string description() const override { return "Log in and remember the session"; }
+
+  void configure(CLI::App& sub) override {
+    sub.add_option("ID", id_, "Your 6-digit user id")->required()->check(user_id_validator());
+    sub.add_flag("--password-stdin", password_stdin_,
+                 "Read the password from the first line of stdin instead of prompting");
+  }
+
+  void run(Context& ctx) override {
+    const UserId id = parse_user_id(id_);
+    const std::string password = read_password(password_stdin_);
+    const std::string server = resolve_server(ctx.options);
+    auto client = connect_to(server);
+    const Session session = client->login(id, password, /*announce_presence=*/false);
+    ctx.home.save_session(SavedSession{server, session.user.id, session.token});
+    ctx.out.result("logged in as " + std::to_string(session.user.id) + " (" + session.user.nick + ")",
+                   Json{{"id", session.user.id}, {"nick", session.user.nick}});
+  }
+
+ private:
+  std::string id_;
+  bool password_stdin_ = false;
+};
+
+}  // namespace
+
+std::unique_ptr<Command> make_login_command() { return std::make_unique<LoginCommand>(); }
+
+}  // namespace occhat::cli

@@ -1,0 +1,15 @@
+#include "command.hpp"
+
+namespace occhat::cli {
+
+std::vector<std::unique_ptr<Command>> make_commands() {
+  std::vector<std::unique_ptr<Command>> commands;
+  commands.push_back(make_register_command());
+  commands.push_back(make_login_command());
+  commands.push_back(make_logout_command());
+  commands.push_back(make_whoami_command());
+  commands.push_back(make_find_command());
+  return commands;
+}
+
+}  // namespace occhat::cli

@@ -1,0 +1,29 @@
+// occhat whoami: shows the logged-in user. It resumes the token on the server rather than trusting
+// session.json, so a revoked session is reported as one.
+
+#include "command.hpp"
+#include "connection.hpp"
+
+namespace occhat::cli {
+namespace {
+
+class WhoamiCommand final : public Command {
+ public:
+  std::string name() const override { return "whoami"; }
+  std::string description() const override { return "Show the logged-in user"; }
+
+  void configure(CLI::App&) override {}
+
+  void run(Context& ctx) override {
+    const auto logged_in = open_logged_in(ctx);
+    const UserInfo& user = logged_in.session.user;
+    ctx.out.result(std::to_string(user.id) + " " + user.nick + " <" + user.email + ">",
+                   Json{{"id", user.id}, {"nick", user.nick}, {"email", user.email}});
+  }
+};
+
+}  // namespace
+
+std::unique_ptr<Command> make_whoami_command() { return std::make_unique<WhoamiCommand>(); }
+
+}  // namespace occhat::cli

@@ -1,0 +1,125 @@
+#include "home.hpp"
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <iterator>
+
+#include <fcntl.h>
+#include <pwd.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <nlohmann/json.hpp>
+
+#include "errors.hpp"
+
+namespace occhat::cli {
+namespace {
+
+Error io_error(const std::string& what, const std::filesystem::path& path, int err) {
+  return Error(ErrorCode::internal, what + " " + path.string() + ": " + std::strerror(err));
+}
+
+std::string home_of_current_user() {
+  if (const char* home = std::getenv("HOME"); home != nullptr && *home != '\0') return home;
+  if (const passwd* pw = ::getpwuid(::getuid()); pw != nullptr && pw->pw_dir != nullptr) {
+    return pw->pw_dir;
+  }
+  return {};
+}
+
+// Writes all of `data` to `fd`, retrying short writes and EINTR.
+bool write_all(int fd, const std::string& data) {
+  std::size_t done = 0;
+  while (done < data.size()) {
+    const ssize_t n = ::write(fd, data.data() + done, data.size() - done);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return false;
+    }
+    done += static_cast<std::size_t>(n);
+  }
+  return true;
+}
+
+}  // namespace
+
+Home Home::resolve(const std::string& flag_value) {
+  if (!flag_value.empty()) return Home(flag_value);
+  const std::string user_home = home_of_current_user();
+  if (user_home.empty()) throw usage_error("cannot find the home directory; use --home DIR");
+  return Home(std::filesystem::path(user_home) / ".occhat");
+}
+
+std::optional<SavedSession> Home::load_session() const {
+  const auto path = session_path();
+  std::error_code ec;
+  if (!std::filesystem::exists(path, ec)) return std::nullopt;
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw io_error("cannot read", path, errno != 0 ? errno : EIO);
+  const std::string text{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+  const auto damaged = [&] {
+    return Error(ErrorCode::unauthenticated,
+                 "session file " + path.string() + " is damaged (run: occhat login ID)");
+  };
+  const auto json = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (!json.is_object()) throw damaged();
+  const auto server = json.find("server");
+  const auto user_id = json.find("user_id");
+  const auto token = json.find("token");
+  if (server == json.end() || !server->is_string() || user_id == json.end() ||
+      !user_id->is_number_unsigned() || token == json.end() || !token->is_string() ||
+      token->get_ref<const std::string&>().empty()) {
+    throw damaged();
+  }
+  return SavedSession{server->get<std::string>(), user_id->get<UserId>(), token->get<std::string>()};
+}
+
+void Home::ensure_dir() const {
+  std::error_code ec;
+  if (const auto parent = dir_.parent_path(); !parent.empty()) {
+    std::filesystem::create_directories(parent, ec);
+    if (ec) throw io_error("cannot create", parent, ec.value());
+  }
+  // Only the leaf is ours; it holds a secret, so nobody else may list or enter it.
+  if (::mkdir(dir_.c_str(), 0700) != 0 && errno != EEXIST) throw io_error("cannot create", dir_, errno);
+  if (!std::filesystem::is_directory(dir_, ec)) throw io_error("cannot use", dir_, ENOTDIR);
+}
+
+void Home::save_session(const SavedSession& session) const {
+  ensure_dir();
+  const nlohmann::ordered_json json = {
+      {"server", session.server}, {"user_id", session.user_id}, {"token", session.token}};
+  const std::string text = json.dump(2) + "\n";
+
+  const auto final_path = session_path();
+  const auto temp_path = dir_ / ("session.json.tmp." + std::to_string(::getpid()));
+  const int fd = ::open(temp_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+  if (fd < 0) throw io_error("cannot write", temp_path, errno);
+  // The mode given to open() does not apply to a file that already existed.
+  bool ok = ::fchmod(fd, 0600) == 0 && write_all(fd, text) && ::fsync(fd) == 0;
+  int err = errno;
+  if (::close(fd) != 0 && ok) {
+    ok = false;
+    err = errno;
+  }
+  if (ok && ::rename(temp_path.c_str(), final_path.c_str()) != 0) {
+    ok = false;
+    err = errno;
+  }
+  if (!ok) {
+    ::unlink(temp_path.c_str());
+    throw io_error("cannot write", final_path, err);
+  }
+}
+
+void Home::remove_session() const {
+  const auto path = session_path();
+  if (::unlink(path.c_str()) != 0 && errno != ENOENT && errno != ENOTDIR) {
+    throw io_error("cannot remove", path, errno);
+  }
+}
+
+}  // namespace occhat::cli

@@ -1,0 +1,50 @@
+#pragma once
+// The CLI's home directory (--home / OCCHAT_HOME, default ~/.occhat) and the session saved in it.
+//
+// session.json = {"server": "HOST:PORT", "user_id": 482913, "token": "<64 hex>"}, mode 0600, in
+// a directory created 0700. The token is a password equivalent: it is never printed or logged.
+
+#include <filesystem>
+#include <optional>
+#include <string>
+
+#include "occhat/client.hpp"
+
+namespace occhat::cli {
+
+struct SavedSession {
+  std::string server;
+  UserId user_id = 0;
+  std::string token;
+};
+
+class Home {
+ public:
+  explicit Home(std::filesystem::path dir) : dir_(std::move(dir)) {}
+
+  // `flag_value` is --home/OCCHAT_HOME; empty means ~/.occhat. Throws a usage error when there
+  // is no home directory to default to.
+  static Home resolve(const std::string& flag_value);
+
+  const std::filesystem::path& dir() const noexcept { return dir_; }
+  std::filesystem::path session_path() const { return dir_ / "session.json"; }
+
+  // The saved session, or nullopt when there is none. A damaged file throws unauthenticated
+  // (exit 3: the user has to log in again).
+  std::optional<SavedSession> load_session() const;
+
+  // Creates the directory (0700) if needed and replaces session.json atomically: a 0600 temp file
+  // in the same directory, fsync'd, then renamed over, so a crash never leaves half a file.
+  // Throws Error(internal) on I/O failure.
+  void save_session(const SavedSession& session) const;
+
+  // Deletes session.json if present. Throws Error(internal) only if it exists and cannot be removed.
+  void remove_session() const;
+
+ private:
+  void ensure_dir() const;
+
+  std::filesystem::path dir_;
+};
+
+}  // namespace occhat::cli

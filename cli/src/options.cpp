@@ -1,0 +1,52 @@
+#include "options.hpp"
+
+#include <charconv>
+
+#include "errors.hpp"
+
+namespace occhat::cli {
+
+void add_global_options(CLI::App& app, GlobalOptions& options) {
+  // Subcommands created later inherit this, so `occhat whoami --json` works like `occhat --json whoami`.
+  app.fallthrough();
+  app.add_option("--server", options.server,
+                 "Server as HOST:PORT (default: the saved session's server, else " +
+                     std::string(default_server) + ")")
+      ->envname("OCCHAT_SERVER")
+      ->type_name("HOST:PORT");
+  app.add_option("--home", options.home, "Directory holding session.json (default: ~/.occhat)")
+      ->envname("OCCHAT_HOME")
+      ->type_name("DIR");
+  app.add_flag("--json", options.json, "Machine-readable output: one JSON object per result");
+}
+
+std::string resolve_server(const GlobalOptions& options, const std::string& fallback) {
+  if (!options.server.empty()) return options.server;
+  if (!fallback.empty()) return fallback;
+  return std::string(default_server);
+}
+
+void validate_server_address(const std::string& server) {
+  const auto bad = [&] {
+    return usage_error("invalid server address \"" + server + "\": expected HOST:PORT");
+  };
+  const auto colon = server.rfind(':');
+  if (colon == std::string::npos || colon == 0 || colon + 1 == server.size()) throw bad();
+  const std::string_view port_text = std::string_view(server).substr(colon + 1);
+  unsigned port = 0;
+  const auto [end, ec] = std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
+  if (ec != std::errc{} || end != port_text.data() + port_text.size() || port == 0 || port > 65535) {
+    throw bad();
+  }
+}
+
+bool argv_wants_json(int argc, const char* const* argv) {
+  for (int i = 1; i < argc; ++i) {
+    const std::string_view arg = argv[i];
+    if (arg == "--") return false;
+    if (arg == "--json") return true;
+  }
+  return false;
+}
+
+}  // namespace occhat::cli

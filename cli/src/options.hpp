@@ -1,0 +1,33 @@
+#pragma once
+// Global options, accepted before or after the subcommand (CLI11 fallthrough).
+
+#include <string>
+#include <string_view>
+
+#include <CLI/CLI.hpp>
+
+namespace occhat::cli {
+
+inline constexpr std::string_view default_server = "127.0.0.1:7878";
+
+struct GlobalOptions {
+  std::string server;  // --server / OCCHAT_SERVER; empty when neither was given
+  std::string home;    // --home / OCCHAT_HOME; empty means ~/.occhat
+  bool json = false;   // --json
+};
+
+// Declares --server, --home and --json on the root app and makes subcommands fall through to it.
+void add_global_options(CLI::App& app, GlobalOptions& options);
+
+// The server a command talks to: the explicit --server/OCCHAT_SERVER if given, else `fallback`
+// (the saved session's server, for commands that use one), else the default.
+std::string resolve_server(const GlobalOptions& options, const std::string& fallback = {});
+
+// Throws a usage error unless `server` looks like HOST:PORT with a port in 1..65535.
+void validate_server_address(const std::string& server);
+
+// True if argv asks for --json. Used only to format errors of a parse that failed, when the
+// parsed options are not available.
+bool argv_wants_json(int argc, const char* const* argv);
+
+}  // namespace occhat::cli

@@ -1,0 +1,356 @@
+// occhat::Client: the public API over one Connection, one io_context and one I/O thread.
+//
+// Locking: lifecycle_mutex_ serializes connect/disconnect (the only code that starts or joins
+// the I/O thread); state_mutex_ guards the small shared state and is never held while waiting
+// for the network. Blocking calls copy the connection pointer under state_mutex_ and then wait
+// on their own future, so any number of threads can wait at once.
+
+#include "occhat/client.hpp"
+
+#include <asio/io_context.hpp>
+
+#include <condition_variable>
+#include <future>
+#include <mutex>
+#include <thread>
+
+#include "address.hpp"
+#include "connection.hpp"
+#include "event_queue.hpp"
+#include "occhat/proto/frame.hpp"
+
+namespace occhat {
+namespace {
+
+// The Client::Impl whose I/O thread this is, if any: blocking on the I/O thread would wait for
+// an answer only that thread can deliver.
+thread_local const void* tls_io_owner = nullptr;
+
+std::string body_name(const wire::Envelope& envelope) {
+  const auto* field = wire::Envelope::descriptor()->FindFieldByNumber(static_cast<int>(envelope.body_case()));
+  return field ? field->name() : "empty frame";
+}
+
+Error from_wire(const wire::Error& e) {
+  const ErrorCode code = error_code_from_wire(e.code());
+  std::string message = e.message().empty() ? std::string(error_code_name(code)) : e.message();
+  return Error(code, message, std::chrono::milliseconds(e.retry_after_ms()));
+}
+
+UserInfo from_wire(const wire::UserInfo& u) { return UserInfo{u.id(), u.nick(), u.email()}; }
+
+}  // namespace
+
+struct Client::Impl {
+  explicit Impl(Options options) : options_(std::move(options)) {}
+  ~Impl();
+
+  void connect(const std::string& server);
+  void disconnect() noexcept;
+  bool connected() const noexcept;
+  wire::Envelope call(const wire::Envelope& request, wire::Envelope::BodyCase expected);
+  Session login_answer(const wire::Envelope& answer);
+  std::optional<Event> next_event(std::chrono::milliseconds timeout);
+  std::optional<UserInfo> current_user() const;
+  void set_user(std::optional<UserInfo> user);
+  void set_event_handler(std::function<void(const Event&)> handler) { events_.set_handler(std::move(handler)); }
+
+ private:
+  // Counts a public call in progress, so the destructor can wait until none touches *this.
+  class ActiveCall {
+   public:
+    explicit ActiveCall(Impl& impl);
+    ~ActiveCall();
+    ActiveCall(const ActiveCall&) = delete;
+    ActiveCall& operator=(const ActiveCall&) = delete;
+
+   private:
+    Impl& impl_;
+  };
+
+  wire::Envelope exchange(detail::Connection& conn, const wire::Envelope& request,
+                          wire::Envelope::BodyCase expected, std::chrono::milliseconds timeout);
+  std::uint32_t next_request_id() noexcept;
+  void teardown();  // lifecycle_mutex_ held, not on the I/O thread
+  void on_push(wire::Envelope&& push);
+  void on_lost(const Error& reason);
+
+  const Options options_;
+  asio::io_context io_{1};
+  std::thread io_thread_;
+  std::mutex lifecycle_mutex_;
+  std::atomic<std::uint32_t> last_request_id_{0};
+  detail::EventQueue events_;
+
+  mutable std::mutex state_mutex_;
+  std::condition_variable calls_done_;
+  std::shared_ptr<detail::Connection> conn_;
+  bool ready_ = false;  // the handshake on conn_ succeeded
+  std::optional<UserInfo> user_;
+  int active_calls_ = 0;
+  bool shutting_down_ = false;
+};
+
+Client::Impl::ActiveCall::ActiveCall(Impl& impl) : impl_(impl) {
+  std::lock_guard lock(impl_.state_mutex_);
+  if (impl_.shutting_down_) throw Error(ErrorCode::unavailable, "the client is being destroyed");
+  ++impl_.active_calls_;
+}
+
+Client::Impl::ActiveCall::~ActiveCall() {
+  // Notify under the lock: the destructor may free the condition variable once it sees zero.
+  std::lock_guard lock(impl_.state_mutex_);
+  if (--impl_.active_calls_ == 0) impl_.calls_done_.notify_all();
+}
+
+Client::Impl::~Impl() {
+  std::shared_ptr<detail::Connection> conn;
+  {
+    std::lock_guard lock(state_mutex_);
+    shutting_down_ = true;
+    conn = conn_;
+  }
+  events_.close();
+  // Wakes every blocked call (and a handshake in progress) at once.
+  if (conn) conn->close(Error(ErrorCode::unavailable, "the client is being destroyed"), false);
+  if (tls_io_owner != this) {
+    std::lock_guard life(lifecycle_mutex_);
+    teardown();
+  }
+  std::unique_lock lock(state_mutex_);
+  calls_done_.wait(lock, [this] { return active_calls_ == 0; });
+}
+
+void Client::Impl::connect(const std::string& server) {
+  ActiveCall active(*this);
+  if (tls_io_owner == this) throw Error(ErrorCode::conflict, "connect() cannot be called from the event handler");
+  const auto address = detail::parse_server_address(server);
+
+  std::lock_guard life(lifecycle_mutex_);
+  {
+    std::lock_guard lock(state_mutex_);
+    if (shutting_down_) throw Error(ErrorCode::unavailable, "the client is being destroyed");
+    if (conn_ && conn_->is_open()) {
+      throw Error(ErrorCode::conflict, "already connected to " + conn_->label() + "; disconnect() first");
+    }
+  }
+  teardown();  // what is left of a lost connection
+
+  auto conn = std::make_shared<detail::Connection>(
+      io_, server, [this](wire::Envelope&& push) { on_push(std::move(push)); },
+      [this](const Error& reason) { on_lost(reason); });
+  auto opened = std::make_shared<std::promise<std::optional<Error>>>();
+  auto opened_future = opened->get_future();
+  io_.restart();
+  conn->open(address.host, address.port, options_.connect_timeout,
+             [opened](std::optional<Error> error) { opened->set_value(std::move(error)); });
+  {
+    // Published before the handshake so that the destructor can cut it short.
+    std::lock_guard lock(state_mutex_);
+    conn_ = conn;
+    ready_ = false;
+    user_.reset();
+  }
+  io_thread_ = std::thread([this] {
+    tls_io_owner = this;
+    io_.run();
+  });
+
+  try {
+    if (auto error = opened_future.get()) throw *error;
+    wire::Envelope hello;
+    hello.mutable_hello()->set_protocol_version(proto::kProtocolVersion);
+    hello.mutable_hello()->set_client_name(options_.client_name);
+    const auto answer = exchange(*conn, hello, wire::Envelope::kHelloOk, options_.connect_timeout);
+    if (answer.hello_ok().protocol_version() != proto::kProtocolVersion) {
+      throw Error(ErrorCode::unsupported_version,
+                  "server " + server + " speaks protocol version " +
+                      std::to_string(answer.hello_ok().protocol_version()) + ", not " +
+                      std::to_string(proto::kProtocolVersion));
+    }
+  } catch (const Error& e) {
+    conn->close(e, false);
+    teardown();
+    throw;
+  }
+  std::lock_guard lock(state_mutex_);
+  ready_ = true;
+}
+
+void Client::Impl::disconnect() noexcept {
+  if (tls_io_owner == this) {
+    // From the event handler: close now; the thread is joined by the next connect() or the
+    // destructor (a thread cannot join itself).
+    std::lock_guard lock(state_mutex_);
+    if (conn_) conn_->close(Error(ErrorCode::unavailable, "disconnected from " + conn_->label()), false);
+    ready_ = false;
+    user_.reset();
+    return;
+  }
+  std::lock_guard life(lifecycle_mutex_);
+  teardown();
+}
+
+void Client::Impl::teardown() {
+  std::shared_ptr<detail::Connection> conn;
+  {
+    std::lock_guard lock(state_mutex_);
+    conn = std::move(conn_);
+    conn_.reset();
+    ready_ = false;
+    user_.reset();
+  }
+  if (conn) conn->close(Error(ErrorCode::unavailable, "disconnected from " + conn->label()), false);
+  // Once the socket is closed every handler finishes and run() returns by itself.
+  if (io_thread_.joinable()) io_thread_.join();
+  // Handlers posted after the thread had already exited (the server went away first) still hold
+  // the connection: run them here so nothing outlives disconnect().
+  io_.restart();
+  io_.run();
+}
+
+bool Client::Impl::connected() const noexcept {
+  std::lock_guard lock(state_mutex_);
+  return ready_ && conn_ && conn_->is_open();
+}
+
+std::uint32_t Client::Impl::next_request_id() noexcept {
+  std::uint32_t id;
+  do {
+    id = ++last_request_id_;
+  } while (id == proto::kPushRequestId);  // after wrap-around
+  return id;
+}
+
+wire::Envelope Client::Impl::call(const wire::Envelope& request, wire::Envelope::BodyCase expected) {
+  ActiveCall active(*this);
+  if (tls_io_owner == this) {
+    throw Error(ErrorCode::conflict, "blocking calls cannot be made from the event handler");
+  }
+  std::shared_ptr<detail::Connection> conn;
+  {
+    std::lock_guard lock(state_mutex_);
+    if (ready_) conn = conn_;
+  }
+  if (!conn) throw Error(ErrorCode::unavailable, "not connected");
+  return exchange(*conn, request, expected, options_.request_timeout);
+}
+
+wire::Envelope Client::Impl::exchange(detail::Connection& conn, const wire::Envelope& request,
+                                      wire::Envelope::BodyCase expected, std::chrono::milliseconds timeout) {
+  const std::uint32_t id = next_request_id();
+  std::string frame;
+  if (!proto::encode_frame(id, request, frame)) {
+    throw Error(ErrorCode::invalid_argument, body_name(request) + " is too large to send");
+  }
+  auto future = conn.pending().add(id);
+  conn.send(std::move(frame));
+  // If remove() finds nothing, the answer (or a failure) won the race and is being delivered.
+  if (future.wait_for(timeout) != std::future_status::ready && conn.pending().remove(id)) {
+    throw Error(ErrorCode::timeout,
+                "no answer from " + conn.label() + " within " + std::to_string(timeout.count()) + " ms");
+  }
+  auto result = future.get();
+  if (auto* error = std::get_if<Error>(&result)) throw *error;
+  auto& answer = std::get<wire::Envelope>(result);
+  if (answer.has_error()) throw from_wire(answer.error());
+  if (answer.body_case() != expected) {
+    throw Error(ErrorCode::protocol_error, "server " + conn.label() + " answered " + body_name(request) +
+                                               " with " + body_name(answer));
+  }
+  return std::move(answer);
+}
+
+Session Client::Impl::login_answer(const wire::Envelope& answer) {
+  Session session{from_wire(answer.login_ok().user()), answer.login_ok().token()};
+  set_user(session.user);
+  return session;
+}
+
+void Client::Impl::set_user(std::optional<UserInfo> user) {
+  std::lock_guard lock(state_mutex_);
+  user_ = std::move(user);
+}
+
+std::optional<UserInfo> Client::Impl::current_user() const {
+  std::lock_guard lock(state_mutex_);
+  return user_;
+}
+
+std::optional<Event> Client::Impl::next_event(std::chrono::milliseconds timeout) {
+  ActiveCall active(*this);
+  return events_.next(timeout);
+}
+
+void Client::Impl::on_push(wire::Envelope&& push) {
+  // Later issues give Event typed fields; until then a push is known by its envelope field name.
+  events_.push(Event{body_name(push)});
+}
+
+void Client::Impl::on_lost(const Error&) {
+  {
+    std::lock_guard lock(state_mutex_);
+    if (!ready_) return;  // lost during the handshake: connect() reports it
+    user_.reset();
+  }
+  events_.push(Event{"disconnected"});
+}
+
+// ---- public API -------------------------------------------------------------------------------
+
+Client::Client() : Client(Options{}) {}
+Client::Client(Options options) : impl_(std::make_unique<Impl>(std::move(options))) {}
+Client::~Client() = default;
+
+void Client::connect(const std::string& server) { impl_->connect(server); }
+void Client::disconnect() noexcept { impl_->disconnect(); }
+bool Client::connected() const noexcept { return impl_->connected(); }
+
+UserId Client::register_user(const std::string& email, const std::string& nick, const std::string& password) {
+  wire::Envelope request;
+  auto* r = request.mutable_register_request();
+  r->set_email(email);
+  r->set_nick(nick);
+  r->set_password(password);
+  return impl_->call(request, wire::Envelope::kRegisterResponse).register_response().user_id();
+}
+
+Session Client::login(UserId id, const std::string& password, bool announce_presence) {
+  wire::Envelope request;
+  auto* r = request.mutable_login_request();
+  r->set_user_id(id);
+  r->set_password(password);
+  r->set_announce_presence(announce_presence);
+  return impl_->login_answer(impl_->call(request, wire::Envelope::kLoginOk));
+}
+
+Session Client::resume(const std::string& token, bool announce_presence) {
+  wire::Envelope request;
+  auto* r = request.mutable_resume_request();
+  r->set_token(token);
+  r->set_announce_presence(announce_presence);
+  return impl_->login_answer(impl_->call(request, wire::Envelope::kLoginOk));
+}
+
+void Client::logout() {
+  wire::Envelope request;
+  request.mutable_logout_request();
+  impl_->call(request, wire::Envelope::kOk);
+  impl_->set_user(std::nullopt);
+}
+
+UserInfo Client::find_user(UserId id) {
+  wire::Envelope request;
+  request.mutable_find_user_request()->set_user_id(id);
+  return from_wire(impl_->call(request, wire::Envelope::kUserInfo).user_info());
+}
+
+std::optional<UserInfo> Client::current_user() const { return impl_->current_user(); }
+
+std::optional<Event> Client::next_event(std::chrono::milliseconds timeout) { return impl_->next_event(timeout); }
+
+void Client::set_event_handler(std::function<void(const Event&)> handler) {
+  impl_->set_event_handler(std::move(handler));
+}
+
+}  // namespace occhat

@@ -1,0 +1,168 @@
+#include "connection.hpp"
+
+#include <asio/co_spawn.hpp>
+#include <asio/connect.hpp>
+#include <asio/detached.hpp>
+#include <asio/post.hpp>
+#include <asio/use_awaitable.hpp>
+#include <asio/write.hpp>
+
+#include <array>
+#include <system_error>
+
+#include "occhat/proto/frame.hpp"
+
+namespace occhat::detail {
+
+Connection::Connection(asio::io_context& io, std::string server_label, PushHandler on_push, LostHandler on_lost)
+    : io_(io),
+      socket_(io),
+      resolver_(io),
+      connect_timer_(io),
+      label_(std::move(server_label)),
+      on_push_(std::move(on_push)),
+      on_lost_(std::move(on_lost)) {}
+
+void Connection::open(std::string host, std::string port, std::chrono::milliseconds timeout, OpenHandler done) {
+  auto self = shared_from_this();
+  connecting_ = true;
+  connect_timer_.expires_after(timeout);
+  connect_timer_.async_wait([self](std::error_code ec) {
+    // `connecting_` guards the race where the timer fired just as the connect succeeded.
+    if (ec || !self->connecting_) return;
+    self->timed_out_ = true;
+    self->resolver_.cancel();
+    std::error_code ignored;
+    self->socket_.close(ignored);
+  });
+  asio::co_spawn(io_, connect(std::move(host), std::move(port)),
+                 [self, done = std::move(done)](std::exception_ptr failure) {
+                   self->connecting_ = false;
+                   self->connect_timer_.cancel();
+                   if (!failure && !self->timed_out_ && !self->closed_) {
+                     self->open_ = true;
+                     asio::co_spawn(self->io_, self->read_loop(), asio::detached);
+                     done(std::nullopt);
+                     return;
+                   }
+                   Error error(ErrorCode::unavailable, "cannot reach server " + self->label_);
+                   if (self->timed_out_) {
+                     error = Error(ErrorCode::timeout, "timed out connecting to " + self->label_);
+                   } else if (self->closed_) {
+                     error = Error(ErrorCode::unavailable, "connection to " + self->label_ + " closed");
+                   } else {
+                     try {
+                       std::rethrow_exception(failure);
+                     } catch (const std::system_error& e) {
+                       error = Error(ErrorCode::unavailable,
+                                     "cannot reach server " + self->label_ + ": " + e.code().message());
+                     } catch (const std::exception& e) {
+                       error = Error(ErrorCode::unavailable, "cannot reach server " + self->label_ + ": " + e.what());
+                     }
+                   }
+                   self->close_now(error, false);
+                   done(std::move(error));
+                 });
+}
+
+asio::awaitable<void> Connection::connect(std::string host, std::string port) {
+  auto endpoints = co_await resolver_.async_resolve(host, port, asio::use_awaitable);
+  // Try each address in turn (e.g. ::1 then 127.0.0.1 for "localhost"); the last error wins.
+  std::error_code last_error = asio::error::host_not_found;
+  for (const auto& entry : endpoints) {
+    if (timed_out_ || closed_) break;
+    std::error_code ignored;
+    socket_.close(ignored);
+    try {
+      co_await socket_.async_connect(entry.endpoint(), asio::use_awaitable);
+      // Requests are small and latency-bound: do not let Nagle hold them back.
+      socket_.set_option(asio::ip::tcp::no_delay(true), ignored);
+      co_return;
+    } catch (const std::system_error& e) {
+      last_error = e.code();
+    }
+  }
+  throw std::system_error(last_error);
+}
+
+asio::awaitable<void> Connection::read_loop() {
+  auto self = shared_from_this();
+  proto::FrameDecoder decoder;
+  std::array<std::uint8_t, 16 * 1024> buffer;
+  proto::Frame frame;
+  try {
+    for (;;) {
+      const std::size_t n = co_await socket_.async_read_some(asio::buffer(buffer), asio::use_awaitable);
+      decoder.feed(std::span<const std::uint8_t>(buffer.data(), n));
+      for (;;) {
+        const auto status = decoder.next(frame);
+        if (status == proto::FrameDecoder::Status::need_more) break;
+        if (status == proto::FrameDecoder::Status::error) {
+          close_now(Error(ErrorCode::protocol_error, "server " + label_ + " sent a malformed frame: " +
+                                                         std::string(proto::decode_error_text(decoder.error()))),
+                    true);
+          co_return;
+        }
+        if (!frame.is_push()) {
+          // An unknown id is an answer that arrived after its call timed out: drop it.
+          pending_.complete(frame.request_id, std::move(frame.body));
+        } else if (frame.body.has_error()) {
+          // A push error is the server's last word before it closes the connection.
+          const auto& e = frame.body.error();
+          close_now(Error(error_code_from_wire(e.code()), e.message(), std::chrono::milliseconds(e.retry_after_ms())),
+                    true);
+          co_return;
+        } else if (on_push_) {
+          on_push_(std::move(frame.body));
+        }
+        if (closed_) co_return;
+      }
+    }
+  } catch (...) {
+    // EOF, reset, our own close(), or a failure while routing a frame: the connection is over
+    // either way, and nothing may escape into the I/O thread's run().
+  }
+  close_now(Error(ErrorCode::unavailable, "connection to " + label_ + " lost"), true);
+}
+
+void Connection::send(std::string frame) {
+  asio::post(io_, [self = shared_from_this(), frame = std::move(frame)]() mutable {
+    if (self->closed_) return;
+    self->outbox_.push_back(std::move(frame));
+    if (self->outbox_.size() == 1) self->write_next();
+  });
+}
+
+void Connection::write_next() {
+  asio::async_write(socket_, asio::buffer(outbox_.front()), [self = shared_from_this()](std::error_code ec, std::size_t) {
+    if (self->closed_) return;
+    if (ec) {
+      self->close_now(Error(ErrorCode::unavailable, "connection to " + self->label_ + " lost"), true);
+      return;
+    }
+    self->outbox_.pop_front();
+    if (!self->outbox_.empty()) self->write_next();
+  });
+}
+
+void Connection::close(const Error& reason, bool notify) {
+  // Wake the callers now rather than after the I/O thread gets round to it.
+  pending_.fail_all(reason);
+  asio::post(io_, [self = shared_from_this(), reason, notify] { self->close_now(reason, notify); });
+}
+
+void Connection::close_now(const Error& reason, bool notify) {
+  if (closed_) return;
+  closed_ = true;
+  const bool was_open = open_.exchange(false);
+  pending_.fail_all(reason);
+  std::error_code ignored;
+  connect_timer_.cancel();
+  resolver_.cancel();
+  socket_.shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
+  socket_.close(ignored);
+  // outbox_ is left alone: an aborted async_write may still refer to its front.
+  if (notify && was_open && on_lost_) on_lost_(reason);
+}
+
+}  // namespace occhat::detail

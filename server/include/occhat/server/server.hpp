@@ -1,0 +1,47 @@
+#pragma once
+// occhat::server::Server — the whole chat server behind one small facade, so main.cpp (and
+// later an in-process test or benchmark) can run it without seeing Asio or the store.
+
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <string>
+
+namespace occhat::server {
+
+struct ServerOptions {
+  std::string host = "127.0.0.1";
+  std::uint16_t port = 7878;  // 0 binds a free port
+  std::filesystem::path data_dir = "occhat-data";
+  int login_max_failures = 5;
+  int login_lockout_seconds = 30;
+  // Stop gracefully on SIGINT/SIGTERM (main sets this; an embedding program may not want it).
+  bool handle_signals = true;
+};
+
+class Server {
+ public:
+  // Creates the data dir (mode 0700), opens and migrates the store and binds the listening
+  // socket. Throws std::exception with a printable message on failure.
+  explicit Server(ServerOptions options);
+  ~Server();
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+
+  // The bound address as HOST:PORT (the real port when 0 was asked for).
+  std::string address() const;
+
+  // Serves until stop() or a handled signal; returns after in-flight store writes finished and
+  // every connection was closed. Call once, from one thread.
+  void run();
+
+  // Thread-safe and idempotent: stop accepting, close every connection, let run() return.
+  void stop();
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace occhat::server

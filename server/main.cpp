@@ -1,0 +1,79 @@
+// occhat-server: flags, then run the server until SIGINT/SIGTERM.
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+
+#include <cstdio>
+#include <exception>
+#include <string>
+
+#include "occhat/server/server.hpp"
+
+namespace {
+
+// "HOST:PORT"; an IPv6 host goes in brackets: "[::1]:7878".
+bool parse_listen(const std::string& text, occhat::server::ServerOptions& options) {
+  const auto colon = text.rfind(':');
+  if (colon == std::string::npos || colon == 0 || colon + 1 == text.size()) return false;
+  std::string host = text.substr(0, colon);
+  if (host.front() == '[') {
+    if (host.back() != ']') return false;
+    host = host.substr(1, host.size() - 2);
+  }
+  const std::string port = text.substr(colon + 1);
+  if (port.size() > 5 || port.find_first_not_of("0123456789") != std::string::npos) return false;
+  const int value = std::stoi(port);
+  if (value > 65535) return false;
+  options.host = host;
+  options.port = static_cast<std::uint16_t>(value);
+  return true;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  occhat::server::ServerOptions options;
+  std::string listen = "127.0.0.1:7878";
+  std::string data_dir = "./occhat-data";
+
+  CLI::App app{"occhat-server: the occhat chat server"};
+  app.add_option("--listen", listen, "address to listen on, HOST:PORT (port 0 picks a free port)")
+      ->capture_default_str();
+  app.add_option("--data-dir", data_dir, "directory for the database")->capture_default_str();
+  app.add_option("--login-max-failures", options.login_max_failures,
+                 "consecutive failed logins before an id is locked (4x per address)")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 1000000));
+  app.add_option("--login-lockout-seconds", options.login_lockout_seconds,
+                 "first lockout duration; doubles with each further lockout, max 15 min")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 86400));
+  app.set_version_flag("--version", "occhat-server 0.1.0");
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    fmt::print(stderr, "occhat-server: {}\n", e.what());
+    return 1;
+  }
+  if (!parse_listen(listen, options)) {
+    fmt::print(stderr, "occhat-server: --listen must be HOST:PORT, got '{}'\n", listen);
+    return 1;
+  }
+  options.data_dir = data_dir;
+
+  try {
+    occhat::server::Server server(options);
+    // Scripts and tests wait for exactly this line, so it is flushed at once.
+    fmt::print("listening on {}\n", server.address());
+    std::fflush(stdout);
+    server.run();
+  } catch (const std::exception& e) {
+    fmt::print(stderr, "occhat-server: {}\n", e.what());
+    return 1;
+  }
+  return 0;
+}

@@ -1,0 +1,136 @@
+#include "account_handlers.hpp"
+
+#include <fmt/format.h>
+
+#include "credentials.hpp"
+#include "log.hpp"
+#include "request_error.hpp"
+#include "run_on.hpp"
+#include "server_context.hpp"
+#include "session.hpp"
+#include "validation.hpp"
+
+namespace occhat::server {
+namespace {
+
+const char* kWrongCredentials = "wrong id or password";
+const char* kBadToken = "session token is not valid (log in again)";
+
+void fill_user(wire::UserInfo& out, const store::User& user, bool own) {
+  out.set_id(user.id);
+  out.set_nick(user.nick);
+  if (own) out.set_email(user.email);
+}
+
+}  // namespace
+
+// Every job handed to run_on()/StoreExecutor::run() is a named local, never a temporary inside
+// the co_await expression: g++ 12 relocates such temporaries bitwise, which corrupts captured
+// std::strings (seen as a double free).
+
+asio::awaitable<wire::Envelope> handle_register(ServerContext& server, Session& session,
+                                                const wire::RegisterRequest& request) {
+  validate_email(request.email());
+  validate_nick(request.nick());
+  validate_password(request.password());
+  auto hash_job = [password = request.password()] { return hash_password(password); };
+  std::string hash = co_await run_on(server.crypto.get_executor(), std::move(hash_job));
+  auto insert_job = [email = request.email(), nick = request.nick(), hash = std::move(hash)](store::Store& store) {
+    return store.create_user(email, nick, hash);
+  };
+  const auto id = co_await server.store.run(std::move(insert_job));
+  log_event("conn {} registered user {}", session.id(), id);
+  wire::Envelope answer;
+  answer.mutable_register_response()->set_user_id(id);
+  co_return answer;
+}
+
+asio::awaitable<wire::Envelope> handle_login(ServerContext& server, Session& session,
+                                             const wire::LoginRequest& request) {
+  const std::uint32_t id = request.user_id();
+  if (const auto wait = server.throttle.retry_after(id, session.peer_address()); wait.count() > 0) {
+    const auto seconds = (wait.count() + 999) / 1000;
+    log_event("conn {} login for user {} throttled ({} s left)", session.id(), id, seconds);
+    throw RequestError(ErrorCode::rate_limited, fmt::format("too many failed logins; retry in {} s", seconds), wait);
+  }
+  LoginThrottle::Attempt attempt(server.throttle, id, session.peer_address());
+
+  auto lookup_job = [id](store::Store& store) { return store.password_hash(id); };
+  const auto stored_hash = co_await server.store.run(std::move(lookup_job));
+  // An unknown id still pays for a full verification, so timing does not reveal which ids exist.
+  auto verify_job = [hash = stored_hash.value_or(server.dummy_hash), password = request.password()] {
+    return verify_password(hash, password);
+  };
+  const bool verified = co_await run_on(server.crypto.get_executor(), std::move(verify_job));
+  if (!stored_hash || !verified) {
+    attempt.failed();
+    log_event("conn {} login failed for user {} from {}", session.id(), id, session.peer_address());
+    throw RequestError(ErrorCode::auth_failed, kWrongCredentials);
+  }
+
+  std::string token = new_token();
+  const auto token_hash = occhat::server::token_hash(token).value();
+  auto session_job = [id, token_hash](store::Store& store) {
+    store.create_session(id, token_hash);
+    return store.find_user(id);
+  };
+  const auto user = co_await server.store.run(std::move(session_job));
+  if (!user) throw RequestError(ErrorCode::auth_failed, kWrongCredentials);  // deleted meanwhile
+  attempt.succeeded();
+  session.log_in(id, token_hash, request.announce_presence());
+  log_event("conn {} logged in as user {}", session.id(), id);
+
+  wire::Envelope answer;
+  auto* ok = answer.mutable_login_ok();
+  fill_user(*ok->mutable_user(), *user, true);
+  ok->set_token(std::move(token));
+  co_return answer;
+}
+
+asio::awaitable<wire::Envelope> handle_resume(ServerContext& server, Session& session,
+                                              const wire::ResumeRequest& request) {
+  const auto hash = token_hash(request.token());
+  if (!hash) throw RequestError(ErrorCode::unauthenticated, kBadToken);
+  auto resume_job = [hash = *hash](store::Store& store) -> std::optional<store::User> {
+    const auto user_id = store.user_for_session(hash);
+    if (!user_id) return std::nullopt;
+    return store.find_user(*user_id);
+  };
+  const auto user = co_await server.store.run(std::move(resume_job));
+  if (!user) throw RequestError(ErrorCode::unauthenticated, kBadToken);
+  session.log_in(user->id, *hash, request.announce_presence());
+  log_event("conn {} resumed session of user {}", session.id(), user->id);
+
+  wire::Envelope answer;
+  auto* ok = answer.mutable_login_ok();
+  fill_user(*ok->mutable_user(), *user, true);
+  ok->set_token(request.token());
+  co_return answer;
+}
+
+asio::awaitable<wire::Envelope> handle_logout(ServerContext& server, Session& session) {
+  const auto user_id = session.user_id();
+  if (const auto hash = session.token_hash()) {
+    auto revoke_job = [hash = *hash](store::Store& store) { return store.delete_session(hash); };
+    co_await server.store.run(std::move(revoke_job));
+  }
+  session.log_out();
+  log_event("conn {} user {} logged out", session.id(), user_id.value_or(0));
+  wire::Envelope answer;
+  answer.mutable_ok();
+  co_return answer;
+}
+
+asio::awaitable<wire::Envelope> handle_find_user(ServerContext& server, Session& session,
+                                                 const wire::FindUserRequest& request) {
+  const std::uint32_t id = request.user_id();
+  auto find_job = [id](store::Store& store) { return store.find_user(id); };
+  const auto user = co_await server.store.run(std::move(find_job));
+  if (!user) throw RequestError(ErrorCode::not_found, fmt::format("no user with id {}", id));
+  wire::Envelope answer;
+  // The email is private: only its owner sees it.
+  fill_user(*answer.mutable_user_info(), *user, session.user_id() == id);
+  co_return answer;
+}
+
+}  // namespace occhat::server

@@ -1,0 +1,129 @@
+#include "dispatcher.hpp"
+
+#include <exception>
+
+#include "account_handlers.hpp"
+#include "log.hpp"
+#include "occhat/store/store.hpp"
+#include "request_error.hpp"
+#include "session.hpp"
+
+namespace occhat::server {
+namespace {
+
+constexpr const char* kServerName = "occhat-server/0.1.0";
+
+using Case = wire::Envelope::BodyCase;
+
+Reply error_reply(ErrorCode code, std::string_view message, std::chrono::milliseconds retry_after = {},
+                  bool close = false) {
+  Reply reply;
+  auto* error = reply.body.mutable_error();
+  error->set_code(static_cast<wire::ErrorCode>(code));
+  error->set_message(std::string(message));
+  error->set_retry_after_ms(static_cast<std::uint32_t>(retry_after.count()));
+  reply.close = close;
+  return reply;
+}
+
+// Requests a connection may make before it has logged in.
+bool allowed_before_login(Case body) {
+  switch (body) {
+    case Case::kHello:
+    case Case::kPing:
+    case Case::kRegisterRequest:
+    case Case::kLoginRequest:
+    case Case::kResumeRequest:
+      return true;
+    default:
+      return false;
+  }
+}
+
+Reply hello(Session& session, const wire::Hello& request) {
+  if (request.protocol_version() != proto::kProtocolVersion) {
+    log_event("conn {} refused: protocol version {}", session.id(), request.protocol_version());
+    return error_reply(ErrorCode::unsupported_version,
+                       fmt::format("protocol version {} is not supported (this server speaks {})",
+                                   request.protocol_version(), proto::kProtocolVersion),
+                       {}, /*close=*/true);
+  }
+  session.set_hello_done();
+  log_event("conn {} hello from {}", session.id(), sanitize(request.client_name()));
+  Reply reply;
+  auto* ok = reply.body.mutable_hello_ok();
+  ok->set_protocol_version(proto::kProtocolVersion);
+  ok->set_server_name(kServerName);
+  ok->set_max_payload(proto::kMaxControlPayload);
+  ok->set_max_bulk_payload(proto::kMaxBulkPayload);
+  return reply;
+}
+
+asio::awaitable<wire::Envelope> route(ServerContext& server, Session& session, const wire::Envelope& request) {
+  switch (request.body_case()) {
+    case Case::kPing: {
+      wire::Envelope pong;
+      pong.mutable_pong();
+      co_return pong;
+    }
+    case Case::kRegisterRequest: co_return co_await handle_register(server, session, request.register_request());
+    case Case::kLoginRequest: co_return co_await handle_login(server, session, request.login_request());
+    case Case::kResumeRequest: co_return co_await handle_resume(server, session, request.resume_request());
+    case Case::kLogoutRequest: co_return co_await handle_logout(server, session);
+    case Case::kFindUserRequest: co_return co_await handle_find_user(server, session, request.find_user_request());
+    default:
+      // A well-formed frame that is not a request (e.g. a client sending `pong`): the peer does
+      // not speak our protocol.
+      throw RequestError(ErrorCode::protocol_error, "not a request");
+  }
+}
+
+}  // namespace
+
+asio::awaitable<Reply> dispatch(ServerContext& server, Session& session, const wire::Envelope& request) {
+  const Case body = request.body_case();
+  if (!session.hello_done()) {
+    if (body != Case::kHello) {
+      log_event("conn {} protocol error: first frame is not hello", session.id());
+      co_return error_reply(ErrorCode::protocol_error, "the first frame must be hello", {}, true);
+    }
+    co_return hello(session, request.hello());
+  }
+  if (body == Case::kHello) {
+    log_event("conn {} protocol error: second hello", session.id());
+    co_return error_reply(ErrorCode::protocol_error, "hello was already received", {}, true);
+  }
+  if (!session.user_id() && !allowed_before_login(body)) {
+    co_return error_reply(ErrorCode::unauthenticated, "not logged in");
+  }
+  // Errors are turned into replies outside the catch blocks (no co_await is allowed in them).
+  std::exception_ptr failure;
+  try {
+    Reply reply;
+    reply.body = co_await route(server, session, request);
+    co_return reply;
+  } catch (...) {
+    failure = std::current_exception();
+  }
+  try {
+    std::rethrow_exception(failure);
+  } catch (const RequestError& e) {
+    if (e.code() == ErrorCode::protocol_error) {
+      log_event("conn {} protocol error: {}", session.id(), e.what());
+      co_return error_reply(e.code(), e.what(), {}, /*close=*/true);
+    }
+    co_return error_reply(e.code(), e.what(), e.retry_after());
+  } catch (const store::StoreError& e) {
+    log_event("conn {} store error: {}", session.id(), e.what());
+    if (e.code() == ErrorCode::internal) co_return error_reply(ErrorCode::internal, "storage failure");
+    co_return error_reply(e.code(), e.what());
+  } catch (const std::exception& e) {
+    log_event("conn {} internal error: {}", session.id(), e.what());
+    co_return error_reply(ErrorCode::internal, "internal server error");
+  } catch (...) {
+    log_event("conn {} internal error: unknown exception", session.id());
+    co_return error_reply(ErrorCode::internal, "internal server error");
+  }
+}
+
+}  // namespace occhat::server

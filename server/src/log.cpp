@@ -1,0 +1,34 @@
+#include "log.hpp"
+
+#include <chrono>
+#include <cstdio>
+#include <ctime>
+
+namespace occhat::server {
+
+void write_log_line(std::string_view message) {
+  const auto now = std::chrono::system_clock::now();
+  const auto seconds = std::chrono::system_clock::to_time_t(now);
+  const auto millis =
+      std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() % 1000;
+  std::tm utc{};
+  gmtime_r(&seconds, &utc);
+  char stamp[32];
+  std::strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%S", &utc);
+  // One fmt::print call per line so concurrent threads never interleave within a line.
+  fmt::print(stderr, "{}.{:03}Z {}\n", stamp, millis, message);
+  std::fflush(stderr);
+}
+
+std::string sanitize(std::string_view text, std::size_t max_bytes) {
+  std::string out;
+  out.reserve(std::min(text.size(), max_bytes));
+  for (char c : text.substr(0, max_bytes)) {
+    const auto byte = static_cast<unsigned char>(c);
+    out.push_back(byte < 0x20 || byte == 0x7f ? '?' : c);
+  }
+  if (text.size() > max_bytes) out += "...";
+  return out;
+}
+
+}  // namespace occhat::server

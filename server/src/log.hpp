@@ -1,0 +1,23 @@
+#pragma once
+// Server logging: one line per event on stderr, prefixed with an ISO-8601 UTC timestamp.
+// Never pass a password or a token. Text that came from a peer goes through sanitize() so it
+// cannot forge log lines.
+
+#include <fmt/format.h>
+
+#include <string>
+#include <string_view>
+
+namespace occhat::server {
+
+void write_log_line(std::string_view message);
+
+template <typename... Args>
+void log_event(fmt::format_string<Args...> format, Args&&... args) {
+  write_log_line(fmt::format(format, std::forward<Args>(args)...));
+}
+
+// Peer-supplied text made safe for one log line: control bytes become '?', length is capped.
+std::string sanitize(std::string_view text, std::size_t max_bytes = 64);
+
+}  // namespace occhat::server

@@ -1,0 +1,143 @@
+#include "occhat/server/server.hpp"
+
+#include <asio/co_spawn.hpp>
+#include <asio/detached.hpp>
+#include <asio/io_context.hpp>
+#include <asio/ip/tcp.hpp>
+#include <asio/post.hpp>
+#include <asio/signal_set.hpp>
+#include <asio/thread_pool.hpp>
+
+#include <csignal>
+#include <fmt/format.h>
+
+#include "credentials.hpp"
+#include "listener.hpp"
+#include "log.hpp"
+#include "occhat/store/store.hpp"
+#include "server_context.hpp"
+#include "session.hpp"
+#include "store_executor.hpp"
+
+namespace occhat::server {
+namespace {
+
+asio::ip::tcp::endpoint resolve(asio::io_context& io, const std::string& host, std::uint16_t port) {
+  asio::error_code ec;
+  const auto address = asio::ip::make_address(host, ec);
+  if (!ec) return {address, port};
+  asio::ip::tcp::resolver resolver(io);
+  const auto results = resolver.resolve(host, std::to_string(port), ec);
+  if (ec || results.empty()) throw std::runtime_error(fmt::format("cannot resolve {}: {}", host, ec.message()));
+  return *results.begin();
+}
+
+std::filesystem::path prepare_data_dir(const std::filesystem::path& dir) {
+  std::error_code ec;
+  if (!std::filesystem::exists(dir, ec)) {
+    std::filesystem::create_directories(dir, ec);
+    if (ec) throw std::runtime_error(fmt::format("cannot create data dir {}: {}", dir.string(), ec.message()));
+    // Password hashes and session hashes live here: other local users have no business in it.
+    std::filesystem::permissions(dir, std::filesystem::perms::owner_all, ec);
+  }
+  return dir / "occhat.db";
+}
+
+// Two hashing threads bound the memory argon2id may take (64 MiB per hash in flight) while
+// still letting one slow login not delay every other.
+constexpr int kCryptoThreads = 2;
+
+}  // namespace
+
+struct Server::Impl {
+  explicit Impl(ServerOptions opts)
+      : options(std::move(opts)),
+        store_executor(store::open_sqlite_store(prepare_data_dir(options.data_dir))),
+        context(store_executor, crypto, LoginThrottle(options.login_max_failures, std::chrono::seconds(options.login_lockout_seconds)),
+                hash_password("occhat dummy password for unknown ids")),
+        acceptor(io),
+        signals(io) {
+    const auto endpoint = resolve(io, options.host, options.port);
+    acceptor.open(endpoint.protocol());
+    acceptor.set_option(asio::ip::tcp::acceptor::reuse_address(true));
+    acceptor.bind(endpoint);
+    acceptor.listen();
+  }
+
+  void stop_now() {
+    if (context.stopping) return;
+    context.stopping = true;
+    log_event("shutting down: closing {} connection(s)", context.connections.size());
+    asio::error_code ec;
+    acceptor.close(ec);
+    signals.cancel(ec);
+    // Copy first: stop() removes the session from the map.
+    std::vector<std::shared_ptr<Session>> open;
+    for (auto& [id, weak] : context.connections) {
+      if (auto session = weak.lock()) open.push_back(std::move(session));
+    }
+    for (auto& session : open) session->stop();
+  }
+
+  ServerOptions options;
+  asio::io_context io{1};
+  asio::thread_pool crypto{kCryptoThreads};
+  StoreExecutor store_executor;
+  ServerContext context;
+  asio::ip::tcp::acceptor acceptor;
+  asio::signal_set signals;
+};
+
+Server::Server(ServerOptions options) {
+  init_crypto();
+  impl_ = std::make_unique<Impl>(std::move(options));
+}
+
+Server::~Server() {
+  if (!impl_) return;
+  impl_->crypto.join();
+  impl_->store_executor.shutdown();
+}
+
+std::string Server::address() const {
+  const auto endpoint = impl_->acceptor.local_endpoint();
+  const auto address = endpoint.address();
+  if (address.is_v6()) return fmt::format("[{}]:{}", address.to_string(), endpoint.port());
+  return fmt::format("{}:{}", address.to_string(), endpoint.port());
+}
+
+void Server::run() {
+  auto& impl = *impl_;
+  if (impl.options.handle_signals) {
+    impl.signals.add(SIGINT);
+    impl.signals.add(SIGTERM);
+    impl.signals.async_wait([&impl](asio::error_code ec, int signal) {
+      if (ec) return;
+      log_event("received signal {}", signal);
+      impl.stop_now();
+    });
+  }
+  asio::co_spawn(impl.io, accept_loop(impl.acceptor, impl.context), asio::detached);
+  log_event("listening on {}", address());
+  // Single network thread: sessions, router and throttle need no locks. Blocking work (SQLite,
+  // argon2id) runs on its own threads, so this thread only moves bytes.
+  for (;;) {
+    try {
+      impl.io.run();
+      break;
+    } catch (const std::exception& e) {
+      // Sessions catch their own errors; this is a last line so one bug cannot end the server.
+      log_event("network loop: unexpected exception: {}", e.what());
+    }
+  }
+  // run() returned: no session is left and every store call a session awaited has finished.
+  impl.store_executor.shutdown();
+  impl.crypto.join();
+  log_event("shutdown complete");
+}
+
+void Server::stop() {
+  asio::post(impl_->io, [impl = impl_.get()] { impl->stop_now(); });
+}
+
+}  // namespace occhat::server

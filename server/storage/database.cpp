@@ -1,0 +1,117 @@
+#include "database.hpp"
+
+#include <fmt/format.h>
+
+#include "occhat/store/store.hpp"
+
+namespace occhat::store::sqlite {
+
+Database::Database(const std::string& path) {
+  const int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
+  if (sqlite3_open_v2(path.c_str(), &db_, flags, nullptr) != SQLITE_OK) {
+    std::string message = db_ ? sqlite3_errmsg(db_) : "out of memory";
+    sqlite3_close(db_);
+    db_ = nullptr;
+    throw StoreError(ErrorCode::internal, fmt::format("cannot open database {}: {}", path, message));
+  }
+  sqlite3_extended_result_codes(db_, 1);
+}
+
+Database::~Database() {
+  // sqlite3_close_v2 defers the close until every statement is finalized, so destruction order
+  // of Statement vs Database cannot leak the handle.
+  sqlite3_close_v2(db_);
+}
+
+void Database::fail(std::string_view what) const {
+  throw StoreError(ErrorCode::internal, fmt::format("{}: {}", what, sqlite3_errmsg(db_)));
+}
+
+void Database::exec(std::string_view sql) {
+  const std::string text(sql);
+  if (sqlite3_exec(db_, text.c_str(), nullptr, nullptr, nullptr) != SQLITE_OK) fail("sqlite exec failed");
+}
+
+std::int64_t Database::query_int(std::string_view sql) {
+  Statement stmt(*this, sql);
+  if (!stmt.step()) throw StoreError(ErrorCode::internal, fmt::format("no row from: {}", sql));
+  return stmt.column_int(0);
+}
+
+Statement::Statement(Database& db, std::string_view sql) : db_(db) {
+  if (sqlite3_prepare_v2(db.handle(), sql.data(), static_cast<int>(sql.size()), &stmt_, nullptr) != SQLITE_OK) {
+    db.fail("sqlite prepare failed");
+  }
+}
+
+Statement::~Statement() { sqlite3_finalize(stmt_); }
+
+Statement& Statement::bind(int index, std::int64_t value) {
+  if (sqlite3_bind_int64(stmt_, index, value) != SQLITE_OK) db_.fail("sqlite bind failed");
+  return *this;
+}
+
+Statement& Statement::bind(int index, std::string_view text) {
+  if (sqlite3_bind_text64(stmt_, index, text.data(), text.size(), SQLITE_TRANSIENT, SQLITE_UTF8) != SQLITE_OK) {
+    db_.fail("sqlite bind failed");
+  }
+  return *this;
+}
+
+Statement& Statement::bind_blob(int index, std::span<const std::uint8_t> bytes) {
+  if (sqlite3_bind_blob64(stmt_, index, bytes.data(), bytes.size(), SQLITE_TRANSIENT) != SQLITE_OK) {
+    db_.fail("sqlite bind failed");
+  }
+  return *this;
+}
+
+bool Statement::step(bool constraint_ok) {
+  constraint_code_ = 0;
+  const int rc = sqlite3_step(stmt_);
+  if (rc == SQLITE_ROW) return true;
+  if (rc == SQLITE_DONE) return false;
+  if (constraint_ok && (rc & 0xff) == SQLITE_CONSTRAINT) {
+    constraint_code_ = rc;
+    sqlite3_reset(stmt_);
+    return false;
+  }
+  // Reset so the statement's error does not linger into the next use.
+  const std::string message = sqlite3_errmsg(db_.handle());
+  sqlite3_reset(stmt_);
+  throw StoreError(ErrorCode::internal, fmt::format("sqlite step failed: {}", message));
+}
+
+void Statement::reset() {
+  sqlite3_reset(stmt_);
+  sqlite3_clear_bindings(stmt_);
+  constraint_code_ = 0;
+}
+
+std::int64_t Statement::column_int(int index) const { return sqlite3_column_int64(stmt_, index); }
+
+std::string Statement::column_text(int index) const {
+  const auto* text = sqlite3_column_text(stmt_, index);
+  const int size = sqlite3_column_bytes(stmt_, index);
+  return text ? std::string(reinterpret_cast<const char*>(text), static_cast<std::size_t>(size)) : std::string();
+}
+
+std::vector<std::uint8_t> Statement::column_blob(int index) const {
+  const auto* data = static_cast<const std::uint8_t*>(sqlite3_column_blob(stmt_, index));
+  const int size = sqlite3_column_bytes(stmt_, index);
+  return data ? std::vector<std::uint8_t>(data, data + size) : std::vector<std::uint8_t>();
+}
+
+bool Statement::column_is_null(int index) const { return sqlite3_column_type(stmt_, index) == SQLITE_NULL; }
+
+Transaction::Transaction(Database& db) : db_(db) { db_.exec("BEGIN IMMEDIATE"); }
+
+Transaction::~Transaction() {
+  if (!done_) sqlite3_exec(db_.handle(), "ROLLBACK", nullptr, nullptr, nullptr);
+}
+
+void Transaction::commit() {
+  db_.exec("COMMIT");
+  done_ = true;
+}
+
+}  // namespace occhat::store::sqlite

@@ -1,0 +1,87 @@
+#pragma once
+// A thin RAII layer over the sqlite3 C API: just enough to prepare, bind, step and read
+// columns without leaking handles. Every failure throws occhat::store::StoreError(internal)
+// carrying SQLite's message. Not thread-safe (one Database per thread), like the Store above it.
+
+#include <sqlite3.h>
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace occhat::store::sqlite {
+
+class Database;
+
+class Statement {
+ public:
+  Statement(Database& db, std::string_view sql);
+  ~Statement();
+  Statement(const Statement&) = delete;
+  Statement& operator=(const Statement&) = delete;
+
+  // Parameters are 1-based, as in SQLite. Text and blobs are copied (SQLITE_TRANSIENT).
+  Statement& bind(int index, std::int64_t value);
+  Statement& bind(int index, std::string_view text);
+  Statement& bind_blob(int index, std::span<const std::uint8_t> bytes);
+
+  // Returns true when a row is available, false when the statement is done. Throws on errors;
+  // a constraint violation throws too, unless `constraint_ok` is set, in which case step()
+  // returns false and constraint_failed() tells the caller which constraint broke.
+  bool step(bool constraint_ok = false);
+  // The extended result code of the last step() that hit a constraint (0 otherwise).
+  int constraint_failed() const noexcept { return constraint_code_; }
+
+  // Makes the statement reusable; bindings are cleared as well.
+  void reset();
+
+  std::int64_t column_int(int index) const;
+  std::string column_text(int index) const;
+  std::vector<std::uint8_t> column_blob(int index) const;
+  bool column_is_null(int index) const;
+
+ private:
+  Database& db_;
+  sqlite3_stmt* stmt_ = nullptr;
+  int constraint_code_ = 0;
+};
+
+class Database {
+ public:
+  explicit Database(const std::string& path);
+  ~Database();
+  Database(const Database&) = delete;
+  Database& operator=(const Database&) = delete;
+
+  // Runs one or more statements that return no rows we care about.
+  void exec(std::string_view sql);
+  // Convenience for "SELECT single integer" / "PRAGMA x" queries.
+  std::int64_t query_int(std::string_view sql);
+
+  sqlite3* handle() noexcept { return db_; }
+  // Throws StoreError with `what` and SQLite's last message.
+  [[noreturn]] void fail(std::string_view what) const;
+
+ private:
+  sqlite3* db_ = nullptr;
+};
+
+// Runs a transaction: commits when the scope ends normally, rolls back if an exception leaves
+// it (commit() makes the commit explicit and lets its failure throw).
+class Transaction {
+ public:
+  // IMMEDIATE takes the write lock up front so two writers never deadlock upgrading.
+  explicit Transaction(Database& db);
+  ~Transaction();
+  Transaction(const Transaction&) = delete;
+  Transaction& operator=(const Transaction&) = delete;
+  void commit();
+
+ private:
+  Database& db_;
+  bool done_ = false;
+};
+
+}  // namespace occhat::store::sqlite

@@ -1,0 +1,127 @@
+// The embedded default Store: one SQLite file in WAL mode.
+
+#include <sodium.h>
+
+#include <chrono>
+#include <fmt/format.h>
+
+#include "database.hpp"
+#include "occhat/store/store.hpp"
+#include "schema.hpp"
+
+namespace occhat::store {
+namespace {
+
+using sqlite::Database;
+using sqlite::Statement;
+
+std::int64_t now_seconds() {
+  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+constexpr std::int64_t kIdSpace = std::int64_t{kMaxUserId} - kMinUserId + 1;
+// Refuse new ids once this share of the space is taken: random probing would get slow and a
+// deliberately full space is a sign of abuse, not growth (growth needs a wider id scheme).
+constexpr std::int64_t kIdSpaceLimit = kIdSpace * 9 / 10;
+// At <= 90% occupancy the chance that this many random probes all collide is below 1e-4.
+constexpr int kIdAttempts = 100;
+
+class SqliteStore final : public Store {
+ public:
+  explicit SqliteStore(const std::filesystem::path& path) : db_(path.string()) {
+    db_.exec("PRAGMA busy_timeout = 5000");
+    db_.exec("PRAGMA foreign_keys = ON");
+    if (db_.query_int("PRAGMA foreign_keys") != 1) throw StoreError(ErrorCode::internal, "sqlite lacks foreign keys");
+    {
+      Statement wal(db_, "PRAGMA journal_mode = WAL");
+      if (!wal.step() || wal.column_text(0) != "wal") {
+        throw StoreError(ErrorCode::internal, "cannot switch the database to WAL mode");
+      }
+    }
+    // FULL, not NORMAL: in WAL mode NORMAL skips the fsync at commit, so a transaction may be
+    // lost on power failure after the client was told it succeeded. We only acknowledge what is
+    // durable ("acknowledged = stored"); batching commits keeps the fsync cost affordable.
+    db_.exec("PRAGMA synchronous = FULL");
+    sqlite::migrate(db_);
+  }
+
+  int schema_version() override { return static_cast<int>(db_.query_int("PRAGMA user_version")); }
+
+  std::uint32_t create_user(std::string_view email, std::string_view nick, std::string_view password_hash) override {
+    if (db_.query_int("SELECT count(*) FROM users") >= kIdSpaceLimit) {
+      throw StoreError(ErrorCode::resource_exhausted, "no free user ids left");
+    }
+    Statement insert(db_,
+                     "INSERT INTO users(id, email, nick, password_hash, created_at) VALUES(?1, ?2, ?3, ?4, ?5)");
+    for (int attempt = 0; attempt < kIdAttempts; ++attempt) {
+      const auto id = kMinUserId + randombytes_uniform(static_cast<std::uint32_t>(kIdSpace));
+      insert.reset();
+      insert.bind(1, std::int64_t{id}).bind(2, email).bind(3, nick).bind(4, password_hash).bind(5, now_seconds());
+      insert.step(/*constraint_ok=*/true);
+      if (insert.constraint_failed() == 0) return id;
+      if (insert.constraint_failed() != SQLITE_CONSTRAINT_PRIMARYKEY) db_.fail("cannot insert user");
+    }
+    throw StoreError(ErrorCode::resource_exhausted, "no free user id found");
+  }
+
+  std::optional<User> find_user(std::uint32_t id) override {
+    Statement stmt(db_, "SELECT id, email, nick, created_at FROM users WHERE id = ?1");
+    stmt.bind(1, std::int64_t{id});
+    if (!stmt.step()) return std::nullopt;
+    User user;
+    user.id = static_cast<std::uint32_t>(stmt.column_int(0));
+    user.email = stmt.column_text(1);
+    user.nick = stmt.column_text(2);
+    user.created_at = stmt.column_int(3);
+    return user;
+  }
+
+  std::optional<std::string> password_hash(std::uint32_t id) override {
+    Statement stmt(db_, "SELECT password_hash FROM users WHERE id = ?1");
+    stmt.bind(1, std::int64_t{id});
+    if (!stmt.step()) return std::nullopt;
+    return stmt.column_text(0);
+  }
+
+  void create_session(std::uint32_t user_id, const TokenHash& token_hash) override {
+    Statement stmt(db_, "INSERT INTO sessions(token_hash, user_id, created_at, last_used_at) VALUES(?1, ?2, ?3, ?3)");
+    stmt.bind_blob(1, token_hash).bind(2, std::int64_t{user_id}).bind(3, now_seconds());
+    stmt.step(/*constraint_ok=*/true);
+    if (stmt.constraint_failed() == SQLITE_CONSTRAINT_FOREIGNKEY) {
+      throw StoreError(ErrorCode::not_found, fmt::format("no user with id {}", user_id));
+    }
+    // A duplicate 256-bit random token hash is not a thing that happens; treat it as a failure.
+    if (stmt.constraint_failed() != 0) db_.fail("cannot insert session");
+  }
+
+  std::optional<std::uint32_t> user_for_session(const TokenHash& token_hash) override {
+    Statement stmt(db_, "UPDATE sessions SET last_used_at = ?2 WHERE token_hash = ?1 RETURNING user_id");
+    stmt.bind_blob(1, token_hash).bind(2, now_seconds());
+    if (!stmt.step()) return std::nullopt;
+    const auto user_id = static_cast<std::uint32_t>(stmt.column_int(0));
+    // Drain so the UPDATE completes (and commits) before the statement is finalized.
+    while (stmt.step()) {
+    }
+    return user_id;
+  }
+
+  bool delete_session(const TokenHash& token_hash) override {
+    Statement stmt(db_, "DELETE FROM sessions WHERE token_hash = ?1");
+    stmt.bind_blob(1, token_hash);
+    stmt.step();
+    return sqlite3_changes(db_.handle()) > 0;
+  }
+
+ private:
+  Database db_;
+};
+
+}  // namespace
+
+std::unique_ptr<Store> open_sqlite_store(const std::filesystem::path& path) {
+  if (sodium_init() < 0) throw StoreError(ErrorCode::internal, "libsodium failed to initialise");
+  return std::make_unique<SqliteStore>(path);
+}
+
+}  // namespace occhat::store

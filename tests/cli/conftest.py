@@ -1,0 +1,279 @@
+"""Fixtures for the end-to-end tests of the `occhat` CLI against a real `occhat-server`.
+
+The binaries come from OCCHAT_BUILD_DIR (default <repo>/build), the directory scripts/test.sh
+builds into. Every server gets a fresh data dir under pytest's tmp_path and port 0; every CLI call
+runs in its own session (no controlling terminal, stdin from /dev/null unless given) with a
+timeout, so a test can fail but never hang.
+"""
+
+import json as jsonlib
+import os
+import pathlib
+import re
+import signal
+import socket
+import subprocess
+import time
+
+import pytest
+
+REPO = pathlib.Path(__file__).resolve().parents[2]
+BUILD_DIR = pathlib.Path(os.environ.get("OCCHAT_BUILD_DIR", REPO / "build")).resolve()
+
+CLI_TIMEOUT = 30  # seconds per CLI call (argon2id makes register/login take a moment)
+START_TIMEOUT = 15  # seconds for the server to print its listening line
+STOP_TIMEOUT = 15  # seconds for the server to exit after SIGTERM
+
+PASSWORD = "correct horse battery staple"
+LISTENING = re.compile(r"^listening on (\d+\.\d+\.\d+\.\d+):(\d+)$")
+
+
+def find_binary(name, subdirs):
+    for sub in subdirs:
+        candidate = BUILD_DIR / sub / name
+        if candidate.is_file() and os.access(candidate, os.X_OK):
+            return candidate
+    for candidate in sorted(BUILD_DIR.glob(f"**/{name}")):
+        if candidate.is_file() and os.access(candidate, os.X_OK):
+            return candidate
+    pytest.fail(f"{name} not found under {BUILD_DIR} (build first, or set OCCHAT_BUILD_DIR)")
+
+
+def server_binary():
+    return find_binary("occhat-server", ["server", "bin", "."])
+
+
+def cli_binary():
+    return find_binary("occhat", ["cli", "bin", "."])
+
+
+def clean_env(tmp_home):
+    """The environment for child processes: no OCCHAT_* from the caller, HOME in a temp dir
+    so the default ~/.occhat never touches the real one."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("OCCHAT_")}
+    env["HOME"] = str(tmp_home)
+    env.setdefault("LANG", "C.UTF-8")
+    return env
+
+
+def free_port():
+    """A port nothing listens on (bound and released; good enough for 'connection refused')."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Server:
+    """A running occhat-server process. stdout and stderr go to files so that nothing the
+    server prints can block it."""
+
+    def __init__(self, data_dir, log_dir, extra_args=(), env=None):
+        self.data_dir = pathlib.Path(data_dir)
+        self.log_dir = pathlib.Path(log_dir)
+        self.extra_args = list(extra_args)
+        self.env = env
+        self.proc = None
+        self.host = None
+        self.port = None
+        self.starts = 0
+
+    @property
+    def address(self):
+        return f"{self.host}:{self.port}"
+
+    @property
+    def stdout_path(self):
+        return self.log_dir / f"server-{self.starts}.stdout"
+
+    @property
+    def stderr_path(self):
+        return self.log_dir / f"server-{self.starts}.stderr"
+
+    def start(self):
+        assert self.proc is None, "already running"
+        self.starts += 1
+        self.log_dir.mkdir(parents=True, exist_ok=True)
+        args = [str(server_binary()), "--listen", "127.0.0.1:0", "--data-dir", str(self.data_dir), *self.extra_args]
+        with open(self.stdout_path, "wb") as out, open(self.stderr_path, "wb") as err:
+            self.proc = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=out, stderr=err,
+                                         env=self.env, start_new_session=True)
+        deadline = time.monotonic() + START_TIMEOUT
+        while time.monotonic() < deadline:
+            text = self.stdout_path.read_text(errors="replace")
+            if "\n" in text:
+                first = text.split("\n", 1)[0]
+                m = LISTENING.match(first)
+                assert m, f"unexpected first stdout line from occhat-server: {first!r}"
+                self.host, self.port = m.group(1), int(m.group(2))
+                assert self.port != 0
+                return self
+            if self.proc.poll() is not None:
+                pytest.fail(f"occhat-server exited with {self.proc.returncode} before listening; "
+                            f"stderr: {self.stderr()!r}")
+            time.sleep(0.02)
+        self.kill()
+        pytest.fail(f"occhat-server did not print 'listening on' within {START_TIMEOUT}s; "
+                    f"stderr: {self.stderr()!r}")
+
+    def stop(self, sig=signal.SIGTERM):
+        """Sends `sig` and waits; returns the exit code (never hangs: SIGKILL after a timeout)."""
+        if self.proc is None:
+            return None
+        proc, self.proc = self.proc, None
+        if proc.poll() is None:
+            proc.send_signal(sig)
+        try:
+            return proc.wait(timeout=STOP_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+            pytest.fail(f"occhat-server did not exit within {STOP_TIMEOUT}s of signal {sig}")
+
+    def kill(self):
+        if self.proc is not None:
+            self.proc.kill()
+            self.proc.wait()
+            self.proc = None
+
+    def restart(self):
+        assert self.stop() == 0
+        return self.start()
+
+    def stdout(self):
+        return self.stdout_path.read_text(errors="replace") if self.stdout_path.exists() else ""
+
+    def stderr(self):
+        return self.stderr_path.read_text(errors="replace") if self.stderr_path.exists() else ""
+
+    def all_logs(self):
+        """Everything any run of this server wrote to stdout and stderr."""
+        return "".join(p.read_text(errors="replace") for p in sorted(self.log_dir.glob("server-*")))
+
+    def run(self, home, *args, **kwargs):
+        return run(home, "--server", self.address, *args, **kwargs)
+
+    # Conveniences for the common steps; each asserts success.
+    def register(self, home, email="a@x", nick="alice", password=PASSWORD):
+        rc, out, err = self.run(home, "register", "--email", email, "--nick", nick, "--password-stdin",
+                                stdin=password + "\n")
+        assert (rc, err) == (0, ""), (rc, out, err)
+        assert re.fullmatch(r"\d{6}\n", out), out
+        return int(out)
+
+    def login(self, home, user_id, password=PASSWORD):
+        rc, out, err = self.run(home, "login", str(user_id), "--password-stdin", stdin=password + "\n")
+        assert (rc, err) == (0, ""), (rc, out, err)
+        return out
+
+
+_env_home = None
+
+
+def run(home, *args, stdin=None, json=False, env=None, timeout=CLI_TIMEOUT):
+    """Runs `occhat --home HOME [--json] ARGS...` without a terminal.
+
+    home: a directory (or None to pass no --home). stdin: text or bytes fed to stdin (None:
+    /dev/null). Arguments given as bytes are passed unchanged (e.g. invalid UTF-8).
+    Returns (exit code, stdout, stderr) as text."""
+    cmd = [str(cli_binary())]
+    if home is not None:
+        cmd += ["--home", str(home)]
+    if json:
+        cmd.append("--json")
+    cmd += [a if isinstance(a, bytes) else str(a) for a in args]  # bytes: raw, maybe invalid UTF-8
+    if env is None:
+        env = clean_env(_env_home or home or "/nonexistent")
+    try:
+        if isinstance(stdin, str):
+            stdin = stdin.encode()
+        proc = subprocess.run(cmd, input=stdin, stdin=None if stdin is not None else subprocess.DEVNULL,
+                              capture_output=True, env=env, timeout=timeout,
+                              start_new_session=True)  # no controlling terminal: /dev/tty fails
+    except subprocess.TimeoutExpired as e:
+        pytest.fail(f"occhat {' '.join(map(str, args))} did not finish within {timeout}s "
+                    f"(stdout {e.stdout!r}, stderr {e.stderr!r})")
+    return proc.returncode, proc.stdout.decode(errors="replace"), proc.stderr.decode(errors="replace")
+
+
+def parse_json(text):
+    """Exactly one JSON object on stdout."""
+    lines = [line for line in text.splitlines() if line.strip()]
+    assert len(lines) == 1, f"expected one JSON line, got {text!r}"
+    value = jsonlib.loads(lines[0])
+    assert isinstance(value, dict), value
+    return value
+
+
+def assert_one_error_line(err, message=None):
+    """The CLI's error format: exactly one line `occhat: <message>` on stderr."""
+    assert err.endswith("\n"), repr(err)
+    lines = err.splitlines()
+    assert len(lines) == 1, f"expected one stderr line, got {err!r}"
+    assert lines[0].startswith("occhat: "), lines[0]
+    if message is not None:
+        assert lines[0] == f"occhat: {message}", lines[0]
+    return lines[0]
+
+
+def assert_json_error(out, err, code, exit_code):
+    assert err == "", f"--json errors go to stdout only; stderr was {err!r}"
+    value = parse_json(out)
+    assert set(value) == {"error"}, value
+    error = value["error"]
+    assert error["code"] == code, error
+    assert error["exit_code"] == exit_code, error
+    assert isinstance(error["message"], str) and error["message"], error
+    return error
+
+
+@pytest.fixture(autouse=True)
+def _isolated_home(tmp_path):
+    global _env_home
+    _env_home = tmp_path / "fake-home"
+    _env_home.mkdir(exist_ok=True)
+    yield
+    _env_home = None
+
+
+@pytest.fixture
+def server_factory(tmp_path):
+    """Starts servers on demand: server_factory(extra_args=(), data_dir=None). Every server
+    still running at the end is stopped with SIGTERM and must exit 0."""
+    servers = []
+
+    def make(extra_args=(), data_dir=None):
+        index = len(servers)
+        data = pathlib.Path(data_dir) if data_dir else tmp_path / f"data{index}"
+        srv = Server(data, tmp_path / f"logs{index}", extra_args, env=clean_env(tmp_path))
+        servers.append(srv)
+        return srv.start()
+
+    yield make
+    codes = [(srv.address, srv.stop()) for srv in servers]
+    for address, code in codes:
+        assert code in (None, 0), f"occhat-server {address} exited with {code} on SIGTERM"
+
+
+@pytest.fixture
+def server(server_factory):
+    """A fresh occhat-server on 127.0.0.1:<free port> with an empty data dir."""
+    return server_factory()
+
+
+@pytest.fixture
+def home(tmp_path):
+    """A --home directory that does not exist yet (the CLI creates it)."""
+    return tmp_path / "home-a"
+
+
+@pytest.fixture
+def home2(tmp_path):
+    return tmp_path / "home-b"
+
+
+@pytest.fixture
+def alice(server, home):
+    """alice registered and logged in under `home`; returns her id."""
+    user_id = server.register(home, "alice@example.org", "alice")
+    server.login(home, user_id)
+    return user_id

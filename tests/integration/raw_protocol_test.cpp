@@ -1,0 +1,494 @@
+// The server as a black box: a real occhat-server process spoken to with hand-built frames over
+// plain POSIX sockets (no SDK), like Mosquitto's broker tests.
+
+#include <arpa/inet.h>
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <array>
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <optional>
+#include <random>
+#include <string>
+
+#include "occhat/proto/error_code.hpp"
+#include "occhat/proto/frame.hpp"
+#include "server_process.hpp"
+
+namespace {
+
+using namespace std::chrono_literals;
+using occhat::test::ServerProcess;
+namespace proto = occhat::proto;
+namespace wire = occhat::wire;
+
+constexpr auto kTimeout = 10s;
+const std::string kPassword = "S3cret-Pa55word-xyz";
+
+// One raw TCP connection. Every read has a deadline, so a misbehaving server fails a test
+// instead of hanging it.
+class RawClient {
+ public:
+  explicit RawClient(std::uint16_t port) {
+    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+    if (fd_ < 0) throw std::runtime_error("socket failed");
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(port);
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (::connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+      ::close(fd_);
+      throw std::runtime_error("connect failed");
+    }
+    int one = 1;
+    ::setsockopt(fd_, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+  }
+  ~RawClient() { close(); }
+  RawClient(const RawClient&) = delete;
+  RawClient& operator=(const RawClient&) = delete;
+
+  void close() {
+    if (fd_ >= 0) ::close(fd_);
+    fd_ = -1;
+  }
+
+  // Returns false if the peer is gone.
+  bool send_bytes(std::string_view bytes) {
+    while (!bytes.empty()) {
+      const auto n = ::send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL);
+      if (n <= 0) return false;
+      bytes.remove_prefix(static_cast<std::size_t>(n));
+    }
+    return true;
+  }
+
+  bool send(std::uint32_t request_id, const wire::Envelope& body) {
+    return send_bytes(proto::encode_frame(request_id, body));
+  }
+
+  enum class Read { frame, closed, timeout };
+
+  // Reads exactly `size` bytes (appended to `out`) before `deadline`.
+  Read read_exact(std::size_t size, std::string& out, std::chrono::steady_clock::time_point deadline) {
+    while (size > 0) {
+      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+      if (left.count() <= 0) return Read::timeout;
+      pollfd pfd{fd_, POLLIN, 0};
+      const int ready = ::poll(&pfd, 1, static_cast<int>(left.count()));
+      if (ready == 0) return Read::timeout;
+      if (ready < 0) return Read::closed;
+      char buf[4096];
+      const auto n = ::recv(fd_, buf, std::min(size, sizeof buf), 0);
+      if (n <= 0) return Read::closed;  // EOF or reset
+      out.append(buf, static_cast<std::size_t>(n));
+      size -= static_cast<std::size_t>(n);
+    }
+    return Read::frame;
+  }
+
+  Read read_frame(proto::Frame& frame, std::chrono::milliseconds timeout = kTimeout) {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    std::string bytes;
+    if (auto r = read_exact(proto::kHeaderSize, bytes, deadline); r != Read::frame) return r;
+    proto::FrameHeader header;
+    const auto* data = reinterpret_cast<const std::uint8_t*>(bytes.data());
+    const auto error = proto::decode_header(std::span<const std::uint8_t, proto::kHeaderSize>(data, proto::kHeaderSize), header);
+    if (error != proto::DecodeError::none) throw std::runtime_error("server sent a bad header");
+    bytes.clear();
+    if (auto r = read_exact(header.payload_size, bytes, deadline); r != Read::frame) return r;
+    frame.request_id = header.request_id;
+    const auto* payload = reinterpret_cast<const std::uint8_t*>(bytes.data());
+    if (proto::decode_payload(header, {payload, bytes.size()}, frame.body) != proto::DecodeError::none) {
+      throw std::runtime_error("server sent a bad payload");
+    }
+    return Read::frame;
+  }
+
+  // Sends a request and returns the answer; fails the test on close or timeout.
+  wire::Envelope call(std::uint32_t request_id, const wire::Envelope& body) {
+    EXPECT_TRUE(send(request_id, body));
+    proto::Frame frame;
+    const auto r = read_frame(frame);
+    EXPECT_EQ(r, Read::frame) << "no answer to request " << request_id;
+    EXPECT_EQ(frame.request_id, request_id);
+    return frame.body;
+  }
+
+  // True if the server closes the connection within the timeout (after any frames, which go
+  // to `frames_seen`).
+  bool closed_by_server(std::chrono::milliseconds timeout = kTimeout) {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    for (;;) {
+      std::string sink;
+      const auto r = read_exact(1, sink, deadline);
+      if (r == Read::closed) return true;
+      if (r == Read::timeout) return false;
+    }
+  }
+
+ private:
+  int fd_ = -1;
+};
+
+wire::Envelope hello_body(std::uint32_t version = proto::kProtocolVersion) {
+  wire::Envelope e;
+  e.mutable_hello()->set_protocol_version(version);
+  e.mutable_hello()->set_client_name("raw-test");
+  return e;
+}
+
+wire::Envelope ping_body() {
+  wire::Envelope e;
+  e.mutable_ping();
+  return e;
+}
+
+wire::Envelope register_body(const std::string& email, const std::string& nick, const std::string& password) {
+  wire::Envelope e;
+  auto* r = e.mutable_register_request();
+  r->set_email(email);
+  r->set_nick(nick);
+  r->set_password(password);
+  return e;
+}
+
+wire::Envelope login_body(std::uint32_t id, const std::string& password) {
+  wire::Envelope e;
+  e.mutable_login_request()->set_user_id(id);
+  e.mutable_login_request()->set_password(password);
+  return e;
+}
+
+wire::Envelope resume_body(const std::string& token) {
+  wire::Envelope e;
+  e.mutable_resume_request()->set_token(token);
+  return e;
+}
+
+wire::Envelope find_body(std::uint32_t id) {
+  wire::Envelope e;
+  e.mutable_find_user_request()->set_user_id(id);
+  return e;
+}
+
+wire::Envelope logout_body() {
+  wire::Envelope e;
+  e.mutable_logout_request();
+  return e;
+}
+
+occhat::ErrorCode code_of(const wire::Envelope& e) {
+  return e.has_error() ? occhat::error_code_from_wire(e.error().code()) : occhat::ErrorCode::ok;
+}
+
+// A connected client that has completed the hello handshake.
+std::unique_ptr<RawClient> greeted(const ServerProcess& server) {
+  auto client = std::make_unique<RawClient>(server.port());
+  const auto answer = client->call(1, hello_body());
+  EXPECT_TRUE(answer.has_hello_ok()) << answer.DebugString();
+  return client;
+}
+
+std::uint32_t register_user(RawClient& client, const std::string& nick, const std::string& password = kPassword) {
+  const auto answer = client.call(2, register_body(nick + "@example.org", nick, password));
+  EXPECT_TRUE(answer.has_register_response()) << answer.DebugString();
+  return answer.register_response().user_id();
+}
+
+std::string frame_header(std::uint32_t size, std::uint16_t type, std::uint16_t flags, std::uint32_t request_id) {
+  std::string h;
+  for (int shift : {24, 16, 8, 0}) h.push_back(static_cast<char>(size >> shift));
+  h.push_back(static_cast<char>(type >> 8));
+  h.push_back(static_cast<char>(type));
+  h.push_back(static_cast<char>(flags >> 8));
+  h.push_back(static_cast<char>(flags));
+  for (int shift : {24, 16, 8, 0}) h.push_back(static_cast<char>(request_id >> shift));
+  return h;
+}
+
+// Expects one PROTOCOL_ERROR frame and then the close.
+void expect_protocol_error_and_close(RawClient& client, std::optional<std::uint32_t> request_id = std::nullopt) {
+  proto::Frame frame;
+  ASSERT_EQ(client.read_frame(frame), RawClient::Read::frame);
+  EXPECT_EQ(code_of(frame.body), occhat::ErrorCode::protocol_error) << frame.body.DebugString();
+  if (request_id) {
+    EXPECT_EQ(frame.request_id, *request_id);
+  }
+  EXPECT_TRUE(client.closed_by_server());
+}
+
+void expect_still_serving(RawClient& client) {
+  const auto answer = client.call(77, ping_body());
+  EXPECT_TRUE(answer.has_pong()) << answer.DebugString();
+}
+
+std::string read_all_files(const std::filesystem::path& dir) {
+  std::string bytes;
+  for (const auto& entry : std::filesystem::recursive_directory_iterator(dir)) {
+    if (!entry.is_regular_file()) continue;
+    std::ifstream in(entry.path(), std::ios::binary);
+    bytes.append(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  }
+  return bytes;
+}
+
+TEST(RawProtocol, HelloHandshake) {
+  ServerProcess server;
+  RawClient client(server.port());
+  const auto answer = client.call(5, hello_body());
+  ASSERT_TRUE(answer.has_hello_ok()) << answer.DebugString();
+  EXPECT_EQ(answer.hello_ok().protocol_version(), proto::kProtocolVersion);
+  EXPECT_EQ(answer.hello_ok().server_name(), "occhat-server/0.1.0");
+  EXPECT_EQ(answer.hello_ok().max_payload(), proto::kMaxControlPayload);
+  EXPECT_EQ(answer.hello_ok().max_bulk_payload(), proto::kMaxBulkPayload);
+  expect_still_serving(client);
+}
+
+TEST(RawProtocol, WrongVersionIsRefused) {
+  ServerProcess server;
+  RawClient client(server.port());
+  const auto answer = client.call(3, hello_body(99));
+  EXPECT_EQ(code_of(answer), occhat::ErrorCode::unsupported_version);
+  EXPECT_TRUE(client.closed_by_server());
+}
+
+TEST(RawProtocol, RequestBeforeHelloIsRefused) {
+  ServerProcess server;
+  RawClient client(server.port());
+  ASSERT_TRUE(client.send(4, ping_body()));
+  expect_protocol_error_and_close(client, 4);
+}
+
+TEST(RawProtocol, RequestBeforeLoginIsUnauthenticated) {
+  ServerProcess server;
+  auto client = greeted(server);
+  EXPECT_EQ(code_of(client->call(2, find_body(123456))), occhat::ErrorCode::unauthenticated);
+  EXPECT_EQ(code_of(client->call(3, logout_body())), occhat::ErrorCode::unauthenticated);
+  expect_still_serving(*client);  // the connection stays open
+}
+
+TEST(RawProtocol, RegisterLoginFindLogout) {
+  ServerProcess server;
+  auto client = greeted(server);
+  const auto alice = register_user(*client, "alice");
+  const auto bob = register_user(*client, "bob");
+  EXPECT_GE(alice, 100000u);
+  EXPECT_LE(alice, 999999u);
+  EXPECT_NE(alice, bob);
+
+  const auto login = client->call(10, login_body(alice, kPassword));
+  ASSERT_TRUE(login.has_login_ok()) << login.DebugString();
+  EXPECT_EQ(login.login_ok().user().id(), alice);
+  EXPECT_EQ(login.login_ok().user().nick(), "alice");
+  EXPECT_EQ(login.login_ok().user().email(), "alice@example.org");
+  const std::string token = login.login_ok().token();
+  EXPECT_EQ(token.size(), 64u);
+
+  const auto own = client->call(11, find_body(alice));
+  ASSERT_TRUE(own.has_user_info());
+  EXPECT_EQ(own.user_info().email(), "alice@example.org");
+  const auto other = client->call(12, find_body(bob));
+  ASSERT_TRUE(other.has_user_info());
+  EXPECT_EQ(other.user_info().nick(), "bob");
+  EXPECT_EQ(other.user_info().email(), "") << "email is private to its owner";
+  EXPECT_EQ(code_of(client->call(13, find_body(alice == 999999 ? 999998 : 999999))), occhat::ErrorCode::not_found);
+
+  // A second connection resumes with the token instead of the password.
+  auto second = greeted(server);
+  const auto resumed = second->call(20, resume_body(token));
+  ASSERT_TRUE(resumed.has_login_ok()) << resumed.DebugString();
+  EXPECT_EQ(resumed.login_ok().user().id(), alice);
+  EXPECT_EQ(resumed.login_ok().token(), token);
+
+  EXPECT_TRUE(client->call(14, logout_body()).has_ok());
+  EXPECT_EQ(code_of(client->call(15, find_body(bob))), occhat::ErrorCode::unauthenticated);
+  auto third = greeted(server);
+  EXPECT_EQ(code_of(third->call(21, resume_body(token))), occhat::ErrorCode::unauthenticated) << "token revoked";
+  EXPECT_EQ(code_of(third->call(22, resume_body("not-a-token"))), occhat::ErrorCode::unauthenticated);
+}
+
+TEST(RawProtocol, UnknownIdAndWrongPasswordLookTheSame) {
+  ServerProcess server;
+  auto client = greeted(server);
+  const auto alice = register_user(*client, "alice");
+  const auto wrong = client->call(3, login_body(alice, "not the password"));
+  const auto unknown = client->call(4, login_body(alice == 999999 ? 999998 : 999999, kPassword));
+  EXPECT_EQ(code_of(wrong), occhat::ErrorCode::auth_failed);
+  EXPECT_EQ(code_of(unknown), occhat::ErrorCode::auth_failed);
+  EXPECT_EQ(wrong.error().message(), "wrong id or password");
+  EXPECT_EQ(unknown.error().message(), wrong.error().message());
+}
+
+TEST(RawProtocol, InvalidFieldsAreNamed) {
+  ServerProcess server;
+  auto client = greeted(server);
+  const auto bad_email = client->call(2, register_body("no-at-sign", "alice", kPassword));
+  EXPECT_EQ(code_of(bad_email), occhat::ErrorCode::invalid_argument);
+  EXPECT_NE(bad_email.error().message().find("email"), std::string::npos);
+  const auto bad_nick = client->call(3, register_body("a@x", std::string(33, 'n'), kPassword));
+  EXPECT_EQ(code_of(bad_nick), occhat::ErrorCode::invalid_argument);
+  EXPECT_NE(bad_nick.error().message().find("nick"), std::string::npos);
+  const auto bad_password = client->call(4, register_body("a@x", "alice", "short"));
+  EXPECT_EQ(code_of(bad_password), occhat::ErrorCode::invalid_argument);
+  EXPECT_NE(bad_password.error().message().find("password"), std::string::npos);
+  const auto control = client->call(5, register_body("a@x", "al\x01ice", kPassword));
+  EXPECT_EQ(code_of(control), occhat::ErrorCode::invalid_argument);
+  // Bad UTF-8 is a bad argument naming the field, not a protocol error: the connection stays.
+  const auto bad_utf8 = client->call(6, register_body("a@x", "bad\xff utf8", kPassword));
+  EXPECT_EQ(code_of(bad_utf8), occhat::ErrorCode::invalid_argument) << bad_utf8.DebugString();
+  EXPECT_NE(bad_utf8.error().message().find("nick"), std::string::npos);
+  const auto bad_utf8_email = client->call(7, register_body("a\xff@x", "alice", kPassword));
+  EXPECT_EQ(code_of(bad_utf8_email), occhat::ErrorCode::invalid_argument) << bad_utf8_email.DebugString();
+  expect_still_serving(*client);
+}
+
+TEST(RawProtocol, RepeatedFailuresAreThrottled) {
+  ServerProcess server({}, {"--login-max-failures", "2", "--login-lockout-seconds", "30"});
+  auto client = greeted(server);
+  const auto alice = register_user(*client, "alice");
+  EXPECT_EQ(code_of(client->call(3, login_body(alice, "wrong password 1"))), occhat::ErrorCode::auth_failed);
+  EXPECT_EQ(code_of(client->call(4, login_body(alice, "wrong password 2"))), occhat::ErrorCode::auth_failed);
+  // Locked now: even the right password is refused, with a hint when to retry.
+  const auto locked = client->call(5, login_body(alice, kPassword));
+  ASSERT_EQ(code_of(locked), occhat::ErrorCode::rate_limited) << locked.DebugString();
+  EXPECT_GT(locked.error().retry_after_ms(), 25000u);
+  EXPECT_LE(locked.error().retry_after_ms(), 30000u);
+  EXPECT_NE(locked.error().message().find("too many failed logins; retry in"), std::string::npos);
+}
+
+TEST(RawProtocol, HugeAnnouncedLengthEndsOnlyThatConnection) {
+  ServerProcess server;
+  auto bystander = greeted(server);
+  auto attacker = greeted(server);
+  ASSERT_TRUE(attacker->send_bytes(frame_header(0xFFFFFFFFu, 4, 0, 9)));
+  expect_protocol_error_and_close(*attacker, 9);
+  expect_still_serving(*bystander);
+  EXPECT_TRUE(server.running());
+}
+
+TEST(RawProtocol, RandomBytesEndOnlyThatConnection) {
+  ServerProcess server;
+  auto bystander = greeted(server);
+  RawClient attacker(server.port());
+  std::mt19937 rng(20240601);
+  std::string garbage(64 * 1024, '\0');
+  for (auto& c : garbage) c = static_cast<char>(rng());
+  attacker.send_bytes(garbage);  // the server may close before all of it is sent
+  expect_protocol_error_and_close(attacker);
+  expect_still_serving(*bystander);
+  // Garbage after a proper hello, too.
+  auto greeted_attacker = greeted(server);
+  greeted_attacker->send_bytes(garbage);
+  expect_protocol_error_and_close(*greeted_attacker);
+  expect_still_serving(*bystander);
+}
+
+TEST(RawProtocol, HalfFrameThenCloseEndsOnlyThatConnection) {
+  ServerProcess server;
+  auto bystander = greeted(server);
+  {
+    RawClient half_header(server.port());
+    ASSERT_TRUE(half_header.send_bytes(proto::encode_frame(1, hello_body()).substr(0, 6)));
+  }
+  {
+    auto half_payload = greeted(server);
+    const std::string frame = proto::encode_frame(2, register_body("a@x", "alice", kPassword));
+    ASSERT_TRUE(half_payload->send_bytes(frame.substr(0, frame.size() / 2)));
+  }
+  expect_still_serving(*bystander);
+  auto newcomer = greeted(server);
+  expect_still_serving(*newcomer);
+  EXPECT_TRUE(server.running());
+}
+
+TEST(RawProtocol, UnknownTypeIsAProtocolError) {
+  ServerProcess server;
+  auto client = greeted(server);
+  ASSERT_TRUE(client->send_bytes(frame_header(0, 999, 0, 42)));
+  expect_protocol_error_and_close(*client, 42);
+}
+
+TEST(RawProtocol, BadFlagsAndMismatchedPayloadAreProtocolErrors) {
+  ServerProcess server;
+  {
+    auto client = greeted(server);
+    ASSERT_TRUE(client->send_bytes(frame_header(0, 4, 1, 7)));
+    expect_protocol_error_and_close(*client, 7);
+  }
+  {
+    auto client = greeted(server);
+    // Header says ping (4), payload is a find_user_request.
+    std::string frame = proto::encode_frame(8, find_body(123456));
+    frame[5] = 4;
+    ASSERT_TRUE(client->send_bytes(frame));
+    expect_protocol_error_and_close(*client, 8);
+  }
+}
+
+TEST(RawProtocol, ExitsZeroOnSigterm) {
+  ServerProcess server;
+  auto client = greeted(server);  // an open connection must not hold up the shutdown
+  const int status = server.stop(SIGTERM);
+  ASSERT_TRUE(WIFEXITED(status)) << "status " << status;
+  EXPECT_EQ(WEXITSTATUS(status), 0);
+  EXPECT_TRUE(client->closed_by_server());
+}
+
+TEST(RawProtocol, LoginStillWorksAfterRestart) {
+  ServerProcess server;
+  std::uint32_t alice = 0;
+  std::string token;
+  {
+    auto client = greeted(server);
+    alice = register_user(*client, "alice");
+    const auto login = client->call(3, login_body(alice, kPassword));
+    ASSERT_TRUE(login.has_login_ok());
+    token = login.login_ok().token();
+  }
+  const int status = server.stop(SIGTERM);
+  ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+  server.start();
+  auto client = greeted(server);
+  const auto login = client->call(4, login_body(alice, kPassword));
+  ASSERT_TRUE(login.has_login_ok()) << login.DebugString();
+  EXPECT_EQ(login.login_ok().user().nick(), "alice");
+  auto other = greeted(server);
+  const auto resumed = other->call(5, resume_body(token));
+  EXPECT_TRUE(resumed.has_login_ok()) << "a token outlives a restart: " << resumed.DebugString();
+}
+
+TEST(RawProtocol, NoSecretInDataDirOrLog) {
+  ServerProcess server;
+  std::string token;
+  {
+    auto client = greeted(server);
+    const auto alice = register_user(*client, "alice");
+    const auto login = client->call(3, login_body(alice, kPassword));
+    ASSERT_TRUE(login.has_login_ok());
+    token = login.login_ok().token();
+    client->call(4, login_body(alice, "a wrong password"));  // failures get logged too
+  }
+  const auto check = [&](const std::string& when) {
+    const std::string files = read_all_files(server.data_dir());
+    const std::string log = server.log();
+    EXPECT_EQ(files.find(kPassword), std::string::npos) << when;
+    EXPECT_EQ(files.find(token), std::string::npos) << when;
+    EXPECT_EQ(log.find(kPassword), std::string::npos) << when;
+    EXPECT_EQ(log.find("a wrong password"), std::string::npos) << when;
+    EXPECT_EQ(log.find(token), std::string::npos) << when;
+    EXPECT_NE(log.find("logged in"), std::string::npos) << "the log should record the event: " << log;
+  };
+  check("while running (commits still in the -wal file)");
+  server.stop(SIGTERM);
+  check("after shutdown");
+}
+
+}  // namespace

@@ -45,5 +45,6 @@ std::unique_ptr<Command> make_login_command();
 std::unique_ptr<Command> make_logout_command();
 std::unique_ptr<Command> make_whoami_command();
 std::unique_ptr<Command> make_find_command();
+std::unique_ptr<Command> make_shell_command();  // shell/shell_command.cpp
 
 }  // namespace occhat::cli

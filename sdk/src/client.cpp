@@ -284,7 +284,9 @@ std::optional<Event> Client::Impl::next_event(std::chrono::milliseconds timeout)
 
 void Client::Impl::on_push(wire::Envelope&& push) {
   // Later issues give Event typed fields; until then a push is known by its envelope field name.
-  events_.push(Event{body_name(push)});
+  Event event;
+  event.type = body_name(push);
+  events_.push(std::move(event));
 }
 
 void Client::Impl::on_lost(const Error&) {
@@ -293,7 +295,9 @@ void Client::Impl::on_lost(const Error&) {
     if (!ready_) return;  // lost during the handshake: connect() reports it
     user_.reset();
   }
-  events_.push(Event{"disconnected"});
+  Event event;
+  event.type = "disconnected";
+  events_.push(std::move(event));
 }
 
 // ---- public API -------------------------------------------------------------------------------

@@ -9,6 +9,7 @@ std::vector<std::unique_ptr<Command>> make_commands() {
   commands.push_back(make_logout_command());
   commands.push_back(make_whoami_command());
   commands.push_back(make_find_command());
+  commands.push_back(make_shell_command());
   return commands;
 }
 

@@ -30,6 +30,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "occhat/error.hpp"
 
@@ -48,9 +49,72 @@ struct Session {
   std::string token;  // secret: lets resume() log in again without the password
 };
 
-// A server push. Later issues add fields (messages, presence, files); `type` names which.
+using MessageId = std::uint64_t;
+// Position in a user's inbox: per recipient, strictly increasing, without gaps.
+using Seq = std::uint64_t;
+
+struct Friend {
+  UserId id = 0;
+  std::string nick;
+  bool online = false;
+};
+
+struct PendingFriendRequest {
+  UserInfo user;              // the other user (id, nick)
+  std::int64_t time_ms = 0;   // when the request was made, Unix ms
+};
+
+struct FriendRequests {
+  std::vector<PendingFriendRequest> incoming;  // others asking you
+  std::vector<PendingFriendRequest> outgoing;  // your requests not yet accepted
+};
+
+enum class AddFriendState { requested, now_friends, already_friends };
+
+struct AddFriendResult {
+  AddFriendState state = AddFriendState::requested;
+  UserInfo user;  // the other user (id, nick)
+};
+
+struct Message {
+  MessageId id = 0;
+  UserId from = 0;
+  UserId to = 0;
+  std::string from_nick;
+  std::string text;  // valid UTF-8; may contain newlines and control characters: escape for display
+  std::int64_t time_ms = 0;  // server time when stored, Unix ms
+};
+
+struct SendResult {
+  MessageId id = 0;
+  std::int64_t time_ms = 0;
+  bool duplicate = false;  // the client_msg_id was stored before: this is the original's id
+};
+
+struct HistoryPage {
+  std::vector<Message> messages;  // oldest first
+  bool more = false;              // older ones exist: pass messages.front().id as before_id
+};
+
+// Something that happened, pushed by the server or reported by the SDK. `type` is one of:
+//   "message"         seq, time_ms, message          (sequenced: acknowledge with ack(seq))
+//   "friend_request"  seq, time_ms, user, accepted   (sequenced) user asked to be your friend,
+//                                                    or (accepted=true) accepted your request
+//   "presence"        user, online                   a friend came online or went offline
+//   "disconnected"                                   the connection was lost (SDK-made)
 struct Event {
-  std::string type;  // e.g. "disconnected"
+  std::string type;
+  Seq seq = 0;               // 0 for events outside the inbox (presence, disconnected)
+  std::int64_t time_ms = 0;  // when it happened (server time, Unix ms); 0 if unknown
+  std::optional<Message> message;
+  UserInfo user;
+  bool online = false;
+  bool accepted = false;
+};
+
+struct InboxPage {
+  std::vector<Event> events;  // sequenced events, oldest first
+  bool more = false;          // more follow after events.back().seq
 };
 
 class Client {
@@ -59,6 +123,9 @@ class Client {
     std::chrono::milliseconds connect_timeout{5000};
     std::chrono::milliseconds request_timeout{15000};
     std::string client_name = "occhat-sdk/0.1.0";
+    // A ping is sent after this long without traffic so the server (which drops connections
+    // silent for 30 s) keeps a live client; 0 disables.
+    std::chrono::milliseconds keepalive_interval{10000};
   };
 
   Client();
@@ -100,6 +167,39 @@ class Client {
 
   // Looks a user up by id. Throws not_found, unauthenticated.
   UserInfo find_user(UserId id);
+
+  // ---- friends (all throw unauthenticated when not logged in) ----
+
+  // Sends a friend request, or accepts the other user's pending one. Throws not_found (no such
+  // user), invalid_argument (yourself).
+  AddFriendResult add_friend(UserId id);
+  // Ends a friendship, or withdraws / declines a pending request. Throws not_found if there is
+  // neither.
+  void remove_friend(UserId id);
+  std::vector<Friend> friends();
+  FriendRequests friend_requests();
+
+  // ---- messages ----
+
+  // Sends `text` to a friend; returns once the server has committed it. client_msg_id (0..64
+  // bytes, unique per sender) makes a retry after a lost answer safe: the same id returns the
+  // original message with duplicate=true. Empty: the SDK makes a random one.
+  // Throws not_allowed (not a friend), not_found (no such user), invalid_argument (empty, over
+  // 8192 bytes, not UTF-8, to yourself).
+  SendResult send_message(UserId to, const std::string& text, const std::string& client_msg_id = {});
+
+  // Unacknowledged inbox events with seq > after_seq, oldest first, at most `limit` (1..1000).
+  InboxPage fetch_inbox(Seq after_seq = 0, std::uint32_t limit = 1000);
+  // Marks every inbox event with seq <= up_to_seq handled; the server never sends them again.
+  void ack(Seq up_to_seq);
+  // Asks the server to push this connection every unacknowledged inbox event after after_seq
+  // (the backlog first, in order), then each new one as it is stored, plus friends' presence.
+  // Events arrive through next_event() / the handler.
+  void subscribe(Seq after_seq = 0);
+
+  // Messages between you and `peer`, both directions, oldest first; `limit` 1..500; before_id 0
+  // means the newest. Throws invalid_argument for a bad limit.
+  HistoryPage history(UserId peer, std::uint32_t limit = 50, MessageId before_id = 0);
 
   // The logged-in user, if any (no server round trip). Cleared by logout(), disconnect() and the
   // loss of the connection (a session belongs to its connection).

@@ -48,6 +48,10 @@ int main(int argc, char** argv) {
                  "first lockout duration; doubles with each further lockout, max 15 min")
       ->capture_default_str()
       ->check(CLI::Range(1, 86400));
+  app.add_option("--idle-timeout-seconds", options.idle_timeout_seconds,
+                 "close connections from which nothing arrived for this long")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 86400));
   app.set_version_flag("--version", "occhat-server 0.1.0");
   try {
     app.parse(argc, argv);

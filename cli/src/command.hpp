@@ -45,6 +45,14 @@ std::unique_ptr<Command> make_login_command();
 std::unique_ptr<Command> make_logout_command();
 std::unique_ptr<Command> make_whoami_command();
 std::unique_ptr<Command> make_find_command();
+std::unique_ptr<Command> make_add_command();
+std::unique_ptr<Command> make_requests_command();
+std::unique_ptr<Command> make_remove_command();
+std::unique_ptr<Command> make_friends_command();
+std::unique_ptr<Command> make_send_command();
+std::unique_ptr<Command> make_inbox_command();
+std::unique_ptr<Command> make_history_command();
+std::unique_ptr<Command> make_watch_command();
 std::unique_ptr<Command> make_shell_command();  // shell/shell_command.cpp
 
 }  // namespace occhat::cli

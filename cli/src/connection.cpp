@@ -6,13 +6,17 @@
 
 namespace occhat::cli {
 
-std::unique_ptr<Client> connect_to(const std::string& server) {
+Client::Options client_options(const SessionOptions& options) {
+  Client::Options sdk;
+  sdk.client_name = "occhat-cli/0.1.0";
+  sdk.keepalive_interval = options.keepalive_interval;
+  return sdk;
+}
+
+void connect_client(Client& client, const std::string& server) {
   validate_server_address(server);
-  Client::Options options;
-  options.client_name = "occhat-cli/0.1.0";
-  auto client = std::make_unique<Client>(options);
   try {
-    client->connect(server);
+    client.connect(server);
   } catch (const Error& e) {
     if (e.code() != ErrorCode::unavailable && e.code() != ErrorCode::timeout) throw;
     // Name the address: with OCCHAT_SERVER or a saved session the user may not know which it was.
@@ -21,21 +25,39 @@ std::unique_ptr<Client> connect_to(const std::string& server) {
     if (why.starts_with(prefix)) throw;
     throw Error(e.code(), prefix + ": " + std::string(why));
   }
+}
+
+std::unique_ptr<Client> connect_to(const std::string& server, const SessionOptions& options) {
+  validate_server_address(server);
+  auto client = std::make_unique<Client>(client_options(options));
+  connect_client(*client, server);
   return client;
 }
 
-LoggedInClient open_logged_in(Context& ctx) {
-  auto saved = ctx.home.load_session();
-  if (!saved) throw not_logged_in();
-  auto client = connect_to(resolve_server(ctx.options, saved->server));
+Session resume_saved(Client& client, const SavedSession& saved, bool announce_presence) {
   try {
-    Session session = client->resume(saved->token, /*announce_presence=*/false);
-    return LoggedInClient{std::move(client), std::move(session), std::move(*saved)};
+    return client.resume(saved.token, announce_presence);
   } catch (const Error& e) {
     if (e.code() != ErrorCode::unauthenticated) throw;
-    throw Error(ErrorCode::unauthenticated,
-                "session expired or revoked (run: occhat login ID)");
+    throw Error(ErrorCode::unauthenticated, "session expired or revoked (run: occhat login ID)");
   }
+}
+
+SavedSession require_session(const Context& ctx) {
+  auto saved = ctx.home.load_session();
+  if (!saved) throw not_logged_in();
+  return std::move(*saved);
+}
+
+std::string session_server(const Context& ctx, const SavedSession& saved) {
+  return resolve_server(ctx.options, saved.server);
+}
+
+LoggedInClient open_logged_in(Context& ctx, const SessionOptions& options) {
+  SavedSession saved = require_session(ctx);
+  auto client = connect_to(session_server(ctx, saved), options);
+  Session session = resume_saved(*client, saved, options.announce_presence);
+  return LoggedInClient{std::move(client), std::move(session), std::move(saved)};
 }
 
 }  // namespace occhat::cli

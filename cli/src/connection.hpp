@@ -1,6 +1,7 @@
 #pragma once
 // Opening a connection for a one-shot command.
 
+#include <chrono>
 #include <memory>
 #include <string>
 
@@ -10,9 +11,28 @@
 
 namespace occhat::cli {
 
-// Connects to `server` (HOST:PORT) and does the handshake. An unreachable server throws
-// unavailable/timeout with "cannot reach server HOST:PORT: <why>"; a malformed address is a usage error.
-std::unique_ptr<Client> connect_to(const std::string& server);
+// How a command uses its connection. One-shot commands keep the defaults; long-lived ones
+// (`watch`, `shell`) announce presence so friends see them online.
+struct SessionOptions {
+  bool announce_presence = false;
+  // SDK ping after this long without traffic (the server drops connections silent for 30 s).
+  std::chrono::milliseconds keepalive_interval{10000};
+};
+
+// The CLI's SDK options (client name, keepalive).
+Client::Options client_options(const SessionOptions& options = {});
+
+// Connects `client` to `server` (HOST:PORT) and does the handshake. An unreachable server throws
+// unavailable/timeout with "cannot reach server HOST:PORT: <why>"; a malformed address is a usage
+// error. Also usable to reconnect a Client whose connection was lost.
+void connect_client(Client& client, const std::string& server);
+
+// A new Client connected to `server`, as connect_client().
+std::unique_ptr<Client> connect_to(const std::string& server, const SessionOptions& options = {});
+
+// Resumes `saved` on a connected client. A token the server no longer accepts throws
+// unauthenticated "session expired or revoked (run: occhat login ID)".
+Session resume_saved(Client& client, const SavedSession& saved, bool announce_presence);
 
 struct LoggedInClient {
   std::unique_ptr<Client> client;
@@ -20,9 +40,16 @@ struct LoggedInClient {
   SavedSession saved;
 };
 
+// The saved session, or throws unauthenticated "not logged in (run: occhat login ID)".
+SavedSession require_session(const Context& ctx);
+
+// The server a logged-in command talks to: --server/OCCHAT_SERVER, else the saved session's.
+std::string session_server(const Context& ctx, const SavedSession& saved);
+
 // Connects to the saved session's server (or the explicit --server) and resumes the saved token
-// without announcing presence. Throws unauthenticated "not logged in (run: occhat login ID)" when
-// nothing is saved, and unauthenticated when the server no longer accepts the token.
-LoggedInClient open_logged_in(Context& ctx);
+// (announcing presence only if `options` say so). Throws unauthenticated "not logged in (run:
+// occhat login ID)" when nothing is saved, and unauthenticated when the server no longer accepts
+// the token.
+LoggedInClient open_logged_in(Context& ctx, const SessionOptions& options = {});
 
 }  // namespace occhat::cli

@@ -25,6 +25,12 @@ std::string one_line(std::string text) {
 
 void Output::result(const std::string& text, const Json& object) const {
   std::cout << (json_ ? dump(object) : text) << '\n' << std::flush;
+  // A reader that went away (`occhat watch | head -3`) must stop the command: what follows a
+  // printed line (advancing the inbox cursor, acknowledging) assumes someone saw it.
+  if (!std::cout) {
+    std::cout.clear();
+    throw Error(ErrorCode::internal, "cannot write to stdout");
+  }
 }
 
 int Output::error(const Error& error) const {

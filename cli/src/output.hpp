@@ -24,7 +24,8 @@ class Output {
 
   bool json() const noexcept { return json_; }
 
-  // Prints a successful result in whichever form was asked for.
+  // Prints a successful result in whichever form was asked for, flushed. Throws Error(internal)
+  // when stdout cannot be written (closed pipe, full disk).
   void result(const std::string& text, const Json& object) const;
 
   // Prints `error` and returns the process exit code for it.

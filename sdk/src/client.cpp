@@ -16,8 +16,10 @@
 
 #include "address.hpp"
 #include "connection.hpp"
+#include "convert.hpp"
 #include "event_queue.hpp"
 #include "occhat/proto/frame.hpp"
+#include "random_id.hpp"
 
 namespace occhat {
 namespace {
@@ -26,18 +28,17 @@ namespace {
 // an answer only that thread can deliver.
 thread_local const void* tls_io_owner = nullptr;
 
-std::string body_name(const wire::Envelope& envelope) {
-  const auto* field = wire::Envelope::descriptor()->FindFieldByNumber(static_cast<int>(envelope.body_case()));
-  return field ? field->name() : "empty frame";
-}
+using detail::body_name;
+using detail::from_wire;
 
-Error from_wire(const wire::Error& e) {
-  const ErrorCode code = error_code_from_wire(e.code());
-  std::string message = e.message().empty() ? std::string(error_code_name(code)) : e.message();
-  return Error(code, message, std::chrono::milliseconds(e.retry_after_ms()));
-}
+// Limits the server enforces too; checked here only where the SDK can name the parameter.
+constexpr std::uint32_t kMaxHistoryLimit = 500;
+constexpr std::uint32_t kMaxFetchLimit = 1000;
 
-UserInfo from_wire(const wire::UserInfo& u) { return UserInfo{u.id(), u.nick(), u.email()}; }
+std::int64_t now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
 
 }  // namespace
 
@@ -71,6 +72,7 @@ struct Client::Impl {
   wire::Envelope exchange(detail::Connection& conn, const wire::Envelope& request,
                           wire::Envelope::BodyCase expected, std::chrono::milliseconds timeout);
   std::uint32_t next_request_id() noexcept;
+  std::string ping_frame();
   void teardown();  // lifecycle_mutex_ held, not on the I/O thread
   void on_push(wire::Envelope&& push);
   void on_lost(const Error& reason);
@@ -173,8 +175,18 @@ void Client::Impl::connect(const std::string& server) {
     teardown();
     throw;
   }
-  std::lock_guard lock(state_mutex_);
-  ready_ = true;
+  {
+    std::lock_guard lock(state_mutex_);
+    ready_ = true;
+  }
+  // Only after the handshake: a ping must never be the first frame.
+  conn->start_keepalive(options_.keepalive_interval, [this] { return ping_frame(); });
+}
+
+std::string Client::Impl::ping_frame() {
+  wire::Envelope ping;
+  ping.mutable_ping();
+  return proto::encode_frame(next_request_id(), ping);
 }
 
 void Client::Impl::disconnect() noexcept {
@@ -283,10 +295,7 @@ std::optional<Event> Client::Impl::next_event(std::chrono::milliseconds timeout)
 }
 
 void Client::Impl::on_push(wire::Envelope&& push) {
-  // Later issues give Event typed fields; until then a push is known by its envelope field name.
-  Event event;
-  event.type = body_name(push);
-  events_.push(std::move(event));
+  for (auto& event : detail::events_from_push(push, now_ms())) events_.push(std::move(event));
 }
 
 void Client::Impl::on_lost(const Error&) {
@@ -297,6 +306,7 @@ void Client::Impl::on_lost(const Error&) {
   }
   Event event;
   event.type = "disconnected";
+  event.time_ms = now_ms();
   events_.push(std::move(event));
 }
 
@@ -347,6 +357,76 @@ UserInfo Client::find_user(UserId id) {
   wire::Envelope request;
   request.mutable_find_user_request()->set_user_id(id);
   return from_wire(impl_->call(request, wire::Envelope::kUserInfo).user_info());
+}
+
+AddFriendResult Client::add_friend(UserId id) {
+  wire::Envelope request;
+  request.mutable_add_friend_request()->set_user_id(id);
+  return from_wire(impl_->call(request, wire::Envelope::kAddFriendResult).add_friend_result());
+}
+
+void Client::remove_friend(UserId id) {
+  wire::Envelope request;
+  request.mutable_remove_friend_request()->set_user_id(id);
+  impl_->call(request, wire::Envelope::kOk);
+}
+
+std::vector<Friend> Client::friends() {
+  wire::Envelope request;
+  request.mutable_list_friends_request();
+  return from_wire(impl_->call(request, wire::Envelope::kFriendList).friend_list());
+}
+
+FriendRequests Client::friend_requests() {
+  wire::Envelope request;
+  request.mutable_list_friend_requests_request();
+  return from_wire(impl_->call(request, wire::Envelope::kFriendRequestList).friend_request_list());
+}
+
+SendResult Client::send_message(UserId to, const std::string& text, const std::string& client_msg_id) {
+  wire::Envelope request;
+  auto* r = request.mutable_send_message_request();
+  r->set_to(to);
+  r->set_text(text);
+  r->set_client_msg_id(client_msg_id.empty() ? detail::random_client_msg_id() : client_msg_id);
+  return from_wire(impl_->call(request, wire::Envelope::kMessageSent).message_sent());
+}
+
+InboxPage Client::fetch_inbox(Seq after_seq, std::uint32_t limit) {
+  if (limit < 1 || limit > kMaxFetchLimit) {
+    throw Error(ErrorCode::invalid_argument,
+                "fetch limit must be 1.." + std::to_string(kMaxFetchLimit) + ", not " + std::to_string(limit));
+  }
+  wire::Envelope request;
+  auto* r = request.mutable_fetch_inbox_request();
+  r->set_after_seq(after_seq);
+  r->set_limit(limit);
+  return from_wire(impl_->call(request, wire::Envelope::kInboxItems).inbox_items());
+}
+
+void Client::ack(Seq up_to_seq) {
+  wire::Envelope request;
+  request.mutable_ack_request()->set_up_to_seq(up_to_seq);
+  impl_->call(request, wire::Envelope::kOk);
+}
+
+void Client::subscribe(Seq after_seq) {
+  wire::Envelope request;
+  request.mutable_subscribe_request()->set_after_seq(after_seq);
+  impl_->call(request, wire::Envelope::kOk);
+}
+
+HistoryPage Client::history(UserId peer, std::uint32_t limit, MessageId before_id) {
+  if (limit < 1 || limit > kMaxHistoryLimit) {
+    throw Error(ErrorCode::invalid_argument,
+                "history limit must be 1.." + std::to_string(kMaxHistoryLimit) + ", not " + std::to_string(limit));
+  }
+  wire::Envelope request;
+  auto* r = request.mutable_history_request();
+  r->set_peer(peer);
+  r->set_limit(limit);
+  r->set_before_id(before_id);
+  return from_wire(impl_->call(request, wire::Envelope::kMessageList).message_list());
 }
 
 std::optional<UserInfo> Client::current_user() const { return impl_->current_user(); }

@@ -19,6 +19,7 @@ Connection::Connection(asio::io_context& io, std::string server_label, PushHandl
       socket_(io),
       resolver_(io),
       connect_timer_(io),
+      keepalive_timer_(io),
       label_(std::move(server_label)),
       on_push_(std::move(on_push)),
       on_lost_(std::move(on_lost)) {}
@@ -128,8 +129,44 @@ asio::awaitable<void> Connection::read_loop() {
 void Connection::send(std::string frame) {
   asio::post(io_, [self = shared_from_this(), frame = std::move(frame)]() mutable {
     if (self->closed_) return;
-    self->outbox_.push_back(std::move(frame));
-    if (self->outbox_.size() == 1) self->write_next();
+    self->enqueue(std::move(frame));
+  });
+}
+
+void Connection::enqueue(std::string frame) {
+  last_sent_ = std::chrono::steady_clock::now();
+  outbox_.push_back(std::move(frame));
+  if (outbox_.size() == 1) write_next();
+}
+
+void Connection::start_keepalive(std::chrono::milliseconds interval, std::function<std::string()> make_ping) {
+  if (interval.count() <= 0) return;
+  asio::post(io_, [self = shared_from_this(), interval, make_ping = std::move(make_ping)]() mutable {
+    if (self->closed_) return;
+    self->keepalive_interval_ = interval;
+    self->make_ping_ = std::move(make_ping);
+    self->arm_keepalive(self->last_sent_ + interval);
+  });
+}
+
+void Connection::arm_keepalive(std::chrono::steady_clock::time_point at) {
+  keepalive_timer_.expires_at(at);
+  keepalive_timer_.async_wait([self = shared_from_this()](std::error_code ec) {
+    if (ec || self->closed_) return;
+    const auto now = std::chrono::steady_clock::now();
+    // Traffic since the timer was armed pushes the next ping back.
+    auto next = self->last_sent_ + self->keepalive_interval_;
+    if (now >= next) {
+      if (self->outbox_.empty()) {
+        self->enqueue(self->make_ping_());
+        next = self->last_sent_ + self->keepalive_interval_;
+      } else {
+        // A write still in flight means the socket is stalled, not idle: another ping would
+        // only queue up behind it.
+        next = now + self->keepalive_interval_;
+      }
+    }
+    self->arm_keepalive(next);
   });
 }
 
@@ -158,6 +195,7 @@ void Connection::close_now(const Error& reason, bool notify) {
   pending_.fail_all(reason);
   std::error_code ignored;
   connect_timer_.cancel();
+  keepalive_timer_.cancel();
   resolver_.cancel();
   socket_.shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
   socket_.close(ignored);

@@ -47,6 +47,11 @@ class Connection : public std::enable_shared_from_this<Connection> {
   // Thread-safe. Queues an encoded frame; frames go out in the order of send() calls. Dropped
   // silently once closed (the pending table has already failed its call).
   void send(std::string frame);
+  // Thread-safe. From now on, whenever `interval` (> 0) passes without a frame sent, sends the
+  // frame `make_ping()` returns (a ping with a fresh request id; its pong, answering no pending
+  // call, is dropped by the reader). The server drops connections it has not heard from for a
+  // while, so an idle client stays connected, and a dead server is noticed by the failed write.
+  void start_keepalive(std::chrono::milliseconds interval, std::function<std::string()> make_ping);
   // Thread-safe. Ends the connection: fails every pending call with `reason` right away, then
   // closes the socket on the I/O thread. notify=false for a close the application asked for.
   void close(const Error& reason, bool notify);
@@ -59,13 +64,16 @@ class Connection : public std::enable_shared_from_this<Connection> {
  private:
   asio::awaitable<void> connect(std::string host, std::string port);
   asio::awaitable<void> read_loop();
+  void enqueue(std::string frame);  // I/O thread only
   void write_next();
+  void arm_keepalive(std::chrono::steady_clock::time_point at);
   void close_now(const Error& reason, bool notify);  // I/O thread only
 
   asio::io_context& io_;
   asio::ip::tcp::socket socket_;
   asio::ip::tcp::resolver resolver_;
   asio::steady_timer connect_timer_;
+  asio::steady_timer keepalive_timer_;
   std::string label_;
   PushHandler on_push_;
   LostHandler on_lost_;
@@ -73,6 +81,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
   std::atomic<bool> open_{false};
   // I/O thread only:
   std::deque<std::string> outbox_;
+  std::chrono::steady_clock::time_point last_sent_ = std::chrono::steady_clock::now();
+  std::chrono::milliseconds keepalive_interval_{0};
+  std::function<std::string()> make_ping_;
   bool connecting_ = false;
   bool timed_out_ = false;
   bool closed_ = false;

@@ -3,7 +3,10 @@
 #include <exception>
 
 #include "account_handlers.hpp"
+#include "friend_handlers.hpp"
+#include "inbox_handlers.hpp"
 #include "log.hpp"
+#include "message_handlers.hpp"
 #include "occhat/store/store.hpp"
 #include "request_error.hpp"
 #include "session.hpp"
@@ -71,6 +74,15 @@ asio::awaitable<wire::Envelope> route(ServerContext& server, Session& session, c
     case Case::kResumeRequest: co_return co_await handle_resume(server, session, request.resume_request());
     case Case::kLogoutRequest: co_return co_await handle_logout(server, session);
     case Case::kFindUserRequest: co_return co_await handle_find_user(server, session, request.find_user_request());
+    case Case::kAddFriendRequest: co_return co_await handle_add_friend(server, session, request.add_friend_request());
+    case Case::kRemoveFriendRequest: co_return co_await handle_remove_friend(server, session, request.remove_friend_request());
+    case Case::kListFriendsRequest: co_return co_await handle_list_friends(server, session);
+    case Case::kListFriendRequestsRequest: co_return co_await handle_list_friend_requests(server, session);
+    case Case::kSendMessageRequest: co_return co_await handle_send_message(server, session, request.send_message_request());
+    case Case::kFetchInboxRequest: co_return co_await handle_fetch_inbox(server, session, request.fetch_inbox_request());
+    case Case::kAckRequest: co_return co_await handle_ack(server, session, request.ack_request());
+    case Case::kSubscribeRequest: co_return co_await handle_subscribe(server, session, request.subscribe_request());
+    case Case::kHistoryRequest: co_return co_await handle_history(server, session, request.history_request());
     default:
       // A well-formed frame that is not a request (e.g. a client sending `pong`): the peer does
       // not speak our protocol.

@@ -27,6 +27,16 @@ std::vector<std::shared_ptr<Session>> Router::sessions_of(std::uint32_t user_id)
   return out;
 }
 
-bool Router::online(std::uint32_t user_id) const { return sessions_.count(user_id) > 0; }
+bool Router::add_presence(std::uint32_t user_id) { return ++presence_[user_id] == 1; }
+
+bool Router::remove_presence(std::uint32_t user_id) {
+  const auto it = presence_.find(user_id);
+  if (it == presence_.end()) return false;
+  if (--it->second > 0) return false;
+  presence_.erase(it);
+  return true;
+}
+
+bool Router::online(std::uint32_t user_id) const { return presence_.count(user_id) > 0; }
 
 }  // namespace occhat::server

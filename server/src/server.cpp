@@ -53,8 +53,9 @@ struct Server::Impl {
   explicit Impl(ServerOptions opts)
       : options(std::move(opts)),
         store_executor(store::open_sqlite_store(prepare_data_dir(options.data_dir))),
-        context(store_executor, crypto, LoginThrottle(options.login_max_failures, std::chrono::seconds(options.login_lockout_seconds)),
-                hash_password("occhat dummy password for unknown ids")),
+        context(io.get_executor(), store_executor, crypto,
+                LoginThrottle(options.login_max_failures, std::chrono::seconds(options.login_lockout_seconds)),
+                hash_password("occhat dummy password for unknown ids"), std::chrono::seconds(options.idle_timeout_seconds)),
         acceptor(io),
         signals(io) {
     const auto endpoint = resolve(io, options.host, options.port);

@@ -2,8 +2,10 @@
 // State shared by every session of one server. Lives on (and is touched only from) the network
 // thread, except the executors, which hand work to their own threads.
 
+#include <asio/any_io_executor.hpp>
 #include <asio/thread_pool.hpp>
 
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -18,13 +20,18 @@ namespace occhat::server {
 class Session;
 
 struct ServerContext {
-  ServerContext(StoreExecutor& store_executor, asio::thread_pool& crypto_pool, LoginThrottle login_throttle,
-                std::string dummy_password_hash)
-      : store(store_executor),
+  ServerContext(asio::any_io_executor network_executor, StoreExecutor& store_executor,
+                asio::thread_pool& crypto_pool, LoginThrottle login_throttle, std::string dummy_password_hash,
+                std::chrono::seconds idle_limit)
+      : network(std::move(network_executor)),
+        store(store_executor),
         crypto(crypto_pool),
         throttle(std::move(login_throttle)),
-        dummy_hash(std::move(dummy_password_hash)) {}
+        dummy_hash(std::move(dummy_password_hash)),
+        idle_timeout(idle_limit) {}
 
+  // The network thread: work that belongs to no session (presence fan-out) is spawned here.
+  asio::any_io_executor network;
   StoreExecutor& store;
   // Password hashing and verification run here, never on the network thread.
   asio::thread_pool& crypto;
@@ -34,6 +41,8 @@ struct ServerContext {
   std::unordered_map<std::uint64_t, std::weak_ptr<Session>> connections;
   // Verified against when the id is unknown, so an unknown id costs as long as a wrong password.
   std::string dummy_hash;
+  // A connection from which no frame arrived for this long is closed (dead peers go offline).
+  std::chrono::seconds idle_timeout;
   bool stopping = false;
 };
 

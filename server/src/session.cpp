@@ -7,13 +7,16 @@
 #include <asio/use_awaitable.hpp>
 #include <asio/write.hpp>
 
+#include <algorithm>
 #include <array>
 #include <vector>
 
+#include "delivery.hpp"
 #include "dispatcher.hpp"
 #include "log.hpp"
 #include "server_context.hpp"
 #include "utf8_fields.hpp"
+#include "wire_convert.hpp"
 
 namespace occhat::server {
 namespace {
@@ -21,6 +24,15 @@ namespace {
 // Frames waiting for a slow reader. Answers beyond this make the session stop reading that
 // client's requests; pushes beyond it stay pending in the store (the caller's job).
 constexpr std::size_t kMaxQueuedFrames = 256;
+// Pushes may fill the queue only this far, so answers always find room and a client that reads
+// nothing costs at most about a megabyte of server memory; the rest waits in the store.
+constexpr std::size_t kMaxQueuedPushFrames = 192;
+constexpr std::size_t kMaxQueuedPushBytes = 1024 * 1024;
+// A catch-up reads this many items per store call and pushes them in frames of at most
+// kMaxPushItems items / kMaxPushPayload bytes.
+constexpr std::uint32_t kCatchUpBatch = 256;
+constexpr std::size_t kMaxPushItems = 256;
+constexpr std::size_t kMaxPushPayload = 48 * 1024;
 // How long a closing connection may take to flush its last frames and drain the peer's input.
 constexpr std::chrono::seconds kCloseGrace{3};
 constexpr std::size_t kMaxLingerBytes = 1024 * 1024;
@@ -41,7 +53,8 @@ Session::Session(asio::ip::tcp::socket socket, ServerContext& server, std::uint6
       id_(id),
       wake_writer_(socket_.get_executor()),
       queue_space_(socket_.get_executor()),
-      close_deadline_(socket_.get_executor()) {
+      close_deadline_(socket_.get_executor()),
+      idle_timer_(socket_.get_executor()) {
   asio::error_code ec;
   const auto endpoint = socket_.remote_endpoint(ec);
   peer_address_ = ec ? std::string("unknown") : endpoint.address().to_string();
@@ -56,6 +69,7 @@ void Session::start() {
   server_.connections[id_] = weak_from_this();
   asio::co_spawn(socket_.get_executor(), [self = shared_from_this()] { return self->reader(); }, asio::detached);
   asio::co_spawn(socket_.get_executor(), [self = shared_from_this()] { return self->writer(); }, asio::detached);
+  asio::co_spawn(socket_.get_executor(), [self = shared_from_this()] { return self->watchdog(); }, asio::detached);
 }
 
 void Session::stop() {
@@ -70,22 +84,37 @@ void Session::stop() {
   wake_writer_.cancel();
   queue_space_.cancel();
   close_deadline_.cancel();
+  idle_timer_.cancel();
   log_event("conn {} closed", id_);
 }
 
 void Session::log_in(std::uint32_t user_id, const store::TokenHash& token_hash, bool announce_presence) {
-  if (user_id_ && *user_id_ != user_id) server_.router.detach(*user_id_, this);
+  if (user_id_ && *user_id_ != user_id) log_out();
+  const bool was_announcing = user_id_ && announce_presence_;
   user_id_ = user_id;
   token_hash_ = token_hash;
   announce_presence_ = announce_presence;
   server_.router.attach(user_id, shared_from_this());
+  // Logging in again as the same user only changes presence if the announce flag changed.
+  if (announce_presence && !was_announcing && server_.router.add_presence(user_id)) {
+    publish_presence(server_, user_id, true);
+  } else if (!announce_presence && was_announcing && server_.router.remove_presence(user_id)) {
+    publish_presence(server_, user_id, false);
+  }
 }
 
 void Session::log_out() {
-  if (user_id_) server_.router.detach(*user_id_, this);
+  if (!user_id_) return;
+  const auto user_id = *user_id_;
+  server_.router.detach(user_id, this);
+  const bool was_announcing = announce_presence_;
   user_id_.reset();
   token_hash_.reset();
   announce_presence_ = false;
+  // Pushes belong to the user: the subscription ends with the login.
+  subscription_.reset();
+  pending_presence_.clear();
+  if (was_announcing && server_.router.remove_presence(user_id)) publish_presence(server_, user_id, false);
 }
 
 bool Session::enqueue(std::uint32_t request_id, const wire::Envelope& body) {
@@ -95,14 +124,141 @@ bool Session::enqueue(std::uint32_t request_id, const wire::Envelope& body) {
     log_event("conn {} cannot encode answer of type {}", id_, static_cast<int>(body.body_case()));
     if (!proto::encode_frame(request_id, error_body(ErrorCode::internal, "answer too large"), frame)) return false;
   }
+  outbound_bytes_ += frame.size();
   outbound_.push_back(std::move(frame));
   wake_writer_.cancel_one();
   return true;
 }
 
+bool Session::push_room() const noexcept {
+  return !closing_ && outbound_.size() < kMaxQueuedPushFrames && outbound_bytes_ < kMaxQueuedPushBytes;
+}
+
 bool Session::try_push(const wire::Envelope& body) {
-  if (closing_ || outbound_.size() >= kMaxQueuedFrames) return false;
+  if (!push_room()) return false;
   return enqueue(proto::kPushRequestId, body);
+}
+
+void Session::after_reply(std::function<void()> action) { after_reply_.push_back(std::move(action)); }
+
+void Session::subscribe(std::uint64_t after_seq) {
+  if (closing_ || !user_id_) return;
+  if (subscription_ && subscription_->user_id == *user_id_) {
+    subscription_->pushed_seq = std::max(subscription_->pushed_seq, after_seq);
+  } else {
+    subscription_ = Subscription{};
+    subscription_->user_id = *user_id_;
+    subscription_->generation = ++subscription_generation_;
+    subscription_->pushed_seq = after_seq;
+  }
+  if (subscription_->catching_up) {
+    subscription_->dirty = true;
+  } else {
+    start_catch_up();
+  }
+}
+
+void Session::deliver(const store::InboxItem& item) {
+  if (!subscription_ || closing_ || item.user_id != subscription_->user_id) return;
+  auto& subscription = *subscription_;
+  if (item.seq <= subscription.pushed_seq) return;  // a catch-up already pushed it
+  if (subscription.catching_up) {
+    subscription.dirty = true;
+    return;
+  }
+  if (item.seq == subscription.pushed_seq + 1) {
+    wire::Envelope body;
+    fill_inbox_item(*body.mutable_inbox_items()->add_items(), item);
+    if (try_push(body)) {
+      subscription.pushed_seq = item.seq;
+      return;
+    }
+    if (!subscription.fell_behind) {
+      subscription.fell_behind = true;
+      log_event("conn {} reads slowly: pushes wait in the store until it catches up", id_);
+    }
+  }
+  // Out of order or no room: the store has everything; read it from where we left off.
+  start_catch_up();
+}
+
+void Session::acknowledged(std::uint64_t acked_seq) {
+  if (subscription_ && acked_seq > subscription_->pushed_seq) subscription_->pushed_seq = acked_seq;
+}
+
+void Session::push_presence(const wire::PresenceEvent& event) {
+  if (!subscription_ || closing_) return;
+  if (pending_presence_.empty()) {
+    wire::Envelope body;
+    *body.mutable_presence_event() = event;
+    if (try_push(body)) return;
+  }
+  // Only the latest state per friend matters; this stays bounded by the friend count.
+  pending_presence_[event.user_id()] = event;
+}
+
+void Session::flush_pending_presence() {
+  while (!pending_presence_.empty() && subscription_) {
+    wire::Envelope body;
+    *body.mutable_presence_event() = pending_presence_.begin()->second;
+    if (!try_push(body)) return;
+    pending_presence_.erase(pending_presence_.begin());
+  }
+}
+
+void Session::start_catch_up() {
+  subscription_->catching_up = true;
+  subscription_->dirty = false;
+  asio::co_spawn(
+      socket_.get_executor(),
+      [self = shared_from_this(), generation = subscription_->generation] { return self->catch_up(generation); },
+      asio::detached);
+}
+
+bool Session::subscription_is(std::uint64_t generation) const noexcept {
+  return subscription_ && subscription_->generation == generation;
+}
+
+asio::awaitable<void> Session::catch_up(std::uint64_t generation) {
+  try {
+    while (subscription_is(generation) && !closing_) {
+      while (subscription_is(generation) && !closing_ && !push_room()) {
+        asio::error_code ec;
+        co_await queue_space_.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+      }
+      if (!subscription_is(generation) || closing_) break;
+      subscription_->dirty = false;
+      const std::uint32_t user_id = subscription_->user_id;
+      const std::uint64_t after = subscription_->pushed_seq;
+      auto fetch_job = [user_id, after](store::Store& store) { return store.fetch_inbox(user_id, after, kCatchUpBatch); };
+      const store::InboxPage page = co_await server_.store.run(std::move(fetch_job));
+      if (!subscription_is(generation) || closing_) break;
+      auto& subscription = *subscription_;
+      // An ack on this connection may have moved pushed_seq past some of these meanwhile.
+      std::size_t next = 0;
+      while (next < page.items.size() && page.items[next].seq <= subscription.pushed_seq) ++next;
+      bool full = false;
+      while (next < page.items.size()) {
+        wire::Envelope body;
+        const auto end = pack_inbox_items(page.items, next, kMaxPushItems, kMaxPushPayload, *body.mutable_inbox_items());
+        if (!try_push(body)) {
+          full = true;
+          break;
+        }
+        subscription.pushed_seq = page.items[end - 1].seq;
+        next = end;
+      }
+      if (full && !subscription.fell_behind) {
+        subscription.fell_behind = true;
+        log_event("conn {} reads slowly: pushes wait in the store until it catches up", id_);
+      }
+      if (!full && !page.more && !subscription.dirty) break;
+    }
+  } catch (const std::exception& e) {
+    // The next delivered item starts a new catch-up from pushed_seq.
+    log_event("conn {} inbox catch-up failed: {}", id_, e.what());
+  }
+  if (subscription_is(generation)) subscription_->catching_up = false;
 }
 
 asio::awaitable<void> Session::send(std::uint32_t request_id, const wire::Envelope& body) {
@@ -137,6 +293,9 @@ asio::awaitable<void> Session::reader() {
     std::array<std::uint8_t, proto::kHeaderSize> header_bytes{};
     std::vector<std::uint8_t> payload;
     while (!closing_) {
+      // The idle clock runs only while we wait for the peer, not while we handle its request.
+      waiting_since_ = std::chrono::steady_clock::now();
+      waiting_for_input_ = true;
       co_await asio::async_read(socket_, asio::buffer(header_bytes), asio::use_awaitable);
       proto::FrameHeader header;
       // The header is validated (type, flags, size cap) before a byte of payload is allocated.
@@ -146,6 +305,7 @@ asio::awaitable<void> Session::reader() {
       }
       payload.resize(header.payload_size);
       if (!payload.empty()) co_await asio::async_read(socket_, asio::buffer(payload), asio::use_awaitable);
+      waiting_for_input_ = false;
       proto::Frame frame;
       frame.request_id = header.request_id;
       if (auto error = proto::decode_payload(header, payload, frame.body); error != proto::DecodeError::none) {
@@ -177,6 +337,25 @@ asio::awaitable<void> Session::handle(const proto::Frame& frame) {
   Reply reply = co_await dispatch(server_, *this, frame.body);
   co_await send(frame.request_id, reply.body);
   if (reply.close) close_after_flush();
+  auto actions = std::move(after_reply_);
+  after_reply_.clear();
+  for (auto& action : actions) action();
+}
+
+asio::awaitable<void> Session::watchdog() {
+  auto self = shared_from_this();
+  const auto limit = server_.idle_timeout;
+  while (!closing_) {
+    const auto now = std::chrono::steady_clock::now();
+    if (waiting_for_input_ && now - waiting_since_ >= limit) {
+      log_event("conn {} idle for {} s: closing", id_, limit.count());
+      stop();
+      break;
+    }
+    idle_timer_.expires_at(waiting_for_input_ ? waiting_since_ + limit : now + limit);
+    asio::error_code ec;
+    co_await idle_timer_.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+  }
 }
 
 asio::awaitable<void> Session::writer() {
@@ -195,8 +374,10 @@ asio::awaitable<void> Session::writer() {
       const std::size_t count = outbound_.size();
       for (const auto& frame : outbound_) buffers.push_back(asio::buffer(frame));
       co_await asio::async_write(socket_, buffers, asio::use_awaitable);
+      for (std::size_t i = 0; i < count; ++i) outbound_bytes_ -= outbound_[i].size();
       outbound_.erase(outbound_.begin(), outbound_.begin() + static_cast<std::ptrdiff_t>(count));
-      queue_space_.cancel();
+      flush_pending_presence();
+      queue_space_.cancel();  // wakes answers waiting for room and a waiting catch-up
     }
     if (!stopped_) co_await linger();
   } catch (const asio::system_error& e) {

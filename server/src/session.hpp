@@ -1,7 +1,13 @@
 #pragma once
 // One client connection: a reader coroutine that decodes frames and handles requests one at a
 // time (so answers keep request order), and a writer coroutine that drains a bounded queue of
-// encoded frames. Anything that goes wrong ends this session only.
+// encoded frames. Anything that goes wrong ends this session only. A watchdog closes the
+// connection when no frame arrived for the idle timeout while the session waited for one.
+//
+// Inbox subscription: pushes are bounded too. An item goes out directly only when it is the next
+// seq after `pushed_seq` and the queue has room; otherwise a catch-up coroutine reads from the
+// store where the pushes left off, once the writer made room. So a connection never sees a seq
+// skipped, reordered or twice, and a slow reader never grows server memory.
 //
 // Lives on the network thread; all members are touched only from there.
 
@@ -9,11 +15,15 @@
 #include <asio/ip/tcp.hpp>
 #include <asio/steady_timer.hpp>
 
+#include <chrono>
 #include <cstdint>
 #include <deque>
+#include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "occhat/proto/frame.hpp"
 #include "occhat/store/store.hpp"
@@ -32,9 +42,28 @@ class Session : public std::enable_shared_from_this<Session> {
   // Closes the connection now, dropping unsent frames. Idempotent.
   void stop();
 
-  // Queues a server push (request id 0) without waiting. Returns false when the queue is full
-  // or the session is closing: the caller keeps the item pending and retries later.
+  // Queues a server push (request id 0) without waiting. Returns false when the queue has no
+  // room for pushes (some is always kept for answers) or the session is closing: the caller
+  // keeps the item pending and retries later.
   bool try_push(const wire::Envelope& body);
+
+  // Runs `action` once the answer to the request being handled is queued (also after an error
+  // answer, or when the connection closed meanwhile). Handlers use it for work that must follow
+  // their answer: pushes to other users after a commit, starting a subscription.
+  void after_reply(std::function<void()> action);
+
+  // Starts the inbox subscription of the logged-in user: every item with seq > max(after_seq,
+  // acked seq) is pushed in order, then each new one. Subscribing again only moves the start
+  // forward (a seq is never pushed twice on one connection).
+  void subscribe(std::uint64_t after_seq);
+  bool subscribed() const noexcept { return subscription_.has_value(); }
+  // A newly committed item of this session's user (no-op unless subscribed).
+  void deliver(const store::InboxItem& item);
+  // This connection acknowledged up to `acked_seq`: items up to it need no push any more.
+  void acknowledged(std::uint64_t acked_seq);
+  // A friend's presence changed (no-op unless subscribed). When the queue is full the latest
+  // state per friend is kept and sent once there is room.
+  void push_presence(const wire::PresenceEvent& event);
 
   std::uint64_t id() const noexcept { return id_; }
   // The peer's IP address (no port), used for per-address throttling and logs.
@@ -65,15 +94,39 @@ class Session : public std::enable_shared_from_this<Session> {
   // After our last frame: half-close and drain the peer's input for a moment, so unread input
   // does not make the kernel reset the connection before the peer reads our error frame.
   asio::awaitable<void> linger();
+  // Closes the connection when the reader waited longer than the idle timeout for a frame.
+  asio::awaitable<void> watchdog();
+  bool push_room() const noexcept;
+  void start_catch_up();
+  asio::awaitable<void> catch_up(std::uint64_t generation);
+  bool subscription_is(std::uint64_t generation) const noexcept;
+  void flush_pending_presence();
+
+  struct Subscription {
+    std::uint32_t user_id = 0;
+    std::uint64_t generation = 0;  // tells a stale catch-up coroutine that it is no longer wanted
+    std::uint64_t pushed_seq = 0;  // every item up to here was queued on this connection
+    bool catching_up = false;
+    bool dirty = false;  // items arrived while catching up: read the store once more
+    bool fell_behind = false;  // logged once: the queue was full and pushes came from the store
+  };
 
   asio::ip::tcp::socket socket_;
   ServerContext& server_;
   const std::uint64_t id_;
   std::string peer_address_;
   std::deque<std::string> outbound_;
+  std::size_t outbound_bytes_ = 0;
   asio::steady_timer wake_writer_;
   asio::steady_timer queue_space_;
   asio::steady_timer close_deadline_;
+  asio::steady_timer idle_timer_;
+  std::chrono::steady_clock::time_point waiting_since_;
+  bool waiting_for_input_ = false;
+  std::vector<std::function<void()>> after_reply_;
+  std::optional<Subscription> subscription_;
+  std::uint64_t subscription_generation_ = 0;
+  std::map<std::uint32_t, wire::PresenceEvent> pending_presence_;
   bool closing_ = false;
   bool stopped_ = false;
   bool hello_done_ = false;

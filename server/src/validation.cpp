@@ -84,4 +84,15 @@ void validate_password(std::string_view password) {
   if (password.size() > 1024) invalid("password must be at most 1024 bytes");
 }
 
+void validate_message_text(std::string_view text) {
+  if (text.empty()) invalid("text must not be empty");
+  if (text.size() > kMaxMessageText) invalid("text must be at most 8192 bytes");
+  if (!is_valid_utf8(text)) invalid("text must be valid UTF-8");
+  if (text.find('\0') != std::string_view::npos) invalid("text must not contain NUL characters");
+}
+
+void validate_client_msg_id(std::string_view client_msg_id) {
+  if (client_msg_id.size() > kMaxClientMsgId) invalid("client_msg_id must be at most 64 bytes");
+}
+
 }  // namespace occhat::server

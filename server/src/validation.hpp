@@ -1,7 +1,8 @@
 #pragma once
-// Field rules for account data (docs/PROTOCOL.md). Each throws RequestError(invalid_argument)
+// Field rules for account and message data (docs/PROTOCOL.md). Each throws RequestError(invalid_argument)
 // with a message naming the field.
 
+#include <cstddef>
 #include <string_view>
 
 namespace occhat::server {
@@ -15,5 +16,12 @@ void validate_nick(std::string_view nick);
 bool is_valid_utf8(std::string_view text);
 // 8..1024 bytes.
 void validate_password(std::string_view password);
+
+inline constexpr std::size_t kMaxMessageText = 8192;
+inline constexpr std::size_t kMaxClientMsgId = 64;
+// 1..8192 bytes of valid UTF-8 without NUL.
+void validate_message_text(std::string_view text);
+// 0..64 bytes, any bytes.
+void validate_client_msg_id(std::string_view client_msg_id);
 
 }  // namespace occhat::server

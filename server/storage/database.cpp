@@ -65,6 +65,11 @@ Statement& Statement::bind_blob(int index, std::span<const std::uint8_t> bytes) 
   return *this;
 }
 
+Statement& Statement::bind_null(int index) {
+  if (sqlite3_bind_null(stmt_, index) != SQLITE_OK) db_.fail("sqlite bind failed");
+  return *this;
+}
+
 bool Statement::step(bool constraint_ok) {
   constraint_code_ = 0;
   const int rc = sqlite3_step(stmt_);

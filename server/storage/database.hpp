@@ -26,6 +26,7 @@ class Statement {
   Statement& bind(int index, std::int64_t value);
   Statement& bind(int index, std::string_view text);
   Statement& bind_blob(int index, std::span<const std::uint8_t> bytes);
+  Statement& bind_null(int index);
 
   // Returns true when a row is available, false when the statement is done. Throws on errors;
   // a constraint violation throws too, unless `constraint_ok` is set, in which case step()
@@ -59,6 +60,8 @@ class Database {
   void exec(std::string_view sql);
   // Convenience for "SELECT single integer" / "PRAGMA x" queries.
   std::int64_t query_int(std::string_view sql);
+  // Rows changed by the last INSERT/UPDATE/DELETE.
+  int changes() noexcept { return sqlite3_changes(db_); }
 
   sqlite3* handle() noexcept { return db_; }
   // Throws StoreError with `what` and SQLite's last message.

@@ -12,7 +12,7 @@ namespace {
 
 // Append-only: step N brings the schema from version N to N+1. Never edit a released step;
 // add a new one (files in the field are already at the old step's result).
-constexpr std::array<std::string_view, 1> kMigrations{
+constexpr std::array<std::string_view, 2> kMigrations{
     // 0 -> 1: accounts and login sessions.
     R"sql(
 CREATE TABLE users (
@@ -29,6 +29,53 @@ CREATE TABLE sessions (
   last_used_at  INTEGER NOT NULL
 ) WITHOUT ROWID;
 CREATE INDEX sessions_by_user ON sessions(user_id);
+)sql",
+    // 1 -> 2: friends, messages, per-user inbox.
+    // A friendship is two rows (one per direction) so "friends of X" and "are X and Y friends"
+    // are both primary-key lookups. pair_key = (min(a,b) << 32) | max(a,b) names a conversation;
+    // (pair_key, id) serves history pages. The inbox is keyed by (user, seq): fetches and acks are
+    // range scans. An empty client_msg_id is stored as NULL so the partial unique index only
+    // covers sends that asked for de-duplication.
+    R"sql(
+CREATE TABLE friendships (
+  user_id    INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  friend_id  INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  created_ms INTEGER NOT NULL,
+  PRIMARY KEY (user_id, friend_id)
+) WITHOUT ROWID;
+CREATE TABLE friend_requests (
+  from_id    INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  to_id      INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  created_ms INTEGER NOT NULL,
+  PRIMARY KEY (from_id, to_id)
+) WITHOUT ROWID;
+CREATE INDEX friend_requests_by_to ON friend_requests(to_id, created_ms);
+CREATE TABLE messages (
+  id            INTEGER PRIMARY KEY AUTOINCREMENT,
+  sender        INTEGER NOT NULL REFERENCES users(id),
+  recipient     INTEGER NOT NULL REFERENCES users(id),
+  pair_key      INTEGER NOT NULL,
+  text          TEXT    NOT NULL,
+  created_ms    INTEGER NOT NULL,
+  client_msg_id BLOB
+);
+CREATE INDEX messages_by_pair ON messages(pair_key, id);
+CREATE UNIQUE INDEX messages_by_client_id ON messages(sender, client_msg_id) WHERE client_msg_id IS NOT NULL;
+CREATE TABLE inbox (
+  user_id    INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  seq        INTEGER NOT NULL,
+  kind       INTEGER NOT NULL,
+  message_id INTEGER REFERENCES messages(id),
+  other_user INTEGER NOT NULL,
+  accepted   INTEGER NOT NULL DEFAULT 0,
+  created_ms INTEGER NOT NULL,
+  PRIMARY KEY (user_id, seq)
+) WITHOUT ROWID;
+CREATE TABLE inbox_state (
+  user_id   INTEGER PRIMARY KEY REFERENCES users(id) ON DELETE CASCADE,
+  last_seq  INTEGER NOT NULL DEFAULT 0,
+  acked_seq INTEGER NOT NULL DEFAULT 0
+);
 )sql",
 };
 

@@ -7,6 +7,7 @@
 
 #include "database.hpp"
 #include "occhat/store/store.hpp"
+#include "queries.hpp"
 #include "schema.hpp"
 
 namespace occhat::store {
@@ -14,6 +15,17 @@ namespace {
 
 using sqlite::Database;
 using sqlite::Statement;
+using sqlite::Transaction;
+
+// Runs `f` in its own transaction: one Store call = one transaction = one commit (and, with
+// synchronous=FULL, one fsync for writes; read-only transactions do not sync).
+template <typename F>
+auto in_transaction(Database& db, F f) {
+  Transaction tx(db);
+  auto result = f();
+  tx.commit();
+  return result;
+}
 
 std::int64_t now_seconds() {
   return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
@@ -111,6 +123,44 @@ class SqliteStore final : public Store {
     stmt.bind_blob(1, token_hash);
     stmt.step();
     return sqlite3_changes(db_.handle()) > 0;
+  }
+
+  AddFriendResult add_friend(std::uint32_t from, std::uint32_t to) override {
+    return in_transaction(db_, [&] { return sqlite::add_friend(db_, from, to); });
+  }
+
+  bool remove_friend(std::uint32_t user_id, std::uint32_t other) override {
+    return in_transaction(db_, [&] { return sqlite::remove_friend(db_, user_id, other); });
+  }
+
+  std::vector<Friend> friends(std::uint32_t user_id) override {
+    return in_transaction(db_, [&] { return sqlite::friends(db_, user_id); });
+  }
+
+  FriendRequests friend_requests(std::uint32_t user_id) override {
+    return in_transaction(db_, [&] { return sqlite::friend_requests(db_, user_id); });
+  }
+
+  SendResult send_message(std::uint32_t from, std::uint32_t to, std::string_view text,
+                          std::string_view client_msg_id) override {
+    return in_transaction(db_, [&] { return sqlite::send_message(db_, from, to, text, client_msg_id); });
+  }
+
+  InboxPage fetch_inbox(std::uint32_t user_id, std::uint64_t after_seq, std::uint32_t limit) override {
+    return in_transaction(db_, [&] { return sqlite::fetch_inbox(db_, user_id, after_seq, limit); });
+  }
+
+  std::uint64_t ack(std::uint32_t user_id, std::uint64_t up_to_seq) override {
+    return in_transaction(db_, [&] { return sqlite::ack(db_, user_id, up_to_seq); });
+  }
+
+  InboxState inbox_state(std::uint32_t user_id) override {
+    return in_transaction(db_, [&] { return sqlite::inbox_state(db_, user_id); });
+  }
+
+  HistoryPage history(std::uint32_t user_id, std::uint32_t peer, std::uint32_t limit,
+                      std::uint64_t before_id) override {
+    return in_transaction(db_, [&] { return sqlite::history(db_, user_id, peer, limit, before_id); });
   }
 
  private:

@@ -9,6 +9,14 @@ std::vector<std::unique_ptr<Command>> make_commands() {
   commands.push_back(make_logout_command());
   commands.push_back(make_whoami_command());
   commands.push_back(make_find_command());
+  commands.push_back(make_add_command());
+  commands.push_back(make_requests_command());
+  commands.push_back(make_remove_command());
+  commands.push_back(make_friends_command());
+  commands.push_back(make_send_command());
+  commands.push_back(make_inbox_command());
+  commands.push_back(make_history_command());
+  commands.push_back(make_watch_command());
   commands.push_back(make_shell_command());
   return commands;
 }

@@ -102,10 +102,16 @@ struct HistoryPage {
 //                                                    or (accepted=true) accepted your request
 //   "presence"        user, online                   a friend came online or went offline
 //   "disconnected"                                   the connection was lost (SDK-made)
+//   "unknown"         seq, time_ms                   an inbox item of a kind this SDK version
+//                                                    does not know (sequenced: ack past it)
+// For "message", `user` is the sender too (id, nick), like message->from / from_nick.
+// Events of one connection arrive in the server's order; sequenced ones by increasing seq.
 struct Event {
   std::string type;
   Seq seq = 0;               // 0 for events outside the inbox (presence, disconnected)
-  std::int64_t time_ms = 0;  // when it happened (server time, Unix ms); 0 if unknown
+  // When it happened, Unix ms: server time for sequenced events; for presence and disconnected
+  // (which the server does not date) the local time the SDK received them.
+  std::int64_t time_ms = 0;
   std::optional<Message> message;
   UserInfo user;
   bool online = false;
@@ -123,8 +129,10 @@ class Client {
     std::chrono::milliseconds connect_timeout{5000};
     std::chrono::milliseconds request_timeout{15000};
     std::string client_name = "occhat-sdk/0.1.0";
-    // A ping is sent after this long without traffic so the server (which drops connections
-    // silent for 30 s) keeps a live client; 0 disables.
+    // A ping is sent after this long without any frame sent, so the server (which drops
+    // connections silent for 30 s) keeps an idle client; its pong is consumed by the SDK.
+    // 0 disables (then an idle connection is dropped by the server and the next call throws
+    // unavailable).
     std::chrono::milliseconds keepalive_interval{10000};
   };
 
@@ -183,18 +191,22 @@ class Client {
 
   // Sends `text` to a friend; returns once the server has committed it. client_msg_id (0..64
   // bytes, unique per sender) makes a retry after a lost answer safe: the same id returns the
-  // original message with duplicate=true. Empty: the SDK makes a random one.
+  // original message with duplicate=true. Empty: the SDK makes a random one (16 random bytes as
+  // hex), which protects nothing across calls: to retry safely, pass your own id both times.
   // Throws not_allowed (not a friend), not_found (no such user), invalid_argument (empty, over
   // 8192 bytes, not UTF-8, to yourself).
   SendResult send_message(UserId to, const std::string& text, const std::string& client_msg_id = {});
 
-  // Unacknowledged inbox events with seq > after_seq, oldest first, at most `limit` (1..1000).
+  // Unacknowledged inbox events with seq > after_seq, oldest first, at most `limit` (1..1000;
+  // invalid_argument otherwise). The server may return fewer (a frame holds at most 64 KiB):
+  // continue from events.back().seq while `more`.
   InboxPage fetch_inbox(Seq after_seq = 0, std::uint32_t limit = 1000);
   // Marks every inbox event with seq <= up_to_seq handled; the server never sends them again.
   void ack(Seq up_to_seq);
   // Asks the server to push this connection every unacknowledged inbox event after after_seq
   // (the backlog first, in order), then each new one as it is stored, plus friends' presence.
-  // Events arrive through next_event() / the handler.
+  // Events arrive through next_event() / the handler. Lasts as long as the connection: after a
+  // reconnect, log in and subscribe again (from the last seq handled).
   void subscribe(Seq after_seq = 0);
 
   // Messages between you and `peer`, both directions, oldest first; `limit` 1..500; before_id 0

@@ -16,6 +16,8 @@ struct ServerOptions {
   std::filesystem::path data_dir = "occhat-data";
   int login_max_failures = 5;
   int login_lockout_seconds = 30;
+  // Connections silent for this long are closed (clients ping every 10 s to stay).
+  int idle_timeout_seconds = 30;
   // Stop gracefully on SIGINT/SIGTERM (main sets this; an embedding program may not want it).
   bool handle_signals = true;
 };

@@ -19,6 +19,7 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "occhat/proto/error_code.hpp"
 
@@ -45,6 +46,78 @@ struct User {
   std::string email;
   std::string nick;
   std::int64_t created_at = 0;  // Unix seconds
+};
+
+// ---- friends, messages, inbox (schema 2) ----
+
+struct Friend {
+  std::uint32_t id = 0;
+  std::string nick;
+};
+
+struct PendingRequest {
+  std::uint32_t user_id = 0;  // the other user
+  std::string nick;
+  std::int64_t time_ms = 0;  // when the request was made, Unix ms
+};
+
+struct FriendRequests {
+  std::vector<PendingRequest> incoming;  // others asking the user, oldest first
+  std::vector<PendingRequest> outgoing;  // the user's own pending requests, oldest first
+};
+
+struct Message {
+  std::uint64_t id = 0;
+  std::uint32_t from = 0;
+  std::uint32_t to = 0;
+  std::string from_nick;
+  std::string text;
+  std::int64_t time_ms = 0;
+};
+
+// One entry of a user's inbox. seq is per recipient, starts at 1 and has no gaps.
+struct InboxItem {
+  enum class Kind : int { message = 1, friend_request = 2 };
+  std::uint32_t user_id = 0;  // whose inbox
+  std::uint64_t seq = 0;
+  std::int64_t time_ms = 0;
+  Kind kind = Kind::message;
+  Message message;               // kind == message
+  std::uint32_t other_user = 0;  // friend_request: who asked (or accepted); message: the sender
+  std::string other_nick;
+  bool accepted = false;  // friend_request: `other_user` accepted the user's request
+};
+
+struct InboxPage {
+  std::vector<InboxItem> items;  // oldest first
+  bool more = false;             // items after the last one exist
+};
+
+struct InboxState {
+  std::uint64_t last_seq = 0;
+  std::uint64_t acked_seq = 0;
+};
+
+struct HistoryPage {
+  std::vector<Message> messages;  // oldest first
+  bool more = false;              // older messages exist
+};
+
+enum class AddFriendState { requested, now_friends, already_friends };
+
+struct AddFriendResult {
+  AddFriendState state = AddFriendState::requested;
+  User other;  // the other user
+  // The item this call put into the other user's inbox; nullopt when nothing new was stored
+  // (already friends, or a repeated request).
+  std::optional<InboxItem> notice;
+};
+
+struct SendResult {
+  std::uint64_t message_id = 0;
+  std::int64_t time_ms = 0;
+  bool duplicate = false;
+  std::optional<InboxItem> item;  // the recipient's new inbox item; nullopt for a duplicate
 };
 
 class Store {
@@ -74,6 +147,48 @@ class Store {
 
   // Revokes a session. Returns false if there was none.
   virtual bool delete_session(const TokenHash& token_hash) = 0;
+
+  // ---- friends. Each call is one transaction. ----
+
+  // `from` asks `to` to be friends. If `to` had already asked `from`, both requests are removed
+  // and they become friends (state now_friends; `to` gets an accepted notice in the inbox).
+  // Otherwise a pending request from->to is stored (idempotent; only the first stores a notice
+  // in `to`'s inbox). Throws StoreError(invalid_argument) if from == to,
+  // StoreError(not_found) if `to` does not exist.
+  virtual AddFriendResult add_friend(std::uint32_t from, std::uint32_t to) = 0;
+
+  // Removes the friendship and pending requests in either direction. False if none existed.
+  virtual bool remove_friend(std::uint32_t user_id, std::uint32_t other) = 0;
+
+  // The user's friends sorted by nick, then id.
+  virtual std::vector<Friend> friends(std::uint32_t user_id) = 0;
+
+  virtual FriendRequests friend_requests(std::uint32_t user_id) = 0;
+
+  // ---- messages and the inbox. Each call is one transaction. ----
+
+  // Stores a message and the recipient's inbox item (seq = last_seq + 1). If `client_msg_id` is
+  // non-empty and the sender already stored a message with it, nothing is stored and the
+  // original's id and time come back with duplicate=true (checked first, so a retry succeeds
+  // even if the friendship ended meanwhile). `text` must already be validated.
+  // Throws StoreError(invalid_argument) if from == to, StoreError(not_found) for an unknown
+  // recipient, StoreError(not_allowed) if they are not friends.
+  virtual SendResult send_message(std::uint32_t from, std::uint32_t to, std::string_view text,
+                                  std::string_view client_msg_id) = 0;
+
+  // Items with seq > max(after_seq, acked_seq), oldest first, at most `limit`.
+  virtual InboxPage fetch_inbox(std::uint32_t user_id, std::uint64_t after_seq, std::uint32_t limit) = 0;
+
+  // acked_seq = max(acked_seq, min(up_to_seq, last_seq)); returns the new acked_seq. Items up to
+  // it may be dropped from the inbox (messages stay in the history).
+  virtual std::uint64_t ack(std::uint32_t user_id, std::uint64_t up_to_seq) = 0;
+
+  virtual InboxState inbox_state(std::uint32_t user_id) = 0;
+
+  // Messages between `user_id` and `peer` (both directions) with id < before_id (0: no bound),
+  // the newest `limit` of them, returned oldest first.
+  virtual HistoryPage history(std::uint32_t user_id, std::uint32_t peer, std::uint32_t limit,
+                              std::uint64_t before_id) = 0;
 };
 
 // Opens (creating if needed) the SQLite database at `path` and migrates it to the current

@@ -1,0 +1,55 @@
+// occhat requests: pending friend requests, incoming then outgoing, oldest first.
+
+#include <iostream>
+#include <sstream>
+
+#include "command.hpp"
+#include "connection.hpp"
+#include "event_format.hpp"
+
+namespace occhat::cli {
+namespace {
+
+class RequestsCommand final : public Command {
+ public:
+  std::string name() const override { return "requests"; }
+  std::string description() const override { return "List pending friend requests"; }
+
+  void configure(CLI::App&) override {}
+
+  void run(Context& ctx) override {
+    const auto logged_in = open_logged_in(ctx);
+    const FriendRequests requests = logged_in.client->friend_requests();
+    const std::pair<const char*, const std::vector<PendingFriendRequest>*> sections[] = {
+        {"incoming", &requests.incoming}, {"outgoing", &requests.outgoing}};
+
+    if (ctx.out.json()) {
+      // JSON Lines: one object per request, nothing when there are none.
+      for (const auto& [direction, list] : sections) {
+        for (const PendingFriendRequest& r : *list) {
+          ctx.out.result({}, Json{{"direction", direction},
+                                  {"id", r.user.id},
+                                  {"nick", r.user.nick},
+                                  {"time", format_time_iso(r.time_ms)}});
+        }
+      }
+      return;
+    }
+    std::ostringstream text;
+    for (const auto& [direction, list] : sections) {
+      text << direction << ":\n";
+      if (list->empty()) text << "  (none)\n";
+      for (const PendingFriendRequest& r : *list) {
+        text << "  " << r.user.id << ' ' << escape_for_terminal(r.user.nick) << "  (since "
+             << format_time_local(r.time_ms) << ")\n";
+      }
+    }
+    std::cout << text.str() << std::flush;
+  }
+};
+
+}  // namespace
+
+std::unique_ptr<Command> make_requests_command() { return std::make_unique<RequestsCommand>(); }
+
+}  // namespace occhat::cli

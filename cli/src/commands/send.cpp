@@ -1,0 +1,79 @@
+// occhat send ID TEXT | --stdin [--client-id CID]: sends messages to a friend.
+//
+// Exit 0 means the server has stored the message. A client id makes a retry safe: the server
+// answers a repeated id with the original message (printed as "already sent").
+
+#include <iostream>
+#include <optional>
+
+#include "command.hpp"
+#include "connection.hpp"
+#include "errors.hpp"
+#include "event_format.hpp"
+#include "user_id.hpp"
+
+namespace occhat::cli {
+namespace {
+
+class SendCommand final : public Command {
+ public:
+  std::string name() const override { return "send"; }
+  std::string description() const override {
+    return "Send a message to a friend (TEXT, or each line of stdin with --stdin)";
+  }
+
+  void configure(CLI::App& sub) override {
+    sub.add_option("ID", id_, "The friend's 6-digit user id")->required()->check(user_id_validator());
+    sub.add_option("TEXT", text_, "The message (UTF-8, up to 8192 bytes)");
+    sub.add_flag("--stdin", from_stdin_,
+                 "Send each non-empty line of stdin as one message, in order");
+    sub.add_option("--client-id", client_id_,
+                   "Client message id (up to 64 bytes) making a retry safe; with --stdin line K "
+                   "gets CID:K")
+        ->type_name("CID");
+  }
+
+  void run(Context& ctx) override {
+    const UserId to = parse_user_id(id_);
+    if (text_ && from_stdin_) throw usage_error("give either TEXT or --stdin, not both");
+    if (!text_ && !from_stdin_) throw usage_error("nothing to send: give TEXT or --stdin");
+    if (text_ && text_->empty()) throw usage_error("the message text is empty");
+
+    const auto logged_in = open_logged_in(ctx);
+    if (text_) {
+      send_one(ctx, *logged_in.client, to, *text_, client_id_.value_or(std::string()));
+      return;
+    }
+    std::string line;
+    for (std::size_t number = 1; std::getline(std::cin, line); ++number) {
+      if (!line.empty() && line.back() == '\r') line.pop_back();
+      if (line.empty()) continue;
+      // Numbered by input line, so re-running the same input retries the same ids.
+      const std::string id = client_id_ ? *client_id_ + ":" + std::to_string(number) : std::string();
+      send_one(ctx, *logged_in.client, to, line, id);
+    }
+  }
+
+ private:
+  static void send_one(Context& ctx, Client& client, UserId to, const std::string& text,
+                       const std::string& client_id) {
+    const SendResult sent = client.send_message(to, text, client_id);
+    const std::string id = std::to_string(sent.id);
+    ctx.out.result(sent.duplicate ? "already sent: message " + id : "sent message " + id,
+                   Json{{"id", sent.id},
+                        {"to", to},
+                        {"time", format_time_iso(sent.time_ms)},
+                        {"duplicate", sent.duplicate}});
+  }
+
+  std::string id_;
+  std::optional<std::string> text_;
+  bool from_stdin_ = false;
+  std::optional<std::string> client_id_;
+};
+
+}  // namespace
+
+std::unique_ptr<Command> make_send_command() { return std::make_unique<SendCommand>(); }
+
+}  // namespace occhat::cli

@@ -1,0 +1,210 @@
+// occhat watch: stays connected (announcing presence) and prints every pushed event, one line
+// each, until SIGINT/SIGTERM. Acknowledges what it printed (every 256 events or after 200 ms of
+// quiet), and after a lost connection reconnects with backoff and subscribes again after the
+// cursor, so nothing is missed and nothing is shown twice.
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <csignal>
+#include <cstdio>
+#include <cstdlib>
+#include <iostream>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include <signal.h>
+
+#include "command.hpp"
+#include "connection.hpp"
+#include "event_format.hpp"
+#include "inbox_cursor.hpp"
+
+namespace occhat::cli {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using std::chrono::milliseconds;
+
+constexpr std::size_t kAckEvery = 256;
+constexpr milliseconds kAckQuiet{200};
+constexpr milliseconds kPoll{50};
+// After a stop signal the process exits within this long even if a call to the server hangs.
+constexpr milliseconds kStopGrace{800};
+constexpr milliseconds kBackoff[] = {milliseconds{500}, milliseconds{1000}, milliseconds{2000},
+                                     milliseconds{4000}, milliseconds{8000}};
+
+volatile std::sig_atomic_t g_stop = 0;
+
+extern "C" void request_stop(int) { g_stop = 1; }
+
+bool stop_requested() { return g_stop != 0; }
+
+// Installs SIGINT/SIGTERM handlers that only set a flag (restored on destruction). The main loop
+// polls the flag; a watchdog thread guarantees a prompt exit if the loop is stuck in a call.
+class StopSignals {
+ public:
+  StopSignals() {
+    g_stop = 0;
+    struct sigaction action {};
+    action.sa_handler = request_stop;
+    sigemptyset(&action.sa_mask);
+    ::sigaction(SIGINT, &action, &old_int_);
+    ::sigaction(SIGTERM, &action, &old_term_);
+    watchdog_ = std::thread([this] { watch_for_stop(); });
+  }
+
+  ~StopSignals() {
+    {
+      std::lock_guard lock(mutex_);
+      done_ = true;
+    }
+    wake_.notify_all();
+    watchdog_.join();
+    ::sigaction(SIGINT, &old_int_, nullptr);
+    ::sigaction(SIGTERM, &old_term_, nullptr);
+  }
+
+  StopSignals(const StopSignals&) = delete;
+  StopSignals& operator=(const StopSignals&) = delete;
+
+ private:
+  void watch_for_stop() {
+    std::unique_lock lock(mutex_);
+    while (!done_ && !stop_requested()) wake_.wait_for(lock, kPoll);
+    if (done_) return;
+    if (wake_.wait_for(lock, kStopGrace, [this] { return done_; })) return;
+    // Every printed line was flushed and the cursor is renamed into place, so nothing is lost.
+    std::_Exit(0);
+  }
+
+  struct sigaction old_int_ {};
+  struct sigaction old_term_ {};
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  bool done_ = false;
+  std::thread watchdog_;
+};
+
+bool is_connection_error(const Error& e) {
+  return e.code() == ErrorCode::unavailable || e.code() == ErrorCode::timeout;
+}
+
+std::string seconds_text(milliseconds delay) {
+  if (delay.count() % 1000 == 0) return std::to_string(delay.count() / 1000);
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.1f", static_cast<double>(delay.count()) / 1000.0);
+  return buf;
+}
+
+// Sleeps `delay` unless a stop is requested first.
+void sleep_unless_stopped(milliseconds delay) {
+  const auto until = Clock::now() + delay;
+  while (!stop_requested() && Clock::now() < until) std::this_thread::sleep_for(milliseconds{20});
+}
+
+class WatchCommand final : public Command {
+ public:
+  std::string name() const override { return "watch"; }
+  std::string description() const override {
+    return "Stay online and print every event as it arrives (Ctrl-C to stop)";
+  }
+
+  void configure(CLI::App&) override {}
+
+  void run(Context& ctx) override {
+    const SavedSession saved = require_session(ctx);
+    const std::string server = session_server(ctx, saved);
+    StopSignals signals;
+    Client client(client_options(SessionOptions{.announce_presence = true}));
+    InboxCursor cursor(ctx.home.dir(), saved.user_id);
+
+    // The first connection failing is an error like for any command; later losses are retried.
+    connect_client(client, server);
+    start(client, saved, cursor);
+    std::size_t failures = 0;
+    while (!stop_requested()) {
+      try {
+        if (failures > 0) {
+          client.disconnect();
+          connect_client(client, server);
+          start(client, saved, cursor);
+          std::cerr << "occhat: reconnected\n" << std::flush;
+          failures = 0;
+        }
+        print_events(ctx, client, cursor);
+      } catch (const Error& e) {
+        if (!is_connection_error(e)) throw;
+      }
+      if (stop_requested()) break;
+      const milliseconds delay = kBackoff[std::min(failures, std::size(kBackoff) - 1)];
+      ++failures;
+      std::cerr << "occhat: connection lost; reconnecting in " << seconds_text(delay) << " s\n"
+                << std::flush;
+      sleep_unless_stopped(delay);
+    }
+    // Best effort: what was printed is in the cursor anyway.
+    if (client.connected() && unacked_) {
+      try {
+        client.ack(cursor.value());
+      } catch (const Error&) {
+      }
+    }
+  }
+
+ private:
+  void start(Client& client, const SavedSession& saved, InboxCursor& cursor) {
+    resume_saved(client, saved, /*announce_presence=*/true);
+    client.subscribe(cursor.value());
+    // Events an earlier run printed but could not acknowledge are not pushed again (the
+    // subscription starts after the cursor); acknowledge them now.
+    if (cursor.value() > 0) client.ack(cursor.value());
+    unacked_ = false;
+  }
+
+  // Prints events until the connection is lost (throws unavailable) or a stop is requested.
+  void print_events(Context& ctx, Client& client, InboxCursor& cursor) {
+    std::size_t since_ack = 0;
+    auto last_event = Clock::now();
+    const auto ack = [&] {
+      client.ack(cursor.value());
+      unacked_ = false;
+      since_ack = 0;
+    };
+    while (!stop_requested()) {
+      const auto event = client.next_event(kPoll);
+      if (!event) {
+        if (unacked_ && Clock::now() - last_event >= kAckQuiet) ack();
+        if (!client.connected()) throw Error(ErrorCode::unavailable, "connection lost");
+        continue;
+      }
+      if (event->type == "disconnected") {
+        // Queued by a connection lost before the current one was made: nothing to do.
+        if (client.connected()) continue;
+        throw Error(ErrorCode::unavailable, "connection lost");
+      }
+      last_event = Clock::now();
+      if (event->seq != 0 && event->seq <= cursor.value()) continue;
+      const std::string text = format_event_line(*event);
+      const Json json = event_json(*event);
+      if (event->seq == 0) {
+        ctx.out.result(text, json);
+        continue;
+      }
+      cursor.prepare(event->seq);
+      ctx.out.result(text, json);
+      cursor.commit();
+      unacked_ = true;
+      if (++since_ack >= kAckEvery) ack();
+    }
+  }
+
+  bool unacked_ = false;
+};
+
+}  // namespace
+
+std::unique_ptr<Command> make_watch_command() { return std::make_unique<WatchCommand>(); }
+
+}  // namespace occhat::cli

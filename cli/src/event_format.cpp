@@ -1,0 +1,194 @@
+#include "event_format.hpp"
+
+#include <chrono>
+#include <cstdio>
+#include <ctime>
+
+namespace occhat::cli {
+namespace {
+
+void append_hex_escape(std::string& out, unsigned value) {
+  char buf[8];
+  std::snprintf(buf, sizeof buf, "\\x%02x", value & 0xffU);
+  out += buf;
+}
+
+// Length of the valid UTF-8 sequence starting at text[i] (1..4), or 0 if it is not valid
+// (overlong forms, surrogates and code points above U+10FFFF count as invalid).
+std::size_t utf8_sequence_length(std::string_view text, std::size_t i) {
+  const auto byte = [&](std::size_t k) { return static_cast<unsigned char>(text[k]); };
+  const unsigned char lead = byte(i);
+  if (lead < 0x80) return 1;
+  std::size_t length = 0;
+  unsigned char min_second = 0x80;
+  unsigned char max_second = 0xbf;
+  if (lead >= 0xc2 && lead <= 0xdf) {
+    length = 2;
+  } else if (lead >= 0xe0 && lead <= 0xef) {
+    length = 3;
+    if (lead == 0xe0) min_second = 0xa0;  // overlong
+    if (lead == 0xed) max_second = 0x9f;  // surrogates
+  } else if (lead >= 0xf0 && lead <= 0xf4) {
+    length = 4;
+    if (lead == 0xf0) min_second = 0x90;  // overlong
+    if (lead == 0xf4) max_second = 0x8f;  // above U+10FFFF
+  } else {
+    return 0;
+  }
+  if (i + length > text.size()) return 0;
+  if (byte(i + 1) < min_second || byte(i + 1) > max_second) return 0;
+  for (std::size_t k = 2; k < length; ++k) {
+    if (byte(i + k) < 0x80 || byte(i + k) > 0xbf) return 0;
+  }
+  return length;
+}
+
+std::int64_t now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+// Presence events carry no server time; they are shown when they arrive.
+std::int64_t event_time(const Event& e) { return e.time_ms != 0 ? e.time_ms : now_ms(); }
+
+// Floor division, so times before 1970 still split into a second and a millisecond part.
+std::time_t seconds_of(std::int64_t time_ms) {
+  std::int64_t seconds = time_ms / 1000;
+  if (time_ms % 1000 < 0) --seconds;
+  return static_cast<std::time_t>(seconds);
+}
+
+std::string user_label(const std::string& nick, UserId id) {
+  return escape_for_terminal(nick) + " (" + std::to_string(id) + ")";
+}
+
+}  // namespace
+
+std::string escape_for_terminal(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  std::size_t i = 0;
+  while (i < text.size()) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    if (c == '\n') {
+      out += "\\n";
+      ++i;
+    } else if (c == '\t') {
+      out += '\t';
+      ++i;
+    } else if (c < 0x20 || c == 0x7f) {
+      append_hex_escape(out, c);
+      ++i;
+    } else if (c < 0x80) {
+      out += static_cast<char>(c);
+      ++i;
+    } else if (const std::size_t length = utf8_sequence_length(text, i); length == 0) {
+      append_hex_escape(out, c);
+      ++i;
+    } else if (length == 2 && c == 0xc2 && static_cast<unsigned char>(text[i + 1]) <= 0x9f) {
+      // C1 controls U+0080..U+009F: some terminals act on them (U+009B is CSI).
+      append_hex_escape(out, static_cast<unsigned char>(text[i + 1]));
+      i += 2;
+    } else {
+      out.append(text.substr(i, length));
+      i += length;
+    }
+  }
+  return out;
+}
+
+std::string format_time_local(std::int64_t time_ms) {
+  const std::time_t seconds = seconds_of(time_ms);
+  std::tm tm{};
+  if (::localtime_r(&seconds, &tm) == nullptr) return "(bad time)";
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%S", &tm);
+  return buf;
+}
+
+std::string format_time_iso(std::int64_t time_ms) {
+  const std::time_t seconds = seconds_of(time_ms);
+  std::int64_t millis = time_ms % 1000;
+  if (millis < 0) millis += 1000;
+  std::tm tm{};
+  if (::gmtime_r(&seconds, &tm) == nullptr) return "";
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
+  char out[48];
+  std::snprintf(out, sizeof out, "%s.%03dZ", buf, static_cast<int>(millis));
+  return out;
+}
+
+std::string format_event_line(const Event& e) {
+  const std::string time = "[" + format_time_local(event_time(e)) + "] ";
+  if (e.type == "message" && e.message) {
+    const Message& m = *e.message;
+    return time + user_label(m.from_nick, m.from) + ": " + escape_for_terminal(m.text);
+  }
+  if (e.type == "friend_request") {
+    if (e.accepted) return time + user_label(e.user.nick, e.user.id) + " accepted your friend request";
+    return time + "friend request from " + user_label(e.user.nick, e.user.id) +
+           "; accept with: occhat add " + std::to_string(e.user.id);
+  }
+  if (e.type == "presence") {
+    return time + user_label(e.user.nick, e.user.id) + (e.online ? " is online" : " is offline");
+  }
+  // A type from a newer server: still one line, so a reader is not derailed.
+  return time + escape_for_terminal(e.type) + " event" +
+         (e.seq != 0 ? " (seq " + std::to_string(e.seq) + ")" : std::string());
+}
+
+Json event_json(const Event& e) {
+  Json json{{"version", kEventSchemaVersion}, {"type", e.type}};
+  if (e.type == "message" && e.message) {
+    const Message& m = *e.message;
+    json["seq"] = e.seq;
+    json["id"] = m.id;
+    json["from"] = m.from;
+    json["from_nick"] = m.from_nick;
+    json["to"] = m.to;
+    json["text"] = m.text;
+    json["time"] = format_time_iso(m.time_ms != 0 ? m.time_ms : event_time(e));
+  } else if (e.type == "friend_request") {
+    json["seq"] = e.seq;
+    json["from"] = e.user.id;
+    json["from_nick"] = e.user.nick;
+    json["accepted"] = e.accepted;
+    json["time"] = format_time_iso(event_time(e));
+  } else if (e.type == "presence") {
+    json["user"] = e.user.id;
+    json["nick"] = e.user.nick;
+    json["online"] = e.online;
+    json["time"] = format_time_iso(event_time(e));
+  } else {
+    if (e.seq != 0) json["seq"] = e.seq;
+    json["time"] = format_time_iso(event_time(e));
+  }
+  return json;
+}
+
+std::string format_history_line(const Message& m) {
+  return "#" + std::to_string(m.id) + " [" + format_time_local(m.time_ms) + "] " +
+         user_label(m.from_nick, m.from) + ": " + escape_for_terminal(m.text);
+}
+
+Json message_json(const Message& m) {
+  return Json{{"id", m.id},     {"from", m.from},     {"from_nick", m.from_nick},
+              {"to", m.to},     {"text", m.text},     {"time", format_time_iso(m.time_ms)}};
+}
+
+void print_friend_sections(std::ostream& out, const std::vector<Friend>& friends) {
+  for (const bool online : {true, false}) {
+    out << (online ? "online:\n" : "offline:\n");
+    bool any = false;
+    for (const Friend& f : friends) {
+      if (f.online != online) continue;
+      out << "  " << f.id << ' ' << escape_for_terminal(f.nick) << '\n';
+      any = true;
+    }
+    if (!any) out << "  (none)\n";
+  }
+}
+
+}  // namespace occhat::cli

@@ -1,0 +1,51 @@
+#pragma once
+// How events, messages and friend lists look on a terminal and in JSON. Shared by the one-shot
+// commands, `watch` and `shell`, so every front end prints the same lines.
+//
+// Text: one event is always one line — control characters in user text are escaped. Times are
+// local, "YYYY-MM-DD HH:MM:SS".
+// JSON: one object per line, raw text, times as ISO-8601 UTC with milliseconds. Event objects
+// carry "version" (kEventSchemaVersion) so scripts can notice a format change.
+
+#include <cstdint>
+#include <ostream>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "occhat/client.hpp"
+#include "output.hpp"
+
+namespace occhat::cli {
+
+inline constexpr int kEventSchemaVersion = 1;
+
+// Newline -> "\n", tab kept, other C0 controls, DEL and C1 controls -> "\xNN" (lowercase hex of the
+// code point), bytes that are not valid UTF-8 -> "\xNN" of the byte; everything else unchanged.
+std::string escape_for_terminal(std::string_view text);
+
+// Unix milliseconds as local "YYYY-MM-DD HH:MM:SS".
+std::string format_time_local(std::int64_t time_ms);
+// Unix milliseconds as UTC "2026-11-25T09:48:08.123Z".
+std::string format_time_iso(std::int64_t time_ms);
+
+// One event in the text format, without a trailing newline:
+//   message         [TIME] alice (123456): TEXT
+//   friend_request  [TIME] friend request from carol (345678); accept with: occhat add 345678
+//                   [TIME] dave (456789) accepted your friend request       (accepted=true)
+//   presence        [TIME] bob (654321) is online | is offline
+// An event without a time (presence) shows the current time.
+std::string format_event_line(const Event& e);
+// The same event as a JSON object, schema version 1 (see the README).
+Json event_json(const Event& e);
+
+// One history message: "#17 [TIME] alice (123456): TEXT".
+std::string format_history_line(const Message& m);
+// {"id","from","from_nick","to","text","time"}
+Json message_json(const Message& m);
+
+// The `friends` text format: "online:" then "  ID NICK" lines (or "  (none)"), then "offline:"
+// and its lines. Keeps the given order within each section.
+void print_friend_sections(std::ostream& out, const std::vector<Friend>& friends);
+
+}  // namespace occhat::cli

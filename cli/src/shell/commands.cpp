@@ -1,0 +1,214 @@
+#include "shell/commands.hpp"
+
+#include <algorithm>
+#include <charconv>
+#include <functional>
+#include <sstream>
+#include <string_view>
+
+#include "errors.hpp"
+#include "event_format.hpp"
+#include "shell/shell_session.hpp"
+#include "user_id.hpp"
+
+namespace occhat::cli {
+namespace {
+
+constexpr std::uint32_t chat_history_lines = 20;
+constexpr std::uint32_t max_history_lines = 500;  // the server's limit per page
+
+using Args = std::vector<std::string>;
+
+struct ShellCommandSpec {
+  std::string_view name;
+  std::string_view usage;
+  std::string_view help;
+  void (*run)(ShellSession&, const Args&);
+  bool completes_friend_ids;
+};
+
+std::vector<std::string> split_words(std::string_view text) {
+  std::vector<std::string> words;
+  std::size_t i = 0;
+  while (i < text.size()) {
+    while (i < text.size() && (text[i] == ' ' || text[i] == '\t')) ++i;
+    const std::size_t start = i;
+    while (i < text.size() && text[i] != ' ' && text[i] != '\t') ++i;
+    if (i > start) words.emplace_back(text.substr(start, i - start));
+  }
+  return words;
+}
+
+std::string label(const std::string& nick, UserId id) {
+  return escape_for_terminal(nick) + " (" + std::to_string(id) + ")";
+}
+
+void expect_args(const Args& args, std::size_t min, std::size_t max, std::string_view usage) {
+  if (args.size() < min || args.size() > max) throw usage_error("usage: " + std::string(usage));
+}
+
+void print_history(ShellSession& session, UserId peer, std::uint32_t limit) {
+  const HistoryPage page = session.client().history(peer, limit);
+  for (const Message& m : page.messages) session.print_line(format_history_line(m));
+  if (page.more && !page.messages.empty()) {
+    session.print_line("(older: occhat history " + std::to_string(peer) + " --before " +
+                       std::to_string(page.messages.front().id) + ")");
+  }
+}
+
+void cmd_friends(ShellSession& session, const Args& args) {
+  expect_args(args, 0, 0, "/friends");
+  std::ostringstream out;
+  print_friend_sections(out, session.friends());
+  std::string text = out.str();
+  if (!text.empty() && text.back() == '\n') text.pop_back();
+  session.print_line(text);
+}
+
+void cmd_chat(ShellSession& session, const Args& args) {
+  expect_args(args, 0, 1, "/chat ID   (or /chat alone to leave the chat)");
+  if (args.empty()) {
+    session.close_chat();
+    return;
+  }
+  const UserId id = parse_user_id(args[0]);
+  if (id == session.me().id) throw usage_error("cannot chat with yourself");
+  const Friend* peer = session.find_friend(id);
+  if (peer == nullptr) {
+    session.refresh_friends();  // a friendship made elsewhere since the list was loaded
+    peer = session.find_friend(id);
+  }
+  if (peer == nullptr) {
+    throw Error(ErrorCode::not_allowed,
+                std::to_string(id) + " is not your friend (send a request with: /add " + std::to_string(id) + ")");
+  }
+  const ChatPeer chat{peer->id, peer->nick};
+  print_history(session, chat.id, chat_history_lines);
+  session.open_chat(chat);
+}
+
+void cmd_add(ShellSession& session, const Args& args) {
+  expect_args(args, 1, 1, "/add ID");
+  const AddFriendResult result = session.client().add_friend(parse_user_id(args[0]));
+  const std::string who = label(result.user.nick, result.user.id);
+  switch (result.state) {
+    case AddFriendState::requested:
+      session.print_line("friend request sent to " + who);
+      break;
+    case AddFriendState::now_friends:
+      session.print_line("you and " + who + " are now friends");
+      session.refresh_friends();
+      break;
+    case AddFriendState::already_friends:
+      session.print_line("already friends with " + who);
+      break;
+  }
+}
+
+void cmd_history(ShellSession& session, const Args& args) {
+  expect_args(args, 0, 1, "/history [N]");
+  if (!session.chat()) throw usage_error("not in a chat: use /chat ID");
+  std::uint32_t limit = chat_history_lines;
+  if (!args.empty()) {
+    const std::string& text = args[0];
+    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), limit);
+    if (ec != std::errc() || end != text.data() + text.size() || limit < 1 || limit > max_history_lines) {
+      throw usage_error("expected a number of messages 1.." + std::to_string(max_history_lines) +
+                        ", got \"" + text + "\"");
+    }
+  }
+  print_history(session, session.chat()->id, limit);
+}
+
+void cmd_inbox(ShellSession& session, const Args& args) {
+  expect_args(args, 0, 0, "/inbox");
+  // Pushes normally show everything at once; this catches up on anything they have not shown yet.
+  int shown = 0;
+  for (;;) {
+    const InboxPage page = session.client().fetch_inbox(session.cursor());
+    for (const Event& event : page.events) shown += session.show_event(event) ? 1 : 0;
+    if (!page.more || page.events.empty()) break;
+  }
+  session.flush_acks();
+  if (shown == 0) session.print_line("no pending events");
+}
+
+void cmd_help(ShellSession& session, const Args& args);
+
+void cmd_quit(ShellSession& session, const Args&) { session.quit(); }
+
+constexpr ShellCommandSpec commands[] = {
+    {"/friends", "/friends", "your friends, online first", &cmd_friends, false},
+    {"/chat", "/chat ID", "open a chat: recent history, then each line you type is sent (/chat alone leaves)",
+     &cmd_chat, true},
+    {"/add", "/add ID", "send a friend request, or accept one", &cmd_add, true},
+    {"/history", "/history [N]", "the last N messages of this chat (default 20)", &cmd_history, true},
+    {"/inbox", "/inbox", "pending messages and friend requests not shown yet", &cmd_inbox, false},
+    {"/help", "/help", "this list", &cmd_help, false},
+    {"/quit", "/quit", "leave the shell (Ctrl-D works too)", &cmd_quit, false},
+};
+
+void cmd_help(ShellSession& session, const Args&) {
+  std::string text;
+  for (const auto& command : commands) {
+    std::string usage(command.usage);
+    usage.resize(std::max<std::size_t>(usage.size() + 2, 14), ' ');
+    text += "  " + usage + std::string(command.help) + "\n";
+  }
+  text += "In a chat, a line that is not a command is sent; start it with // to send a leading /.";
+  session.print_line(text);
+}
+
+const ShellCommandSpec* find_command(std::string_view name) {
+  for (const auto& command : commands) {
+    if (command.name == name) return &command;
+  }
+  return nullptr;
+}
+
+void send_text(ShellSession& session, const std::string& text) {
+  if (!session.chat()) {
+    session.print_line("not in a chat: use /chat ID");
+    return;
+  }
+  // Success prints nothing: the typed line is already on the screen.
+  session.client().send_message(session.chat()->id, text);
+}
+
+}  // namespace
+
+void run_shell_line(ShellSession& session, const std::string& line) {
+  if (line.starts_with("//")) {
+    send_text(session, line.substr(1));
+    return;
+  }
+  if (line.starts_with("/")) {
+    Args words = split_words(line);
+    const ShellCommandSpec* command = find_command(words.front());
+    if (command == nullptr) {
+      throw usage_error("unknown command " + escape_for_terminal(words.front()) + " (/help lists them)");
+    }
+    words.erase(words.begin());
+    command->run(session, words);
+    return;
+  }
+  if (line.empty()) return;
+  send_text(session, line);
+}
+
+std::vector<std::string> shell_completions(const ShellSession& session, const std::string& before_word,
+                                           const std::string& /*word*/) {
+  const auto words = split_words(before_word);
+  std::vector<std::string> candidates;
+  if (words.empty()) {
+    for (const auto& command : commands) candidates.emplace_back(command.name);
+  } else if (words.size() == 1) {
+    const ShellCommandSpec* command = find_command(words.front());
+    if (command != nullptr && command->completes_friend_ids) {
+      for (const Friend& f : session.friends()) candidates.push_back(std::to_string(f.id));
+    }
+  }
+  return candidates;
+}
+
+}  // namespace occhat::cli

@@ -1,0 +1,105 @@
+#pragma once
+// The state of one `occhat shell`: the connection (resumed with announce_presence=true and
+// subscribed), the friend list kept current by presence events, the open chat, the inbox cursor,
+// and the poll loop that multiplexes the terminal, pushed events and signals.
+//
+// Threads: everything here runs on the main thread except the SDK event handler, which only
+// queues into PushedEvents. Blocking SDK calls (commands, ack, reconnect) happen on the main
+// thread, between two lines of input.
+
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "command.hpp"
+#include "home.hpp"
+#include "inbox_cursor.hpp"
+#include "occhat/client.hpp"
+#include "shell/line_editor.hpp"
+#include "shell/pushed_events.hpp"
+
+namespace occhat::cli {
+
+struct ChatPeer {
+  UserId id = 0;
+  std::string nick;
+};
+
+class ShellSession {
+ public:
+  // Connects, resumes the saved session (announcing presence) and subscribes from the cursor.
+  // Throws like open_logged_in(): not logged in / session revoked -> unauthenticated, server
+  // unreachable -> unavailable.
+  explicit ShellSession(Context& ctx);
+  ~ShellSession();
+  ShellSession(const ShellSession&) = delete;
+  ShellSession& operator=(const ShellSession&) = delete;
+
+  // Prints the greeting and the friend list, then runs until /quit, end of input, SIGTERM or
+  // SIGHUP. Throws unauthenticated if the token is revoked while reconnecting.
+  void run();
+
+  // ---- for the commands (commands.cpp) ----
+  Client& client() { return *client_; }
+  const UserInfo& me() const noexcept { return me_; }
+
+  // Prints one line (a '\n' is added) above the prompt.
+  void print_line(const std::string& line);
+  // Prints "occhat: <message>" on stderr, above the prompt.
+  void print_error(const Error& error);
+  void print_notice(std::string message);
+
+  // Sorted like `occhat friends`: online first, then by nick, then by id.
+  const std::vector<Friend>& friends() const noexcept { return friends_; }
+  const Friend* find_friend(UserId id) const;
+  // Reloads the list from the server (throws like Client::friends()).
+  void refresh_friends();
+
+  const std::optional<ChatPeer>& chat() const noexcept { return chat_; }
+  void open_chat(ChatPeer peer);
+  void close_chat();
+
+  // Prints a sequenced or presence event unless the cursor says it was shown already, advances
+  // the cursor and notes the seq for the next ack. Returns whether it printed.
+  bool show_event(const Event& event);
+  // Acknowledges everything shown so far (one round trip, only if there is something new).
+  void flush_acks();
+  Seq cursor() const noexcept { return cursor_.value(); }
+
+  // Ends run() after the current line.
+  void quit() noexcept;
+
+ private:
+  void login();
+  void handle_line(std::optional<std::string> line);
+  void handle_events();
+  void handle_signal(int signo);
+  void apply_presence(const Event& event);
+  void sort_friends();
+  void on_disconnected();
+  void schedule_reconnect(const std::string& why);
+  void try_reconnect();
+  int poll_timeout_ms() const;
+  std::string prompt() const;
+
+  Context& ctx_;
+  SavedSession saved_;
+  std::string server_;
+  PushedEvents events_;  // outlives client_: the SDK's handler pushes into it
+  std::unique_ptr<Client> client_;
+  UserInfo me_;
+  InboxCursor cursor_;
+  Seq shown_up_to_ = 0;  // highest seq handled (printed or skipped) this session
+  Seq acked_up_to_ = 0;  // highest seq acknowledged to the server
+  std::vector<Friend> friends_;
+  std::optional<ChatPeer> chat_;
+  std::unique_ptr<LineEditor> editor_;
+  bool quit_ = false;
+  // Set while the connection is down: when to try again, and how many tries failed.
+  std::optional<std::chrono::steady_clock::time_point> reconnect_at_;
+  int reconnect_failures_ = 0;
+};
+
+}  // namespace occhat::cli

@@ -1,0 +1,112 @@
+#include "friend_handlers.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+#include "delivery.hpp"
+#include "log.hpp"
+#include "request_error.hpp"
+#include "server_context.hpp"
+#include "session.hpp"
+
+namespace occhat::server {
+namespace {
+
+// Store jobs are named locals, never temporaries inside the co_await expression (g++ 12; see
+// run_on.hpp).
+
+void fill_pending(wire::PendingRequest& out, const store::PendingRequest& request) {
+  out.mutable_user()->set_id(request.user_id);
+  out.mutable_user()->set_nick(request.nick);
+  out.set_time_ms(request.time_ms);
+}
+
+}  // namespace
+
+asio::awaitable<wire::Envelope> handle_add_friend(ServerContext& server, Session& session,
+                                                  const wire::AddFriendRequest& request) {
+  const std::uint32_t me = session.user_id().value();
+  const std::uint32_t other = request.user_id();
+  if (other == me) throw RequestError(ErrorCode::invalid_argument, "you cannot add yourself as a friend");
+  auto add_job = [me, other](store::Store& store) { return store.add_friend(me, other); };
+  const store::AddFriendResult result = co_await server.store.run(std::move(add_job));
+
+  wire::Envelope answer;
+  auto* out = answer.mutable_add_friend_result();
+  out->mutable_user()->set_id(result.other.id);
+  out->mutable_user()->set_nick(result.other.nick);
+  switch (result.state) {
+    case store::AddFriendState::requested:
+      out->set_state(wire::AddFriendResult::REQUESTED);
+      if (result.notice) log_event("user {} sent a friend request to user {}", me, other);
+      break;
+    case store::AddFriendState::now_friends:
+      out->set_state(wire::AddFriendResult::NOW_FRIENDS);
+      log_event("users {} and {} are now friends", other, me);
+      break;
+    case store::AddFriendState::already_friends:
+      out->set_state(wire::AddFriendResult::ALREADY_FRIENDS);
+      break;
+  }
+  if (result.notice) {
+    session.after_reply([&server, notice = *result.notice, state = result.state, other_nick = result.other.nick] {
+      deliver_inbox_item(server, notice);
+      if (state != store::AddFriendState::now_friends) return;
+      // New friends who are both around see each other come online at once.
+      const std::uint32_t accepter = notice.other_user;
+      const std::uint32_t asker = notice.user_id;
+      if (server.router.online(asker)) push_presence(server, accepter, asker, other_nick, true);
+      if (server.router.online(accepter)) push_presence(server, asker, accepter, notice.other_nick, true);
+    });
+  }
+  co_return answer;
+}
+
+asio::awaitable<wire::Envelope> handle_remove_friend(ServerContext& server, Session& session,
+                                                     const wire::RemoveFriendRequest& request) {
+  const std::uint32_t me = session.user_id().value();
+  const std::uint32_t other = request.user_id();
+  auto remove_job = [me, other](store::Store& store) { return store.remove_friend(me, other); };
+  const bool removed = co_await server.store.run(std::move(remove_job));
+  if (!removed) {
+    throw RequestError(ErrorCode::not_found, fmt::format("{} is not your friend and no request is pending", other));
+  }
+  log_event("user {} removed user {} (friendship or request)", me, other);
+  wire::Envelope answer;
+  answer.mutable_ok();
+  co_return answer;
+}
+
+asio::awaitable<wire::Envelope> handle_list_friends(ServerContext& server, Session& session) {
+  const std::uint32_t me = session.user_id().value();
+  auto list_job = [me](store::Store& store) { return store.friends(me); };
+  const std::vector<store::Friend> friends = co_await server.store.run(std::move(list_job));
+  // The store sorts by nick, then id; online first keeps that order within each group.
+  std::vector<std::pair<bool, const store::Friend*>> sorted;
+  sorted.reserve(friends.size());
+  for (const auto& f : friends) sorted.emplace_back(server.router.online(f.id), &f);
+  std::stable_sort(sorted.begin(), sorted.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
+  wire::Envelope answer;
+  auto* list = answer.mutable_friend_list();
+  for (const auto& [online, f] : sorted) {
+    auto* out = list->add_friends();
+    out->set_id(f->id);
+    out->set_nick(f->nick);
+    out->set_online(online);
+  }
+  co_return answer;
+}
+
+asio::awaitable<wire::Envelope> handle_list_friend_requests(ServerContext& server, Session& session) {
+  const std::uint32_t me = session.user_id().value();
+  auto list_job = [me](store::Store& store) { return store.friend_requests(me); };
+  const store::FriendRequests requests = co_await server.store.run(std::move(list_job));
+  wire::Envelope answer;
+  auto* list = answer.mutable_friend_request_list();
+  for (const auto& r : requests.incoming) fill_pending(*list->add_incoming(), r);
+  for (const auto& r : requests.outgoing) fill_pending(*list->add_outgoing(), r);
+  co_return answer;
+}
+
+}  // namespace occhat::server

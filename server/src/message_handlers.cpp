@@ -1,0 +1,71 @@
+#include "message_handlers.hpp"
+
+#include "delivery.hpp"
+#include "log.hpp"
+#include "request_error.hpp"
+#include "server_context.hpp"
+#include "session.hpp"
+#include "validation.hpp"
+#include "wire_convert.hpp"
+
+namespace occhat::server {
+namespace {
+
+constexpr std::uint32_t kDefaultHistoryLimit = 50;
+constexpr std::uint32_t kMaxHistoryLimit = 500;
+
+}  // namespace
+
+// Store jobs are named locals, never temporaries inside the co_await expression (g++ 12; see
+// run_on.hpp).
+
+asio::awaitable<wire::Envelope> handle_send_message(ServerContext& server, Session& session,
+                                                    const wire::SendMessageRequest& request) {
+  const std::uint32_t me = session.user_id().value();
+  const std::uint32_t to = request.to();
+  if (to == me) throw RequestError(ErrorCode::invalid_argument, "you cannot send a message to yourself");
+  validate_message_text(request.text());
+  validate_client_msg_id(request.client_msg_id());
+  auto send_job = [me, to, text = request.text(), client_msg_id = request.client_msg_id()](store::Store& store) {
+    return store.send_message(me, to, text, client_msg_id);
+  };
+  // Returns once committed with synchronous=FULL: the answer below means "durably stored".
+  const store::SendResult result = co_await server.store.run(std::move(send_job));
+  if (result.duplicate) {
+    log_event("user {} resent message {} (duplicate client id; nothing stored)", me, result.message_id);
+  } else {
+    // Never the text: only who, to whom and how much.
+    log_event("user {} sent message {} to user {} ({} bytes)", me, result.message_id, to, request.text().size());
+  }
+  if (result.item) {
+    session.after_reply([&server, item = *result.item] { deliver_inbox_item(server, item); });
+  }
+  wire::Envelope answer;
+  auto* sent = answer.mutable_message_sent();
+  sent->set_message_id(result.message_id);
+  sent->set_time_ms(result.time_ms);
+  sent->set_duplicate(result.duplicate);
+  co_return answer;
+}
+
+asio::awaitable<wire::Envelope> handle_history(ServerContext& server, Session& session,
+                                               const wire::HistoryRequest& request) {
+  const std::uint32_t me = session.user_id().value();
+  const std::uint32_t peer = request.peer();
+  const std::uint32_t limit = request.limit() == 0 ? kDefaultHistoryLimit : request.limit();
+  if (limit > kMaxHistoryLimit) throw RequestError(ErrorCode::invalid_argument, "limit must be 1 to 500");
+  const std::uint64_t before_id = request.before_id();
+  auto history_job = [me, peer, limit, before_id](store::Store& store) {
+    return store.history(me, peer, limit, before_id);
+  };
+  const store::HistoryPage page = co_await server.store.run(std::move(history_job));
+  // 500 long messages exceed one frame: keep the newest that fit and report the rest as older.
+  const std::size_t dropped = fit_message_list(page.messages, proto::kMaxControlPayload);
+  wire::Envelope answer;
+  auto* list = answer.mutable_message_list();
+  for (std::size_t i = dropped; i < page.messages.size(); ++i) fill_message(*list->add_messages(), page.messages[i]);
+  list->set_more(page.more || dropped > 0);
+  co_return answer;
+}
+
+}  // namespace occhat::server

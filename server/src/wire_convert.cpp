@@ -1,0 +1,75 @@
+#include "wire_convert.hpp"
+
+#include <google/protobuf/io/coded_stream.h>
+
+namespace occhat::server {
+namespace {
+
+// Bytes an embedded message of `size` bytes costs inside its parent: tag, length, body.
+std::size_t embedded_size(std::size_t size) {
+  return 1 + google::protobuf::io::CodedOutputStream::VarintSize64(size) + size;
+}
+
+// Envelope overhead around a repeated list: the Envelope's tag (2 bytes for field numbers
+// >= 16) and length (<= 3 bytes under a 64 KiB cap), plus `more = true` (2 bytes).
+constexpr std::size_t kListOverhead = 2 + 3 + 2;
+
+}  // namespace
+
+void fill_message(wire::ChatMessage& out, const store::Message& message) {
+  out.set_id(message.id);
+  out.set_from(message.from);
+  out.set_to(message.to);
+  out.set_text(message.text);
+  out.set_time_ms(message.time_ms);
+  out.set_from_nick(message.from_nick);
+}
+
+void fill_inbox_item(wire::InboxItem& out, const store::InboxItem& item) {
+  out.set_seq(item.seq);
+  out.set_time_ms(item.time_ms);
+  switch (item.kind) {
+    case store::InboxItem::Kind::message:
+      fill_message(*out.mutable_message(), item.message);
+      break;
+    case store::InboxItem::Kind::friend_request: {
+      auto* notice = out.mutable_friend_request();
+      notice->mutable_from()->set_id(item.other_user);
+      notice->mutable_from()->set_nick(item.other_nick);
+      notice->set_accepted(item.accepted);
+      break;
+    }
+  }
+}
+
+std::size_t pack_inbox_items(const std::vector<store::InboxItem>& items, std::size_t begin, std::size_t max_items,
+                             std::size_t max_payload, wire::InboxItems& out) {
+  std::size_t used = kListOverhead;
+  std::size_t next = begin;
+  while (next < items.size() && next - begin < max_items) {
+    wire::InboxItem encoded;
+    fill_inbox_item(encoded, items[next]);
+    const std::size_t cost = embedded_size(encoded.ByteSizeLong());
+    if (next > begin && used + cost > max_payload) break;
+    used += cost;
+    *out.add_items() = std::move(encoded);
+    ++next;
+  }
+  return next;
+}
+
+std::size_t fit_message_list(const std::vector<store::Message>& messages, std::size_t max_payload) {
+  std::size_t used = kListOverhead;
+  std::size_t keep = 0;
+  for (auto it = messages.rbegin(); it != messages.rend(); ++it) {
+    wire::ChatMessage encoded;
+    fill_message(encoded, *it);
+    const std::size_t cost = embedded_size(encoded.ByteSizeLong());
+    if (keep > 0 && used + cost > max_payload) break;
+    used += cost;
+    ++keep;
+  }
+  return messages.size() - keep;
+}
+
+}  // namespace occhat::server

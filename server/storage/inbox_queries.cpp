@@ -1,0 +1,107 @@
+// The per-user inbox: gapless sequence numbers, fetch after a cursor, acknowledgements.
+
+#include <algorithm>
+#include <cstdint>
+
+#include "queries.hpp"
+
+namespace occhat::store::sqlite {
+
+void append_inbox_item(Database& db, InboxItem& item) {
+  // The upsert both creates the state row on a user's first item and increments last_seq; the
+  // write lock of the surrounding transaction makes the increment race-free.
+  Statement next(db,
+                 "INSERT INTO inbox_state(user_id, last_seq, acked_seq) VALUES(?1, 1, 0) "
+                 "ON CONFLICT(user_id) DO UPDATE SET last_seq = last_seq + 1 RETURNING last_seq");
+  next.bind(1, std::int64_t{item.user_id});
+  if (!next.step()) throw StoreError(ErrorCode::internal, "cannot allocate an inbox sequence number");
+  item.seq = static_cast<std::uint64_t>(next.column_int(0));
+  while (next.step()) {
+  }
+  Statement insert(db,
+                   "INSERT INTO inbox(user_id, seq, kind, message_id, other_user, accepted, created_ms) "
+                   "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)");
+  insert.bind(1, std::int64_t{item.user_id})
+      .bind(2, static_cast<std::int64_t>(item.seq))
+      .bind(3, std::int64_t{static_cast<int>(item.kind)})
+      .bind(5, std::int64_t{item.other_user})
+      .bind(6, std::int64_t{item.accepted ? 1 : 0})
+      .bind(7, item.time_ms);
+  if (item.kind == InboxItem::Kind::message) {
+    insert.bind(4, static_cast<std::int64_t>(item.message.id));
+  } else {
+    insert.bind_null(4);
+  }
+  insert.step();
+}
+
+InboxPage fetch_inbox(Database& db, std::uint32_t user_id, std::uint64_t after_seq, std::uint32_t limit) {
+  InboxPage page;
+  if (limit == 0) return page;
+  Statement stmt(db,
+                 "SELECT i.seq, i.kind, i.created_ms, i.other_user, o.nick, i.accepted, "
+                 "       m.id, m.sender, m.recipient, m.text, m.created_ms "
+                 "FROM inbox i "
+                 "LEFT JOIN users o ON o.id = i.other_user "
+                 "LEFT JOIN messages m ON m.id = i.message_id "
+                 "WHERE i.user_id = ?1 "
+                 "  AND i.seq > max(?2, coalesce((SELECT acked_seq FROM inbox_state WHERE user_id = ?1), 0)) "
+                 "ORDER BY i.seq LIMIT ?3");
+  // A cursor beyond 2^63 is nonsense from a client; it simply matches nothing.
+  const auto after = static_cast<std::int64_t>(std::min<std::uint64_t>(after_seq, INT64_MAX));
+  stmt.bind(1, std::int64_t{user_id}).bind(2, after).bind(3, std::int64_t{limit} + 1);
+  while (stmt.step()) {
+    if (page.items.size() == limit) {
+      page.more = true;
+      break;
+    }
+    InboxItem item;
+    item.user_id = user_id;
+    item.seq = static_cast<std::uint64_t>(stmt.column_int(0));
+    item.kind = static_cast<InboxItem::Kind>(stmt.column_int(1));
+    item.time_ms = stmt.column_int(2);
+    item.other_user = static_cast<std::uint32_t>(stmt.column_int(3));
+    item.other_nick = stmt.column_text(4);
+    item.accepted = stmt.column_int(5) != 0;
+    if (item.kind == InboxItem::Kind::message) {
+      item.message.id = static_cast<std::uint64_t>(stmt.column_int(6));
+      item.message.from = static_cast<std::uint32_t>(stmt.column_int(7));
+      item.message.to = static_cast<std::uint32_t>(stmt.column_int(8));
+      item.message.from_nick = item.other_nick;
+      item.message.text = stmt.column_text(9);
+      item.message.time_ms = stmt.column_int(10);
+    }
+    page.items.push_back(std::move(item));
+  }
+  return page;
+}
+
+std::uint64_t ack(Database& db, std::uint32_t user_id, std::uint64_t up_to_seq) {
+  const auto up_to = static_cast<std::int64_t>(std::min<std::uint64_t>(up_to_seq, INT64_MAX));
+  Statement update(db,
+                   "UPDATE inbox_state SET acked_seq = max(acked_seq, min(?2, last_seq)) WHERE user_id = ?1 "
+                   "RETURNING acked_seq");
+  update.bind(1, std::int64_t{user_id}).bind(2, up_to);
+  if (!update.step()) return 0;  // the user never had an inbox item
+  const auto acked = update.column_int(0);
+  while (update.step()) {
+  }
+  // Handled items are never fetched again; the messages themselves stay for the history.
+  Statement prune(db, "DELETE FROM inbox WHERE user_id = ?1 AND seq <= ?2");
+  prune.bind(1, std::int64_t{user_id}).bind(2, acked);
+  prune.step();
+  return static_cast<std::uint64_t>(acked);
+}
+
+InboxState inbox_state(Database& db, std::uint32_t user_id) {
+  Statement stmt(db, "SELECT last_seq, acked_seq FROM inbox_state WHERE user_id = ?1");
+  stmt.bind(1, std::int64_t{user_id});
+  InboxState state;
+  if (stmt.step()) {
+    state.last_seq = static_cast<std::uint64_t>(stmt.column_int(0));
+    state.acked_seq = static_cast<std::uint64_t>(stmt.column_int(1));
+  }
+  return state;
+}
+
+}  // namespace occhat::store::sqlite

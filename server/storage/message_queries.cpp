@@ -1,0 +1,105 @@
+// Messages: sending (with de-duplication by client id) and conversation history.
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <limits>
+
+#include "queries.hpp"
+
+namespace occhat::store::sqlite {
+namespace {
+
+std::int64_t pair_key(std::uint32_t a, std::uint32_t b) {
+  const auto [low, high] = std::minmax(a, b);
+  return static_cast<std::int64_t>((std::uint64_t{low} << 32) | high);
+}
+
+std::span<const std::uint8_t> as_bytes(std::string_view text) {
+  return {reinterpret_cast<const std::uint8_t*>(text.data()), text.size()};
+}
+
+}  // namespace
+
+SendResult send_message(Database& db, std::uint32_t from, std::uint32_t to, std::string_view text,
+                        std::string_view client_msg_id) {
+  if (from == to) throw StoreError(ErrorCode::invalid_argument, "you cannot send a message to yourself");
+  SendResult result;
+  if (!client_msg_id.empty()) {
+    Statement existing(db, "SELECT id, created_ms FROM messages WHERE sender = ?1 AND client_msg_id = ?2");
+    existing.bind(1, std::int64_t{from}).bind_blob(2, as_bytes(client_msg_id));
+    if (existing.step()) {
+      result.message_id = static_cast<std::uint64_t>(existing.column_int(0));
+      result.time_ms = existing.column_int(1);
+      result.duplicate = true;
+      return result;
+    }
+  }
+  require_user(db, to);
+  if (!are_friends(db, from, to)) throw StoreError(ErrorCode::not_allowed, fmt::format("{} is not your friend", to));
+  const User sender = require_user(db, from);
+
+  const auto now = now_ms();
+  Statement insert(db,
+                   "INSERT INTO messages(sender, recipient, pair_key, text, created_ms, client_msg_id) "
+                   "VALUES(?1, ?2, ?3, ?4, ?5, ?6)");
+  insert.bind(1, std::int64_t{from}).bind(2, std::int64_t{to}).bind(3, pair_key(from, to)).bind(4, text).bind(5, now);
+  if (client_msg_id.empty()) {
+    insert.bind_null(6);
+  } else {
+    insert.bind_blob(6, as_bytes(client_msg_id));
+  }
+  insert.step();
+
+  InboxItem item;
+  item.user_id = to;
+  item.time_ms = now;
+  item.kind = InboxItem::Kind::message;
+  item.other_user = from;
+  item.other_nick = sender.nick;
+  item.message.id = static_cast<std::uint64_t>(sqlite3_last_insert_rowid(db.handle()));
+  item.message.from = from;
+  item.message.to = to;
+  item.message.from_nick = sender.nick;
+  item.message.text = std::string(text);
+  item.message.time_ms = now;
+  append_inbox_item(db, item);
+
+  result.message_id = item.message.id;
+  result.time_ms = now;
+  result.item = std::move(item);
+  return result;
+}
+
+HistoryPage history(Database& db, std::uint32_t user_id, std::uint32_t peer, std::uint32_t limit,
+                    std::uint64_t before_id) {
+  HistoryPage page;
+  if (limit == 0) return page;
+  const std::int64_t bound = before_id == 0 || before_id > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())
+                                 ? std::numeric_limits<std::int64_t>::max()
+                                 : static_cast<std::int64_t>(before_id);
+  // Newest first from the (pair_key, id) index, one extra row to learn whether older ones exist.
+  Statement stmt(db,
+                 "SELECT m.id, m.sender, m.recipient, u.nick, m.text, m.created_ms "
+                 "FROM messages m JOIN users u ON u.id = m.sender "
+                 "WHERE m.pair_key = ?1 AND m.id < ?2 ORDER BY m.id DESC LIMIT ?3");
+  stmt.bind(1, pair_key(user_id, peer)).bind(2, bound).bind(3, std::int64_t{limit} + 1);
+  while (stmt.step()) {
+    if (page.messages.size() == limit) {
+      page.more = true;
+      break;
+    }
+    Message message;
+    message.id = static_cast<std::uint64_t>(stmt.column_int(0));
+    message.from = static_cast<std::uint32_t>(stmt.column_int(1));
+    message.to = static_cast<std::uint32_t>(stmt.column_int(2));
+    message.from_nick = stmt.column_text(3);
+    message.text = stmt.column_text(4);
+    message.time_ms = stmt.column_int(5);
+    page.messages.push_back(std::move(message));
+  }
+  std::reverse(page.messages.begin(), page.messages.end());
+  return page;
+}
+
+}  // namespace occhat::store::sqlite

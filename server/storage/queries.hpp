@@ -1,0 +1,43 @@
+#pragma once
+// The SQL behind the social and messaging part of the Store. Every function runs inside a
+// transaction its caller opened (SqliteStore opens one per Store call), so a later group-commit
+// executor can run many of them in one transaction without changing them. Contracts, including
+// the StoreErrors thrown, are those of the matching Store methods in occhat/store/store.hpp.
+
+#include <cstdint>
+#include <string_view>
+#include <vector>
+
+#include "database.hpp"
+#include "occhat/store/store.hpp"
+
+namespace occhat::store::sqlite {
+
+// Wall clock in Unix milliseconds: message and inbox times.
+std::int64_t now_ms();
+
+// The user's id and nick; throws StoreError(not_found) "no user with id N".
+User require_user(Database& db, std::uint32_t id);
+
+bool are_friends(Database& db, std::uint32_t a, std::uint32_t b);
+
+// friend_queries.cpp
+AddFriendResult add_friend(Database& db, std::uint32_t from, std::uint32_t to);
+bool remove_friend(Database& db, std::uint32_t user_id, std::uint32_t other);
+std::vector<Friend> friends(Database& db, std::uint32_t user_id);
+FriendRequests friend_requests(Database& db, std::uint32_t user_id);
+
+// message_queries.cpp
+SendResult send_message(Database& db, std::uint32_t from, std::uint32_t to, std::string_view text,
+                        std::string_view client_msg_id);
+HistoryPage history(Database& db, std::uint32_t user_id, std::uint32_t peer, std::uint32_t limit,
+                    std::uint64_t before_id);
+
+// inbox_queries.cpp
+// Appends an item to `item.user_id`'s inbox with the next seq (written back into `item`).
+void append_inbox_item(Database& db, InboxItem& item);
+InboxPage fetch_inbox(Database& db, std::uint32_t user_id, std::uint64_t after_seq, std::uint32_t limit);
+std::uint64_t ack(Database& db, std::uint32_t user_id, std::uint64_t up_to_seq);
+InboxState inbox_state(Database& db, std::uint32_t user_id);
+
+}  // namespace occhat::store::sqlite

@@ -89,11 +89,14 @@ class Server:
     def stderr_path(self):
         return self.log_dir / f"server-{self.starts}.stderr"
 
-    def start(self):
+    def start(self, port=0):
+        """Starts the server; port 0 picks a free one, else that port (e.g. the previous one,
+        so that running clients can reconnect)."""
         assert self.proc is None, "already running"
         self.starts += 1
         self.log_dir.mkdir(parents=True, exist_ok=True)
-        args = [str(server_binary()), "--listen", "127.0.0.1:0", "--data-dir", str(self.data_dir), *self.extra_args]
+        args = [str(server_binary()), "--listen", f"127.0.0.1:{port}", "--data-dir", str(self.data_dir),
+                *self.extra_args]
         with open(self.stdout_path, "wb") as out, open(self.stderr_path, "wb") as err:
             self.proc = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=out, stderr=err,
                                          env=self.env, start_new_session=True)
@@ -135,9 +138,10 @@ class Server:
             self.proc.wait()
             self.proc = None
 
-    def restart(self):
+    def restart(self, same_port=False):
+        port = self.port if same_port else 0
         assert self.stop() == 0
-        return self.start()
+        return self.start(port)
 
     def stdout(self):
         return self.stdout_path.read_text(errors="replace") if self.stdout_path.exists() else ""
@@ -277,3 +281,231 @@ def alice(server, home):
     user_id = server.register(home, "alice@example.org", "alice")
     server.login(home, user_id)
     return user_id
+
+
+# ---- issue 3: several users, friends, long-lived `watch` processes ---------------------------
+
+import queue  # noqa: E402  (kept next to the code that needs them)
+import threading  # noqa: E402
+
+TIME_TEXT = r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d"  # local time in text output
+TIME_JSON = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")  # ISO-8601 UTC with ms
+WATCH_TIMEOUT = 20  # seconds to wait for an expected `watch` line
+
+
+class User:
+    """A registered, logged-in user with their own --home on `server`."""
+
+    def __init__(self, server, name, home, user_id):
+        self.server = server
+        self.name = name
+        self.home = home
+        self.id = user_id
+
+    def __repr__(self):
+        return f"User({self.name}, {self.id})"
+
+    def run(self, *args, **kwargs):
+        return self.server.run(self.home, *args, **kwargs)
+
+    def ok(self, *args, **kwargs):
+        """Runs a command that must succeed silently on stderr; returns stdout."""
+        rc, out, err = self.run(*args, **kwargs)
+        assert (rc, err) == (0, ""), f"{self.name}: occhat {args}: rc {rc}, stdout {out!r}, stderr {err!r}"
+        return out
+
+    def jsonl(self, *args, **kwargs):
+        """Runs a command with --json that must succeed; returns its JSON Lines as dicts."""
+        out = self.ok(*args, json=True, **kwargs)
+        return [jsonlib.loads(line) for line in out.splitlines() if line.strip()]
+
+    def login_again(self):
+        self.server.login(self.home, self.id)
+
+
+def make_user(server, tmp_path, name):
+    home = tmp_path / f"home-{name}"
+    user_id = server.register(home, f"{name}@example.org", name)
+    server.login(home, user_id)
+    return User(server, name, home, user_id)
+
+
+def befriend(x, y):
+    """x asks, y accepts: they are friends afterwards (inbox items are left pending)."""
+    assert x.ok("add", y.id) == f"friend request sent to {y.name} ({y.id})\n"
+    assert y.ok("add", x.id) == f"you and {x.name} ({x.id}) are now friends\n"
+
+
+def drain_inbox(user):
+    """Prints and acknowledges whatever is pending (e.g. friend-request notices)."""
+    user.ok("inbox")
+    assert user.ok("inbox") == ""
+
+
+class Users:
+    def __init__(self, a, b, c):
+        self.a, self.b, self.c = a, b, c
+
+
+@pytest.fixture
+def users(server, tmp_path):
+    """Three logged-in users on one server: a=alice, b=bob, c=carol; nobody is friends yet."""
+    return Users(*(make_user(server, tmp_path, n) for n in ("alice", "bob", "carol")))
+
+
+@pytest.fixture
+def friends(users):
+    """users, with alice and bob friends (alice asked, bob accepted) and both inboxes drained;
+    carol is nobody's friend."""
+    befriend(users.a, users.b)
+    drain_inbox(users.a)
+    drain_inbox(users.b)
+    return users
+
+
+class Watch:
+    """A running `occhat watch` of one user. stdout is a pipe read by a thread into a queue
+    (unless read=False: then nothing reads it until start_reader()); stderr goes to a file."""
+
+    def __init__(self, user, log_path, json=True, read=True, extra_args=()):
+        self.user = user
+        self.json = json
+        self.log_path = log_path
+        cmd = [str(cli_binary()), "--server", user.server.address, "--home", str(user.home)]
+        if json:
+            cmd.append("--json")
+        cmd += ["watch", *extra_args]
+        with open(log_path, "wb") as err:
+            self.proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=err,
+                                         env=clean_env(_env_home or user.home), start_new_session=True)
+        self.lines = queue.Queue()
+        self.seen = []  # every complete line read so far (parsed JSON when json=True)
+        self.partial = b""
+        self.reader = None
+        if read:
+            self.start_reader()
+
+    def start_reader(self):
+        def pump():
+            buf = b""
+            while True:
+                try:
+                    chunk = self.proc.stdout.read1(65536)
+                except (ValueError, OSError):  # closed by the fixture's teardown
+                    break
+                if not chunk:
+                    break
+                buf += chunk
+                while b"\n" in buf:
+                    line, buf = buf.split(b"\n", 1)
+                    self.lines.put(line.decode("utf-8", errors="replace"))
+            self.partial = buf
+            self.lines.put(None)  # EOF
+
+        self.reader = threading.Thread(target=pump, daemon=True)
+        self.reader.start()
+
+    def _take(self, timeout):
+        try:
+            line = self.lines.get(timeout=max(timeout, 0))
+        except queue.Empty:
+            return False, None
+        if line is None:
+            self.lines.put(None)  # keep reporting EOF
+            return True, None
+        value = jsonlib.loads(line) if self.json else line
+        self.seen.append(value)
+        return True, value
+
+    def wait_for(self, predicate, timeout=WATCH_TIMEOUT, what="a matching line"):
+        """Reads lines until predicate(line) is true; returns that line."""
+        deadline = time.monotonic() + timeout
+        while True:
+            got, value = self._take(deadline - time.monotonic())
+            if got and value is None:
+                pytest.fail(f"{self.user.name}'s watch ended (rc {self.proc.poll()}) before {what}; "
+                            f"seen {self.seen!r}; stderr {self.stderr()!r}")
+            if not got:
+                pytest.fail(f"{self.user.name}'s watch printed no {what} within {timeout}s; "
+                            f"seen {self.seen!r}; stderr {self.stderr()!r}")
+            if predicate(value):
+                return value
+
+    def collect(self, quiet=1.0, timeout=WATCH_TIMEOUT):
+        """Reads lines until none arrives for `quiet` seconds (or EOF); returns them."""
+        out = []
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            got, value = self._take(quiet)
+            if not got or value is None:
+                break
+            out.append(value)
+        return out
+
+    def stderr(self):
+        return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+
+    def wait_stderr(self, needle, timeout=WATCH_TIMEOUT):
+        deadline = time.monotonic() + timeout
+        while needle not in self.stderr():
+            if time.monotonic() > deadline:
+                pytest.fail(f"{self.user.name}'s watch never wrote {needle!r} to stderr: {self.stderr()!r}")
+            time.sleep(0.05)
+
+    def interrupt(self, sig=signal.SIGINT, timeout=3):
+        """Sends SIGINT (or SIGTERM); the watch must exit within `timeout` s. Returns the exit code
+        and collects the rest of stdout into self.seen."""
+        self.proc.send_signal(sig)
+        try:
+            rc = self.proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self.kill()
+            pytest.fail(f"{self.user.name}'s watch did not exit within {timeout}s of signal {sig}")
+        self.finish()
+        return rc
+
+    def kill(self):
+        if self.proc.poll() is None:
+            self.proc.kill()
+        self.proc.wait(timeout=10)
+
+    def finish(self):
+        """After the process ended: reads what is left on stdout (complete lines only)."""
+        if self.reader is None:
+            self.start_reader()
+        self.reader.join(timeout=10)
+        while True:
+            got, value = self._take(0)
+            if not got or value is None:
+                break
+        return self.seen
+
+
+@pytest.fixture
+def watch_factory(server_factory, tmp_path):
+    """watch_factory(user, json=True, read=True, extra_args=()) starts `occhat watch` for user.
+    Every watch still running at the end is killed (before the servers are stopped)."""
+    watches = []
+
+    def make(user, json=True, read=True, extra_args=()):
+        log = tmp_path / f"watch-{user.name}-{len(watches)}.stderr"
+        w = Watch(user, log, json=json, read=read, extra_args=extra_args)
+        watches.append(w)
+        return w
+
+    yield make
+    for w in watches:
+        w.kill()
+        if w.proc.stdout:
+            w.proc.stdout.close()
+
+
+def eventually(probe, done, timeout=15, interval=0.2):
+    """Calls probe() until done(result) is true or `timeout` s passed; returns the last result
+    (the caller asserts on it, so a failure shows what was seen)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        result = probe()
+        if done(result) or time.monotonic() > deadline:
+            return result
+        time.sleep(interval)

@@ -7,8 +7,7 @@ namespace occhat::proto {
 namespace {
 
 // Envelope fields whose payload carries file data and so may use the bulk cap.
-// The files issue adds its chunk types here.
-constexpr std::array<int, 0> kBulkTypes{};
+constexpr std::array<int, 2> kBulkTypes{wire::Envelope::kUploadChunk, wire::Envelope::kFileChunk};
 
 std::uint32_t read_be32(const std::uint8_t* p) noexcept {
   return (std::uint32_t{p[0]} << 24) | (std::uint32_t{p[1]} << 16) | (std::uint32_t{p[2]} << 8) |

@@ -96,10 +96,44 @@ struct HistoryPage {
   bool more = false;              // older ones exist: pass messages.front().id as before_id
 };
 
+using FileId = std::uint64_t;
+
+// A file exchanged between two friends. `name` is display text chosen by the sender: never use
+// it as a path without sanitising it (the CLI's download does).
+struct FileInfo {
+  FileId id = 0;
+  std::string name;
+  std::uint64_t size = 0;
+  std::string sha256;  // 64 lowercase hex digits
+  UserId sender = 0;
+  UserId recipient = 0;
+  std::string sender_nick;
+  std::int64_t time_ms = 0;
+  std::string state;  // "available", or "uploading" while an upload is unfinished
+};
+
+// Called as bytes move: `done` of `total` bytes of the file (including bytes that a resume
+// skipped). Runs on the calling thread; an exception thrown from it aborts the transfer.
+using ProgressCallback = std::function<void(std::uint64_t done, std::uint64_t total)>;
+
+struct UploadResult {
+  FileInfo file;
+  std::uint64_t resumed_from = 0;  // the server already had this many bytes
+  std::uint64_t bytes_sent = 0;    // file bytes sent by this call
+};
+
+struct DownloadResult {
+  FileInfo file;
+  std::string path;                 // where the verified file now is
+  std::uint64_t resumed_from = 0;   // bytes kept from an earlier partial download
+  std::uint64_t bytes_received = 0; // file bytes received by this call
+};
+
 // Something that happened, pushed by the server or reported by the SDK. `type` is one of:
 //   "message"         seq, time_ms, message          (sequenced: acknowledge with ack(seq))
 //   "friend_request"  seq, time_ms, user, accepted   (sequenced) user asked to be your friend,
 //                                                    or (accepted=true) accepted your request
+//   "file"            seq, time_ms, user, file       (sequenced) user sent you a file
 //   "presence"        user, online                   a friend came online or went offline
 //   "disconnected"                                   the connection was lost (SDK-made)
 //   "unknown"         seq, time_ms                   an inbox item of a kind this SDK version
@@ -113,6 +147,7 @@ struct Event {
   // (which the server does not date) the local time the SDK received them.
   std::int64_t time_ms = 0;
   std::optional<Message> message;
+  std::optional<FileInfo> file;
   UserInfo user;
   bool online = false;
   bool accepted = false;
@@ -208,6 +243,32 @@ class Client {
   // Events arrive through next_event() / the handler. Lasts as long as the connection: after a
   // reconnect, log in and subscribe again (from the last seq handled).
   void subscribe(Seq after_seq = 0);
+
+  // ---- files ----
+
+  // Sends the file at `path` to a friend (online or offline) under `name` (empty: the path's
+  // base name). Hashes the file, then asks the server where an unfinished upload of the same
+  // bytes to the same friend stands and continues from there (so re-running after an
+  // interruption re-sends at most the chunks in flight), streams 1 MiB chunks in constant
+  // memory, and returns once the server has verified size and SHA-256 and published the file.
+  // Throws invalid_argument (cannot read path), not_allowed (not a friend), not_found,
+  // resource_exhausted (over the server's size limit, or its disk is full), integrity (the file
+  // changed while it was sent).
+  UploadResult upload_file(UserId to, const std::string& path, const std::string& name = {},
+                           const ProgressCallback& progress = {});
+
+  // Files exchanged with `peer` (both directions, oldest first); peer 0: with anyone.
+  std::vector<FileInfo> files(UserId peer = 0);
+  // Throws not_found, not_allowed (you are neither sender nor recipient).
+  FileInfo file_info(FileId id);
+
+  // Downloads file `id` to `path`. Bytes go to "<path>.part" (with a validator in
+  // "<path>.part.meta") and are renamed to `path` only after the whole file's SHA-256 matched.
+  // resume=true continues "<path>.part" if its validator matches the server's file (otherwise
+  // it starts over). On a SHA-256 mismatch the bytes are moved aside to "<path>.corrupt" and
+  // integrity is thrown. Throws not_found, not_allowed, invalid_argument (cannot write path).
+  DownloadResult download_file(FileId id, const std::string& path, bool resume = false,
+                               const ProgressCallback& progress = {});
 
   // Messages between you and `peer`, both directions, oldest first; `limit` 1..500; before_id 0
   // means the newest. Throws invalid_argument for a bad limit.

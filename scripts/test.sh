@@ -2,7 +2,8 @@
 # Builds occhat with warnings as errors and runs every test suite:
 #   1. ctest      GoogleTest unit + integration suites and the fuzz corpus replayers
 #   2. pytest     CLI end-to-end tests (tests/cli) against the real binaries
-#   3. fuzz       a short libFuzzer smoke run (scripts/fuzz.sh) when clang++ is available
+#   3. python     Python binding tests (tests/python) with the module from the build tree
+#   4. fuzz       a short libFuzzer smoke run (scripts/fuzz.sh) when clang++ is available
 # Ends with one line over all suites: "N passed, N failed[, N skipped]". Exits non-zero if a
 # build or any test failed. Needs no terminal and no stdin (CI runs it via .ci/run).
 set -euo pipefail
@@ -88,6 +89,32 @@ else
       note "pytest: TIMED OUT; $p passed, $f failed, $s skipped"
     else
       note "pytest: $p passed, $f failed, $s skipped"
+    fi
+  fi
+
+  # ---- pytest: Python bindings (the occhat package from $build/python) ---------------------
+  log="$build/pytest-python.log"
+  rc=0
+  OCCHAT_BUILD_DIR="$build" PYTHONPATH="$build/python${PYTHONPATH:+:$PYTHONPATH}" \
+    timeout --kill-after=10 900 \
+    /usr/bin/python3 -m pytest tests/python -q -p no:cacheprovider 2>&1 | tee "$log" || rc=$?
+  if [ "$rc" -eq 5 ]; then
+    failed=$((failed + 1))
+    note "python: FAILED (no tests were collected)"
+  else
+    line="$(grep -E '^=*[ ]*[0-9]+ (passed|failed|skipped|error|errors|deselected|xfailed|xpassed)' "$log" | tail -1 || true)"
+    count() { grep -oE "[0-9]+ $1" <<<"$line" | head -1 | cut -d' ' -f1 || true; }
+    p="$(count passed)"; f="$(count failed)"; s="$(count skipped)"; e="$(count 'errors?')"
+    p=${p:-0}; f=${f:-0}; s=${s:-0}; e=${e:-0}
+    f=$((f + e))
+    if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then f=1; fi
+    passed=$((passed + p))
+    failed=$((failed + f))
+    skipped=$((skipped + s))
+    if [ "$rc" -eq 124 ] || [ "$rc" -eq 137 ]; then
+      note "python: TIMED OUT; $p passed, $f failed, $s skipped"
+    else
+      note "python: $p passed, $f failed, $s skipped"
     fi
   fi
 fi

@@ -39,7 +39,7 @@ int main(int argc, char** argv) {
   CLI::App app{"occhat-server: the occhat chat server"};
   app.add_option("--listen", listen, "address to listen on, HOST:PORT (port 0 picks a free port)")
       ->capture_default_str();
-  app.add_option("--data-dir", data_dir, "directory for the database")->capture_default_str();
+  app.add_option("--data-dir", data_dir, "directory for the database and the files")->capture_default_str();
   app.add_option("--login-max-failures", options.login_max_failures,
                  "consecutive failed logins before an id is locked (4x per address)")
       ->capture_default_str()
@@ -52,6 +52,13 @@ int main(int argc, char** argv) {
                  "close connections from which nothing arrived for this long")
       ->capture_default_str()
       ->check(CLI::Range(1, 86400));
+  app.add_option("--max-file-size", options.max_file_size,
+                 "largest file an upload may announce, in bytes (checked before anything is stored)")
+      ->capture_default_str();
+  app.add_option("--upload-expiry-hours", options.upload_expiry_hours,
+                 "remove unfinished uploads after this many hours without activity")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 24 * 365));
   app.set_version_flag("--version", "occhat-server 0.1.0");
   try {
     app.parse(argc, argv);

@@ -63,6 +63,12 @@ std::string user_label(const std::string& nick, UserId id) {
   return escape_for_terminal(nick) + " (" + std::to_string(id) + ")";
 }
 
+// The SDK fills both the event's user and the file's sender; either is enough.
+UserId file_sender(const Event& e) { return e.user.id != 0 ? e.user.id : e.file->sender; }
+const std::string& file_sender_nick(const Event& e) {
+  return !e.user.nick.empty() ? e.user.nick : e.file->sender_nick;
+}
+
 }  // namespace
 
 std::string escape_for_terminal(std::string_view text) {
@@ -134,6 +140,12 @@ std::string format_event_line(const Event& e) {
   if (e.type == "presence") {
     return time + user_label(e.user.nick, e.user.id) + (e.online ? " is online" : " is offline");
   }
+  if (e.type == "file" && e.file) {
+    const FileInfo& f = *e.file;
+    return time + user_label(file_sender_nick(e), file_sender(e)) + " sent you a file: " +
+           escape_for_terminal(f.name) + " (" + std::to_string(f.size) +
+           " bytes); get it with: occhat download " + std::to_string(f.id);
+  }
   // A type from a newer server: still one line, so a reader is not derailed.
   return time + escape_for_terminal(e.type) + " event" +
          (e.seq != 0 ? " (seq " + std::to_string(e.seq) + ")" : std::string());
@@ -156,6 +168,16 @@ Json event_json(const Event& e) {
     json["from_nick"] = e.user.nick;
     json["accepted"] = e.accepted;
     json["time"] = format_time_iso(event_time(e));
+  } else if (e.type == "file" && e.file) {
+    const FileInfo& f = *e.file;
+    json["seq"] = e.seq;
+    json["id"] = f.id;
+    json["name"] = f.name;
+    json["size"] = f.size;
+    json["sha256"] = f.sha256;
+    json["from"] = file_sender(e);
+    json["from_nick"] = file_sender_nick(e);
+    json["time"] = format_time_iso(event_time(e));
   } else if (e.type == "presence") {
     json["user"] = e.user.id;
     json["nick"] = e.user.nick;
@@ -176,6 +198,23 @@ std::string format_history_line(const Message& m) {
 Json message_json(const Message& m) {
   return Json{{"id", m.id},     {"from", m.from},     {"from_nick", m.from_nick},
               {"to", m.to},     {"text", m.text},     {"time", format_time_iso(m.time_ms)}};
+}
+
+std::string format_file_line(const FileInfo& f) {
+  return std::to_string(f.id) + "  " + escape_for_terminal(f.name) + "  " + std::to_string(f.size) +
+         " bytes  from " + user_label(f.sender_nick, f.sender) + "  " +
+         format_time_local(f.time_ms) + "  " + escape_for_terminal(f.state);
+}
+
+Json file_json(const FileInfo& f) {
+  return Json{{"id", f.id},
+              {"name", f.name},
+              {"size", f.size},
+              {"sha256", f.sha256},
+              {"sender", f.sender},
+              {"recipient", f.recipient},
+              {"time", format_time_iso(f.time_ms)},
+              {"state", f.state}};
 }
 
 void print_friend_sections(std::ostream& out, const std::vector<Friend>& friends) {

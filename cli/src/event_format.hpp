@@ -34,6 +34,8 @@ std::string format_time_iso(std::int64_t time_ms);
 //   friend_request  [TIME] friend request from carol (345678); accept with: occhat add 345678
 //                   [TIME] dave (456789) accepted your friend request       (accepted=true)
 //   presence        [TIME] bob (654321) is online | is offline
+//   file            [TIME] alice (123456) sent you a file: NAME (SIZE bytes); get it with:
+//                   occhat download 7
 // An event without a time (presence) shows the current time.
 std::string format_event_line(const Event& e);
 // The same event as a JSON object, schema version 1 (see the README).
@@ -43,6 +45,11 @@ Json event_json(const Event& e);
 std::string format_history_line(const Message& m);
 // {"id","from","from_nick","to","text","time"}
 Json message_json(const Message& m);
+
+// One `files` line: "7  NAME  SIZE bytes  from alice (123456)  TIME  available|uploading".
+std::string format_file_line(const FileInfo& f);
+// {"id","name","size","sha256","sender","recipient","time","state"}
+Json file_json(const FileInfo& f);
 
 // The `friends` text format: "online:" then "  ID NICK" lines (or "  (none)"), then "offline:"
 // and its lines. Keeps the given order within each section.

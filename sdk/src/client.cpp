@@ -15,6 +15,7 @@
 #include <thread>
 
 #include "address.hpp"
+#include "client_impl.hpp"
 #include "connection.hpp"
 #include "convert.hpp"
 #include "event_queue.hpp"
@@ -42,56 +43,6 @@ std::int64_t now_ms() {
 
 }  // namespace
 
-struct Client::Impl {
-  explicit Impl(Options options) : options_(std::move(options)) {}
-  ~Impl();
-
-  void connect(const std::string& server);
-  void disconnect() noexcept;
-  bool connected() const noexcept;
-  wire::Envelope call(const wire::Envelope& request, wire::Envelope::BodyCase expected);
-  Session login_answer(const wire::Envelope& answer);
-  std::optional<Event> next_event(std::chrono::milliseconds timeout);
-  std::optional<UserInfo> current_user() const;
-  void set_user(std::optional<UserInfo> user);
-  void set_event_handler(std::function<void(const Event&)> handler) { events_.set_handler(std::move(handler)); }
-
- private:
-  // Counts a public call in progress, so the destructor can wait until none touches *this.
-  class ActiveCall {
-   public:
-    explicit ActiveCall(Impl& impl);
-    ~ActiveCall();
-    ActiveCall(const ActiveCall&) = delete;
-    ActiveCall& operator=(const ActiveCall&) = delete;
-
-   private:
-    Impl& impl_;
-  };
-
-  wire::Envelope exchange(detail::Connection& conn, const wire::Envelope& request,
-                          wire::Envelope::BodyCase expected, std::chrono::milliseconds timeout);
-  std::uint32_t next_request_id() noexcept;
-  std::string ping_frame();
-  void teardown();  // lifecycle_mutex_ held, not on the I/O thread
-  void on_push(wire::Envelope&& push);
-  void on_lost(const Error& reason);
-
-  const Options options_;
-  asio::io_context io_{1};
-  std::thread io_thread_;
-  std::mutex lifecycle_mutex_;
-  std::atomic<std::uint32_t> last_request_id_{0};
-  detail::EventQueue events_;
-
-  mutable std::mutex state_mutex_;
-  std::condition_variable calls_done_;
-  std::shared_ptr<detail::Connection> conn_;
-  bool ready_ = false;  // the handshake on conn_ succeeded
-  std::optional<UserInfo> user_;
-  int active_calls_ = 0;
-  bool shutting_down_ = false;
-};
 
 Client::Impl::ActiveCall::ActiveCall(Impl& impl) : impl_(impl) {
   std::lock_guard lock(impl_.state_mutex_);
@@ -236,6 +187,10 @@ std::uint32_t Client::Impl::next_request_id() noexcept {
 
 wire::Envelope Client::Impl::call(const wire::Envelope& request, wire::Envelope::BodyCase expected) {
   ActiveCall active(*this);
+  return exchange(*ready_connection(), request, expected, options_.request_timeout);
+}
+
+std::shared_ptr<detail::Connection> Client::Impl::ready_connection() {
   if (tls_io_owner == this) {
     throw Error(ErrorCode::conflict, "blocking calls cannot be made from the event handler");
   }
@@ -245,7 +200,7 @@ wire::Envelope Client::Impl::call(const wire::Envelope& request, wire::Envelope:
     if (ready_) conn = conn_;
   }
   if (!conn) throw Error(ErrorCode::unavailable, "not connected");
-  return exchange(*conn, request, expected, options_.request_timeout);
+  return conn;
 }
 
 wire::Envelope Client::Impl::exchange(detail::Connection& conn, const wire::Envelope& request,

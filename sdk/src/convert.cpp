@@ -1,5 +1,7 @@
 #include "convert.hpp"
 
+#include "occhat/proto/sha256.hpp"
+
 namespace occhat::detail {
 
 std::string body_name(const wire::Envelope& envelope) {
@@ -68,6 +70,28 @@ HistoryPage from_wire(const wire::MessageList& list) {
   return page;
 }
 
+FileInfo from_wire(const wire::FileInfo& file) {
+  FileInfo out;
+  out.id = file.id();
+  out.name = file.name();
+  out.size = file.size();
+  out.sha256 = proto::to_hex(std::span<const std::uint8_t>(
+      reinterpret_cast<const std::uint8_t*>(file.sha256().data()), file.sha256().size()));
+  out.sender = file.sender();
+  out.recipient = file.recipient();
+  out.sender_nick = file.sender_nick();
+  out.time_ms = file.time_ms();
+  out.state = file.state() == wire::FileInfo::UPLOADING ? "uploading" : "available";
+  return out;
+}
+
+std::vector<FileInfo> from_wire(const wire::FileList& list) {
+  std::vector<FileInfo> files;
+  files.reserve(static_cast<std::size_t>(list.files_size()));
+  for (const auto& f : list.files()) files.push_back(from_wire(f));
+  return files;
+}
+
 Event from_wire(const wire::InboxItem& item) {
   Event event;
   event.seq = item.seq();
@@ -83,6 +107,11 @@ Event from_wire(const wire::InboxItem& item) {
       event.type = "friend_request";
       event.user = from_wire(item.friend_request().from());
       event.accepted = item.friend_request().accepted();
+      break;
+    case wire::InboxItem::kFile:
+      event.type = "file";
+      event.file = from_wire(item.file().file());
+      event.user = UserInfo{item.file().file().sender(), item.file().file().sender_nick(), {}};
       break;
     default:
       event.type = "unknown";

@@ -24,7 +24,9 @@ AddFriendResult from_wire(const wire::AddFriendResult& result);
 Message from_wire(const wire::ChatMessage& message);
 SendResult from_wire(const wire::MessageSent& sent);
 HistoryPage from_wire(const wire::MessageList& list);
-// A sequenced event: "message", "friend_request", or "unknown" for an item kind this SDK
+FileInfo from_wire(const wire::FileInfo& file);
+std::vector<FileInfo> from_wire(const wire::FileList& list);
+// A sequenced event: "message", "friend_request", "file", or "unknown" for an item kind this SDK
 // version does not know (it still carries its seq, so the application can acknowledge past it).
 Event from_wire(const wire::InboxItem& item);
 InboxPage from_wire(const wire::InboxItems& items);

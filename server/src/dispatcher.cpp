@@ -3,6 +3,7 @@
 #include <exception>
 
 #include "account_handlers.hpp"
+#include "file_handlers.hpp"
 #include "friend_handlers.hpp"
 #include "inbox_handlers.hpp"
 #include "log.hpp"
@@ -83,6 +84,12 @@ asio::awaitable<wire::Envelope> route(ServerContext& server, Session& session, c
     case Case::kAckRequest: co_return co_await handle_ack(server, session, request.ack_request());
     case Case::kSubscribeRequest: co_return co_await handle_subscribe(server, session, request.subscribe_request());
     case Case::kHistoryRequest: co_return co_await handle_history(server, session, request.history_request());
+    case Case::kBeginUploadRequest: co_return co_await handle_begin_upload(server, session, request.begin_upload_request());
+    case Case::kUploadChunk: co_return co_await handle_upload_chunk(server, session, request.upload_chunk());
+    case Case::kFinishUploadRequest: co_return co_await handle_finish_upload(server, session, request.finish_upload_request());
+    case Case::kListFilesRequest: co_return co_await handle_list_files(server, session, request.list_files_request());
+    case Case::kGetFileRequest: co_return co_await handle_get_file(server, session, request.get_file_request());
+    case Case::kReadFileRequest: co_return co_await handle_read_file(server, session, request.read_file_request());
     default:
       // A well-formed frame that is not a request (e.g. a client sending `pong`): the peer does
       // not speak our protocol.

@@ -6,18 +6,21 @@
 #include <asio/ip/tcp.hpp>
 #include <asio/post.hpp>
 #include <asio/signal_set.hpp>
+#include <asio/steady_timer.hpp>
 #include <asio/thread_pool.hpp>
 
 #include <csignal>
 #include <fmt/format.h>
 
 #include "credentials.hpp"
+#include "file_storage.hpp"
 #include "listener.hpp"
 #include "log.hpp"
 #include "occhat/store/store.hpp"
 #include "server_context.hpp"
 #include "session.hpp"
 #include "store_executor.hpp"
+#include "upload_expiry.hpp"
 
 namespace occhat::server {
 namespace {
@@ -46,6 +49,10 @@ std::filesystem::path prepare_data_dir(const std::filesystem::path& dir) {
 // Two hashing threads bound the memory argon2id may take (64 MiB per hash in flight) while
 // still letting one slow login not delay every other.
 constexpr int kCryptoThreads = 2;
+// File I/O threads: chunk writes, reads, hashing and fsync. A few, so one client's finish
+// (hashing gigabytes) does not stall everyone's chunks, yet disk I/O is not over-subscribed.
+constexpr int kFileIoThreads = 4;
+constexpr std::chrono::hours kExpiryInterval{1};
 
 }  // namespace
 
@@ -56,8 +63,13 @@ struct Server::Impl {
         context(io.get_executor(), store_executor, crypto,
                 LoginThrottle(options.login_max_failures, std::chrono::seconds(options.login_lockout_seconds)),
                 hash_password("occhat dummy password for unknown ids"), std::chrono::seconds(options.idle_timeout_seconds)),
+        files(options.data_dir),
         acceptor(io),
-        signals(io) {
+        signals(io),
+        expiry_timer(io) {
+    context.files = &files;
+    context.file_io = file_io.get_executor();
+    context.max_file_size = options.max_file_size;
     const auto endpoint = resolve(io, options.host, options.port);
     acceptor.open(endpoint.protocol());
     acceptor.set_option(asio::ip::tcp::acceptor::reuse_address(true));
@@ -72,6 +84,7 @@ struct Server::Impl {
     asio::error_code ec;
     acceptor.close(ec);
     signals.cancel(ec);
+    expiry_timer.cancel();
     // Copy first: stop() removes the session from the map.
     std::vector<std::shared_ptr<Session>> open;
     for (auto& [id, weak] : context.connections) {
@@ -83,10 +96,13 @@ struct Server::Impl {
   ServerOptions options;
   asio::io_context io{1};
   asio::thread_pool crypto{kCryptoThreads};
+  asio::thread_pool file_io{kFileIoThreads};
   StoreExecutor store_executor;
   ServerContext context;
+  FileStorage files;
   asio::ip::tcp::acceptor acceptor;
   asio::signal_set signals;
+  asio::steady_timer expiry_timer;
 };
 
 Server::Server(ServerOptions options) {
@@ -97,6 +113,7 @@ Server::Server(ServerOptions options) {
 Server::~Server() {
   if (!impl_) return;
   impl_->crypto.join();
+  impl_->file_io.join();
   impl_->store_executor.shutdown();
 }
 
@@ -119,6 +136,10 @@ void Server::run() {
     });
   }
   asio::co_spawn(impl.io, accept_loop(impl.acceptor, impl.context), asio::detached);
+  asio::co_spawn(impl.io,
+                 expire_uploads_periodically(impl.context, impl.expiry_timer,
+                                             std::chrono::hours(impl.options.upload_expiry_hours), kExpiryInterval),
+                 asio::detached);
   log_event("listening on {}", address());
   // Single network thread: sessions, router and throttle need no locks. Blocking work (SQLite,
   // argon2id) runs on its own threads, so this thread only moves bytes.
@@ -134,6 +155,7 @@ void Server::run() {
   // run() returned: no session is left and every store call a session awaited has finished.
   impl.store_executor.shutdown();
   impl.crypto.join();
+  impl.file_io.join();
   log_event("shutdown complete");
 }
 

@@ -10,7 +10,9 @@
 #include <memory>
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
 
+#include "file_storage.hpp"
 #include "login_throttle.hpp"
 #include "router.hpp"
 #include "store_executor.hpp"
@@ -44,6 +46,15 @@ struct ServerContext {
   // A connection from which no frame arrived for this long is closed (dead peers go offline).
   std::chrono::seconds idle_timeout;
   bool stopping = false;
+
+  // Files (set up by the server after construction). Chunk writes, reads, hashing and fsync run
+  // on file_io, never here or on the store thread.
+  FileStorage* files = nullptr;
+  asio::any_io_executor file_io;
+  std::uint64_t max_file_size = 0;
+  // Uploads a request is writing or finishing right now: a second connection of the same sender
+  // touching the same upload meanwhile gets CONFLICT instead of racing on the part file.
+  std::unordered_set<std::uint64_t> busy_uploads;
 };
 
 }  // namespace occhat::server

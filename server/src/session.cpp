@@ -24,6 +24,9 @@ namespace {
 // Frames waiting for a slow reader. Answers beyond this make the session stop reading that
 // client's requests; pushes beyond it stay pending in the store (the caller's job).
 constexpr std::size_t kMaxQueuedFrames = 256;
+// Answers may be 1 MiB file chunks: the queue is bounded in bytes too, so a client pipelining
+// reads it does not drain costs at most this much (plus one frame) of server memory.
+constexpr std::size_t kMaxQueuedBytes = 8 * 1024 * 1024;
 // Pushes may fill the queue only this far, so answers always find room and a client that reads
 // nothing costs at most about a megabyte of server memory; the rest waits in the store.
 constexpr std::size_t kMaxQueuedPushFrames = 192;
@@ -262,7 +265,7 @@ asio::awaitable<void> Session::catch_up(std::uint64_t generation) {
 }
 
 asio::awaitable<void> Session::send(std::uint32_t request_id, const wire::Envelope& body) {
-  while (!closing_ && outbound_.size() >= kMaxQueuedFrames) {
+  while (!closing_ && (outbound_.size() >= kMaxQueuedFrames || outbound_bytes_ >= kMaxQueuedBytes)) {
     asio::error_code ec;
     co_await queue_space_.async_wait(asio::redirect_error(asio::use_awaitable, ec));
   }

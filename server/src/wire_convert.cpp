@@ -25,6 +25,19 @@ void fill_message(wire::ChatMessage& out, const store::Message& message) {
   out.set_from_nick(message.from_nick);
 }
 
+void fill_file_info(wire::FileInfo& out, const store::FileRecord& file) {
+  out.set_id(file.id);
+  out.set_name(file.name);
+  out.set_size(file.size);
+  out.set_sha256(file.sha256.data(), file.sha256.size());
+  out.set_sender(file.sender);
+  out.set_recipient(file.recipient);
+  out.set_time_ms(file.time_ms);
+  out.set_state(file.state == store::FileRecord::State::uploading ? wire::FileInfo::UPLOADING
+                                                                  : wire::FileInfo::AVAILABLE);
+  out.set_sender_nick(file.sender_nick);
+}
+
 void fill_inbox_item(wire::InboxItem& out, const store::InboxItem& item) {
   out.set_seq(item.seq);
   out.set_time_ms(item.time_ms);
@@ -39,6 +52,9 @@ void fill_inbox_item(wire::InboxItem& out, const store::InboxItem& item) {
       notice->set_accepted(item.accepted);
       break;
     }
+    case store::InboxItem::Kind::file:
+      fill_file_info(*out.mutable_file()->mutable_file(), item.file);
+      break;
   }
 }
 

@@ -11,6 +11,7 @@
 namespace occhat::server {
 
 void fill_message(wire::ChatMessage& out, const store::Message& message);
+void fill_file_info(wire::FileInfo& out, const store::FileRecord& file);
 void fill_inbox_item(wire::InboxItem& out, const store::InboxItem& item);
 
 // Appends items[begin...] to `out` while there are at most `max_items` of them and the Envelope

@@ -19,8 +19,8 @@ void append_inbox_item(Database& db, InboxItem& item) {
   while (next.step()) {
   }
   Statement insert(db,
-                   "INSERT INTO inbox(user_id, seq, kind, message_id, other_user, accepted, created_ms) "
-                   "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)");
+                   "INSERT INTO inbox(user_id, seq, kind, message_id, other_user, accepted, created_ms, file_id) "
+                   "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
   insert.bind(1, std::int64_t{item.user_id})
       .bind(2, static_cast<std::int64_t>(item.seq))
       .bind(3, std::int64_t{static_cast<int>(item.kind)})
@@ -32,6 +32,11 @@ void append_inbox_item(Database& db, InboxItem& item) {
   } else {
     insert.bind_null(4);
   }
+  if (item.kind == InboxItem::Kind::file) {
+    insert.bind(8, static_cast<std::int64_t>(item.file.id));
+  } else {
+    insert.bind_null(8);
+  }
   insert.step();
 }
 
@@ -40,7 +45,7 @@ InboxPage fetch_inbox(Database& db, std::uint32_t user_id, std::uint64_t after_s
   if (limit == 0) return page;
   Statement stmt(db,
                  "SELECT i.seq, i.kind, i.created_ms, i.other_user, o.nick, i.accepted, "
-                 "       m.id, m.sender, m.recipient, m.text, m.created_ms "
+                 "       m.id, m.sender, m.recipient, m.text, m.created_ms, i.file_id "
                  "FROM inbox i "
                  "LEFT JOIN users o ON o.id = i.other_user "
                  "LEFT JOIN messages m ON m.id = i.message_id "
@@ -71,6 +76,7 @@ InboxPage fetch_inbox(Database& db, std::uint32_t user_id, std::uint64_t after_s
       item.message.text = stmt.column_text(9);
       item.message.time_ms = stmt.column_int(10);
     }
+    if (item.kind == InboxItem::Kind::file) item.file = published_file(db, static_cast<std::uint64_t>(stmt.column_int(11)));
     page.items.push_back(std::move(item));
   }
   return page;

@@ -5,6 +5,7 @@
 // the StoreErrors thrown, are those of the matching Store methods in occhat/store/store.hpp.
 
 #include <cstdint>
+#include <optional>
 #include <string_view>
 #include <vector>
 
@@ -32,6 +33,18 @@ SendResult send_message(Database& db, std::uint32_t from, std::uint32_t to, std:
                         std::string_view client_msg_id);
 HistoryPage history(Database& db, std::uint32_t user_id, std::uint32_t peer, std::uint32_t limit,
                     std::uint64_t before_id);
+
+// file_queries.cpp
+BeginUploadResult begin_upload(Database& db, std::uint32_t from, std::uint32_t to, std::string_view name,
+                               std::uint64_t size, const Sha256& sha256);
+std::optional<Upload> find_upload(Database& db, std::uint64_t upload_id);
+bool delete_upload(Database& db, std::uint64_t upload_id);
+PublishResult publish_upload(Database& db, std::uint64_t upload_id);
+std::vector<FileRecord> list_files(Database& db, std::uint32_t user_id, std::uint32_t peer);
+std::optional<FileRecord> find_file(Database& db, std::uint64_t id);
+std::vector<Upload> stale_uploads(Database& db, std::int64_t cutoff_ms);
+// The published file `id` (with the sender's nick); throws StoreError(internal) if missing.
+FileRecord published_file(Database& db, std::uint64_t id);
 
 // inbox_queries.cpp
 // Appends an item to `item.user_id`'s inbox with the next seq (written back into `item`).

@@ -12,7 +12,7 @@ namespace {
 
 // Append-only: step N brings the schema from version N to N+1. Never edit a released step;
 // add a new one (files in the field are already at the old step's result).
-constexpr std::array<std::string_view, 2> kMigrations{
+constexpr std::array<std::string_view, 3> kMigrations{
     // 0 -> 1: accounts and login sessions.
     R"sql(
 CREATE TABLE users (
@@ -76,6 +76,40 @@ CREATE TABLE inbox_state (
   last_seq  INTEGER NOT NULL DEFAULT 0,
   acked_seq INTEGER NOT NULL DEFAULT 0
 );
+)sql",
+    // 2 -> 3: files. An upload and the file it becomes share one id (files.id is taken from
+    // uploads' AUTOINCREMENT, never reused), so clients follow one number from begin to download.
+    // Unfinished uploads are found again by (sender, recipient, size, sha256) to resume them.
+    // A file notice in the inbox references its file.
+    R"sql(
+CREATE TABLE uploads (
+  id         INTEGER PRIMARY KEY AUTOINCREMENT,
+  sender     INTEGER NOT NULL REFERENCES users(id),
+  recipient  INTEGER NOT NULL REFERENCES users(id),
+  pair_key   INTEGER NOT NULL,
+  name       TEXT    NOT NULL,
+  size       INTEGER NOT NULL,
+  sha256     BLOB    NOT NULL,
+  created_ms INTEGER NOT NULL,
+  updated_ms INTEGER NOT NULL
+);
+CREATE INDEX uploads_by_key ON uploads(sender, recipient, size, sha256);
+CREATE INDEX uploads_by_pair ON uploads(pair_key, id);
+CREATE INDEX uploads_by_updated ON uploads(updated_ms);
+CREATE TABLE files (
+  id         INTEGER PRIMARY KEY,
+  sender     INTEGER NOT NULL REFERENCES users(id),
+  recipient  INTEGER NOT NULL REFERENCES users(id),
+  pair_key   INTEGER NOT NULL,
+  name       TEXT    NOT NULL,
+  size       INTEGER NOT NULL,
+  sha256     BLOB    NOT NULL,
+  created_ms INTEGER NOT NULL
+);
+CREATE INDEX files_by_pair ON files(pair_key, id);
+CREATE INDEX files_by_sender ON files(sender, id);
+CREATE INDEX files_by_recipient ON files(recipient, id);
+ALTER TABLE inbox ADD COLUMN file_id INTEGER REFERENCES files(id);
 )sql",
 };
 

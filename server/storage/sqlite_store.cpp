@@ -163,6 +163,39 @@ class SqliteStore final : public Store {
     return in_transaction(db_, [&] { return sqlite::history(db_, user_id, peer, limit, before_id); });
   }
 
+  bool are_friends(std::uint32_t a, std::uint32_t b) override {
+    return in_transaction(db_, [&] { return sqlite::are_friends(db_, a, b); });
+  }
+
+  BeginUploadResult begin_upload(std::uint32_t from, std::uint32_t to, std::string_view name, std::uint64_t size,
+                                 const Sha256& sha256) override {
+    return in_transaction(db_, [&] { return sqlite::begin_upload(db_, from, to, name, size, sha256); });
+  }
+
+  std::optional<Upload> find_upload(std::uint64_t upload_id) override {
+    return in_transaction(db_, [&] { return sqlite::find_upload(db_, upload_id); });
+  }
+
+  bool delete_upload(std::uint64_t upload_id) override {
+    return in_transaction(db_, [&] { return sqlite::delete_upload(db_, upload_id); });
+  }
+
+  PublishResult publish_upload(std::uint64_t upload_id) override {
+    return in_transaction(db_, [&] { return sqlite::publish_upload(db_, upload_id); });
+  }
+
+  std::vector<FileRecord> list_files(std::uint32_t user_id, std::uint32_t peer) override {
+    return in_transaction(db_, [&] { return sqlite::list_files(db_, user_id, peer); });
+  }
+
+  std::optional<FileRecord> find_file(std::uint64_t id) override {
+    return in_transaction(db_, [&] { return sqlite::find_file(db_, id); });
+  }
+
+  std::vector<Upload> stale_uploads(std::int64_t cutoff_ms) override {
+    return in_transaction(db_, [&] { return sqlite::stale_uploads(db_, cutoff_ms); });
+  }
+
  private:
   Database db_;
 };

@@ -173,12 +173,12 @@ class Server:
 _env_home = None
 
 
-def run(home, *args, stdin=None, json=False, env=None, timeout=CLI_TIMEOUT):
+def run(home, *args, stdin=None, json=False, env=None, timeout=CLI_TIMEOUT, cwd=None):
     """Runs `occhat --home HOME [--json] ARGS...` without a terminal.
 
     home: a directory (or None to pass no --home). stdin: text or bytes fed to stdin (None:
-    /dev/null). Arguments given as bytes are passed unchanged (e.g. invalid UTF-8).
-    Returns (exit code, stdout, stderr) as text."""
+    /dev/null). Arguments given as bytes are passed unchanged (e.g. invalid UTF-8). cwd: the
+    working directory (None: the caller's). Returns (exit code, stdout, stderr) as text."""
     cmd = [str(cli_binary())]
     if home is not None:
         cmd += ["--home", str(home)]
@@ -191,7 +191,7 @@ def run(home, *args, stdin=None, json=False, env=None, timeout=CLI_TIMEOUT):
         if isinstance(stdin, str):
             stdin = stdin.encode()
         proc = subprocess.run(cmd, input=stdin, stdin=None if stdin is not None else subprocess.DEVNULL,
-                              capture_output=True, env=env, timeout=timeout,
+                              capture_output=True, env=env, timeout=timeout, cwd=cwd,
                               start_new_session=True)  # no controlling terminal: /dev/tty fails
     except subprocess.TimeoutExpired as e:
         pytest.fail(f"occhat {' '.join(map(str, args))} did not finish within {timeout}s "
@@ -509,3 +509,98 @@ def eventually(probe, done, timeout=15, interval=0.2):
         if done(result) or time.monotonic() > deadline:
             return result
         time.sleep(interval)
+
+
+# ---- issue 4: files --------------------------------------------------------------------------
+
+import hashlib  # noqa: E402
+
+CHUNK = 1 << 20  # the server's chunk size (UploadState.chunk_size)
+KILL_TIMEOUT = 120  # seconds a transfer may take before a test gives up waiting for it
+
+
+def write_random(path, size):
+    """Writes `size` random bytes to `path` in 1 MiB blocks; returns their SHA-256 (hex)."""
+    h = hashlib.sha256()
+    with open(path, "wb") as f:
+        left = size
+        while left:
+            block = os.urandom(min(CHUNK, left))
+            h.update(block)
+            f.write(block)
+            left -= len(block)
+    return h.hexdigest()
+
+
+def sha256_of(path):
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        while block := f.read(CHUNK):
+            h.update(block)
+    return h.hexdigest()
+
+
+def spawn(user, *args, json=False, cwd=None):
+    """Starts `occhat ARGS` for `user` in the background (no terminal); stdout and stderr go to
+    pipes. The caller waits (with a timeout) or kills it."""
+    cmd = [str(cli_binary()), "--server", user.server.address, "--home", str(user.home)]
+    if json:
+        cmd.append("--json")
+    cmd += [str(a) for a in args]
+    return subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            env=clean_env(_env_home or user.home), cwd=cwd, start_new_session=True)
+
+
+def kill_when(proc, probe, threshold, what, timeout=KILL_TIMEOUT):
+    """Polls probe() (bytes so far) without sleeping and SIGKILLs `proc` as soon as it reaches
+    `threshold`. Returns the last probed value. Fails if the process ends first or takes too long."""
+    deadline = time.monotonic() + timeout
+    polls = 0
+    while True:
+        value = probe()
+        if value >= threshold:
+            proc.send_signal(signal.SIGKILL)
+            proc.wait(timeout=10)
+            return value
+        if proc.poll() is not None:
+            out, err = proc.communicate(timeout=10)
+            pytest.fail(f"{what} ended (rc {proc.returncode}) before reaching {threshold} bytes "
+                        f"(last seen {value}); stdout {out!r}, stderr {err!r}")
+        polls += 1
+        if polls % 256 == 0 and time.monotonic() > deadline:
+            proc.kill()
+            proc.wait(timeout=10)
+            pytest.fail(f"{what} did not reach {threshold} bytes within {timeout}s (last seen {value})")
+
+
+def file_size(path):
+    try:
+        return os.stat(path).st_size
+    except FileNotFoundError:
+        return 0
+
+
+def upload_parts(server):
+    """The server's unfinished upload files (DATA_DIR/files/uploads/*.part)."""
+    return sorted((server.data_dir / "files" / "uploads").glob("*.part"))
+
+
+def largest_upload_part(server):
+    return max((file_size(p) for p in upload_parts(server)), default=0)
+
+
+def reset_vm_hwm(pid):
+    """Resets a process's VmHWM to its current RSS (Linux: "5" > /proc/PID/clear_refs), so that a
+    later vm_hwm_bytes() is the peak since now. Needed because every login's argon2id hash
+    (libsodium MEMLIMIT_INTERACTIVE) briefly takes 64 MiB, which is not what a file test measures."""
+    pathlib.Path(f"/proc/{pid}/clear_refs").write_text("5")
+
+
+def vm_hwm_bytes(pid):
+    """The peak resident set size (VmHWM) of a running process, in bytes."""
+    for line in pathlib.Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            value, unit = line.split()[1:3]
+            assert unit == "kB", line
+            return int(value) * 1024
+    pytest.fail(f"no VmHWM in /proc/{pid}/status")

@@ -21,7 +21,7 @@ class InboxCommand final : public Command {
  public:
   std::string name() const override { return "inbox"; }
   std::string description() const override {
-    return "Print pending messages and friend requests, then acknowledge them";
+    return "Print pending messages, friend requests and file notices, then acknowledge them";
   }
 
   void configure(CLI::App& sub) override {

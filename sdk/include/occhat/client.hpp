@@ -113,7 +113,10 @@ struct FileInfo {
 };
 
 // Called as bytes move: `done` of `total` bytes of the file (including bytes that a resume
-// skipped). Runs on the calling thread; an exception thrown from it aborts the transfer.
+// skipped): once at the start (done = where the transfer resumes, 0 for a fresh one), then after
+// each chunk the server acknowledged (upload) or that was written to disk (download); the last
+// call has done == total. `done` never decreases. Runs on the calling thread; an exception thrown
+// from it aborts the transfer and propagates unchanged (the partial state stays resumable).
 using ProgressCallback = std::function<void(std::uint64_t done, std::uint64_t total)>;
 
 struct UploadResult {
@@ -246,15 +249,17 @@ class Client {
 
   // ---- files ----
 
-  // Sends the file at `path` to a friend (online or offline) under `name` (empty: the path's
-  // base name). Hashes the file, then asks the server where an unfinished upload of the same
+  // Sends the file at `path` to a friend (online or offline) under `name` (nullopt: the path's
+  // base name; an explicitly empty name is stored by the server as "unnamed"). Hashes the file, then asks the server where an unfinished upload of the same
   // bytes to the same friend stands and continues from there (so re-running after an
-  // interruption re-sends at most the chunks in flight), streams 1 MiB chunks in constant
-  // memory, and returns once the server has verified size and SHA-256 and published the file.
-  // Throws invalid_argument (cannot read path), not_allowed (not a friend), not_found,
-  // resource_exhausted (over the server's size limit, or its disk is full), integrity (the file
-  // changed while it was sent).
-  UploadResult upload_file(UserId to, const std::string& path, const std::string& name = {},
+  // interruption re-sends at most the chunks that were in flight), streams 1 MiB chunks with 4
+  // in flight (constant memory: a few MiB whatever the file size), and returns once the server
+  // has verified size and SHA-256 and published the file. If another client moves the same
+  // upload on meanwhile (conflict), it asks for the server's offset once and continues.
+  // Throws invalid_argument ("cannot read PATH: reason"; not a regular file), not_allowed (not a
+  // friend), not_found (no such user), resource_exhausted (over the server's size limit, or its
+  // disk is full), integrity (the file changed while it was sent).
+  UploadResult upload_file(UserId to, const std::string& path, const std::optional<std::string>& name = std::nullopt,
                            const ProgressCallback& progress = {});
 
   // Files exchanged with `peer` (both directions, oldest first); peer 0: with anyone.
@@ -262,11 +267,16 @@ class Client {
   // Throws not_found, not_allowed (you are neither sender nor recipient).
   FileInfo file_info(FileId id);
 
-  // Downloads file `id` to `path`. Bytes go to "<path>.part" (with a validator in
-  // "<path>.part.meta") and are renamed to `path` only after the whole file's SHA-256 matched.
-  // resume=true continues "<path>.part" if its validator matches the server's file (otherwise
-  // it starts over). On a SHA-256 mismatch the bytes are moved aside to "<path>.corrupt" and
-  // integrity is thrown. Throws not_found, not_allowed, invalid_argument (cannot write path).
+  // Downloads file `id` to `path` (an existing `path` is replaced: checking is the caller's job).
+  // Bytes go to "<path>.part", with the validator "<file_id> <sha256hex> <size>\n" in
+  // "<path>.part.meta", and are renamed to `path` (then the meta file is deleted) only after the
+  // whole file's SHA-256 matched. 1 MiB reads, 4 in flight, written in order (constant memory).
+  // resume=true continues "<path>.part" from its size if the meta file matches the server's file
+  // exactly and the part is not longer than the file; otherwise (and with resume=false) it
+  // starts over. On a SHA-256 mismatch the bytes are moved to "<path>.corrupt", the meta file
+  // is deleted and integrity is thrown ("...; kept aside as <path>.corrupt").
+  // Throws not_found, not_allowed (neither sender nor recipient), conflict (the file is still
+  // being uploaded), invalid_argument ("cannot write <file>: reason").
   DownloadResult download_file(FileId id, const std::string& path, bool resume = false,
                                const ProgressCallback& progress = {});
 

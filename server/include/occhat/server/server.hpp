@@ -18,6 +18,10 @@ struct ServerOptions {
   int login_lockout_seconds = 30;
   // Connections silent for this long are closed (clients ping every 10 s to stay).
   int idle_timeout_seconds = 30;
+  // Uploads announcing more bytes are refused before anything is stored (16 GiB).
+  std::uint64_t max_file_size = 17179869184ull;
+  // Unfinished uploads without activity for this long are removed (at start-up and hourly).
+  int upload_expiry_hours = 24;
   // Stop gracefully on SIGINT/SIGTERM (main sets this; an embedding program may not want it).
   bool handle_signals = true;
 };

@@ -75,9 +75,47 @@ struct Message {
   std::int64_t time_ms = 0;
 };
 
+// ---- files (schema 3) ----
+
+using Sha256 = std::array<std::uint8_t, 32>;
+
+// A file as its two parties see it: a published file or an unfinished upload. Upload ids and
+// file ids share one number space (a published file keeps its upload's id), so one id names
+// the transfer from begin to end.
+struct FileRecord {
+  enum class State : int { available = 0, uploading = 1 };
+  std::uint64_t id = 0;
+  std::string name;  // display text only, already cleaned by the caller
+  std::uint64_t size = 0;
+  Sha256 sha256{};
+  std::uint32_t sender = 0;
+  std::uint32_t recipient = 0;
+  std::string sender_nick;
+  std::int64_t time_ms = 0;  // published (available) or begun (uploading), Unix ms
+  State state = State::available;
+};
+
+// An unfinished upload. How many bytes arrived is not stored here: it is the size of the part
+// file (the file storage's business), so a chunk costs no database write.
+struct Upload {
+  std::uint64_t id = 0;
+  std::uint32_t sender = 0;
+  std::uint32_t recipient = 0;
+  std::string name;
+  std::uint64_t size = 0;
+  Sha256 sha256{};
+  std::int64_t created_ms = 0;
+  std::int64_t updated_ms = 0;  // last begin/resume; chunk activity is the part file's mtime
+};
+
+struct BeginUploadResult {
+  Upload upload;
+  bool resumed = false;  // an unfinished upload with the same (sender, recipient, size, sha256)
+};
+
 // One entry of a user's inbox. seq is per recipient, starts at 1 and has no gaps.
 struct InboxItem {
-  enum class Kind : int { message = 1, friend_request = 2 };
+  enum class Kind : int { message = 1, friend_request = 2, file = 3 };
   std::uint32_t user_id = 0;  // whose inbox
   std::uint64_t seq = 0;
   std::int64_t time_ms = 0;
@@ -86,6 +124,7 @@ struct InboxItem {
   std::uint32_t other_user = 0;  // friend_request: who asked (or accepted); message: the sender
   std::string other_nick;
   bool accepted = false;  // friend_request: `other_user` accepted the user's request
+  FileRecord file;        // kind == file
 };
 
 struct InboxPage {
@@ -111,6 +150,11 @@ struct AddFriendResult {
   // The item this call put into the other user's inbox; nullopt when nothing new was stored
   // (already friends, or a repeated request).
   std::optional<InboxItem> notice;
+};
+
+struct PublishResult {
+  FileRecord file;
+  InboxItem item;  // the recipient's new inbox item (kind file)
 };
 
 struct SendResult {
@@ -189,6 +233,37 @@ class Store {
   // the newest `limit` of them, returned oldest first.
   virtual HistoryPage history(std::uint32_t user_id, std::uint32_t peer, std::uint32_t limit,
                               std::uint64_t before_id) = 0;
+
+  // ---- files. Each call is one transaction. ----
+
+  virtual bool are_friends(std::uint32_t a, std::uint32_t b) = 0;
+
+  // Starts an upload from `from` to `to`, or returns the unfinished one from `from` with the
+  // same (to, size, sha256) (resumed=true; its name and updated time are refreshed). Throws
+  // StoreError(not_found) for an unknown recipient, StoreError(not_allowed) if they are not
+  // friends.
+  virtual BeginUploadResult begin_upload(std::uint32_t from, std::uint32_t to, std::string_view name,
+                                         std::uint64_t size, const Sha256& sha256) = 0;
+
+  virtual std::optional<Upload> find_upload(std::uint64_t upload_id) = 0;
+
+  // Removes an unfinished upload's row. False if there was none.
+  virtual bool delete_upload(std::uint64_t upload_id) = 0;
+
+  // Turns the upload into a published file (same id) and puts a file notice into the
+  // recipient's inbox, in one transaction. The caller has already verified and moved the bytes.
+  // Throws StoreError(not_found) if the upload does not exist.
+  virtual PublishResult publish_upload(std::uint64_t upload_id) = 0;
+
+  // Published files and unfinished uploads where `user_id` is sender or recipient and (peer !=
+  // 0) the other party is `peer`; oldest first.
+  virtual std::vector<FileRecord> list_files(std::uint32_t user_id, std::uint32_t peer) = 0;
+
+  // A published file or an unfinished upload by id; nullopt if neither exists.
+  virtual std::optional<FileRecord> find_file(std::uint64_t id) = 0;
+
+  // Unfinished uploads not begun or resumed since `cutoff_ms` (candidates for expiry).
+  virtual std::vector<Upload> stale_uploads(std::int64_t cutoff_ms) = 0;
 };
 
 // Opens (creating if needed) the SQLite database at `path` and migrates it to the current

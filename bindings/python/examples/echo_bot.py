@@ -1,0 +1,37 @@
+#!/usr/bin/python3
+"""Replies to every message with the same text.
+
+    occhat login ID                      # once, as the bot's account (saves ~/.occhat/session.json)
+    python3 bindings/python/examples/echo_bot.py [--server HOST:PORT] [--home DIR]
+
+Ctrl-C stops it (exit code 0). Messages sent while it was offline are answered when it starts,
+each exactly once.
+"""
+
+import argparse
+import logging
+
+import occhat
+
+parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+parser.add_argument("--server", help="HOST:PORT (default: $OCCHAT_SERVER or the saved session's)")
+parser.add_argument("--home", help="home dir with session.json (default: $OCCHAT_HOME or ~/.occhat)")
+args = parser.parse_args()
+logging.basicConfig(level=logging.INFO, format="%(message)s")
+
+bot = occhat.Bot(args.server, args.home)
+
+
+@bot.on_message
+def echo(event):
+    bot.reply(event, event.text)
+
+
+@bot.on_request
+def befriend(event):
+    if not event.accepted:
+        bot.client.add_friend(event.sender.id)  # accept every friend request
+
+
+print(f"echo bot running as {bot.client.whoami().nick}; Ctrl-C stops it", flush=True)
+bot.run()

@@ -1,0 +1,30 @@
+"""occhat — Python bindings of the occhat chat SDK, and bots.
+
+    import occhat
+    client = occhat.Client()            # server 127.0.0.1:7878, home ~/.occhat (like the CLI)
+    client.login(482913, "password")    # or client.resume() after `occhat login`
+    client.send(654321, "hello")
+    for event in client.events():       # each event handled exactly once per home
+        print(event)
+
+See occhat.Bot for handlers with decorators. Every blocking call releases the GIL.
+"""
+
+from ._errors import (AuthError, ConnectionError, Error, IntegrityError, InvalidArgumentError,
+                      NotAllowedError, NotFoundError, RateLimitedError)
+from ._occhat import (AddFriendResult, DownloadResult, Event, FileInfo, Friend, FriendRequest,
+                      FriendRequests, HistoryPage, InboxPage, Message, RawClient, SendResult,
+                      Session, UploadResult, UserInfo)
+from ._client import DEFAULT_SERVER, Client, EventStream
+from ._bot import Bot
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Client", "EventStream", "Bot", "DEFAULT_SERVER",
+    "Error", "AuthError", "NotFoundError", "NotAllowedError", "RateLimitedError", "IntegrityError",
+    "ConnectionError", "InvalidArgumentError",
+    "UserInfo", "Session", "Friend", "FriendRequest", "FriendRequests", "AddFriendResult", "Message",
+    "SendResult", "HistoryPage", "FileInfo", "UploadResult", "DownloadResult", "Event", "InboxPage",
+    "RawClient",
+]

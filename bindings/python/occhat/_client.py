@@ -1,0 +1,360 @@
+"""occhat.Client: the SDK's calls with the CLI's names and meanings, plus events()."""
+
+import logging
+import os
+import pathlib
+import time
+from typing import Callable, Iterator, List, Optional
+
+from . import _occhat
+from ._errors import AuthError, ConnectionError, Error
+from ._home import Cursor, load_session, remove_session, resolve_home, save_session
+
+DEFAULT_SERVER = "127.0.0.1:7878"
+log = logging.getLogger("occhat")
+
+Progress = Optional[Callable[[int, int], None]]
+
+
+def _safe_local_name(name: str) -> str:
+    """A file's display name made safe to use as a file name in the current directory."""
+    base = name.replace("\\", "/").split("/")[-1].lstrip(".")
+    base = "".join(ch if ch.isprintable() else "_" for ch in base)
+    return base or "unnamed"
+
+
+class Client:
+    """A connection to an occhat-server, logged in with the session saved in `home`.
+
+    server: "HOST:PORT"; None means $OCCHAT_SERVER, else the saved session's server, else
+    127.0.0.1:7878. home: the directory shared with the `occhat` CLI (None: $OCCHAT_HOME, else
+    ~/.occhat); it holds session.json (so `resume()` continues the CLI's login) and the cursor
+    used by events() for exactly-once handling. Calls connect and resume the saved session on
+    demand. Every blocking call releases the GIL. Thread-safe like the C++ SDK.
+    """
+
+    def __init__(self, server: Optional[str] = None, home=None, *, connect_timeout: float = 5.0,
+                 request_timeout: float = 15.0):
+        self.home: pathlib.Path = resolve_home(home)
+        self._server = server or os.environ.get("OCCHAT_SERVER")
+        self._raw = _occhat.RawClient(connect_timeout, request_timeout)
+
+    # ---- connection and session -----------------------------------------------------------
+
+    @property
+    def server(self) -> str:
+        """The server this client talks to."""
+        if self._server:
+            return self._server
+        session = load_session(self.home)
+        return session["server"] if session else DEFAULT_SERVER
+
+    @property
+    def raw(self) -> "_occhat.RawClient":
+        """The underlying C++ SDK client (one method per SDK call)."""
+        return self._raw
+
+    def _connect(self):
+        if not self._raw.connected():
+            self._raw.connect(self.server)
+
+    def _logged_in(self):
+        self._connect()
+        if self._raw.current_user() is None:
+            self.resume()
+        return self._raw
+
+    def close(self) -> None:
+        """Closes the connection (the saved session stays)."""
+        self._raw.disconnect()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def register(self, email: str, nick: str, password: str) -> int:
+        """Creates an account and returns its new id. Does not log in."""
+        self._connect()
+        return self._raw.register_user(email, nick, password)
+
+    def login(self, user_id: int, password: str, announce_presence: bool = False) -> "_occhat.UserInfo":
+        """Logs in and saves the session in home/session.json (shared with the CLI).
+        Raises AuthError (wrong id or password), RateLimitedError."""
+        if self._raw.connected() and self._raw.current_user() is not None:
+            self._raw.disconnect()  # a session belongs to its connection: start a fresh one
+        self._connect()
+        session = self._raw.login(int(user_id), password, announce_presence)
+        save_session(self.home, self.server, session.user.id, session.token)
+        return session.user
+
+    def resume(self, announce_presence: bool = False) -> "_occhat.UserInfo":
+        """Logs this connection in with the saved session (e.g. the CLI's `occhat login`).
+        announce_presence=True makes you count as online (bots). Raises AuthError when there is
+        no saved session or its token was revoked."""
+        session = load_session(self.home)
+        if session is None:
+            raise AuthError("not logged in (run: occhat login ID)", "unauthenticated")
+        if self._raw.connected() and self._raw.current_user() is not None:
+            self._raw.disconnect()
+        self._connect()
+        return self._raw.resume(session["token"], announce_presence).user
+
+    def logout(self) -> None:
+        """Revokes the session on the server and deletes session.json (deleted even when the
+        server cannot be reached; the ConnectionError is raised afterwards)."""
+        try:
+            self._logged_in().logout()
+        finally:
+            remove_session(self.home)
+
+    def whoami(self) -> "_occhat.UserInfo":
+        """The logged-in user (id, nick, email); checks the session with the server."""
+        return self._logged_in().current_user()
+
+    def find(self, user_id: int) -> "_occhat.UserInfo":
+        """Looks a user up by id. Raises NotFoundError."""
+        return self._logged_in().find_user(int(user_id))
+
+    # ---- friends --------------------------------------------------------------------------
+
+    def add_friend(self, user_id: int) -> "_occhat.AddFriendResult":
+        """Sends a friend request, or accepts theirs. result.state: 'requested', 'friends' or
+        'already_friends'. Raises NotFoundError, InvalidArgumentError (yourself)."""
+        return self._logged_in().add_friend(int(user_id))
+
+    def remove_friend(self, user_id: int) -> None:
+        """Ends a friendship or withdraws/declines a request. Raises NotFoundError."""
+        self._logged_in().remove_friend(int(user_id))
+
+    def requests(self) -> "_occhat.FriendRequests":
+        """Pending friend requests: .incoming and .outgoing, oldest first."""
+        return self._logged_in().friend_requests()
+
+    def friends(self) -> List["_occhat.Friend"]:
+        """Your friends, online ones first."""
+        return self._logged_in().friends()
+
+    # ---- messages -------------------------------------------------------------------------
+
+    def send(self, to: int, text: str, client_id: Optional[str] = None) -> int:
+        """Sends `text` to a friend; returns the message id once the server stored it.
+        client_id makes a retry safe (the same id returns the original message's id).
+        Raises NotAllowedError (not a friend), NotFoundError, InvalidArgumentError."""
+        return self._logged_in().send_message(int(to), text, client_id or "").id
+
+    def inbox(self, peek: bool = False, limit: Optional[int] = None) -> List["_occhat.Event"]:
+        """Every pending inbox event (messages, friend requests, files), oldest first, skipping
+        those this home already handled; then marks them handled (cursor + server ack) unless
+        peek=True. Like `occhat inbox`."""
+        raw = self._logged_in()
+        cursor = Cursor(self.home, raw.current_user().id)
+        events = []
+        after = cursor.value
+        while limit is None or len(events) < limit:
+            want = 1000 if limit is None else min(1000, limit - len(events))
+            page = raw.fetch_inbox(after, want)
+            events.extend(e for e in page.events if e.seq > cursor.value)
+            if not page.events or not page.more:
+                break
+            after = page.events[-1].seq
+        if not peek and events:
+            cursor.advance(events[-1].seq)
+            raw.ack(events[-1].seq)
+        return events
+
+    def ack(self, up_to_seq: int) -> None:
+        """Marks every inbox event with seq <= up_to_seq handled (server and this home's cursor)."""
+        raw = self._logged_in()
+        Cursor(self.home, raw.current_user().id).advance(int(up_to_seq))
+        raw.ack(int(up_to_seq))
+
+    def history(self, peer: int, limit: int = 50, before: int = 0) -> List["_occhat.Message"]:
+        """Messages between you and `peer`, oldest first, at most `limit` (1..500), older than
+        message id `before` (0: the newest). Page back with before=messages[0].id."""
+        return self._logged_in().history(int(peer), int(limit), int(before)).messages
+
+    # ---- files ----------------------------------------------------------------------------
+
+    def upload(self, to: int, path, name: Optional[str] = None, progress: Progress = None) -> "_occhat.UploadResult":
+        """Sends the file at `path` to a friend (resumes an interrupted upload of the same bytes).
+        progress(done, total) is called as bytes move. Returns once the server verified it."""
+        return self._logged_in().upload_file(int(to), os.fspath(path), name, progress)
+
+    def files(self, peer: int = 0) -> List["_occhat.FileInfo"]:
+        """Files exchanged with `peer` (0: anyone), oldest first."""
+        return self._logged_in().files(int(peer))
+
+    def file_info(self, file_id: int) -> "_occhat.FileInfo":
+        """One file's record. Raises NotFoundError, NotAllowedError."""
+        return self._logged_in().file_info(int(file_id))
+
+    def download(self, file_id: int, path=None, resume: bool = False,
+                 progress: Progress = None) -> "_occhat.DownloadResult":
+        """Downloads a file to `path` (None: its name, made safe, in the current directory; a
+        directory: that name inside it). The bytes are verified against the SHA-256 before the
+        file appears. resume=True continues an interrupted download. Raises IntegrityError."""
+        raw = self._logged_in()
+        if path is None or os.path.isdir(path):
+            name = _safe_local_name(raw.file_info(int(file_id)).name)
+            path = os.path.join(path or ".", name)
+        return raw.download_file(int(file_id), os.fspath(path), resume, progress)
+
+    # ---- events ---------------------------------------------------------------------------
+
+    def events(self, timeout: Optional[float] = None, reconnect: bool = False,
+               announce_presence: bool = True) -> "EventStream":
+        """Iterates over pushed events: 'message', 'friend_request', 'file', 'presence'.
+
+        Each sequenced event counts as handled when you take the next one or leave the loop: the
+        home's cursor advances then (so a restarted program never sees it again) and the server
+        is acknowledged in batches. Events at or below the cursor are skipped. timeout: stop
+        after that many seconds without an event (None: never). reconnect: on a lost connection
+        retry with backoff instead of raising ConnectionError. Logs in with the saved session
+        (announcing presence) if not logged in yet."""
+        return EventStream(self, timeout, reconnect, announce_presence)
+
+
+class EventStream(Iterator["_occhat.Event"]):
+    """The iterator returned by Client.events(); close() (or leaving a `with` block) marks the
+    last taken event handled and flushes the acknowledgement."""
+
+    POLL = 0.1          # seconds per wait in C++, so Ctrl-C is noticed promptly
+    ACK_QUIET = 0.2     # acknowledge after this long without events...
+    ACK_BATCH = 256     # ...or after this many handled events
+    BACKOFF = (0.5, 1, 2, 4, 8)
+
+    def __init__(self, client: Client, timeout, reconnect, announce_presence):
+        self._client = client
+        self._raw = client.raw
+        self._timeout = timeout
+        self._reconnect = reconnect
+        self._announce = announce_presence
+        self._cursor: Optional[Cursor] = None
+        self._subscribed = False
+        self._taken = 0
+        self._acked = 0
+        self._handled_since_ack = 0
+        self._quiet_since = time.monotonic()
+        self._failures = 0
+        self._closed = False
+        self._announced = False
+
+    @property
+    def cursor(self) -> int:
+        """The highest seq handled so far (persisted in home/cursor)."""
+        return self._cursor.value if self._cursor else 0
+
+    def __iter__(self):
+        return self
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def __del__(self):
+        try:
+            self.close()
+        except Exception:
+            pass
+
+    def __next__(self) -> "_occhat.Event":
+        if self._closed:
+            raise StopIteration
+        self._commit_taken()
+        deadline = None if self._timeout is None else time.monotonic() + self._timeout
+        while True:
+            if not self._subscribed and not self._subscribe(deadline):
+                self._flush_ack()
+                raise StopIteration
+            wait = self.POLL if deadline is None else max(0.0, min(self.POLL, deadline - time.monotonic()))
+            event = self._raw.next_event(wait)
+            now = time.monotonic()
+            if event is None:
+                if self._handled_since_ack and now - self._quiet_since >= self.ACK_QUIET:
+                    self._flush_ack()
+                if deadline is not None and now >= deadline:
+                    self._flush_ack()
+                    raise StopIteration
+                continue
+            self._quiet_since = now
+            if event.type == "disconnected":
+                self._subscribed = False
+                self._announced = False
+                if not self._reconnect:
+                    raise ConnectionError("connection to the server lost", "unavailable")
+                continue
+            if event.seq:
+                if event.seq <= self._cursor.value:
+                    self._handled_since_ack += 1  # already handled: just make sure it is acked
+                    continue
+                self._cursor.prepare(event.seq)
+                self._taken = event.seq
+            return event
+
+    def close(self) -> None:
+        """Marks the last taken event handled and acknowledges everything handled."""
+        if self._closed:
+            return
+        self._commit_taken()
+        self._flush_ack()
+        self._closed = True
+
+    def _forget_taken(self):
+        """The last taken event was not handled (interrupted): it comes again next time."""
+        self._taken = 0
+
+    def _commit_taken(self):
+        if self._taken:
+            self._cursor.commit()
+            self._taken = 0
+            self._handled_since_ack += 1
+            if self._handled_since_ack >= self.ACK_BATCH:
+                self._flush_ack()
+
+    def _flush_ack(self):
+        if self._cursor is None or self._cursor.value <= self._acked or not self._raw.connected():
+            self._handled_since_ack = 0
+            return
+        try:
+            self._raw.ack(self._cursor.value)
+            self._acked = self._cursor.value
+        except Error:
+            pass  # acked after the next reconnect; the cursor already prevents repeats
+        self._handled_since_ack = 0
+
+    def _subscribe(self, deadline) -> bool:
+        """Logs in (if needed) and subscribes from the cursor; with reconnect, retries with
+        backoff. False when the deadline passed first."""
+        while True:
+            try:
+                self._client._connect()
+                user = self._raw.current_user()
+                # The connection's login may not announce presence (e.g. after whoami()): a
+                # stream that should announce it logs in again with the saved session.
+                if user is None or (self._announce and not self._announced):
+                    user = self._client.resume(announce_presence=self._announce)
+                    self._announced = self._announce
+                if self._cursor is None or self._cursor.user_id != user.id:
+                    self._cursor = Cursor(self._client.home, user.id)
+                    self._acked = 0
+                self._raw.subscribe(self._cursor.value)
+                self._subscribed = True
+                if self._failures:
+                    log.warning("occhat: reconnected")
+                self._failures = 0
+                return True
+            except ConnectionError:
+                if not self._reconnect:
+                    raise
+                delay = self.BACKOFF[min(self._failures, len(self.BACKOFF) - 1)]
+                self._failures += 1
+                log.warning("occhat: connection lost; reconnecting in %s s", delay)
+                end = time.monotonic() + delay
+                while time.monotonic() < end:
+                    if deadline is not None and time.monotonic() >= deadline:
+                        return False
+                    time.sleep(min(self.POLL, end - time.monotonic()) if end > time.monotonic() else 0)

@@ -1,0 +1,121 @@
+"""Types of the `_occhat` extension (re-exported by `occhat`)."""
+
+import datetime
+from typing import Callable, List, Optional
+
+Progress = Optional[Callable[[int, int], None]]
+
+class UserInfo:
+    id: int
+    nick: str
+    email: str  # empty unless it is your own record
+
+class Session:
+    user: UserInfo
+    token: str  # secret
+
+class Friend:
+    id: int
+    nick: str
+    online: bool
+
+class FriendRequest:
+    user: UserInfo
+    id: int
+    nick: str
+    time_ms: int
+    time: datetime.datetime
+
+class FriendRequests:
+    incoming: List[FriendRequest]
+    outgoing: List[FriendRequest]
+
+class AddFriendResult:
+    state: str  # "requested" | "friends" | "already_friends"
+    user: UserInfo
+
+class Message:
+    id: int
+    sender: int
+    sender_nick: str
+    to: int
+    text: str
+    time_ms: int
+    time: datetime.datetime
+
+class SendResult:
+    id: int
+    time_ms: int
+    duplicate: bool
+
+class HistoryPage:
+    messages: List[Message]
+    more: bool
+
+class FileInfo:
+    id: int
+    name: str  # display text chosen by the sender, never a safe path
+    size: int
+    sha256: str
+    sender: int
+    recipient: int
+    sender_nick: str
+    state: str  # "available" | "uploading"
+    time_ms: int
+    time: datetime.datetime
+
+class UploadResult:
+    file: FileInfo
+    resumed_from: int
+    bytes_sent: int
+
+class DownloadResult:
+    file: FileInfo
+    path: str
+    resumed_from: int
+    bytes_received: int
+
+class Event:
+    type: str  # "message" | "friend_request" | "file" | "presence" | "disconnected" | "unknown"
+    seq: int  # 0 outside the inbox (presence, disconnected)
+    time_ms: int
+    time: datetime.datetime
+    message: Optional[Message]
+    file: Optional[FileInfo]
+    user: UserInfo
+    sender: Optional[UserInfo]  # message, file, friend_request
+    text: Optional[str]  # message
+    online: bool  # presence
+    accepted: bool  # friend_request
+
+class InboxPage:
+    events: List[Event]
+    more: bool
+
+class RawClient:
+    """The C++ SDK's occhat::Client; every blocking method releases the GIL."""
+    def __init__(self, connect_timeout: float = 5.0, request_timeout: float = 15.0) -> None: ...
+    def connect(self, server: str) -> None: ...
+    def disconnect(self) -> None: ...
+    def connected(self) -> bool: ...
+    def register_user(self, email: str, nick: str, password: str) -> int: ...
+    def login(self, user_id: int, password: str, announce_presence: bool = False) -> Session: ...
+    def resume(self, token: str, announce_presence: bool = False) -> Session: ...
+    def logout(self) -> None: ...
+    def find_user(self, user_id: int) -> UserInfo: ...
+    def add_friend(self, user_id: int) -> AddFriendResult: ...
+    def remove_friend(self, user_id: int) -> None: ...
+    def friends(self) -> List[Friend]: ...
+    def friend_requests(self) -> FriendRequests: ...
+    def send_message(self, to: int, text: str, client_msg_id: str = "") -> SendResult: ...
+    def fetch_inbox(self, after_seq: int = 0, limit: int = 1000) -> InboxPage: ...
+    def ack(self, up_to_seq: int) -> None: ...
+    def subscribe(self, after_seq: int = 0) -> None: ...
+    def history(self, peer: int, limit: int = 50, before_id: int = 0) -> HistoryPage: ...
+    def upload_file(self, to: int, path: str, name: Optional[str] = None, progress: Progress = None) -> UploadResult: ...
+    def files(self, peer: int = 0) -> List[FileInfo]: ...
+    def file_info(self, file_id: int) -> FileInfo: ...
+    def download_file(self, file_id: int, path: str, resume: bool = False,
+                      progress: Progress = None) -> DownloadResult: ...
+    def current_user(self) -> Optional[UserInfo]: ...
+    def next_event(self, timeout: float) -> Optional[Event]: ...

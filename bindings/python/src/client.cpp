@@ -1,0 +1,108 @@
+// occhat::Client as `_occhat.RawClient`: one method per SDK call, each releasing the GIL while it
+// blocks so other Python threads keep running. Sessions, the cursor and events() live in the
+// pure-Python layer (occhat/_client.py).
+
+#include <pybind11/stl.h>
+
+#include <chrono>
+#include <optional>
+#include <string>
+
+#include "bindings.hpp"
+#include "occhat/client.hpp"
+
+namespace py = pybind11;
+
+namespace occhat::python {
+namespace {
+
+using release = py::call_guard<py::gil_scoped_release>;
+
+// Runs a transfer with an optional Python progress callable. The SDK calls the callback on this
+// thread with the GIL released, so it re-acquires it; a Python exception from the callback
+// aborts the transfer and is re-raised unchanged.
+template <typename Transfer>
+auto with_progress(const py::object& progress, Transfer transfer) {
+  std::optional<py::error_already_set> raised;
+  ProgressCallback callback;
+  if (!progress.is_none()) {
+    callback = [&progress, &raised](std::uint64_t done, std::uint64_t total) {
+      py::gil_scoped_acquire gil;
+      try {
+        progress(done, total);
+      } catch (py::error_already_set& e) {
+        raised.emplace(std::move(e));
+        throw Error(ErrorCode::internal, "progress callback raised");
+      }
+    };
+  }
+  try {
+    py::gil_scoped_release nogil;
+    return transfer(callback);
+  } catch (const Error&) {
+    if (raised) throw std::move(*raised);
+    throw;
+  }
+}
+
+}  // namespace
+
+void register_client(py::module_& m) {
+  py::class_<Client>(m, "RawClient", "One connection to an occhat-server (thread-safe; GIL released while blocking).")
+      .def(py::init([](double connect_timeout, double request_timeout) {
+             Client::Options options;
+             options.connect_timeout = std::chrono::milliseconds(static_cast<long long>(connect_timeout * 1000));
+             options.request_timeout = std::chrono::milliseconds(static_cast<long long>(request_timeout * 1000));
+             options.client_name = "occhat-python/0.1.0";
+             return new Client(options);
+           }),
+           py::arg("connect_timeout") = 5.0, py::arg("request_timeout") = 15.0)
+      .def("connect", &Client::connect, release(), py::arg("server"))
+      .def("disconnect", &Client::disconnect, release())
+      .def("connected", &Client::connected)
+      .def("register_user", &Client::register_user, release(), py::arg("email"), py::arg("nick"),
+           py::arg("password"))
+      .def("login", &Client::login, release(), py::arg("user_id"), py::arg("password"),
+           py::arg("announce_presence") = false)
+      .def("resume", &Client::resume, release(), py::arg("token"), py::arg("announce_presence") = false)
+      .def("logout", &Client::logout, release())
+      .def("find_user", &Client::find_user, release(), py::arg("user_id"))
+      .def("add_friend", &Client::add_friend, release(), py::arg("user_id"))
+      .def("remove_friend", &Client::remove_friend, release(), py::arg("user_id"))
+      .def("friends", &Client::friends, release())
+      .def("friend_requests", &Client::friend_requests, release())
+      .def("send_message", &Client::send_message, release(), py::arg("to"), py::arg("text"),
+           py::arg("client_msg_id") = std::string())
+      .def("fetch_inbox", &Client::fetch_inbox, release(), py::arg("after_seq") = 0, py::arg("limit") = 1000)
+      .def("ack", &Client::ack, release(), py::arg("up_to_seq"))
+      .def("subscribe", &Client::subscribe, release(), py::arg("after_seq") = 0)
+      .def("history", &Client::history, release(), py::arg("peer"), py::arg("limit") = 50,
+           py::arg("before_id") = 0)
+      .def(
+          "upload_file",
+          [](Client& c, UserId to, const std::string& path, const std::optional<std::string>& name,
+             const py::object& progress) {
+            return with_progress(progress, [&](const ProgressCallback& cb) { return c.upload_file(to, path, name, cb); });
+          },
+          py::arg("to"), py::arg("path"), py::arg("name") = py::none(), py::arg("progress") = py::none())
+      .def("files", &Client::files, release(), py::arg("peer") = 0)
+      .def("file_info", &Client::file_info, release(), py::arg("file_id"))
+      .def(
+          "download_file",
+          [](Client& c, FileId id, const std::string& path, bool resume, const py::object& progress) {
+            return with_progress(progress,
+                                 [&](const ProgressCallback& cb) { return c.download_file(id, path, resume, cb); });
+          },
+          py::arg("file_id"), py::arg("path"), py::arg("resume") = false, py::arg("progress") = py::none())
+      .def("current_user", &Client::current_user)
+      .def(
+          "next_event",
+          [](Client& c, double timeout) {
+            return c.next_event(std::chrono::milliseconds(static_cast<long long>(timeout * 1000)));
+          },
+          release(), py::arg("timeout"),
+          "The next pushed event, or None after `timeout` seconds. Keep timeouts short in the main "
+          "thread so Ctrl-C is noticed.");
+}
+
+}  // namespace occhat::python

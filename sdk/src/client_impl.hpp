@@ -1,0 +1,79 @@
+#pragma once
+// Client::Impl, shared by the source files of the public API (client.cpp: connection, accounts,
+// friends, messages; files.cpp, upload.cpp, download.cpp: files). Locking: see client.cpp.
+
+#include <asio/io_context.hpp>
+
+#include <atomic>
+#include <condition_variable>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+
+#include "connection.hpp"
+#include "event_queue.hpp"
+#include "occhat/client.hpp"
+
+namespace occhat {
+
+struct Client::Impl {
+  explicit Impl(Options options) : options_(std::move(options)) {}
+  ~Impl();
+
+  void connect(const std::string& server);
+  void disconnect() noexcept;
+  bool connected() const noexcept;
+  wire::Envelope call(const wire::Envelope& request, wire::Envelope::BodyCase expected);
+  Session login_answer(const wire::Envelope& answer);
+  std::optional<Event> next_event(std::chrono::milliseconds timeout);
+  std::optional<UserInfo> current_user() const;
+  void set_user(std::optional<UserInfo> user);
+  void set_event_handler(std::function<void(const Event&)> handler) { events_.set_handler(std::move(handler)); }
+
+  // For calls that keep several requests in flight (file transfers, see pipeline.hpp): the
+  // connection of a finished handshake. Throws conflict on the I/O thread, unavailable when not
+  // connected. Hold an ActiveCall while using it.
+  std::shared_ptr<detail::Connection> ready_connection();
+  std::uint32_t next_request_id() noexcept;
+  const Options& options() const noexcept { return options_; }
+
+  // Counts a public call in progress, so the destructor can wait until none touches *this.
+  class ActiveCall {
+   public:
+    explicit ActiveCall(Impl& impl);
+    ~ActiveCall();
+    ActiveCall(const ActiveCall&) = delete;
+    ActiveCall& operator=(const ActiveCall&) = delete;
+
+   private:
+    Impl& impl_;
+  };
+
+ private:
+  wire::Envelope exchange(detail::Connection& conn, const wire::Envelope& request,
+                          wire::Envelope::BodyCase expected, std::chrono::milliseconds timeout);
+  std::string ping_frame();
+  void teardown();  // lifecycle_mutex_ held, not on the I/O thread
+  void on_push(wire::Envelope&& push);
+  void on_lost(const Error& reason);
+
+  const Options options_;
+  asio::io_context io_{1};
+  std::thread io_thread_;
+  std::mutex lifecycle_mutex_;
+  std::atomic<std::uint32_t> last_request_id_{0};
+  detail::EventQueue events_;
+
+  mutable std::mutex state_mutex_;
+  std::condition_variable calls_done_;
+  std::shared_ptr<detail::Connection> conn_;
+  bool ready_ = false;  // the handshake on conn_ succeeded
+  std::optional<UserInfo> user_;
+  int active_calls_ = 0;
+  bool shutting_down_ = false;
+};
+
+}  // namespace occhat

@@ -1,0 +1,259 @@
+#include "file_handlers.hpp"
+
+#include <algorithm>
+#include <cstring>
+#include <exception>
+#include <span>
+
+#include "delivery.hpp"
+#include "file_name.hpp"
+#include "file_storage.hpp"
+#include "log.hpp"
+#include "request_error.hpp"
+#include "run_on.hpp"
+#include "server_context.hpp"
+#include "session.hpp"
+#include "wire_convert.hpp"
+
+namespace occhat::server {
+namespace {
+
+// Marks an upload as being written or finished by one request; a concurrent request on the same
+// upload (another connection of the sender) gets CONFLICT instead of racing on the part file.
+class BusyUpload {
+ public:
+  BusyUpload(ServerContext& server, std::uint64_t upload_id) : server_(server), upload_id_(upload_id) {
+    if (!server_.busy_uploads.insert(upload_id).second) {
+      throw RequestError(ErrorCode::conflict, fmt::format("upload {} is busy on another connection", upload_id));
+    }
+  }
+  ~BusyUpload() { server_.busy_uploads.erase(upload_id_); }
+  BusyUpload(const BusyUpload&) = delete;
+  BusyUpload& operator=(const BusyUpload&) = delete;
+
+ private:
+  ServerContext& server_;
+  std::uint64_t upload_id_;
+};
+
+std::span<const std::uint8_t> as_bytes(const std::string& data) {
+  return {reinterpret_cast<const std::uint8_t*>(data.data()), data.size()};
+}
+
+wire::Envelope upload_state(std::uint64_t upload_id, std::uint64_t offset) {
+  wire::Envelope answer;
+  auto* state = answer.mutable_upload_state();
+  state->set_upload_id(upload_id);
+  state->set_offset(offset);
+  state->set_chunk_size(kFileChunkSize);
+  return answer;
+}
+
+// The caller's own unfinished upload; NOT_FOUND for unknown ids and other users' uploads alike
+// (an upload id tells a stranger nothing).
+asio::awaitable<store::Upload> own_upload(ServerContext& server, std::uint32_t me, std::uint64_t upload_id) {
+  auto find_job = [upload_id](store::Store& store) { return store.find_upload(upload_id); };
+  const std::optional<store::Upload> upload = co_await server.store.run(std::move(find_job));
+  if (!upload || upload->sender != me) {
+    throw RequestError(ErrorCode::not_found, fmt::format("no upload with id {}", upload_id));
+  }
+  co_return *upload;
+}
+
+// A file the caller is a party of (published or still uploading).
+asio::awaitable<store::FileRecord> party_file(ServerContext& server, std::uint32_t me, std::uint64_t file_id) {
+  auto find_job = [file_id](store::Store& store) { return store.find_file(file_id); };
+  const std::optional<store::FileRecord> file = co_await server.store.run(std::move(find_job));
+  if (!file) throw RequestError(ErrorCode::not_found, fmt::format("no file with id {}", file_id));
+  if (file->sender != me && file->recipient != me) {
+    throw RequestError(ErrorCode::not_allowed, fmt::format("you may not access file {}", file_id));
+  }
+  co_return *file;
+}
+
+// Envelope overhead of a file_list: tag and length of the Envelope field.
+constexpr std::size_t kListOverhead = 2 + 3;
+
+}  // namespace
+
+// Jobs are named locals, never temporaries inside the co_await expression (g++ 12; see
+// run_on.hpp).
+
+asio::awaitable<wire::Envelope> handle_begin_upload(ServerContext& server, Session& session,
+                                                    const wire::BeginUploadRequest& request) {
+  const std::uint32_t me = session.user_id().value();
+  const std::uint32_t to = request.to();
+  auto check_job = [me, to](store::Store& store) {
+    if (!store.find_user(to)) throw RequestError(ErrorCode::not_found, fmt::format("no user with id {}", to));
+    if (!store.are_friends(me, to)) throw RequestError(ErrorCode::not_allowed, fmt::format("{} is not your friend", to));
+    return true;
+  };
+  co_await server.store.run(std::move(check_job));
+  if (request.sha256().size() != 32) throw RequestError(ErrorCode::invalid_argument, "sha256 must be 32 bytes");
+  const std::uint64_t size = request.size();
+  if (size > server.max_file_size) {
+    log_event("user {} upload to user {} rejected: {} bytes is over the limit", me, to, size);
+    throw RequestError(ErrorCode::resource_exhausted,
+                       fmt::format("file is larger than the server's limit of {} bytes", server.max_file_size));
+  }
+  store::Sha256 sha256{};
+  std::memcpy(sha256.data(), request.sha256().data(), sha256.size());
+  auto begin_job = [me, to, name = clean_file_name(request.name()), size, sha256](store::Store& store) {
+    return store.begin_upload(me, to, name, size, sha256);
+  };
+  const store::BeginUploadResult begun = co_await server.store.run(std::move(begin_job));
+  const std::uint64_t upload_id = begun.upload.id;
+
+  FileStorage* files = server.files;
+  auto open_job = [files, upload_id, size] {
+    const std::uint64_t offset = files->open_part(upload_id);
+    files->require_free_space(size > offset ? size - offset : 0);
+    return offset;
+  };
+  std::exception_ptr failure;
+  std::uint64_t offset = 0;
+  try {
+    offset = co_await run_on(server.file_io, std::move(open_job));
+  } catch (...) {
+    failure = std::current_exception();
+  }
+  if (failure) {
+    // Nothing of a refused new upload stays behind; a resumed one keeps its bytes for later.
+    if (!begun.resumed) {
+      auto forget_job = [upload_id](store::Store& store) { return store.delete_upload(upload_id); };
+      co_await server.store.run(std::move(forget_job));
+      auto remove_job = [files, upload_id] { files->remove_part(upload_id); };
+      co_await run_on(server.file_io, std::move(remove_job));
+    }
+    log_event("user {} upload {} to user {} rejected: no room for {} bytes", me, upload_id, to, size);
+    std::rethrow_exception(failure);
+  }
+  if (begun.resumed) {
+    log_event("user {} resumed upload {} to user {} at offset {} of {} bytes", me, upload_id, to, offset, size);
+  } else {
+    log_event("user {} started upload {} to user {} ({} bytes)", me, upload_id, to, size);
+  }
+  co_return upload_state(upload_id, offset);
+}
+
+asio::awaitable<wire::Envelope> handle_upload_chunk(ServerContext& server, Session& session,
+                                                    const wire::UploadChunk& request) {
+  const std::uint32_t me = session.user_id().value();
+  const std::uint64_t upload_id = request.upload_id();
+  const store::Upload upload = co_await own_upload(server, me, upload_id);
+  const std::uint64_t offset = request.offset();
+  // The request outlives this handler's awaits (the session handles one frame at a time), so the
+  // file job reads the chunk where it is instead of copying a megabyte.
+  const std::string* data = &request.data();
+  if (data->size() > kFileChunkSize) {
+    throw RequestError(ErrorCode::invalid_argument, fmt::format("a chunk holds at most {} bytes", kFileChunkSize));
+  }
+  if (offset > upload.size || data->size() > upload.size - offset) {
+    throw RequestError(ErrorCode::invalid_argument, "chunk goes past the announced size of the file");
+  }
+  BusyUpload busy(server, upload_id);
+  FileStorage* files = server.files;
+  auto write_job = [files, upload_id, offset, data] { return files->append(upload_id, offset, as_bytes(*data)); };
+  const std::uint64_t new_offset = co_await run_on(server.file_io, std::move(write_job));
+  co_return upload_state(upload_id, new_offset);
+}
+
+asio::awaitable<wire::Envelope> handle_finish_upload(ServerContext& server, Session& session,
+                                                     const wire::FinishUploadRequest& request) {
+  const std::uint32_t me = session.user_id().value();
+  const std::uint64_t upload_id = request.upload_id();
+  const store::Upload upload = co_await own_upload(server, me, upload_id);
+  BusyUpload busy(server, upload_id);
+  FileStorage* files = server.files;
+  const std::uint64_t size = upload.size;
+  auto hash_job = [files, upload_id, size] { return files->sync_and_hash(upload_id, size); };
+  const proto::Sha256Digest digest = co_await run_on(server.file_io, std::move(hash_job));
+  if (digest != upload.sha256) {
+    // Bad bytes are never resumed into: the whole upload goes.
+    auto forget_job = [upload_id](store::Store& store) { return store.delete_upload(upload_id); };
+    co_await server.store.run(std::move(forget_job));
+    auto remove_job = [files, upload_id] { files->remove_part(upload_id); };
+    co_await run_on(server.file_io, std::move(remove_job));
+    log_event("user {} upload {} rejected: SHA-256 mismatch (discarded)", me, upload_id);
+    throw RequestError(ErrorCode::integrity, "file does not match its SHA-256");
+  }
+  // Bytes first at their final place (fsynced), then the row: a listed file is always complete.
+  auto publish_job = [files, upload_id] { files->publish(upload_id, upload_id); };
+  co_await run_on(server.file_io, std::move(publish_job));
+  auto commit_job = [upload_id](store::Store& store) { return store.publish_upload(upload_id); };
+  std::exception_ptr failure;
+  store::PublishResult published;
+  try {
+    published = co_await server.store.run(std::move(commit_job));
+  } catch (...) {
+    failure = std::current_exception();
+  }
+  if (failure) {
+    auto unpublish_job = [files, upload_id] { files->unpublish(upload_id, upload_id); };
+    co_await run_on(server.file_io, std::move(unpublish_job));
+    std::rethrow_exception(failure);
+  }
+  log_event("user {} published file {} to user {} ({} bytes)", me, published.file.id, upload.recipient, size);
+  session.after_reply([&server, item = published.item] { deliver_inbox_item(server, item); });
+  wire::Envelope answer;
+  fill_file_info(*answer.mutable_file_info(), published.file);
+  co_return answer;
+}
+
+asio::awaitable<wire::Envelope> handle_list_files(ServerContext& server, Session& session,
+                                                  const wire::ListFilesRequest& request) {
+  const std::uint32_t me = session.user_id().value();
+  const std::uint32_t peer = request.peer();
+  auto list_job = [me, peer](store::Store& store) { return store.list_files(me, peer); };
+  const std::vector<store::FileRecord> found = co_await server.store.run(std::move(list_job));
+  // Keep the newest that fit in one frame.
+  std::vector<wire::FileInfo> kept;
+  std::size_t used = kListOverhead;
+  for (auto it = found.rbegin(); it != found.rend(); ++it) {
+    wire::FileInfo info;
+    fill_file_info(info, *it);
+    const std::size_t cost = 1 + 3 + info.ByteSizeLong();
+    if (used + cost > proto::kMaxControlPayload) break;
+    used += cost;
+    kept.push_back(std::move(info));
+  }
+  wire::Envelope answer;
+  auto* list = answer.mutable_file_list();
+  for (auto it = kept.rbegin(); it != kept.rend(); ++it) *list->add_files() = std::move(*it);
+  co_return answer;
+}
+
+asio::awaitable<wire::Envelope> handle_get_file(ServerContext& server, Session& session,
+                                                const wire::GetFileRequest& request) {
+  const store::FileRecord file = co_await party_file(server, session.user_id().value(), request.file_id());
+  wire::Envelope answer;
+  fill_file_info(*answer.mutable_file_info(), file);
+  co_return answer;
+}
+
+asio::awaitable<wire::Envelope> handle_read_file(ServerContext& server, Session& session,
+                                                 const wire::ReadFileRequest& request) {
+  const std::uint64_t file_id = request.file_id();
+  const store::FileRecord file = co_await party_file(server, session.user_id().value(), file_id);
+  const std::uint32_t length = request.length();
+  if (length == 0 || length > kFileChunkSize) {
+    throw RequestError(ErrorCode::invalid_argument, fmt::format("length must be 1 to {}", kFileChunkSize));
+  }
+  if (file.state == store::FileRecord::State::uploading) {
+    throw RequestError(ErrorCode::conflict, fmt::format("file {} is still being uploaded", file_id));
+  }
+  const std::uint64_t offset = request.offset();
+  if (offset > file.size) throw RequestError(ErrorCode::invalid_argument, "offset is past the end of the file");
+  const auto want = static_cast<std::uint32_t>(std::min<std::uint64_t>(length, file.size - offset));
+  FileStorage* files = server.files;
+  auto read_job = [files, file_id, offset, want] { return want == 0 ? std::string() : files->read(file_id, offset, want); };
+  std::string data = co_await run_on(server.file_io, std::move(read_job));
+  wire::Envelope answer;
+  auto* chunk = answer.mutable_file_chunk();
+  chunk->set_file_id(file_id);
+  chunk->set_offset(offset);
+  chunk->set_data(std::move(data));
+  co_return answer;
+}
+
+}  // namespace occhat::server

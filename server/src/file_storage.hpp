@@ -1,0 +1,67 @@
+#pragma once
+// The bytes of files, under DATA_DIR/files/: uploads/<upload_id>.part while an upload is
+// unfinished, published/<file_id> after. Both names are server-made numbers; a client's file name
+// never reaches a path. Directories are created 0700.
+//
+// Every call blocks on disk I/O: call it on the file I/O pool, never on the network or store
+// thread. Calls are thread-safe (no shared state beyond the paths); the server makes sure one
+// upload is not written by two calls at once. Failures throw RequestError: RESOURCE_EXHAUSTED
+// for a full disk or quota, INTERNAL for other I/O errors (details go to the log only).
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <span>
+#include <string>
+
+#include "occhat/proto/sha256.hpp"
+
+namespace occhat::server {
+
+class FileStorage {
+ public:
+  // Creates the directories if needed. Throws std::runtime_error if it cannot.
+  explicit FileStorage(const std::filesystem::path& data_dir);
+
+  // Bytes received so far (the part file's size), creating an empty part file if none exists.
+  std::uint64_t open_part(std::uint64_t upload_id) const;
+
+  // Appends `data` at `offset`, which must be the part file's size (else RequestError(conflict)
+  // "upload is at offset N"). No fsync: finish() syncs once, and the SHA-256 check catches any
+  // damage. Returns the new size. On a failed write the part is cut back to `offset`.
+  std::uint64_t append(std::uint64_t upload_id, std::uint64_t offset, std::span<const std::uint8_t> data) const;
+
+  // fsyncs the part file and hashes its first `size` bytes. Throws RequestError(conflict) if it
+  // holds a different number of bytes.
+  proto::Sha256Digest sync_and_hash(std::uint64_t upload_id, std::uint64_t size) const;
+
+  // Moves the (synced) part file to published/<file_id> and fsyncs the directory, so the bytes
+  // are at their final place before the caller commits the row.
+  void publish(std::uint64_t upload_id, std::uint64_t file_id) const;
+  // Undoes publish() when the commit failed, so nothing is left half-published.
+  void unpublish(std::uint64_t file_id, std::uint64_t upload_id) const;
+
+  // Best effort, for discarded and expired uploads.
+  void remove_part(std::uint64_t upload_id) const;
+
+  // The part file's last modification, or nullopt if it does not exist.
+  std::optional<std::filesystem::file_time_type> part_modified(std::uint64_t upload_id) const;
+
+  // Up to `length` bytes of published file `file_id` from `offset` (fewer at the end).
+  std::string read(std::uint64_t file_id, std::uint64_t offset, std::uint32_t length) const;
+
+  // Throws RequestError(resource_exhausted) "not enough disk space on the server" unless the
+  // file system of the data dir has `bytes` plus a 64 MiB reserve free.
+  void require_free_space(std::uint64_t bytes) const;
+
+  std::filesystem::path part_path(std::uint64_t upload_id) const;
+  std::filesystem::path published_path(std::uint64_t file_id) const;
+
+ private:
+  std::filesystem::path root_;
+  std::filesystem::path uploads_;
+  std::filesystem::path published_;
+};
+
+}  // namespace occhat::server

@@ -1,0 +1,179 @@
+// Files: unfinished uploads (resumable by their key), publishing, listing and lookups.
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cstring>
+#include <limits>
+
+#include "queries.hpp"
+
+namespace occhat::store::sqlite {
+namespace {
+
+std::int64_t pair_key(std::uint32_t a, std::uint32_t b) {
+  const auto [low, high] = std::minmax(a, b);
+  return static_cast<std::int64_t>((std::uint64_t{low} << 32) | high);
+}
+
+// Sizes and ids travel as uint64 on the wire; SQLite integers are signed 64-bit. Real values
+// (<= the size limit, autoincrement ids) are far below 2^63; anything above matches nothing.
+std::int64_t as_int(std::uint64_t value) {
+  return static_cast<std::int64_t>(std::min<std::uint64_t>(value, std::numeric_limits<std::int64_t>::max()));
+}
+
+Sha256 column_sha(Statement& stmt, int index) {
+  Sha256 digest{};
+  const auto bytes = stmt.column_blob(index);
+  std::memcpy(digest.data(), bytes.data(), std::min(bytes.size(), digest.size()));
+  return digest;
+}
+
+constexpr const char* kUploadColumns = "id, sender, recipient, name, size, sha256, created_ms, updated_ms";
+
+Upload read_upload(Statement& stmt) {
+  Upload upload;
+  upload.id = static_cast<std::uint64_t>(stmt.column_int(0));
+  upload.sender = static_cast<std::uint32_t>(stmt.column_int(1));
+  upload.recipient = static_cast<std::uint32_t>(stmt.column_int(2));
+  upload.name = stmt.column_text(3);
+  upload.size = static_cast<std::uint64_t>(stmt.column_int(4));
+  upload.sha256 = column_sha(stmt, 5);
+  upload.created_ms = stmt.column_int(6);
+  upload.updated_ms = stmt.column_int(7);
+  return upload;
+}
+
+// Both tables as one relation of FileRecord columns: id, name, size, sha256, sender, recipient,
+// sender nick, time, state, pair_key.
+constexpr const char* kAllFiles =
+    "SELECT f.id, f.name, f.size, f.sha256, f.sender, f.recipient, u.nick, f.created_ms, 0 AS state, f.pair_key "
+    "FROM files f JOIN users u ON u.id = f.sender "
+    "UNION ALL "
+    "SELECT p.id, p.name, p.size, p.sha256, p.sender, p.recipient, u.nick, p.created_ms, 1 AS state, p.pair_key "
+    "FROM uploads p JOIN users u ON u.id = p.sender";
+
+FileRecord read_file_record(Statement& stmt) {
+  FileRecord file;
+  file.id = static_cast<std::uint64_t>(stmt.column_int(0));
+  file.name = stmt.column_text(1);
+  file.size = static_cast<std::uint64_t>(stmt.column_int(2));
+  file.sha256 = column_sha(stmt, 3);
+  file.sender = static_cast<std::uint32_t>(stmt.column_int(4));
+  file.recipient = static_cast<std::uint32_t>(stmt.column_int(5));
+  file.sender_nick = stmt.column_text(6);
+  file.time_ms = stmt.column_int(7);
+  file.state = static_cast<FileRecord::State>(stmt.column_int(8));
+  return file;
+}
+
+}  // namespace
+
+BeginUploadResult begin_upload(Database& db, std::uint32_t from, std::uint32_t to, std::string_view name,
+                               std::uint64_t size, const Sha256& sha256) {
+  require_user(db, to);
+  if (!are_friends(db, from, to)) throw StoreError(ErrorCode::not_allowed, fmt::format("{} is not your friend", to));
+  const auto now = now_ms();
+  BeginUploadResult result;
+  Statement existing(db, fmt::format("UPDATE uploads SET name = ?5, updated_ms = ?6 "
+                                     "WHERE id = (SELECT id FROM uploads WHERE sender = ?1 AND recipient = ?2 "
+                                     "AND size = ?3 AND sha256 = ?4 ORDER BY id LIMIT 1) RETURNING {}",
+                                     kUploadColumns));
+  existing.bind(1, std::int64_t{from}).bind(2, std::int64_t{to}).bind(3, as_int(size)).bind_blob(4, sha256);
+  existing.bind(5, name).bind(6, now);
+  if (existing.step()) {
+    result.upload = read_upload(existing);
+    result.resumed = true;
+    while (existing.step()) {
+    }
+    return result;
+  }
+  Statement insert(db, fmt::format("INSERT INTO uploads(sender, recipient, pair_key, name, size, sha256, created_ms, "
+                                   "updated_ms) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7) RETURNING {}",
+                                   kUploadColumns));
+  insert.bind(1, std::int64_t{from}).bind(2, std::int64_t{to}).bind(3, pair_key(from, to)).bind(4, name);
+  insert.bind(5, as_int(size)).bind_blob(6, sha256).bind(7, now);
+  if (!insert.step()) throw StoreError(ErrorCode::internal, "cannot insert upload");
+  result.upload = read_upload(insert);
+  while (insert.step()) {
+  }
+  return result;
+}
+
+std::optional<Upload> find_upload(Database& db, std::uint64_t upload_id) {
+  Statement stmt(db, fmt::format("SELECT {} FROM uploads WHERE id = ?1", kUploadColumns));
+  stmt.bind(1, as_int(upload_id));
+  if (!stmt.step()) return std::nullopt;
+  return read_upload(stmt);
+}
+
+bool delete_upload(Database& db, std::uint64_t upload_id) {
+  Statement stmt(db, "DELETE FROM uploads WHERE id = ?1");
+  stmt.bind(1, as_int(upload_id));
+  stmt.step();
+  return db.changes() > 0;
+}
+
+FileRecord published_file(Database& db, std::uint64_t id) {
+  Statement stmt(db, fmt::format("SELECT * FROM ({}) WHERE id = ?1 AND state = 0", kAllFiles));
+  stmt.bind(1, as_int(id));
+  if (!stmt.step()) throw StoreError(ErrorCode::internal, fmt::format("file {} vanished", id));
+  return read_file_record(stmt);
+}
+
+PublishResult publish_upload(Database& db, std::uint64_t upload_id) {
+  const auto upload = find_upload(db, upload_id);
+  if (!upload) throw StoreError(ErrorCode::not_found, fmt::format("no upload with id {}", upload_id));
+  const auto now = now_ms();
+  Statement insert(db,
+                   "INSERT INTO files(id, sender, recipient, pair_key, name, size, sha256, created_ms) "
+                   "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
+  insert.bind(1, as_int(upload->id)).bind(2, std::int64_t{upload->sender}).bind(3, std::int64_t{upload->recipient});
+  insert.bind(4, pair_key(upload->sender, upload->recipient)).bind(5, upload->name).bind(6, as_int(upload->size));
+  insert.bind_blob(7, upload->sha256).bind(8, now);
+  insert.step();
+  delete_upload(db, upload_id);
+
+  PublishResult result;
+  result.file = published_file(db, upload_id);
+  InboxItem& item = result.item;
+  item.user_id = upload->recipient;
+  item.time_ms = now;
+  item.kind = InboxItem::Kind::file;
+  item.other_user = upload->sender;
+  item.other_nick = result.file.sender_nick;
+  item.file = result.file;
+  append_inbox_item(db, item);
+  return result;
+}
+
+std::vector<FileRecord> list_files(Database& db, std::uint32_t user_id, std::uint32_t peer) {
+  // With a peer the pair_key indexes serve it; without one, the per-party conditions.
+  const std::string where = peer != 0 ? "pair_key = ?2" : "(sender = ?1 OR recipient = ?1)";
+  Statement stmt(db, fmt::format("SELECT * FROM ({}) WHERE {} ORDER BY created_ms, id", kAllFiles, where));
+  if (peer != 0) {
+    stmt.bind(2, pair_key(user_id, peer));
+  } else {
+    stmt.bind(1, std::int64_t{user_id});
+  }
+  std::vector<FileRecord> files;
+  while (stmt.step()) files.push_back(read_file_record(stmt));
+  return files;
+}
+
+std::optional<FileRecord> find_file(Database& db, std::uint64_t id) {
+  Statement stmt(db, fmt::format("SELECT * FROM ({}) WHERE id = ?1", kAllFiles));
+  stmt.bind(1, as_int(id));
+  if (!stmt.step()) return std::nullopt;
+  return read_file_record(stmt);
+}
+
+std::vector<Upload> stale_uploads(Database& db, std::int64_t cutoff_ms) {
+  Statement stmt(db, fmt::format("SELECT {} FROM uploads WHERE updated_ms < ?1 ORDER BY id", kUploadColumns));
+  stmt.bind(1, cutoff_ms);
+  std::vector<Upload> uploads;
+  while (stmt.step()) uploads.push_back(read_upload(stmt));
+  return uploads;
+}
+
+}  // namespace occhat::store::sqlite

@@ -32,6 +32,35 @@ report=()
 
 note() { report+=("$1"); echo "== $1"; }
 
+# Runs one pytest suite and adds its counts to the totals: NAME DIR LOG [VAR=VALUE...] (extra
+# environment for pytest). Exit 5 (nothing collected) and a time-out count as failures.
+run_pytest_suite() {
+  local name="$1" dir="$2" log="$3" rc=0 line p f s e
+  shift 3
+  env "$@" OCCHAT_BUILD_DIR="$build" timeout --kill-after=10 900 \
+    /usr/bin/python3 -m pytest "$dir" -q -p no:cacheprovider 2>&1 | tee "$log" || rc=$?
+  if [ "$rc" -eq 5 ]; then
+    failed=$((failed + 1))
+    note "$name: FAILED (no tests were collected)"
+    return
+  fi
+  # The -q summary line, e.g. "12 passed, 1 failed, 2 skipped, 1 error in 3.4s".
+  line="$(grep -E '^=*[ ]*[0-9]+ (passed|failed|skipped|error|errors|deselected|xfailed|xpassed)' "$log" | tail -1 || true)"
+  count() { grep -oE "[0-9]+ $1" <<<"$line" | head -1 | cut -d' ' -f1 || true; }
+  p="$(count passed)"; f="$(count failed)"; s="$(count skipped)"; e="$(count 'errors?')"
+  p=${p:-0}; f=${f:-0}; s=${s:-0}; e=${e:-0}
+  f=$((f + e))
+  if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then f=1; fi
+  passed=$((passed + p))
+  failed=$((failed + f))
+  skipped=$((skipped + s))
+  if [ "$rc" -eq 124 ] || [ "$rc" -eq 137 ]; then
+    note "$name: TIMED OUT; $p passed, $f failed, $s skipped"
+  else
+    note "$name: $p passed, $f failed, $s skipped"
+  fi
+}
+
 bash scripts/setup.sh
 
 # ---- build --------------------------------------------------------------------------------
@@ -66,57 +95,10 @@ else
     note "ctest: FAILED (exit $rc; no tests found or ctest did not finish)"
   fi
 
-  # ---- pytest: CLI end to end -------------------------------------------------------------
-  log="$build/pytest.log"
-  rc=0
-  OCCHAT_BUILD_DIR="$build" timeout --kill-after=10 900 \
-    /usr/bin/python3 -m pytest tests/cli -q -p no:cacheprovider 2>&1 | tee "$log" || rc=$?
-  if [ "$rc" -eq 5 ]; then
-    failed=$((failed + 1))
-    note "pytest: FAILED (no tests were collected)"
-  else
-    # The -q summary line, e.g. "12 passed, 1 failed, 2 skipped, 1 error in 3.4s".
-    line="$(grep -E '^=*[ ]*[0-9]+ (passed|failed|skipped|error|errors|deselected|xfailed|xpassed)' "$log" | tail -1 || true)"
-    count() { grep -oE "[0-9]+ $1" <<<"$line" | head -1 | cut -d' ' -f1 || true; }
-    p="$(count passed)"; f="$(count failed)"; s="$(count skipped)"; e="$(count 'errors?')"
-    p=${p:-0}; f=${f:-0}; s=${s:-0}; e=${e:-0}
-    f=$((f + e))
-    if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then f=1; fi
-    passed=$((passed + p))
-    failed=$((failed + f))
-    skipped=$((skipped + s))
-    if [ "$rc" -eq 124 ] || [ "$rc" -eq 137 ]; then
-      note "pytest: TIMED OUT; $p passed, $f failed, $s skipped"
-    else
-      note "pytest: $p passed, $f failed, $s skipped"
-    fi
-  fi
-
-  # ---- pytest: Python bindings (the occhat package from $build/python) ---------------------
-  log="$build/pytest-python.log"
-  rc=0
-  OCCHAT_BUILD_DIR="$build" PYTHONPATH="$build/python${PYTHONPATH:+:$PYTHONPATH}" \
-    timeout --kill-after=10 900 \
-    /usr/bin/python3 -m pytest tests/python -q -p no:cacheprovider 2>&1 | tee "$log" || rc=$?
-  if [ "$rc" -eq 5 ]; then
-    failed=$((failed + 1))
-    note "python: FAILED (no tests were collected)"
-  else
-    line="$(grep -E '^=*[ ]*[0-9]+ (passed|failed|skipped|error|errors|deselected|xfailed|xpassed)' "$log" | tail -1 || true)"
-    count() { grep -oE "[0-9]+ $1" <<<"$line" | head -1 | cut -d' ' -f1 || true; }
-    p="$(count passed)"; f="$(count failed)"; s="$(count skipped)"; e="$(count 'errors?')"
-    p=${p:-0}; f=${f:-0}; s=${s:-0}; e=${e:-0}
-    f=$((f + e))
-    if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then f=1; fi
-    passed=$((passed + p))
-    failed=$((failed + f))
-    skipped=$((skipped + s))
-    if [ "$rc" -eq 124 ] || [ "$rc" -eq 137 ]; then
-      note "python: TIMED OUT; $p passed, $f failed, $s skipped"
-    else
-      note "python: $p passed, $f failed, $s skipped"
-    fi
-  fi
+  # ---- pytest: CLI end to end, then the Python bindings (package from $build/python) --------
+  run_pytest_suite pytest tests/cli "$build/pytest.log"
+  run_pytest_suite python tests/python "$build/pytest-python.log" \
+    PYTHONPATH="$build/python${PYTHONPATH:+:$PYTHONPATH}"
 fi
 
 # ---- fuzz smoke ---------------------------------------------------------------------------

@@ -120,17 +120,22 @@ class WatchCommand final : public Command {
     Client client(client_options(SessionOptions{.announce_presence = true}));
     InboxCursor cursor(ctx.home.dir(), saved.user_id);
 
-    // The first connection failing is an error like for any command; later losses are retried.
+    // The first connection failing is an error like for any command; once it is made, every
+    // loss is retried, including one in the middle of the first resume/subscribe (a process
+    // stopped there, e.g. by SIGSTOP, finds its connection closed by the idle timeout).
     connect_client(client, server);
-    start(client, saved, cursor);
+    bool first = true;
     std::size_t failures = 0;
     while (!stop_requested()) {
       try {
         if (failures > 0) {
           client.disconnect();
           connect_client(client, server);
+        }
+        if (failures > 0 || first) {
+          first = false;
           start(client, saved, cursor);
-          std::cerr << "occhat: reconnected\n" << std::flush;
+          if (failures > 0) std::cerr << "occhat: reconnected\n" << std::flush;
           failures = 0;
         }
         print_events(ctx, client, cursor);

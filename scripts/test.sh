@@ -6,23 +6,41 @@
 #   4. fuzz       a short libFuzzer smoke run (scripts/fuzz.sh) when clang++ is available
 # Ends with one line over all suites: "N passed, N failed[, N skipped]". Exits non-zero if a
 # build or any test failed. Needs no terminal and no stdin (CI runs it via .ci/run).
+#
+# --sanitize (= --sanitize=address) builds with -DOCCHAT_SANITIZE=address (ASan + UBSan) into
+# ./build-asan and runs suites 1-3 against those binaries; --sanitize=thread builds with TSan into
+# ./build-tsan and runs the SDK's tests (ctest -R 'Sdk|sdk') and the CLI suite, the front end of
+# the SDK's threads. Every sanitizer report, from any process (the servers the tests start
+# included), is written to <build>/sanitizer/ and fails the run. The fuzz smoke run is skipped
+# (libFuzzer builds already use ASan + UBSan).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root="$(pwd)"
 
 usage() {
-  echo "usage: scripts/test.sh" >&2
-  echo "  Builds into ./build and runs the unit, integration, CLI and fuzz-smoke suites." >&2
+  echo "usage: scripts/test.sh [--sanitize[=address|thread]]" >&2
+  echo "  Builds into ./build and runs the unit, integration, CLI, Python and fuzz-smoke suites." >&2
+  echo "  --sanitize, --sanitize=address  ASan + UBSan build in ./build-asan; runs ctest, the CLI" >&2
+  echo "                                  and the Python suites; any sanitizer report fails" >&2
+  echo "  --sanitize=thread               TSan build in ./build-tsan; SDK-focused: runs the SDK" >&2
+  echo "                                  tests (ctest -R 'Sdk|sdk') and the CLI suite" >&2
 }
+sanitize=""
 for arg in "$@"; do
   case "$arg" in
     -h|--help) usage; exit 0 ;;
+    --sanitize|--sanitize=address) sanitize=address ;;
+    --sanitize=thread) sanitize=thread ;;
     *) echo "test.sh: unknown option: $arg" >&2; usage; exit 1 ;;
   esac
 done
 exec </dev/null
 
-build="${OCCHAT_BUILD_DIR:-$root/build}"
+case "$sanitize" in
+  address) build="${OCCHAT_BUILD_DIR:-$root/build-asan}" ;;
+  thread) build="${OCCHAT_BUILD_DIR:-$root/build-tsan}" ;;
+  *) build="${OCCHAT_BUILD_DIR:-$root/build}" ;;
+esac
 jobs="$(nproc 2>/dev/null || echo 2)"
 fuzz_seconds="${OCCHAT_FUZZ_SECONDS:-20}"
 passed=0
@@ -63,10 +81,40 @@ run_pytest_suite() {
 
 bash scripts/setup.sh
 
+# ---- sanitizer run-time options (--sanitize only) -----------------------------------------
+# Every instrumented process (test binaries, the servers and CLIs the tests start) inherits these.
+# Reports go to files under $sanitizer_logs (log_path appends .PID), not to stderr: the servers'
+# stderr ends in temp files the tests delete, and their exit status is not always checked, so the
+# files are the one place no report can hide. Each report file counts as a failure below.
+# halt_on_error/abort_on_error: the first report ends the process (and so fails its test).
+# LeakSanitizer works in this container (ptrace is allowed), so leaks are checked at every exit,
+# except in the Python suite (see there).
+sanitizer_logs="$build/sanitizer"
+configure_extra=()
+ctest_filter=()
+if [ "$sanitize" = address ]; then
+  configure_extra=(-DOCCHAT_SANITIZE=address)
+  # quarantine_size_mb=16 (default 256): freed memory waits in the quarantine (to catch a use
+  # after free) and counts as RSS; the tests that bound the server's memory need it small.
+  export ASAN_OPTIONS="halt_on_error=1:abort_on_error=1:detect_leaks=1:detect_stack_use_after_return=1:strict_init_order=1:check_initialization_order=1:quarantine_size_mb=16:log_path=$sanitizer_logs/asan"
+  export UBSAN_OPTIONS="halt_on_error=1:abort_on_error=1:print_stacktrace=1:log_path=$sanitizer_logs/ubsan"
+elif [ "$sanitize" = thread ]; then
+  configure_extra=(-DOCCHAT_SANITIZE=thread)
+  ctest_filter=(-R 'Sdk|sdk')
+  export TSAN_OPTIONS="halt_on_error=1:abort_on_error=1:second_deadlock_stack=1:log_path=$sanitizer_logs/tsan"
+fi
+if [ -n "$sanitize" ]; then
+  # Tests whose memory bounds do not hold for instrumented binaries read this
+  # (tests/cli/test_files_big.py measures the growth instead of the absolute RSS).
+  export OCCHAT_SANITIZE="$sanitize"
+  rm -rf "$sanitizer_logs"
+  mkdir -p "$sanitizer_logs"
+fi
+
 # ---- build --------------------------------------------------------------------------------
 build_ok=1
-echo "== configure and build ($build, -j$jobs)"
-if ! cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DOCCHAT_WERROR=ON; then
+echo "== configure and build ($build, -j$jobs${sanitize:+, sanitize=$sanitize})"
+if ! cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DOCCHAT_WERROR=ON ${configure_extra[@]+"${configure_extra[@]}"}; then
   build_ok=0
 elif ! cmake --build "$build" -j"$jobs"; then
   build_ok=0
@@ -79,7 +127,7 @@ else
   # ---- ctest: unit, integration, fuzz corpus replay ---------------------------------------
   log="$build/ctest.log"
   rc=0
-  ctest --test-dir "$build" --output-on-failure -j"$jobs" --timeout 300 2>&1 | tee "$log" || rc=$?
+  ctest --test-dir "$build" --output-on-failure -j"$jobs" --timeout 300 ${ctest_filter[@]+"${ctest_filter[@]}"} 2>&1 | tee "$log" || rc=$?
   line="$(grep -E '[0-9]+ tests? failed out of [0-9]+' "$log" | tail -1 || true)"
   if [ -n "$line" ]; then
     f="$(sed -E 's/.* ([0-9]+) tests? failed out of ([0-9]+).*/\1/' <<<"$line")"
@@ -97,12 +145,49 @@ else
 
   # ---- pytest: CLI end to end, then the Python bindings (package from $build/python) --------
   run_pytest_suite pytest tests/cli "$build/pytest.log"
-  run_pytest_suite python tests/python "$build/pytest-python.log" \
-    PYTHONPATH="$build/python${PYTHONPATH:+:$PYTHONPATH}"
+  if [ -z "$sanitize" ]; then
+    run_pytest_suite python tests/python "$build/pytest-python.log" \
+      PYTHONPATH="$build/python${PYTHONPATH:+:$PYTHONPATH}"
+  elif [ "$sanitize" = address ]; then
+    # /usr/bin/python3 is not instrumented, so the ASan runtime must be loaded first
+    # (LD_PRELOAD) for it to import the instrumented module; libstdc++ too, or ASan's
+    # __cxa_throw interceptor finds no real __cxa_throw and the first C++ exception aborts
+    # ("CHECK failed: asan_interceptors.cpp ... real___cxa_throw"). Leak checking is off for this
+    # suite: the interpreter keeps its heap alive at exit by design, which LeakSanitizer would
+    # report as leaks; every other ASan/UBSan check stays on (the servers this suite starts
+    # inherit the same options; their leaks are checked by the other suites).
+    run_pytest_suite python tests/python "$build/pytest-python.log" \
+      PYTHONPATH="$build/python${PYTHONPATH:+:$PYTHONPATH}" \
+      LD_PRELOAD="$(g++ -print-file-name=libasan.so) $(g++ -print-file-name=libstdc++.so)" \
+      ASAN_OPTIONS="${ASAN_OPTIONS/detect_leaks=1/detect_leaks=0}"
+  else
+    skipped=$((skipped + 1))
+    note "python: skipped (--sanitize=thread is SDK-focused; TSan in an uninstrumented interpreter reports false positives)"
+  fi
+fi
+
+# ---- sanitizer reports from any process ----------------------------------------------------
+if [ -n "$sanitize" ]; then
+  shopt -s nullglob
+  reports=("$sanitizer_logs"/*)
+  shopt -u nullglob
+  if [ ${#reports[@]} -eq 0 ]; then
+    note "sanitizer ($sanitize): no reports"
+  else
+    for f in "${reports[@]}"; do
+      echo "---- $f"
+      head -60 "$f"
+    done
+    failed=$((failed + ${#reports[@]}))
+    note "sanitizer ($sanitize): ${#reports[@]} report(s) in $sanitizer_logs/ (each counted as a failure)"
+  fi
 fi
 
 # ---- fuzz smoke ---------------------------------------------------------------------------
-if ! command -v clang++ >/dev/null 2>&1; then
+if [ -n "$sanitize" ]; then
+  skipped=$((skipped + 1))
+  note "fuzz: skipped under --sanitize (scripts/fuzz.sh builds with ASan + UBSan already)"
+elif ! command -v clang++ >/dev/null 2>&1; then
   skipped=$((skipped + 1))
   note "fuzz: skipped (clang++ not installed)"
 else

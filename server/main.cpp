@@ -59,6 +59,48 @@ int main(int argc, char** argv) {
                  "remove unfinished uploads after this many hours without activity")
       ->capture_default_str()
       ->check(CLI::Range(1, 24 * 365));
+  app.add_option("--max-connections", options.max_connections,
+                 "open connections in all; more are refused with RESOURCE_EXHAUSTED (0: the open-file "
+                 "limit minus 64)")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 1000000));
+  app.add_option("--max-unauthenticated", options.max_unauthenticated,
+                 "connections not logged in; more are refused with RESOURCE_EXHAUSTED")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 1000000));
+  app.add_option("--login-timeout-seconds", options.login_timeout_seconds,
+                 "close connections that have not logged in after this long")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 86400));
+  app.add_option("--message-rate", options.message_rate,
+                 "messages per second per user (0: unlimited); beyond it RATE_LIMITED")
+      ->capture_default_str()
+      ->check(CLI::Range(0.0, 1e9));
+  app.add_option("--message-burst", options.message_burst, "messages a user may send at once above the rate")
+      ->capture_default_str()
+      ->check(CLI::Range(1.0, 1e9));
+  std::string durability = "disk";
+  app.add_option("--durability", durability,
+                 "when a message counts as stored: disk = fsynced (survives power loss); process = "
+                 "written to the OS (survives a server crash, not a power loss; lower latency)")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"disk", "process"}));
+  std::string log_level = "info";
+  app.add_option("--log-level", log_level,
+                 "info: connections, logins, friendships, files, errors; debug: also one line per message")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"info", "debug"}));
+  std::string tls_cert;
+  std::string tls_key;
+  app.add_option("--tls-cert", tls_cert,
+                 "serve TLS with this certificate chain (PEM, leaf first, e.g. fullchain.pem); needs --tls-key")
+      ->type_name("FILE");
+  app.add_option("--tls-key", tls_key, "the private key of --tls-cert (PEM, unencrypted, e.g. privkey.pem)")
+      ->type_name("FILE");
+  app.add_option("--tls-handshake-timeout-seconds", options.tls_handshake_timeout_seconds,
+                 "close TLS connections that have not completed the handshake after this long")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 3600));
   app.set_version_flag("--version", "occhat-server 0.1.0");
   try {
     app.parse(argc, argv);
@@ -74,7 +116,15 @@ int main(int argc, char** argv) {
     fmt::print(stderr, "occhat-server: --listen must be HOST:PORT, got '{}'\n", listen);
     return 1;
   }
+  if (tls_cert.empty() != tls_key.empty()) {
+    fmt::print(stderr, "occhat-server: --tls-cert and --tls-key go together: give both or neither\n");
+    return 1;
+  }
+  options.tls_cert_file = tls_cert;
+  options.tls_key_file = tls_key;
   options.data_dir = data_dir;
+  options.log_debug = log_level == "debug";
+  options.fsync_commits = durability == "disk";
 
   try {
     occhat::server::Server server(options);

@@ -10,7 +10,21 @@ Client::Options client_options(const SessionOptions& options) {
   Client::Options sdk;
   sdk.client_name = "occhat-cli/0.1.0";
   sdk.keepalive_interval = options.keepalive_interval;
+  sdk.tls = options.tls;
+  sdk.tls_ca_file = options.ca_file;
   return sdk;
+}
+
+SessionOptions with_tls(const Context& ctx, const std::string& server, const SavedSession* saved,
+                        SessionOptions options) {
+  if (ctx.options.tls || !ctx.options.ca.empty()) {
+    options.tls = true;
+    options.ca_file = ctx.options.ca;
+  } else if (saved != nullptr && saved->tls && saved->server == server) {
+    options.tls = true;
+    options.ca_file = saved->ca;
+  }
+  return options;
 }
 
 void connect_client(Client& client, const std::string& server) {
@@ -22,6 +36,11 @@ void connect_client(Client& client, const std::string& server) {
     // Name the address: with OCCHAT_SERVER or a saved session the user may not know which it was.
     const std::string_view why = e.what();
     const std::string prefix = "cannot reach server " + server;
+    // The SDK's TLS messages name the address already ("TLS handshake with HOST:PORT failed: ...").
+    if (why.starts_with("TLS handshake with")) throw;
+    if (why.find("requires TLS") != std::string_view::npos) {
+      throw Error(e.code(), prefix + ": it requires TLS (use --tls, and --ca FILE for a private CA)");
+    }
     if (why.starts_with(prefix)) throw;
     throw Error(e.code(), prefix + ": " + std::string(why));
   }
@@ -55,7 +74,8 @@ std::string session_server(const Context& ctx, const SavedSession& saved) {
 
 LoggedInClient open_logged_in(Context& ctx, const SessionOptions& options) {
   SavedSession saved = require_session(ctx);
-  auto client = connect_to(session_server(ctx, saved), options);
+  const std::string server = session_server(ctx, saved);
+  auto client = connect_to(server, with_tls(ctx, server, &saved, options));
   Session session = resume_saved(*client, saved, options.announce_presence);
   return LoggedInClient{std::move(client), std::move(session), std::move(saved)};
 }

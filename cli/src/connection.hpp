@@ -17,9 +17,17 @@ struct SessionOptions {
   bool announce_presence = false;
   // SDK ping after this long without traffic (the server drops connections silent for 30 s).
   std::chrono::milliseconds keepalive_interval{10000};
+  // TLS (see with_tls()).
+  bool tls = false;
+  std::string ca_file;  // empty: the system's trust store
 };
 
-// The CLI's SDK options (client name, keepalive).
+// `options` with the TLS settings for talking to `server`: --tls/--ca (OCCHAT_TLS/OCCHAT_CA)
+// when given; else, when `saved` is the session of that same server, what its login used.
+SessionOptions with_tls(const Context& ctx, const std::string& server, const SavedSession* saved,
+                        SessionOptions options = {});
+
+// The CLI's SDK options (client name, keepalive, TLS).
 Client::Options client_options(const SessionOptions& options = {});
 
 // Connects `client` to `server` (HOST:PORT) and does the handshake. An unreachable server throws

@@ -74,7 +74,20 @@ std::optional<SavedSession> Home::load_session() const {
       token->get_ref<const std::string&>().empty()) {
     throw damaged();
   }
-  return SavedSession{server->get<std::string>(), user_id->get<UserId>(), token->get<std::string>()};
+  SavedSession saved;
+  saved.server = server->get<std::string>();
+  saved.user_id = user_id->get<UserId>();
+  saved.token = token->get<std::string>();
+  // Optional (added with TLS): absent in sessions saved before, and for plain TCP.
+  if (const auto tls = json.find("tls"); tls != json.end()) {
+    if (!tls->is_boolean()) throw damaged();
+    saved.tls = tls->get<bool>();
+  }
+  if (const auto ca = json.find("ca"); ca != json.end()) {
+    if (!ca->is_string()) throw damaged();
+    saved.ca = ca->get<std::string>();
+  }
+  return saved;
 }
 
 void Home::ensure_dir() const {
@@ -90,8 +103,10 @@ void Home::ensure_dir() const {
 
 void Home::save_session(const SavedSession& session) const {
   ensure_dir();
-  const nlohmann::ordered_json json = {
+  nlohmann::ordered_json json = {
       {"server", session.server}, {"user_id", session.user_id}, {"token", session.token}};
+  if (session.tls) json["tls"] = true;
+  if (session.tls && !session.ca.empty()) json["ca"] = session.ca;
   const std::string text = json.dump(2) + "\n";
 
   const auto final_path = session_path();

@@ -2,7 +2,8 @@
 // The CLI's home directory (--home / OCCHAT_HOME, default ~/.occhat) and the session saved in it.
 //
 // session.json = {"server": "HOST:PORT", "user_id": 482913, "token": "<64 hex>"}, mode 0600, in
-// a directory created 0700. The token is a password equivalent: it is never printed or logged.
+// a directory created 0700. A session logged in over TLS also has "tls": true and, when a CA
+// file was given, "ca": "<absolute path>"; both are optional (absent = plain TCP). The token is a password equivalent: it is never printed or logged.
 
 #include <filesystem>
 #include <optional>
@@ -16,6 +17,8 @@ struct SavedSession {
   std::string server;
   UserId user_id = 0;
   std::string token;
+  bool tls = false;  // logged in over TLS: later commands to this server use TLS too
+  std::string ca;    // the --ca file used then (absolute path), empty for the system store
 };
 
 class Home {

@@ -18,6 +18,13 @@ void add_global_options(CLI::App& app, GlobalOptions& options) {
       ->envname("OCCHAT_HOME")
       ->type_name("DIR");
   app.add_flag("--json", options.json, "Machine-readable output: one JSON object per result");
+  app.add_flag("--tls", options.tls,
+               "Connect with TLS, verifying the server's certificate and host name (remembered by login)")
+      ->envname("OCCHAT_TLS");
+  app.add_option("--ca", options.ca,
+                 "Trust the CA certificate(s) in this PEM file instead of the system store; implies --tls")
+      ->envname("OCCHAT_CA")
+      ->type_name("FILE");
 }
 
 std::string resolve_server(const GlobalOptions& options, const std::string& fallback) {

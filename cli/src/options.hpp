@@ -14,9 +14,11 @@ struct GlobalOptions {
   std::string server;  // --server / OCCHAT_SERVER; empty when neither was given
   std::string home;    // --home / OCCHAT_HOME; empty means ~/.occhat
   bool json = false;   // --json
+  bool tls = false;    // --tls / OCCHAT_TLS=1 (also implied by --ca)
+  std::string ca;      // --ca / OCCHAT_CA: PEM file of the CA to trust; empty = system store
 };
 
-// Declares --server, --home and --json on the root app and makes subcommands fall through to it.
+// Declares --server, --home, --json, --tls and --ca on the root app and makes subcommands fall through to it.
 void add_global_options(CLI::App& app, GlobalOptions& options);
 
 // The server a command talks to: the explicit --server/OCCHAT_SERVER if given, else `fallback`

@@ -40,7 +40,7 @@ Sha256Digest Sha256::finish() {
   return digest;
 }
 
-Sha256Digest sha256_file(const std::filesystem::path& path, std::uint64_t length) {
+void update_from_file(Sha256& hash, const std::filesystem::path& path, std::uint64_t length) {
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) throw std::system_error(errno, std::generic_category(), "cannot open " + path.string());
   const auto close_fd = std::unique_ptr<int, void (*)(int*)>(new int(fd), [](int* p) {
@@ -48,7 +48,6 @@ Sha256Digest sha256_file(const std::filesystem::path& path, std::uint64_t length
     delete p;
   });
   ::posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
-  Sha256 hash;
   std::vector<std::uint8_t> block(1 << 20);
   std::uint64_t remaining = length;
   while (remaining > 0) {
@@ -65,6 +64,11 @@ Sha256Digest sha256_file(const std::filesystem::path& path, std::uint64_t length
     hash.update(std::span<const std::uint8_t>(block.data(), static_cast<std::size_t>(got)));
     if (length != UINT64_MAX) remaining -= static_cast<std::uint64_t>(got);
   }
+}
+
+Sha256Digest sha256_file(const std::filesystem::path& path, std::uint64_t length) {
+  Sha256 hash;
+  update_from_file(hash, path, length);
   return hash.finish();
 }
 

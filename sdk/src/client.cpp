@@ -92,6 +92,10 @@ void Client::Impl::connect(const std::string& server) {
   auto conn = std::make_shared<detail::Connection>(
       io_, server, [this](wire::Envelope&& push) { on_push(std::move(push)); },
       [this](const Error& reason) { on_lost(reason); });
+  if (options_.tls) {
+    conn->use_tls(detail::make_client_tls_context(options_.tls_ca_file),
+                  options_.tls_server_name.empty() ? address.host : options_.tls_server_name);
+  }
   auto opened = std::make_shared<std::promise<std::optional<Error>>>();
   auto opened_future = opened->get_future();
   io_.restart();
@@ -109,6 +113,7 @@ void Client::Impl::connect(const std::string& server) {
     io_.run();
   });
 
+  std::chrono::milliseconds idle_timeout{0};
   try {
     if (auto error = opened_future.get()) throw *error;
     wire::Envelope hello;
@@ -121,6 +126,7 @@ void Client::Impl::connect(const std::string& server) {
                       std::to_string(answer.hello_ok().protocol_version()) + ", not " +
                       std::to_string(proto::kProtocolVersion));
     }
+    idle_timeout = std::chrono::milliseconds(answer.hello_ok().idle_timeout_ms());
   } catch (const Error& e) {
     conn->close(e, false);
     teardown();
@@ -130,8 +136,11 @@ void Client::Impl::connect(const std::string& server) {
     std::lock_guard lock(state_mutex_);
     ready_ = true;
   }
-  // Only after the handshake: a ping must never be the first frame.
-  conn->start_keepalive(options_.keepalive_interval, [this] { return ping_frame(); });
+  // Only after the handshake: a ping must never be the first frame. A server with a shorter
+  // idle timeout than our interval would cut us off between pings: ping at a third of it then.
+  auto keepalive = options_.keepalive_interval;
+  if (keepalive.count() > 0 && idle_timeout.count() > 0) keepalive = std::min(keepalive, idle_timeout / 3);
+  conn->start_keepalive(keepalive, [this] { return ping_frame(); });
 }
 
 std::string Client::Impl::ping_frame() {

@@ -4,6 +4,7 @@
 #include <asio/connect.hpp>
 #include <asio/detached.hpp>
 #include <asio/post.hpp>
+#include <asio/redirect_error.hpp>
 #include <asio/use_awaitable.hpp>
 #include <asio/write.hpp>
 
@@ -23,6 +24,11 @@ Connection::Connection(asio::io_context& io, std::string server_label, PushHandl
       label_(std::move(server_label)),
       on_push_(std::move(on_push)),
       on_lost_(std::move(on_lost)) {}
+
+void Connection::use_tls(std::shared_ptr<asio::ssl::context> context, std::string server_name) {
+  tls_context_ = std::move(context);
+  tls_name_ = std::move(server_name);
+}
 
 void Connection::open(std::string host, std::string port, std::chrono::milliseconds timeout, OpenHandler done) {
   auto self = shared_from_this();
@@ -54,6 +60,8 @@ void Connection::open(std::string host, std::string port, std::chrono::milliseco
                    } else {
                      try {
                        std::rethrow_exception(failure);
+                     } catch (const Error& e) {
+                       error = e;  // already says what failed (TLS)
                      } catch (const std::system_error& e) {
                        error = Error(ErrorCode::unavailable,
                                      "cannot reach server " + self->label_ + ": " + e.code().message());
@@ -78,6 +86,7 @@ asio::awaitable<void> Connection::connect(std::string host, std::string port) {
       co_await socket_.async_connect(entry.endpoint(), asio::use_awaitable);
       // Requests are small and latency-bound: do not let Nagle hold them back.
       socket_.set_option(asio::ip::tcp::no_delay(true), ignored);
+      if (tls_context_) co_await tls_handshake();
       co_return;
     } catch (const std::system_error& e) {
       last_error = e.code();
@@ -86,14 +95,35 @@ asio::awaitable<void> Connection::connect(std::string host, std::string port) {
   throw std::system_error(last_error);
 }
 
+asio::awaitable<void> Connection::tls_handshake() {
+  tls_ = std::make_unique<TlsStream>(socket_, *tls_context_);
+  prepare_tls_client(*tls_, tls_name_);
+  std::error_code ec;
+  co_await tls_->async_handshake(asio::ssl::stream_base::client, asio::redirect_error(asio::use_awaitable, ec));
+  if (!ec) co_return;
+  // The connect timer closing the socket also lands here; open() reports that as a timeout.
+  throw Error(ErrorCode::unavailable, "TLS handshake with " + label_ + " failed: " + tls_handshake_failure(*tls_, ec));
+}
+
 asio::awaitable<void> Connection::read_loop() {
   auto self = shared_from_this();
   proto::FrameDecoder decoder;
   std::array<std::uint8_t, 16 * 1024> buffer;
   proto::Frame frame;
+  bool first_read = true;
   try {
     for (;;) {
-      const std::size_t n = co_await socket_.async_read_some(asio::buffer(buffer), asio::use_awaitable);
+      std::size_t n = 0;
+      if (tls_) {
+        n = co_await tls_->async_read_some(asio::buffer(buffer), asio::use_awaitable);
+      } else {
+        n = co_await socket_.async_read_some(asio::buffer(buffer), asio::use_awaitable);
+      }
+      if (first_read && !tls_ && looks_like_tls_record(buffer.data(), n)) {
+        close_now(Error(ErrorCode::unavailable, "server " + label_ + " requires TLS"), true);
+        co_return;
+      }
+      first_read = false;
       decoder.feed(std::span<const std::uint8_t>(buffer.data(), n));
       for (;;) {
         const auto status = decoder.next(frame);
@@ -171,7 +201,7 @@ void Connection::arm_keepalive(std::chrono::steady_clock::time_point at) {
 }
 
 void Connection::write_next() {
-  asio::async_write(socket_, asio::buffer(outbox_.front()), [self = shared_from_this()](std::error_code ec, std::size_t) {
+  auto on_written = [self = shared_from_this()](std::error_code ec, std::size_t) {
     if (self->closed_) return;
     if (ec) {
       self->close_now(Error(ErrorCode::unavailable, "connection to " + self->label_ + " lost"), true);
@@ -179,7 +209,12 @@ void Connection::write_next() {
     }
     self->outbox_.pop_front();
     if (!self->outbox_.empty()) self->write_next();
-  });
+  };
+  if (tls_) {
+    asio::async_write(*tls_, asio::buffer(outbox_.front()), std::move(on_written));
+  } else {
+    asio::async_write(socket_, asio::buffer(outbox_.front()), std::move(on_written));
+  }
 }
 
 void Connection::close(const Error& reason, bool notify) {

@@ -24,6 +24,7 @@
 #include "occhat/error.hpp"
 #include "occhat/proto/occhat.pb.h"
 #include "pending_calls.hpp"
+#include "tls.hpp"
 
 namespace occhat::detail {
 
@@ -39,7 +40,12 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
   Connection(asio::io_context& io, std::string server_label, PushHandler on_push, LostHandler on_lost);
 
-  // Resolves host and connects within `timeout`, then starts reading. Call before the I/O
+  // Makes open() do a TLS handshake after connecting, verifying the certificate for
+  // `server_name`. Call before open().
+  void use_tls(std::shared_ptr<asio::ssl::context> context, std::string server_name);
+
+  // Resolves host and connects within `timeout` (with TLS: and completes the handshake), then
+  // starts reading. Call before the I/O
   // thread runs, or from it. `done` gets Error(unavailable) when the server cannot be reached and
   // Error(timeout) when the deadline passes first.
   void open(std::string host, std::string port, std::chrono::milliseconds timeout, OpenHandler done);
@@ -63,6 +69,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
  private:
   asio::awaitable<void> connect(std::string host, std::string port);
+  asio::awaitable<void> tls_handshake();
   asio::awaitable<void> read_loop();
   void enqueue(std::string frame);  // I/O thread only
   void write_next();
@@ -71,6 +78,10 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
   asio::io_context& io_;
   asio::ip::tcp::socket socket_;
+  // TLS (use_tls()): the stream over socket_, made once TCP is connected.
+  std::shared_ptr<asio::ssl::context> tls_context_;
+  std::string tls_name_;
+  std::unique_ptr<TlsStream> tls_;
   asio::ip::tcp::resolver resolver_;
   asio::steady_timer connect_timer_;
   asio::steady_timer keepalive_timer_;

@@ -114,6 +114,13 @@ asio::awaitable<wire::Envelope> handle_logout(ServerContext& server, Session& se
     auto revoke_job = [hash = *hash](store::Store& store) { return store.delete_session(hash); };
     co_await server.store.run(std::move(revoke_job));
   }
+  // Every other connection that used this token loses it too: a user who logs out because the
+  // token leaked must cut off whoever holds it.
+  if (user_id && session.token_hash()) {
+    for (const auto& other : server.router.sessions_of(*user_id)) {
+      if (other.get() != &session && other->token_hash() == session.token_hash()) other->revoke();
+    }
+  }
   session.log_out();
   log_event("conn {} user {} logged out", session.id(), user_id.value_or(0));
   wire::Envelope answer;

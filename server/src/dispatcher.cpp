@@ -10,6 +10,7 @@
 #include "message_handlers.hpp"
 #include "occhat/store/store.hpp"
 #include "request_error.hpp"
+#include "server_context.hpp"
 #include "session.hpp"
 
 namespace occhat::server {
@@ -44,7 +45,7 @@ bool allowed_before_login(Case body) {
   }
 }
 
-Reply hello(Session& session, const wire::Hello& request) {
+Reply hello(ServerContext& server, Session& session, const wire::Hello& request) {
   if (request.protocol_version() != proto::kProtocolVersion) {
     log_event("conn {} refused: protocol version {}", session.id(), request.protocol_version());
     return error_reply(ErrorCode::unsupported_version,
@@ -60,6 +61,8 @@ Reply hello(Session& session, const wire::Hello& request) {
   ok->set_server_name(kServerName);
   ok->set_max_payload(proto::kMaxControlPayload);
   ok->set_max_bulk_payload(proto::kMaxBulkPayload);
+  ok->set_idle_timeout_ms(static_cast<std::uint32_t>(
+      std::chrono::duration_cast<std::chrono::milliseconds>(server.idle_timeout).count()));
   return reply;
 }
 
@@ -106,7 +109,7 @@ asio::awaitable<Reply> dispatch(ServerContext& server, Session& session, const w
       log_event("conn {} protocol error: first frame is not hello", session.id());
       co_return error_reply(ErrorCode::protocol_error, "the first frame must be hello", {}, true);
     }
-    co_return hello(session, request.hello());
+    co_return hello(server, session, request.hello());
   }
   if (body == Case::kHello) {
     log_event("conn {} protocol error: second hello", session.id());

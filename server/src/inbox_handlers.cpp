@@ -45,7 +45,7 @@ asio::awaitable<wire::Envelope> handle_ack(ServerContext& server, Session& sessi
 asio::awaitable<wire::Envelope> handle_subscribe(ServerContext&, Session& session,
                                                  const wire::SubscribeRequest& request) {
   const std::uint64_t after = request.after_seq();
-  log_event("conn {} user {} subscribed after seq {}", session.id(), session.user_id().value(), after);
+  log_debug("conn {} user {} subscribed after seq {}", session.id(), session.user_id().value(), after);
   session.after_reply([&session, after] { session.subscribe(after); });
   wire::Envelope answer;
   answer.mutable_ok();

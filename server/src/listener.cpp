@@ -1,20 +1,93 @@
 #include "listener.hpp"
 
+#include <asio/co_spawn.hpp>
+#include <asio/detached.hpp>
 #include <asio/redirect_error.hpp>
 #include <asio/steady_timer.hpp>
 #include <asio/use_awaitable.hpp>
 
 #include <memory>
+#include <unordered_map>
 
 #include "log.hpp"
+#include "occhat/proto/error_code.hpp"
+#include "occhat/proto/frame.hpp"
 #include "server_context.hpp"
 #include "session.hpp"
+#include "tls_context.hpp"
+#include "transport.hpp"
 
 namespace occhat::server {
+namespace {
 
-asio::awaitable<void> accept_loop(asio::ip::tcp::acceptor& acceptor, ServerContext& server) {
+// How long a plaintext client on the TLS port has to read our error frame.
+constexpr std::chrono::seconds kPlaintextGrace{2};
+
+// TLS connections whose handshake is in progress, so a shutdown can end them at once.
+struct Handshakes {
+  std::unordered_map<std::uint64_t, Transport*> open;
+};
+
+std::string peer_of(asio::ip::tcp::socket& socket) {
+  asio::error_code ec;
+  const auto endpoint = socket.remote_endpoint(ec);
+  return ec ? std::string("unknown") : endpoint.address().to_string();
+}
+
+asio::awaitable<void> start_tls_session(std::shared_ptr<Handshakes> handshakes, std::unique_ptr<Transport> transport,
+                                        ServerContext& server, std::uint64_t id,
+                                        std::chrono::steady_clock::duration timeout) {
+  handshakes->open[id] = transport.get();
+  std::string failure;
+  bool plaintext = false;
+  try {
+    plaintext = !co_await transport->handshake(timeout);
+  } catch (const asio::system_error& e) {
+    if (e.code() == asio::error::timed_out) {
+      failure = "no TLS handshake within the time limit";
+    } else if (e.code() == asio::error::eof) {
+      failure = "TLS handshake failed: the client closed the connection";
+    } else if (e.code() == asio::error::operation_aborted || server.stopping) {
+      failure = "shutting down";
+    } else {
+      // A plaintext client ends here ("wrong version number", "http request", ...).
+      failure = "TLS handshake failed: " + tls_error_text(e.code());
+    }
+  }
+  if (plaintext && !server.stopping) {
+    // Our own clients without --tls read this as a normal final error (UNAVAILABLE, exit 2).
+    log_event("conn {} closed: TLS handshake failed: plaintext client on the TLS port", id);
+    wire::Envelope body;
+    body.mutable_error()->set_code(static_cast<wire::ErrorCode>(ErrorCode::unavailable));
+    body.mutable_error()->set_message("this server requires TLS");
+    std::string frame;
+    if (proto::encode_frame(proto::kPushRequestId, body, frame)) {
+      co_await transport->refuse_plaintext(frame, kPlaintextGrace);
+    }
+    handshakes->open.erase(id);
+    co_return;
+  }
+  handshakes->open.erase(id);
+  if (failure.empty() && server.stopping) failure = "shutting down";
+  if (!failure.empty()) {
+    log_event("conn {} closed: {}", id, failure);
+    co_return;  // the transport (and its socket) goes with this frame
+  }
+  try {
+    auto session = std::make_shared<Session>(std::move(transport), server, id);
+    session->start();
+  } catch (const std::exception& e) {
+    log_event("cannot start session: {}", e.what());
+  }
+}
+
+}  // namespace
+
+asio::awaitable<void> accept_loop(asio::ip::tcp::acceptor& acceptor, ServerContext& server, asio::ssl::context* tls,
+                                  std::chrono::steady_clock::duration tls_handshake_timeout) {
   std::uint64_t next_id = 1;
   asio::steady_timer backoff(acceptor.get_executor());
+  auto handshakes = std::make_shared<Handshakes>();
   while (acceptor.is_open() && !server.stopping) {
     asio::error_code ec;
     auto socket = co_await acceptor.async_accept(asio::redirect_error(asio::use_awaitable, ec));
@@ -27,12 +100,30 @@ asio::awaitable<void> accept_loop(asio::ip::tcp::acceptor& acceptor, ServerConte
       continue;
     }
     try {
+      if (tls != nullptr) {
+        const std::uint64_t id = next_id++;
+        log_event("conn {} accepted from {} (TLS)", id, peer_of(socket));
+        if (handshakes->open.size() >= server.limits.max_unauthenticated) {
+          log_event("conn {} closed: server is busy: too many TLS handshakes in progress", id);
+          continue;  // the socket closes here
+        }
+        auto transport = std::make_unique<Transport>(std::move(socket), *tls);
+        asio::co_spawn(acceptor.get_executor(),
+                       start_tls_session(handshakes, std::move(transport), server, id, tls_handshake_timeout),
+                       asio::detached);
+        continue;
+      }
       auto session = std::make_shared<Session>(std::move(socket), server, next_id++);
       log_event("conn {} accepted from {}", session->id(), session->peer_address());
       session->start();
     } catch (const std::exception& e) {
       log_event("cannot start session: {}", e.what());
     }
+  }
+  // Shutting down: handshakes still in progress end now rather than at their timeout.
+  for (auto& [id, transport] : handshakes->open) {
+    asio::error_code ignored;
+    transport->socket().close(ignored);
   }
 }
 

@@ -1,10 +1,20 @@
 #include "log.hpp"
 
+#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <ctime>
 
 namespace occhat::server {
+namespace {
+
+std::atomic<bool> g_debug{false};
+
+}  // namespace
+
+void set_log_level(LogLevel level) noexcept { g_debug.store(level == LogLevel::debug, std::memory_order_relaxed); }
+
+bool debug_logging() noexcept { return g_debug.load(std::memory_order_relaxed); }
 
 void write_log_line(std::string_view message) {
   const auto now = std::chrono::system_clock::now();

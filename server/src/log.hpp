@@ -12,9 +12,20 @@ namespace occhat::server {
 
 void write_log_line(std::string_view message);
 
+// info: connections, logins, friendships, files, errors. debug adds a line per message and per
+// subscription (at thousands of messages a second those lines cost more than the messages).
+enum class LogLevel { info, debug };
+void set_log_level(LogLevel level) noexcept;
+bool debug_logging() noexcept;
+
 template <typename... Args>
 void log_event(fmt::format_string<Args...> format, Args&&... args) {
   write_log_line(fmt::format(format, std::forward<Args>(args)...));
+}
+
+template <typename... Args>
+void log_debug(fmt::format_string<Args...> format, Args&&... args) {
+  if (debug_logging()) write_log_line(fmt::format(format, std::forward<Args>(args)...));
 }
 
 // Peer-supplied text made safe for one log line: control bytes become '?', length is capped.

@@ -1,5 +1,7 @@
 #include "message_handlers.hpp"
 
+#include <fmt/format.h>
+
 #include "delivery.hpp"
 #include "log.hpp"
 #include "request_error.hpp"
@@ -23,6 +25,11 @@ asio::awaitable<wire::Envelope> handle_send_message(ServerContext& server, Sessi
                                                     const wire::SendMessageRequest& request) {
   const std::uint32_t me = session.user_id().value();
   const std::uint32_t to = request.to();
+  if (auto wait = server.send_limiter.take(me, SendRateLimiter::Clock::now())) {
+    throw RequestError(ErrorCode::rate_limited,
+                       fmt::format("too many messages; retry in {:.1f} s", static_cast<double>(wait->count()) / 1000.0),
+                       *wait);
+  }
   if (to == me) throw RequestError(ErrorCode::invalid_argument, "you cannot send a message to yourself");
   validate_message_text(request.text());
   validate_client_msg_id(request.client_msg_id());
@@ -32,10 +39,10 @@ asio::awaitable<wire::Envelope> handle_send_message(ServerContext& server, Sessi
   // Returns once committed with synchronous=FULL: the answer below means "durably stored".
   const store::SendResult result = co_await server.store.run(std::move(send_job));
   if (result.duplicate) {
-    log_event("user {} resent message {} (duplicate client id; nothing stored)", me, result.message_id);
+    log_debug("user {} resent message {} (duplicate client id; nothing stored)", me, result.message_id);
   } else {
     // Never the text: only who, to whom and how much.
-    log_event("user {} sent message {} to user {} ({} bytes)", me, result.message_id, to, request.text().size());
+    log_debug("user {} sent message {} to user {} ({} bytes)", me, result.message_id, to, request.text().size());
   }
   if (result.item) {
     session.after_reply([&server, item = *result.item] { deliver_inbox_item(server, item); });

@@ -10,6 +10,7 @@
 #include <asio/thread_pool.hpp>
 
 #include <csignal>
+#include <sys/resource.h>
 #include <fmt/format.h>
 
 #include "credentials.hpp"
@@ -20,6 +21,7 @@
 #include "server_context.hpp"
 #include "session.hpp"
 #include "store_executor.hpp"
+#include "tls_context.hpp"
 #include "upload_expiry.hpp"
 
 namespace occhat::server {
@@ -53,13 +55,33 @@ constexpr int kCryptoThreads = 2;
 // (hashing gigabytes) does not stall everyone's chunks, yet disk I/O is not over-subscribed.
 constexpr int kFileIoThreads = 4;
 constexpr std::chrono::hours kExpiryInterval{1};
+// Descriptors kept free of connections: the database and its WAL, files being transferred
+// (a few per file I/O thread), the listening socket, logs.
+constexpr std::size_t kReservedDescriptors = 64;
+
+std::size_t connections_allowed_by_fd_limit() {
+  rlimit limit{};
+  if (::getrlimit(RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur == RLIM_INFINITY) return 100000;
+  const auto soft = static_cast<std::size_t>(limit.rlim_cur);
+  return soft > 2 * kReservedDescriptors ? soft - kReservedDescriptors : soft / 2;
+}
+
+std::unique_ptr<asio::ssl::context> load_tls(const ServerOptions& options) {
+  if (options.tls_cert_file.empty() && options.tls_key_file.empty()) return nullptr;
+  if (options.tls_cert_file.empty() || options.tls_key_file.empty()) {
+    throw std::runtime_error("--tls-cert and --tls-key go together: give both or neither");
+  }
+  return make_tls_server_context(options.tls_cert_file, options.tls_key_file);
+}
 
 }  // namespace
 
 struct Server::Impl {
   explicit Impl(ServerOptions opts)
       : options(std::move(opts)),
-        store_executor(store::open_sqlite_store(prepare_data_dir(options.data_dir))),
+        store_executor(store::open_sqlite_store(prepare_data_dir(options.data_dir),
+                                                options.fsync_commits ? store::Durability::disk
+                                                                      : store::Durability::process)),
         context(io.get_executor(), store_executor, crypto,
                 LoginThrottle(options.login_max_failures, std::chrono::seconds(options.login_lockout_seconds)),
                 hash_password("occhat dummy password for unknown ids"), std::chrono::seconds(options.idle_timeout_seconds)),
@@ -67,6 +89,11 @@ struct Server::Impl {
         acceptor(io),
         signals(io),
         expiry_timer(io) {
+    context.limits.max_connections = options.max_connections > 0 ? static_cast<std::size_t>(options.max_connections)
+                                                                  : connections_allowed_by_fd_limit();
+    context.limits.max_unauthenticated = static_cast<std::size_t>(options.max_unauthenticated);
+    context.limits.login_timeout = std::chrono::seconds(options.login_timeout_seconds);
+    context.send_limiter = SendRateLimiter(options.message_rate, options.message_burst);
     context.files = &files;
     context.file_io = file_io.get_executor();
     context.max_file_size = options.max_file_size;
@@ -94,6 +121,8 @@ struct Server::Impl {
   }
 
   ServerOptions options;
+  // Loaded before the data dir is touched, so a bad certificate changes nothing on disk.
+  std::unique_ptr<asio::ssl::context> tls = load_tls(options);  // null: plain TCP
   asio::io_context io{1};
   asio::thread_pool crypto{kCryptoThreads};
   asio::thread_pool file_io{kFileIoThreads};
@@ -107,6 +136,7 @@ struct Server::Impl {
 
 Server::Server(ServerOptions options) {
   init_crypto();
+  set_log_level(options.log_debug ? LogLevel::debug : LogLevel::info);
   impl_ = std::make_unique<Impl>(std::move(options));
 }
 
@@ -135,12 +165,16 @@ void Server::run() {
       impl.stop_now();
     });
   }
-  asio::co_spawn(impl.io, accept_loop(impl.acceptor, impl.context), asio::detached);
+  asio::co_spawn(impl.io,
+                 accept_loop(impl.acceptor, impl.context, impl.tls.get(),
+                             std::chrono::seconds(impl.options.tls_handshake_timeout_seconds)),
+                 asio::detached);
   asio::co_spawn(impl.io,
                  expire_uploads_periodically(impl.context, impl.expiry_timer,
                                              std::chrono::hours(impl.options.upload_expiry_hours), kExpiryInterval),
                  asio::detached);
   log_event("listening on {}", address());
+  if (impl.tls) log_event("TLS on: certificate {}", impl.options.tls_cert_file.string());
   // Single network thread: sessions, router and throttle need no locks. Blocking work (SQLite,
   // argon2id) runs on its own threads, so this thread only moves bytes.
   for (;;) {

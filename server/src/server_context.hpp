@@ -15,11 +15,19 @@
 #include "file_storage.hpp"
 #include "login_throttle.hpp"
 #include "router.hpp"
+#include "send_rate_limiter.hpp"
 #include "store_executor.hpp"
 
 namespace occhat::server {
 
 class Session;
+
+// Limits on what clients may hold or do (occhat-server flags; defaults in ServerOptions).
+struct ConnectionLimits {
+  std::size_t max_connections = 10000;
+  std::size_t max_unauthenticated = 1000;
+  std::chrono::seconds login_timeout{60};
+};
 
 struct ServerContext {
   ServerContext(asio::any_io_executor network_executor, StoreExecutor& store_executor,
@@ -45,6 +53,10 @@ struct ServerContext {
   std::string dummy_hash;
   // A connection from which no frame arrived for this long is closed (dead peers go offline).
   std::chrono::seconds idle_timeout;
+  ConnectionLimits limits;
+  // Connections that are open but not logged in (counted against limits.max_unauthenticated).
+  std::size_t unauthenticated = 0;
+  SendRateLimiter send_limiter{0, 1};
   bool stopping = false;
 
   // Files (set up by the server after construction). Chunk writes, reads, hashing and fsync run

@@ -39,6 +39,19 @@ constexpr std::size_t kMaxPushPayload = 48 * 1024;
 // How long a closing connection may take to flush its last frames and drain the peer's input.
 constexpr std::chrono::seconds kCloseGrace{3};
 constexpr std::size_t kMaxLingerBytes = 1024 * 1024;
+// Sends of one connection in flight at once: enough to fill a group commit from one busy
+// client, few enough that one client cannot monopolise the store thread.
+constexpr std::size_t kMaxPipelinedSends = 64;
+// Input is read in slices of this size into one buffer shared by every session (all live on
+// the network thread and parse a slice before they next suspend).
+constexpr std::size_t kReadSlice = 64 * 1024;
+// A partial-frame buffer that grew beyond this (an upload chunk) is freed once it is empty.
+constexpr std::size_t kKeepPartialCapacity = 4096;
+
+std::span<std::uint8_t> read_slice() {
+  static thread_local std::array<std::uint8_t, kReadSlice> slice;
+  return slice;
+}
 
 wire::Envelope error_body(ErrorCode code, std::string_view message) {
   wire::Envelope body;
@@ -51,28 +64,62 @@ wire::Envelope error_body(ErrorCode code, std::string_view message) {
 }  // namespace
 
 Session::Session(asio::ip::tcp::socket socket, ServerContext& server, std::uint64_t id)
-    : socket_(std::move(socket)),
+    : Session(std::make_unique<Transport>(std::move(socket)), server, id) {}
+
+Session::Session(std::unique_ptr<Transport> transport, ServerContext& server, std::uint64_t id)
+    : transport_(std::move(transport)),
+      socket_(transport_->socket()),
       server_(server),
       id_(id),
       wake_writer_(socket_.get_executor()),
       queue_space_(socket_.get_executor()),
       close_deadline_(socket_.get_executor()),
-      idle_timer_(socket_.get_executor()) {
+      idle_timer_(socket_.get_executor()),
+      pipeline_done_(socket_.get_executor()) {
   asio::error_code ec;
   const auto endpoint = socket_.remote_endpoint(ec);
   peer_address_ = ec ? std::string("unknown") : endpoint.address().to_string();
   wake_writer_.expires_at(asio::steady_timer::time_point::max());
   queue_space_.expires_at(asio::steady_timer::time_point::max());
+  pipeline_done_.expires_at(asio::steady_timer::time_point::max());
   socket_.set_option(asio::ip::tcp::no_delay(true), ec);
+  // The reader waits for readability and then reads whatever is there without blocking.
+  socket_.non_blocking(true, ec);
 }
 
 Session::~Session() = default;
 
 void Session::start() {
   server_.connections[id_] = weak_from_this();
+  set_unauthenticated(true);
   asio::co_spawn(socket_.get_executor(), [self = shared_from_this()] { return self->reader(); }, asio::detached);
   asio::co_spawn(socket_.get_executor(), [self = shared_from_this()] { return self->writer(); }, asio::detached);
   asio::co_spawn(socket_.get_executor(), [self = shared_from_this()] { return self->watchdog(); }, asio::detached);
+  // Refused after the coroutines started: the writer delivers the reason, then closes.
+  if (server_.connections.size() > server_.limits.max_connections) {
+    refuse(ErrorCode::resource_exhausted, "server is full: too many connections; try again later");
+  } else if (server_.unauthenticated > server_.limits.max_unauthenticated) {
+    refuse(ErrorCode::resource_exhausted, "server is busy: too many connections waiting to log in; try again later");
+  }
+}
+
+void Session::refuse(ErrorCode code, std::string_view why) {
+  if (closing_) return;
+  log_event("conn {} closed: {}", id_, why);
+  enqueue(proto::kPushRequestId, error_body(code, why));
+  close_after_flush();
+}
+
+void Session::set_unauthenticated(bool counted) {
+  if (counted == counted_unauthenticated_) return;
+  counted_unauthenticated_ = counted;
+  if (counted) {
+    ++server_.unauthenticated;
+    login_clock_ = std::chrono::steady_clock::now();
+    idle_timer_.cancel();  // the watchdog re-arms with the login deadline
+  } else {
+    --server_.unauthenticated;
+  }
 }
 
 void Session::stop() {
@@ -80,6 +127,7 @@ void Session::stop() {
   stopped_ = true;
   closing_ = true;
   log_out();
+  set_unauthenticated(false);
   server_.connections.erase(id_);
   asio::error_code ec;
   socket_.shutdown(asio::ip::tcp::socket::shutdown_both, ec);
@@ -88,6 +136,7 @@ void Session::stop() {
   queue_space_.cancel();
   close_deadline_.cancel();
   idle_timer_.cancel();
+  pipeline_done_.cancel();
   log_event("conn {} closed", id_);
 }
 
@@ -97,6 +146,7 @@ void Session::log_in(std::uint32_t user_id, const store::TokenHash& token_hash, 
   user_id_ = user_id;
   token_hash_ = token_hash;
   announce_presence_ = announce_presence;
+  set_unauthenticated(false);
   server_.router.attach(user_id, shared_from_this());
   // Logging in again as the same user only changes presence if the announce flag changed.
   if (announce_presence && !was_announcing && server_.router.add_presence(user_id)) {
@@ -114,10 +164,21 @@ void Session::log_out() {
   user_id_.reset();
   token_hash_.reset();
   announce_presence_ = false;
+  // Logged out but still connected: it is an unauthenticated connection again, with a new
+  // deadline to log in.
+  if (!stopped_) set_unauthenticated(true);
   // Pushes belong to the user: the subscription ends with the login.
   subscription_.reset();
   pending_presence_.clear();
   if (was_announcing && server_.router.remove_presence(user_id)) publish_presence(server_, user_id, false);
+}
+
+void Session::revoke() {
+  log_out();
+  if (closing_) return;
+  log_event("conn {} closed: its session was revoked by a logout elsewhere", id_);
+  enqueue(proto::kPushRequestId, error_body(ErrorCode::unauthenticated, "session revoked: logged out elsewhere"));
+  close_after_flush();
 }
 
 bool Session::enqueue(std::uint32_t request_id, const wire::Envelope& body) {
@@ -291,39 +352,64 @@ asio::awaitable<void> Session::protocol_error(std::uint32_t request_id, proto::D
   close_after_flush();
 }
 
+std::vector<Session::Incoming> Session::take_frames(std::span<const std::uint8_t> bytes) {
+  std::vector<Incoming> frames;
+  std::span<const std::uint8_t> data = bytes;
+  if (!partial_.empty()) {
+    partial_.append(reinterpret_cast<const char*>(bytes.data()), bytes.size());
+    data = {reinterpret_cast<const std::uint8_t*>(partial_.data()), partial_.size()};
+  }
+  std::size_t used = 0;
+  while (data.size() - used >= proto::kHeaderSize) {
+    Incoming incoming;
+    // The header is validated (type, flags, size cap) before a byte of payload is kept.
+    incoming.error = proto::decode_header(data.subspan(used).first<proto::kHeaderSize>(), incoming.header);
+    incoming.frame.request_id = incoming.header.request_id;
+    if (incoming.error != proto::DecodeError::none) {
+      frames.push_back(std::move(incoming));
+      used = data.size();  // the stream cannot be resynchronised
+      break;
+    }
+    if (data.size() - used - proto::kHeaderSize < incoming.header.payload_size) break;
+    const auto payload = data.subspan(used + proto::kHeaderSize, incoming.header.payload_size);
+    incoming.error = proto::decode_payload(incoming.header, payload, incoming.frame.body);
+    if (incoming.error != proto::DecodeError::none) {
+      incoming.bad_payload = true;
+      incoming.payload.assign(payload.begin(), payload.end());
+    }
+    used += proto::kHeaderSize + incoming.header.payload_size;
+    frames.push_back(std::move(incoming));
+  }
+  if (partial_.empty()) {
+    partial_.assign(reinterpret_cast<const char*>(data.data()) + used, data.size() - used);
+  } else {
+    partial_.erase(0, used);
+  }
+  if (partial_.empty() && partial_.capacity() > kKeepPartialCapacity) std::string().swap(partial_);
+  return frames;
+}
+
 asio::awaitable<void> Session::reader() {
   try {
-    std::array<std::uint8_t, proto::kHeaderSize> header_bytes{};
-    std::vector<std::uint8_t> payload;
+    bool handled = true;
     while (!closing_) {
-      // The idle clock runs only while we wait for the peer, not while we handle its request.
-      waiting_since_ = std::chrono::steady_clock::now();
+      // The idle clock runs only while we wait for the peer, not while we handle its request;
+      // a frame trickling in keeps the time its first byte was awaited.
+      if (handled || partial_.empty()) waiting_since_ = std::chrono::steady_clock::now();
+      handled = false;
       waiting_for_input_ = true;
-      co_await asio::async_read(socket_, asio::buffer(header_bytes), asio::use_awaitable);
-      proto::FrameHeader header;
-      // The header is validated (type, flags, size cap) before a byte of payload is allocated.
-      if (auto error = proto::decode_header(header_bytes, header); error != proto::DecodeError::none) {
-        co_await protocol_error(header.request_id, error);
-        break;
-      }
-      payload.resize(header.payload_size);
-      if (!payload.empty()) co_await asio::async_read(socket_, asio::buffer(payload), asio::use_awaitable);
+      // Plain TCP: waits for readability, then reads without blocking into the shared slice.
+      const auto bytes = co_await transport_->read_some(read_slice());
+      if (bytes.empty()) continue;  // woken, but nothing was there after all
+      auto frames = take_frames(bytes);
+      if (frames.empty()) continue;
+      handled = true;
       waiting_for_input_ = false;
-      proto::Frame frame;
-      frame.request_id = header.request_id;
-      if (auto error = proto::decode_payload(header, payload, frame.body); error != proto::DecodeError::none) {
-        if (auto field = hello_done_ ? invalid_utf8_field(header, payload) : std::nullopt) {
-          const auto body = error_body(ErrorCode::invalid_argument, *field + " must be valid UTF-8");
-          co_await send(header.request_id, body);
-          continue;
-        }
-        co_await protocol_error(header.request_id, error);
-        break;
+      for (auto& incoming : frames) {
+        if (closing_ || !co_await handle_incoming(incoming)) break;
       }
-      co_await handle(frame);
-      // Give back memory a large frame needed instead of keeping it for the connection's life.
-      if (payload.capacity() > proto::kMaxControlPayload) std::vector<std::uint8_t>().swap(payload);
     }
+    co_await wait_for_pipeline(0);
   } catch (const asio::system_error& e) {
     // EOF (also mid-frame), reset or our own close: the peer is gone or we are shutting down.
     if (e.code() != asio::error::eof && e.code() != asio::error::operation_aborted) {
@@ -334,6 +420,50 @@ asio::awaitable<void> Session::reader() {
   }
   // Answers already queued still go out (a client may half-close after its last request).
   close_after_flush();
+}
+
+asio::awaitable<bool> Session::handle_incoming(Incoming& incoming) {
+  const std::uint32_t request_id = incoming.frame.request_id;
+  if (incoming.error != proto::DecodeError::none) {
+    co_await wait_for_pipeline(0);
+    if (incoming.bad_payload) {
+      if (auto field = hello_done_ ? invalid_utf8_field(incoming.header, incoming.payload) : std::nullopt) {
+        const auto body = error_body(ErrorCode::invalid_argument, *field + " must be valid UTF-8");
+        co_await send(request_id, body);
+        co_return true;
+      }
+    }
+    co_await protocol_error(request_id, incoming.error);
+    co_return false;
+  }
+  if (incoming.frame.body.has_send_message_request() && hello_done_ && user_id_) {
+    co_await wait_for_pipeline(kMaxPipelinedSends - 1);
+    ++pipelined_;
+    asio::co_spawn(
+        socket_.get_executor(),
+        [self = shared_from_this(), frame = std::move(incoming.frame)]() mutable {
+          return self->handle_pipelined(self, std::move(frame));
+        },
+        asio::detached);
+    co_return true;
+  }
+  co_await wait_for_pipeline(0);
+  co_await handle(incoming.frame);
+  co_return true;
+}
+
+asio::awaitable<void> Session::handle_pipelined(std::shared_ptr<Session> keep_alive, proto::Frame frame) {
+  (void)keep_alive;  // the parameter lives in the coroutine frame: the session outlives the call
+  co_await handle(frame);
+  --pipelined_;
+  pipeline_done_.cancel();
+}
+
+asio::awaitable<void> Session::wait_for_pipeline(std::size_t at_most) {
+  while (pipelined_ > at_most && !stopped_) {
+    asio::error_code ec;
+    co_await pipeline_done_.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+  }
 }
 
 asio::awaitable<void> Session::handle(const proto::Frame& frame) {
@@ -348,6 +478,7 @@ asio::awaitable<void> Session::handle(const proto::Frame& frame) {
 asio::awaitable<void> Session::watchdog() {
   auto self = shared_from_this();
   const auto limit = server_.idle_timeout;
+  const auto login_limit = server_.limits.login_timeout;
   while (!closing_) {
     const auto now = std::chrono::steady_clock::now();
     if (waiting_for_input_ && now - waiting_since_ >= limit) {
@@ -355,7 +486,13 @@ asio::awaitable<void> Session::watchdog() {
       stop();
       break;
     }
-    idle_timer_.expires_at(waiting_for_input_ ? waiting_since_ + limit : now + limit);
+    if (counted_unauthenticated_ && now - login_clock_ >= login_limit) {
+      refuse(ErrorCode::unauthenticated, fmt::format("not logged in within {} s", login_limit.count()));
+      break;
+    }
+    auto wake = waiting_for_input_ ? waiting_since_ + limit : now + limit;
+    if (counted_unauthenticated_) wake = std::min(wake, login_clock_ + login_limit);
+    idle_timer_.expires_at(wake);
     asio::error_code ec;
     co_await idle_timer_.async_wait(asio::redirect_error(asio::use_awaitable, ec));
   }
@@ -376,7 +513,7 @@ asio::awaitable<void> Session::writer() {
       buffers.clear();
       const std::size_t count = outbound_.size();
       for (const auto& frame : outbound_) buffers.push_back(asio::buffer(frame));
-      co_await asio::async_write(socket_, buffers, asio::use_awaitable);
+      co_await transport_->write(buffers);
       for (std::size_t i = 0; i < count; ++i) outbound_bytes_ -= outbound_[i].size();
       outbound_.erase(outbound_.begin(), outbound_.begin() + static_cast<std::ptrdiff_t>(count));
       flush_pending_presence();
@@ -396,7 +533,7 @@ asio::awaitable<void> Session::writer() {
 
 asio::awaitable<void> Session::linger() {
   asio::error_code ec;
-  socket_.shutdown(asio::ip::tcp::socket::shutdown_send, ec);
+  co_await transport_->shutdown_send();  // TLS: close_notify first
   std::array<char, 4096> sink;
   std::size_t drained = 0;
   // Ends on the peer's EOF, an error, the byte cap, or close_deadline_ closing the socket.

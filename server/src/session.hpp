@@ -1,7 +1,8 @@
 #pragma once
-// One client connection: a reader coroutine that decodes frames and handles requests one at a
-// time (so answers keep request order), and a writer coroutine that drains a bounded queue of
-// encoded frames. Anything that goes wrong ends this session only. A watchdog closes the
+// One client connection: a reader coroutine that decodes frames and handles requests in order,
+// and a writer coroutine that drains a bounded queue of encoded frames. Consecutive
+// send_message requests are pipelined (up to kMaxPipelinedSends in flight, so they share group
+// commits); every other request waits until those are answered, then runs alone. Anything that goes wrong ends this session only. A watchdog closes the
 // connection when no frame arrived for the idle timeout while the session waited for one.
 //
 // Inbox subscription: pushes are bounded too. An item goes out directly only when it is the next
@@ -22,11 +23,15 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
+#include "occhat/proto/error_code.hpp"
 #include "occhat/proto/frame.hpp"
 #include "occhat/store/store.hpp"
+#include "transport.hpp"
 
 namespace occhat::server {
 
@@ -35,9 +40,12 @@ struct ServerContext;
 class Session : public std::enable_shared_from_this<Session> {
  public:
   Session(asio::ip::tcp::socket socket, ServerContext& server, std::uint64_t id);
+  // Over a transport the listener prepared (TLS: handshake already done).
+  Session(std::unique_ptr<Transport> transport, ServerContext& server, std::uint64_t id);
   ~Session();
 
-  // Spawns the reader and the writer.
+  // Spawns the reader and the writer; refuses the connection (RESOURCE_EXHAUSTED) when the
+  // server is at its connection limits.
   void start();
   // Closes the connection now, dropping unsent frames. Idempotent.
   void stop();
@@ -79,11 +87,33 @@ class Session : public std::enable_shared_from_this<Session> {
   // Marks the session as logged in (registering it with the router) or logged out.
   void log_in(std::uint32_t user_id, const store::TokenHash& token_hash, bool announce_presence);
   void log_out();
+  // The token this connection logged in with was revoked (logout on another connection): log
+  // out, tell the client with a final UNAUTHENTICATED push, and close.
+  void revoke();
 
  private:
   asio::awaitable<void> reader();
+  // Sends `why` as a final error push and closes once it is flushed.
+  void refuse(ErrorCode code, std::string_view why);
+  // Counts this connection as not logged in (starting its login deadline), or stops counting it.
+  void set_unauthenticated(bool counted);
   asio::awaitable<void> writer();
+  // One frame taken off the wire, or the reason it cannot be handled.
+  struct Incoming {
+    proto::Frame frame;
+    proto::DecodeError error = proto::DecodeError::none;
+    proto::FrameHeader header;
+    bool bad_payload = false;           // the header was fine, the payload is not
+    std::vector<std::uint8_t> payload;  // kept only when the payload failed to decode
+  };
+  // Splits `bytes` (plus any partial frame kept from before) into whole frames; keeps the rest.
+  // Parsing stops after the first frame whose header is invalid.
+  std::vector<Incoming> take_frames(std::span<const std::uint8_t> bytes);
+  // Handles one incoming frame in order; returns false when the connection must stop reading.
+  asio::awaitable<bool> handle_incoming(Incoming& incoming);
   asio::awaitable<void> handle(const proto::Frame& frame);
+  asio::awaitable<void> handle_pipelined(std::shared_ptr<Session> keep_alive, proto::Frame frame);
+  asio::awaitable<void> wait_for_pipeline(std::size_t at_most);
   // Queues an answer, waiting while the queue is full (back-pressure on this client's requests).
   asio::awaitable<void> send(std::uint32_t request_id, const wire::Envelope& body);
   bool enqueue(std::uint32_t request_id, const wire::Envelope& body);
@@ -111,16 +141,22 @@ class Session : public std::enable_shared_from_this<Session> {
     bool fell_behind = false;  // logged once: the queue was full and pushes came from the store
   };
 
-  asio::ip::tcp::socket socket_;
+  std::unique_ptr<Transport> transport_;  // plain TCP or TLS; reads and writes go through it
+  asio::ip::tcp::socket& socket_;         // transport_'s TCP socket
   ServerContext& server_;
   const std::uint64_t id_;
   std::string peer_address_;
+  // Bytes of a frame that has not fully arrived yet (empty, and holding no memory, between
+  // frames: idle connections cost no read buffer).
+  std::string partial_;
+  std::size_t pipelined_ = 0;  // pipelined sends not yet answered
   std::deque<std::string> outbound_;
   std::size_t outbound_bytes_ = 0;
   asio::steady_timer wake_writer_;
   asio::steady_timer queue_space_;
   asio::steady_timer close_deadline_;
   asio::steady_timer idle_timer_;
+  asio::steady_timer pipeline_done_;  // cancelled whenever a pipelined send was answered
   std::chrono::steady_clock::time_point waiting_since_;
   bool waiting_for_input_ = false;
   std::vector<std::function<void()>> after_reply_;
@@ -130,6 +166,8 @@ class Session : public std::enable_shared_from_this<Session> {
   bool closing_ = false;
   bool stopped_ = false;
   bool hello_done_ = false;
+  bool counted_unauthenticated_ = false;
+  std::chrono::steady_clock::time_point login_clock_;  // when it last became unauthenticated
   std::optional<std::uint32_t> user_id_;
   std::optional<store::TokenHash> token_hash_;
   bool announce_presence_ = false;

@@ -18,9 +18,41 @@ Database::Database(const std::string& path) {
 }
 
 Database::~Database() {
+  for (auto& [sql, entry] : cache_) sqlite3_finalize(entry.stmt);
   // sqlite3_close_v2 defers the close until every statement is finalized, so destruction order
   // of Statement vs Database cannot leak the handle.
   sqlite3_close_v2(db_);
+}
+
+sqlite3_stmt* Database::acquire(std::string_view sql, bool*& in_use) {
+  auto found = cache_.find(sql);
+  if (found != cache_.end() && !found->second.in_use) {
+    found->second.in_use = true;
+    in_use = &found->second.in_use;  // elements of an unordered_map never move
+    return found->second.stmt;
+  }
+  sqlite3_stmt* stmt = nullptr;
+  if (sqlite3_prepare_v3(db_, sql.data(), static_cast<int>(sql.size()), SQLITE_PREPARE_PERSISTENT, &stmt, nullptr) !=
+      SQLITE_OK) {
+    fail("sqlite prepare failed");
+  }
+  in_use = nullptr;
+  if (found == cache_.end()) {
+    const auto entry = cache_.emplace(std::string(sql), CachedStatement{stmt, true}).first;
+    in_use = &entry->second.in_use;
+  }
+  return stmt;
+}
+
+void Database::release(sqlite3_stmt* stmt, bool* in_use) noexcept {
+  if (!in_use) {
+    sqlite3_finalize(stmt);
+    return;
+  }
+  // Reset ends the statement's read of the database; unbinding drops copies of bound text.
+  sqlite3_reset(stmt);
+  sqlite3_clear_bindings(stmt);
+  *in_use = false;
 }
 
 void Database::fail(std::string_view what) const {
@@ -38,13 +70,9 @@ std::int64_t Database::query_int(std::string_view sql) {
   return stmt.column_int(0);
 }
 
-Statement::Statement(Database& db, std::string_view sql) : db_(db) {
-  if (sqlite3_prepare_v2(db.handle(), sql.data(), static_cast<int>(sql.size()), &stmt_, nullptr) != SQLITE_OK) {
-    db.fail("sqlite prepare failed");
-  }
-}
+Statement::Statement(Database& db, std::string_view sql) : db_(db) { stmt_ = db.acquire(sql, cache_in_use_); }
 
-Statement::~Statement() { sqlite3_finalize(stmt_); }
+Statement::~Statement() { Database::release(stmt_, cache_in_use_); }
 
 Statement& Statement::bind(int index, std::int64_t value) {
   if (sqlite3_bind_int64(stmt_, index, value) != SQLITE_OK) db_.fail("sqlite bind failed");
@@ -108,14 +136,25 @@ std::vector<std::uint8_t> Statement::column_blob(int index) const {
 
 bool Statement::column_is_null(int index) const { return sqlite3_column_type(stmt_, index) == SQLITE_NULL; }
 
-Transaction::Transaction(Database& db) : db_(db) { db_.exec("BEGIN IMMEDIATE"); }
+Transaction::Transaction(Database& db) : db_(db), nested_(db.in_transaction()) {
+  db_.exec(nested_ ? "SAVEPOINT call" : "BEGIN IMMEDIATE");
+}
 
 Transaction::~Transaction() {
-  if (!done_) sqlite3_exec(db_.handle(), "ROLLBACK", nullptr, nullptr, nullptr);
+  if (done_) return;
+  if (!nested_) {
+    sqlite3_exec(db_.handle(), "ROLLBACK", nullptr, nullptr, nullptr);
+    return;
+  }
+  // Some errors (e.g. a full disk) make SQLite roll back the whole transaction by itself; the
+  // savepoint is then gone and there is nothing left to undo here.
+  if (db_.in_transaction()) {
+    sqlite3_exec(db_.handle(), "ROLLBACK TO call; RELEASE call", nullptr, nullptr, nullptr);
+  }
 }
 
 void Transaction::commit() {
-  db_.exec("COMMIT");
+  db_.exec(nested_ ? "RELEASE call" : "COMMIT");
   done_ = true;
 }
 

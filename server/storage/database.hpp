@@ -6,15 +6,20 @@
 #include <sqlite3.h>
 
 #include <cstdint>
+#include <functional>
 #include <span>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 namespace occhat::store::sqlite {
 
 class Database;
 
+// A prepared statement borrowed from the Database's cache: preparing costs more than running
+// most of our queries, so each SQL text is prepared once and reused (reset and unbound when the
+// Statement ends). A second Statement of the same text while the first is alive gets its own.
 class Statement {
  public:
   Statement(Database& db, std::string_view sql);
@@ -46,6 +51,7 @@ class Statement {
  private:
   Database& db_;
   sqlite3_stmt* stmt_ = nullptr;
+  bool* cache_in_use_ = nullptr;  // the cache entry's flag; nullptr for an uncached statement
   int constraint_code_ = 0;
 };
 
@@ -67,12 +73,33 @@ class Database {
   // Throws StoreError with `what` and SQLite's last message.
   [[noreturn]] void fail(std::string_view what) const;
 
+  // True while a transaction (ours or SQLite's implicit one) is open.
+  bool in_transaction() noexcept { return sqlite3_get_autocommit(db_) == 0; }
+
  private:
+  friend class Statement;
+  // The cached statement for `sql` if it is free (in_use points at its busy flag), else a fresh
+  // one (in_use = nullptr; finalized on release).
+  sqlite3_stmt* acquire(std::string_view sql, bool*& in_use);
+  static void release(sqlite3_stmt* stmt, bool* in_use) noexcept;
+
+  struct TextHash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view text) const noexcept { return std::hash<std::string_view>{}(text); }
+  };
+  struct CachedStatement {
+    sqlite3_stmt* stmt = nullptr;
+    bool in_use = false;
+  };
+
   sqlite3* db_ = nullptr;
+  std::unordered_map<std::string, CachedStatement, TextHash, std::equal_to<>> cache_;
 };
 
 // Runs a transaction: commits when the scope ends normally, rolls back if an exception leaves
-// it (commit() makes the commit explicit and lets its failure throw).
+// it (commit() makes the commit explicit and lets its failure throw). Inside an open transaction
+// (a group commit, see Store::begin_batch) it is a savepoint instead: a failing call undoes only
+// its own changes, and the durable commit is the enclosing transaction's.
 class Transaction {
  public:
   // IMMEDIATE takes the write lock up front so two writers never deadlock upgrading.
@@ -84,6 +111,7 @@ class Transaction {
 
  private:
   Database& db_;
+  bool nested_ = false;
   bool done_ = false;
 };
 

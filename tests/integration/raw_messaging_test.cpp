@@ -552,7 +552,7 @@ TEST(RawMessaging, IdleConnectionsAreClosed) {
 }
 
 TEST(RawMessaging, SlowSubscriberGetsEveryItemInOrder) {
-  ServerProcess server;
+  ServerProcess server({}, {"--message-rate", "0"});  // alice sends faster than the default limit
   Peer a(server);
   const auto alice = sign_up(a, "alice");
   // A tiny receive window: the server's queue fills long before 3,000 messages are sent.

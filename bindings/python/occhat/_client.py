@@ -31,13 +31,32 @@ class Client:
     ~/.occhat); it holds session.json (so `resume()` continues the CLI's login) and the cursor
     used by events() for exactly-once handling. Calls connect and resume the saved session on
     demand. Every blocking call releases the GIL. Thread-safe like the C++ SDK.
+
+    tls: connect with TLS (server started with --tls-cert/--tls-key), verifying its certificate
+    and host name; ca_file: PEM file of the CA to trust instead of the system store (implies
+    tls). None for both means $OCCHAT_TLS=1 / $OCCHAT_CA, else what the saved session of this
+    server used (login() remembers it, like `occhat login --tls`). A certificate that does not
+    verify raises ConnectionError "TLS handshake with HOST:PORT failed: ...".
     """
 
     def __init__(self, server: Optional[str] = None, home=None, *, connect_timeout: float = 5.0,
-                 request_timeout: float = 15.0):
+                 request_timeout: float = 15.0, tls: Optional[bool] = None, ca_file: Optional[str] = None):
         self.home: pathlib.Path = resolve_home(home)
         self._server = server or os.environ.get("OCCHAT_SERVER")
-        self._raw = _occhat.RawClient(connect_timeout, request_timeout)
+        if tls is None and ca_file is None:
+            ca_file = os.environ.get("OCCHAT_CA") or None
+            if os.environ.get("OCCHAT_TLS", "") not in ("", "0", "false") or ca_file:
+                tls = True
+            else:
+                try:
+                    session = load_session(self.home)
+                except AuthError:
+                    session = None  # reported by the first call that needs the session
+                if session and session["tls"] and session["server"] == self.server:
+                    tls, ca_file = True, session["ca"] or None
+        self.tls: bool = bool(tls) or bool(ca_file)
+        self.ca_file: Optional[str] = os.fspath(ca_file) if ca_file else None
+        self._raw = _occhat.RawClient(connect_timeout, request_timeout, self.tls, self.ca_file or "")
 
     # ---- connection and session -----------------------------------------------------------
 
@@ -86,7 +105,7 @@ class Client:
             self._raw.disconnect()  # a session belongs to its connection: start a fresh one
         self._connect()
         session = self._raw.login(int(user_id), password, announce_presence)
-        save_session(self.home, self.server, session.user.id, session.token)
+        save_session(self.home, self.server, session.user.id, session.token, self.tls, self.ca_file or "")
         return session.user
 
     def resume(self, announce_presence: bool = False) -> "_occhat.UserInfo":

@@ -1,7 +1,7 @@
 """The home directory shared with the `occhat` CLI: session.json and the inbox cursor.
 
 session.json = {"server": "HOST:PORT", "user_id": N, "token": "<64 hex>"} (mode 0600, in a
-directory created 0700). cursor = "<user_id> <seq>\\n": the highest inbox seq handled by a client
+directory created 0700); a login over TLS adds "tls": true and, with a CA file, "ca": "<path>". cursor = "<user_id> <seq>\\n": the highest inbox seq handled by a client
 of this home, so a restarted bot (or the CLI) skips what was already handled. Both are replaced
 atomically (temp file + rename): a killed process leaves the old or the new value.
 """
@@ -40,7 +40,11 @@ def load_session(home: pathlib.Path):
     """The saved session as a dict, or None when there is none."""
     try:
         data = json.loads((home / "session.json").read_text())
-        return {"server": str(data["server"]), "user_id": int(data["user_id"]), "token": str(data["token"])}
+        tls = data.get("tls", False)
+        if not isinstance(tls, bool):
+            raise TypeError("tls must be true or false")
+        return {"server": str(data["server"]), "user_id": int(data["user_id"]), "token": str(data["token"]),
+                "tls": tls, "ca": str(data.get("ca", "")) if tls else ""}
     except FileNotFoundError:
         return None
     except (ValueError, KeyError, TypeError) as e:
@@ -48,9 +52,14 @@ def load_session(home: pathlib.Path):
                         "unauthenticated") from None
 
 
-def save_session(home: pathlib.Path, server: str, user_id: int, token: str):
+def save_session(home: pathlib.Path, server: str, user_id: int, token: str, tls: bool = False, ca: str = ""):
     _ensure_dir(home)
-    text = json.dumps({"server": server, "user_id": user_id, "token": token})
+    data = {"server": server, "user_id": user_id, "token": token}
+    if tls:
+        data["tls"] = True
+        if ca:
+            data["ca"] = os.path.abspath(ca)
+    text = json.dumps(data)
     _write_atomically(home / "session.json", text, fsync=True)
 
 

@@ -1,5 +1,7 @@
 // occhat login ID [--password-stdin]: logs in and saves the session token in the home directory.
 
+#include <filesystem>
+
 #include "command.hpp"
 #include "connection.hpp"
 #include "password.hpp"
@@ -23,9 +25,13 @@ class LoginCommand final : public Command {
     const UserId id = parse_user_id(id_);
     const std::string password = read_password(password_stdin_);
     const std::string server = resolve_server(ctx.options);
-    auto client = connect_to(server);
+    const SessionOptions connection = with_tls(ctx, server, nullptr);
+    auto client = connect_to(server, connection);
     const Session session = client->login(id, password, /*announce_presence=*/false);
-    ctx.home.save_session(SavedSession{server, session.user.id, session.token});
+    // TLS is remembered with the session, so later commands to this server use it too.
+    std::string ca = connection.ca_file;
+    if (!ca.empty()) ca = std::filesystem::absolute(ca).lexically_normal().string();
+    ctx.home.save_session(SavedSession{server, session.user.id, session.token, connection.tls, ca});
     ctx.out.result("logged in as " + std::to_string(session.user.id) + " (" + session.user.nick + ")",
                    Json{{"id", session.user.id}, {"nick", session.user.nick}});
   }

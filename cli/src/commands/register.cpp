@@ -23,7 +23,8 @@ class RegisterCommand final : public Command {
   void run(Context& ctx) override {
     // Read the password before connecting: typing it should not race a server timeout.
     const std::string password = read_new_password(password_stdin_);
-    auto client = connect_to(resolve_server(ctx.options));
+    const std::string server = resolve_server(ctx.options);
+    auto client = connect_to(server, with_tls(ctx, server, nullptr));
     const UserId id = client->register_user(email_, nick_, password);
     ctx.out.result(std::to_string(id), Json{{"id", id}, {"nick", nick_}, {"email", email_}});
   }

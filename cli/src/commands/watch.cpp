@@ -117,7 +117,9 @@ class WatchCommand final : public Command {
     const SavedSession saved = require_session(ctx);
     const std::string server = session_server(ctx, saved);
     StopSignals signals;
-    Client client(client_options(SessionOptions{.announce_presence = true}));
+    SessionOptions connection;
+    connection.announce_presence = true;
+    Client client(client_options(with_tls(ctx, server, &saved, connection)));
     InboxCursor cursor(ctx.home.dir(), saved.user_id);
 
     // The first connection failing is an error like for any command; once it is made, every

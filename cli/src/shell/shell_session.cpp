@@ -41,7 +41,7 @@ ShellSession::ShellSession(Context& ctx)
       saved_(require_session(ctx)),
       server_(session_server(ctx, saved_)),
       cursor_(ctx.home.dir(), saved_.user_id) {
-  client_ = connect_to(server_, shell_connection());
+  client_ = connect_to(server_, with_tls(ctx, server_, &saved_, shell_connection()));
   // Runs on the SDK's I/O thread: queue only, never call the SDK from here.
   client_->set_event_handler([this](const Event& event) { events_.push(event); });
   login();

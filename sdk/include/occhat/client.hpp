@@ -168,10 +168,22 @@ class Client {
     std::chrono::milliseconds request_timeout{15000};
     std::string client_name = "occhat-sdk/0.1.0";
     // A ping is sent after this long without any frame sent, so the server (which drops
-    // connections silent for 30 s) keeps an idle client; its pong is consumed by the SDK.
-    // 0 disables (then an idle connection is dropped by the server and the next call throws
-    // unavailable).
+    // connections silent for its idle timeout, 30 s by default) keeps an idle client; its pong
+    // is consumed by the SDK. If the server announces a shorter idle timeout, pings go out at a
+    // third of it instead. 0 disables (then an idle connection is dropped by the server and the
+    // next call throws unavailable).
     std::chrono::milliseconds keepalive_interval{10000};
+    // TLS (a server started with --tls-cert/--tls-key). TLS 1.2 or newer; the server's
+    // certificate must chain to a trusted CA and be valid for the server name, or connect()
+    // throws unavailable "TLS handshake with HOST:PORT failed: certificate verification failed:
+    // <reason>". A plaintext client of a TLS server gets unavailable "... requires TLS"; a TLS client of a plaintext server unavailable "TLS handshake ... failed".
+    bool tls = false;
+    // PEM file of the CA certificate(s) to trust instead of the system's default store (e.g. the
+    // ca.pem of scripts/make-certs.sh). Unreadable or not PEM: connect() throws invalid_argument.
+    std::string tls_ca_file;
+    // The name the certificate must be valid for (and the SNI sent); empty means the host part
+    // of the address given to connect(). An IP literal is matched against IP address entries.
+    std::string tls_server_name;
   };
 
   Client();

@@ -34,6 +34,8 @@ class Sha256 {
 // reading in 1 MiB blocks (constant memory). Throws std::system_error if the file cannot be read
 // or is shorter than `length`.
 Sha256Digest sha256_file(const std::filesystem::path& path, std::uint64_t length = UINT64_MAX);
+// The same, feeding an existing hash (e.g. the prefix of a resumed download, then its new bytes).
+void update_from_file(Sha256& hash, const std::filesystem::path& path, std::uint64_t length = UINT64_MAX);
 
 std::string to_hex(std::span<const std::uint8_t> bytes);
 // Parses 64 hex digits; false on anything else.

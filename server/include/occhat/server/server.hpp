@@ -18,10 +18,32 @@ struct ServerOptions {
   int login_lockout_seconds = 30;
   // Connections silent for this long are closed (clients ping every 10 s to stay).
   int idle_timeout_seconds = 30;
+  // Open connections in all; beyond it a new one gets RESOURCE_EXHAUSTED and is closed.
+  // 0: the process's open-file limit minus a reserve for the database, files and logs, so the
+  // server refuses clearly instead of running out of descriptors.
+  int max_connections = 0;
+  // Connections not (yet) logged in; beyond it a new one is refused the same way.
+  int max_unauthenticated = 1000;
+  // A connection must log in (or register and log in) within this long, or it is closed.
+  int login_timeout_seconds = 60;
+  // Messages per second per user (all their connections together), with bursts up to
+  // message_burst; 0 disables the limit. Beyond it: RATE_LIMITED with the time to wait.
+  double message_rate = 1000;
+  double message_burst = 2000;
   // Uploads announcing more bytes are refused before anything is stored (16 GiB).
   std::uint64_t max_file_size = 17179869184ull;
   // Unfinished uploads without activity for this long are removed (at start-up and hourly).
   int upload_expiry_hours = 24;
+  // false: acknowledge commits once written to the OS rather than fsynced (--durability process).
+  bool fsync_commits = true;
+  // Log a line per message and subscription too (--log-level debug).
+  bool log_debug = false;
+  // TLS (--tls-cert/--tls-key): both set, or both empty for plain TCP. The certificate file is
+  // a PEM chain, leaf first (e.g. Let's Encrypt's fullchain.pem); the key an unencrypted PEM key.
+  std::filesystem::path tls_cert_file;
+  std::filesystem::path tls_key_file;
+  // A TLS client must finish its handshake within this long, or it is closed.
+  int tls_handshake_timeout_seconds = 10;
   // Stop gracefully on SIGINT/SIGTERM (main sets this; an embedding program may not want it).
   bool handle_signals = true;
 };

@@ -171,6 +171,14 @@ class Store {
   // The schema version the store is at (after migrations ran on open).
   virtual int schema_version() = 0;
 
+  // ---- group commit ----
+  // begin_batch() opens a transaction that every following call joins (each call as its own
+  // savepoint, so a failing call undoes only itself) until commit_batch() makes the whole batch
+  // durable with one commit: one fsync for many calls. Batches do not nest.
+  virtual void begin_batch() = 0;
+  // Throws StoreError if the commit fails; nothing of the batch is stored then.
+  virtual void commit_batch() = 0;
+
   // Creates a user with a fresh random id in kMinUserId..kMaxUserId and returns the id. The
   // arguments are stored as given (validation is the caller's job); `password_hash` must already
   // be a one-way hash. Throws StoreError(resource_exhausted) when the id space is nearly full.
@@ -266,8 +274,14 @@ class Store {
   virtual std::vector<Upload> stale_uploads(std::int64_t cutoff_ms) = 0;
 };
 
+// What a commit waits for before it returns (and the server acknowledges).
+enum class Durability {
+  disk,     // the write-ahead log is fsynced: survives a power loss or kernel crash
+  process,  // written to the OS, not fsynced: survives a crash or kill of the server only
+};
+
 // Opens (creating if needed) the SQLite database at `path` and migrates it to the current
 // schema. The parent directory must exist. Throws StoreError on failure.
-std::unique_ptr<Store> open_sqlite_store(const std::filesystem::path& path);
+std::unique_ptr<Store> open_sqlite_store(const std::filesystem::path& path, Durability durability = Durability::disk);
 
 }  // namespace occhat::store

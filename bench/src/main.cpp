@@ -1,0 +1,73 @@
+// occhat-bench: the load generator of the benchmarks issue. Each subcommand starts its own
+// occhat-server, seeds it, drives it and prints JSON result lines on stdout (progress on stderr).
+
+#include <signal.h>
+
+#include <CLI/CLI.hpp>
+
+#include <cstdio>
+#include <exception>
+
+#include "bench_error.hpp"
+#include "common_options.hpp"
+#include "subcommands.hpp"
+
+int main(int argc, char** argv) {
+  using namespace occhat::bench;
+  ::signal(SIGPIPE, SIG_IGN);  // a server that dies mid-write is an error message, not a silent exit
+
+  CLI::App app{"occhat-bench: load generator for occhat-server (JSON lines on stdout)"};
+  app.require_subcommand(1);
+  CommonOptions common;
+  app.add_flag("--quick", common.quick, "scaled-down run (also accepted after the subcommand)");
+
+  RelayOptions relay;
+  auto* relay_cmd = app.add_subcommand("relay", "online pairs of friends message each other: msg/s and latency");
+  add_common_options(*relay_cmd, common);
+  relay_cmd->add_option("--pairs", relay.pairs, "pairs of friends, both sending")->capture_default_str();
+  relay_cmd->add_option("--seconds", relay.seconds, "measured seconds (after a 1 s warm-up)")->capture_default_str();
+  relay_cmd->add_option("--size", relay.size, "message text bytes")->capture_default_str();
+  relay_cmd->add_option("--window", relay.window, "sends in flight per sender (closed loop)")->capture_default_str();
+  relay_cmd->add_option("--rate", relay.rate, "offered msg/s over all senders (open loop); 0: closed loop")
+      ->capture_default_str();
+  relay_cmd->add_flag("--all", relay.all,
+                      "run inflight1 (1 pair and --pairs), window (--window or 64) and rate (--rate or 5000/s)");
+
+  BacklogOptions backlog;
+  auto* backlog_cmd = app.add_subcommand("backlog", "N messages for an offline user: login to last ack");
+  add_common_options(*backlog_cmd, common);
+  backlog_cmd->add_option("--messages", backlog.messages, "messages to queue")->capture_default_str();
+  backlog_cmd->add_option("--window", backlog.window, "sends in flight while queueing")->capture_default_str();
+
+  ConnectionsOptions connections;
+  auto* connections_cmd = app.add_subcommand("connections", "N idle logged-in clients: held, login rate, RSS");
+  add_common_options(*connections_cmd, common);
+  connections_cmd->add_option("--clients", connections.clients, "clients (at most 19500: ulimit -n is 20000)")
+      ->capture_default_str();
+  connections_cmd->add_option("--sources", connections.sources, "source addresses 127.0.0.2..")->capture_default_str();
+  connections_cmd->add_option("--hold", connections.hold_seconds, "seconds to hold them idle")->capture_default_str();
+  connections_cmd->add_option("--in-flight", connections.in_flight, "handshakes at a time")->capture_default_str();
+  connections_cmd->add_option("--password-logins", connections.password_logins, "argon2id logins to time")
+      ->capture_default_str();
+
+  FilesOptions files;
+  auto* files_cmd = app.add_subcommand("files", "upload/download one large file: MB/s and resume cost");
+  add_common_options(*files_cmd, common);
+  files_cmd->add_option("--size-mib", files.size_mib, "file size in MiB")->capture_default_str();
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  }
+  try {
+    if (*relay_cmd) run_relay(common, relay);
+    if (*backlog_cmd) run_backlog(common, backlog);
+    if (*connections_cmd) run_connections(common, connections);
+    if (*files_cmd) run_files(common, files);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "occhat-bench: %s\n", e.what());
+    return 1;
+  }
+  return 0;
+}

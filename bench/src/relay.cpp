@@ -1,0 +1,158 @@
+// relay: M pairs of online friends message each other; throughput and end-to-end latency.
+
+#include <asio/ip/address.hpp>
+
+#include <cstdio>
+#include <memory>
+#include <thread>
+#include <vector>
+
+#include "bench_error.hpp"
+#include "io_pool.hpp"
+#include "json_out.hpp"
+#include "relay_client.hpp"
+#include "seed.hpp"
+#include "server_process.hpp"
+#include "stats.hpp"
+#include "subcommands.hpp"
+#include "work_dir.hpp"
+
+namespace occhat::bench {
+namespace {
+
+using namespace std::chrono_literals;
+
+constexpr auto kWarmup = 1s;
+
+struct RelayCase {
+  std::string name;  // inflight1 | window | rate
+  std::size_t pairs;
+  std::size_t window;
+  double rate;
+};
+
+void run_case(const CommonOptions& common, WorkDir& work, const RelayOptions& options, const RelayCase& c) {
+  std::fprintf(stderr, "relay %s: %zu pairs, window %zu, rate %.0f/s, %.1f s\n", c.name.c_str(), c.pairs, c.window,
+               c.rate, options.seconds);
+  const std::string dir = work.fresh_subdir("relay-" + c.name + "-" + std::to_string(c.pairs));
+  std::vector<std::pair<std::size_t, std::size_t>> friendships;
+  for (std::size_t i = 0; i < c.pairs; ++i) friendships.emplace_back(2 * i, 2 * i + 1);
+  const auto users = seed_users(dir + "/data", 2 * c.pairs, friendships);
+
+  ServerProcess server({resolve_server_bin(common), "127.0.0.1:0", dir + "/data", dir + "/server.log",
+                        common.server_args});
+  const asio::ip::tcp::endpoint endpoint(asio::ip::make_address("127.0.0.1"), server.port());
+
+  RelayShared shared;
+  IoPool pool(common.threads);
+  std::vector<std::unique_ptr<RelayClient>> clients;
+  StopPoolOnExit stop_pool(pool);
+  const std::size_t senders = users.size();
+  for (std::size_t i = 0; i < senders; ++i) {
+    RelayClientConfig config;
+    config.self = users[i].id;
+    config.peer = users[i ^ 1].id;
+    config.token = users[i].token;
+    config.text_size = options.size;
+    config.window = c.window;
+    if (c.rate > 0) {
+      config.interval = std::chrono::nanoseconds(static_cast<std::int64_t>(1e9 * static_cast<double>(senders) / c.rate));
+      config.phase_offset = config.interval * static_cast<std::int64_t>(i) / static_cast<std::int64_t>(senders);
+    }
+    clients.push_back(std::make_unique<RelayClient>(pool.context(i), endpoint, config, shared));
+  }
+  auto failure = [&]() -> std::optional<std::string> {
+    if (auto f = shared.first_failure()) return f;
+    if (!server.running()) return "occhat-server exited during the run; see " + dir + "/server.log";
+    return std::nullopt;
+  };
+
+  for (auto& client : clients) client->start();
+  wait_until([&] { return shared.ready.load() == senders; }, 60s, "logging in " + std::to_string(senders) + " clients",
+             failure);
+
+  const auto start = steady_now_ns();
+  const auto window_ns = static_cast<std::int64_t>(options.seconds * 1e9);
+  shared.window_start_ns = start + std::chrono::nanoseconds(kWarmup).count();
+  shared.window_end_ns = shared.window_start_ns.load() + window_ns;
+  shared.phase = RelayShared::sending;
+  for (auto& client : clients) client->begin_sending();
+  const auto run_time = std::chrono::milliseconds(static_cast<std::int64_t>(options.seconds * 1000)) + kWarmup;
+  wait_until([&] { return steady_now_ns() >= shared.window_end_ns.load(); }, run_time + 5s, "the measurement window",
+             failure);
+
+  // Stop sending, then everything the server confirmed must reach its recipient.
+  shared.phase = RelayShared::draining;
+  try {
+    wait_until(
+        [&] {
+          return shared.requested.load() == shared.sent.load() && shared.received.load() >= shared.sent.load();
+        },
+        30s, "draining", failure);
+  } catch (const BenchError& e) {
+    throw BenchError(std::string(e.what()) + ": requested " + std::to_string(shared.requested.load()) +
+                     ", confirmed " + std::to_string(shared.sent.load()) + ", received " +
+                     std::to_string(shared.received.load()));
+  }
+  shared.phase = RelayShared::done;
+  for (auto& client : clients) client->finish();
+  std::this_thread::sleep_for(20ms);
+  pool.stop();
+  const std::string ended = server.stop();
+
+  const auto sent = shared.sent.load();
+  const auto received = shared.received.load();
+  if (received != sent) {
+    std::fprintf(stderr, "relay %s: WARNING: %llu messages confirmed but %llu received\n", c.name.c_str(),
+                 static_cast<unsigned long long>(sent), static_cast<unsigned long long>(received));
+  }
+  const double msgs_per_s = static_cast<double>(shared.received_in_window.load()) / options.seconds;
+  std::fprintf(stderr, "relay %s: %.0f msg/s, sent %llu, received %llu (server %s)\n", c.name.c_str(), msgs_per_s,
+               static_cast<unsigned long long>(sent), static_cast<unsigned long long>(received), ended.c_str());
+
+  nlohmann::json params = {{"pairs", c.pairs}, {"seconds", options.seconds}, {"size", options.size}};
+  nlohmann::json metrics = {{"msgs_per_s", round_to(msgs_per_s, 1)}};
+  if (c.name == "rate") {
+    params["rate"] = c.rate;
+    std::vector<std::int64_t> all;
+    for (auto& client : clients) {
+      auto& l = client->latencies_ns();
+      all.insert(all.end(), l.begin(), l.end());
+    }
+    const auto p = percentiles(all);
+    metrics["p50_us"] = round_to(p.p50_us, 1);
+    metrics["p99_us"] = round_to(p.p99_us, 1);
+    metrics["p999_us"] = round_to(p.p999_us, 1);
+    metrics["max_us"] = round_to(p.max_us, 1);
+  } else if (c.name == "window") {
+    params["window"] = c.window;
+  }
+  metrics["sent"] = sent;
+  metrics["received"] = received;
+  emit_result("relay", c.name, params, metrics);
+  if (received != sent) throw BenchError("relay " + c.name + ": messages were lost or duplicated");
+}
+
+}  // namespace
+
+void run_relay(const CommonOptions& common, RelayOptions options) {
+  resolve_server_bin(common);  // fail before seeding anything
+  if (common.quick) options.seconds = std::min(options.seconds, 2.0);
+  if (options.size < 24 || options.size > 8192) throw BenchError("--size must be 24..8192 bytes");
+  if (options.pairs == 0 || options.window == 0) throw BenchError("--pairs and --window must be at least 1");
+  WorkDir work(common.work_dir, common.keep);
+  std::vector<RelayCase> cases;
+  if (options.all) {
+    cases.push_back({"inflight1", 1, 1, 0});
+    cases.push_back({"inflight1", options.pairs, 1, 0});
+    cases.push_back({"window", options.pairs, options.window > 1 ? options.window : 64, 0});
+    cases.push_back({"rate", options.pairs, 1, options.rate > 0 ? options.rate : 5000});
+  } else if (options.rate > 0) {
+    cases.push_back({"rate", options.pairs, options.window, options.rate});
+  } else {
+    cases.push_back({options.window == 1 ? "inflight1" : "window", options.pairs, options.window, 0});
+  }
+  for (const auto& c : cases) run_case(common, work, options, c);
+}
+
+}  // namespace occhat::bench

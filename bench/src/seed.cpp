@@ -1,0 +1,99 @@
+#include "seed.hpp"
+
+#include <sodium.h>
+
+#include <array>
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+
+#include "bench_error.hpp"
+#include "occhat/store/store.hpp"
+
+namespace occhat::bench {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string hash_password_once() {
+  std::array<char, crypto_pwhash_STRBYTES> out{};
+  if (crypto_pwhash_str(out.data(), kBenchPassword, std::char_traits<char>::length(kBenchPassword),
+                        crypto_pwhash_OPSLIMIT_INTERACTIVE, crypto_pwhash_MEMLIMIT_INTERACTIVE) != 0) {
+    throw BenchError("crypto_pwhash_str failed (out of memory)");
+  }
+  return out.data();
+}
+
+// A token the way the server makes them: 32 random bytes, shown as hex, stored as their SHA-256.
+std::string new_token(store::TokenHash& hash) {
+  std::array<unsigned char, 32> raw{};
+  randombytes_buf(raw.data(), raw.size());
+  std::array<char, 65> hex{};
+  sodium_bin2hex(hex.data(), hex.size(), raw.data(), raw.size());
+  crypto_hash_sha256(hash.data(), raw.data(), raw.size());
+  return std::string(hex.data(), 64);
+}
+
+void seed_into(const fs::path& db, std::size_t count, const std::vector<std::pair<std::size_t, std::size_t>>& friendships,
+               std::vector<SeededUser>& users) {
+  auto store = store::open_sqlite_store(db);
+  const std::string hash = hash_password_once();
+  for (std::size_t i = 0; i < count; ++i) {
+    SeededUser user;
+    const std::string name = "bench" + std::to_string(i);
+    user.id = store->create_user(name + "@bench.invalid", name, hash);
+    store::TokenHash token_hash{};
+    user.token = new_token(token_hash);
+    store->create_session(user.id, token_hash);
+    users.push_back(std::move(user));
+  }
+  for (const auto& [a, b] : friendships) {
+    store->add_friend(users.at(a).id, users.at(b).id);
+    store->add_friend(users.at(b).id, users.at(a).id);
+  }
+  // The friendship notices would otherwise be the first items every subscriber receives.
+  for (const auto& user : users) {
+    const auto state = store->inbox_state(user.id);
+    if (state.last_seq > state.acked_seq) store->ack(user.id, state.last_seq);
+  }
+}
+
+}  // namespace
+
+std::vector<SeededUser> seed_users(const std::string& data_dir, std::size_t count,
+                                   const std::vector<std::pair<std::size_t, std::size_t>>& friendships) {
+  if (sodium_init() < 0) throw BenchError("libsodium failed to initialise");
+  const auto started = std::chrono::steady_clock::now();
+  const fs::path target = fs::path(data_dir) / "occhat.db";
+  // Every Store call is its own synchronous=FULL transaction (one fsync each) and the Store API
+  // has no batch call, so seeding tens of thousands of users on disk would take minutes. Seed
+  // on tmpfs (fsync is free there) and copy the closed database (WAL checkpointed on close)
+  // into the data dir: the server then opens a normal database on the real disk.
+  fs::path stage_dir;
+  std::error_code ec;
+  if (fs::is_directory("/dev/shm", ec)) {
+    char tmpl[] = "/dev/shm/occhat-bench-seed-XXXXXX";
+    if (::mkdtemp(tmpl)) stage_dir = tmpl;
+  }
+  std::vector<SeededUser> users;
+  users.reserve(count);
+  try {
+    if (stage_dir.empty()) {
+      seed_into(target, count, friendships, users);
+    } else {
+      seed_into(stage_dir / "occhat.db", count, friendships, users);
+      for (const auto& entry : fs::directory_iterator(stage_dir)) {
+        fs::copy_file(entry.path(), fs::path(data_dir) / entry.path().filename(), fs::copy_options::overwrite_existing);
+      }
+      fs::remove_all(stage_dir, ec);
+    }
+  } catch (const std::exception& e) {
+    if (!stage_dir.empty()) fs::remove_all(stage_dir, ec);
+    throw BenchError(std::string("seeding the store failed: ") + e.what());
+  }
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  std::fprintf(stderr, "seeded %zu users, %zu friendships in %.2f s\n", count, friendships.size(), seconds);
+  return users;
+}
+
+}  // namespace occhat::bench

@@ -1,0 +1,42 @@
+#pragma once
+// The subcommands of occhat-bench; each starts its own server(s) and prints JSON result lines.
+
+#include <cstddef>
+#include <cstdint>
+
+#include "common_options.hpp"
+
+namespace occhat::bench {
+
+struct RelayOptions {
+  std::size_t pairs = 50;
+  double seconds = 5;
+  std::size_t size = 100;
+  std::size_t window = 1;
+  double rate = 0;  // > 0: open loop, messages/s over all senders
+  bool all = false;
+};
+
+struct BacklogOptions {
+  std::uint64_t messages = 100000;
+  std::size_t window = 256;
+};
+
+struct ConnectionsOptions {
+  std::size_t clients = 19000;
+  unsigned sources = 4;
+  double hold_seconds = 5;
+  std::size_t in_flight = 256;
+  std::size_t password_logins = 20;
+};
+
+struct FilesOptions {
+  std::uint64_t size_mib = 1024;
+};
+
+void run_relay(const CommonOptions& common, RelayOptions options);
+void run_backlog(const CommonOptions& common, BacklogOptions options);
+void run_connections(const CommonOptions& common, ConnectionsOptions options);
+void run_files(const CommonOptions& common, FilesOptions options);
+
+}  // namespace occhat::bench

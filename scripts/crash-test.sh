@@ -1,0 +1,185 @@
+#!/usr/bin/env bash
+# Crash consistency (hardening issue, item 3): N sender/recipient pairs send messages while the
+# server is killed with SIGKILL and restarted K times at random moments (same port, same data
+# dir). Afterwards every acknowledged message must be in the recipient's history exactly once and
+# have been delivered exactly once through the recipient's inbox, and SQLite's integrity check
+# must pass.
+#
+#   scripts/crash-test.sh [--kills K] [--clients N] [--seconds-between MIN MAX] [--keep]
+#
+#   --kills K                 SIGKILL + restart K times (default 5)
+#   --clients N               sender/recipient pairs (default 8; each user costs one argon2id hash)
+#   --seconds-between MIN MAX random pause between kills (default 0.3 1.5)
+#   --keep                    keep the work directory (data dir, logs) for inspection
+#
+# OCCHAT_CRASH_SELF_TEST=lost|duplicated makes the driver fake one loss / one duplicate, to
+# check that the checker catches them (the run must then fail).
+#
+# Uses occhat-server and crash_driver from ${OCCHAT_BUILD_DIR:-build}; builds them (into that
+# directory) only if one is missing. Prints, one per line: kills, acknowledged, lost, duplicated,
+# integrity; exits non-zero if anything was lost or duplicated, the integrity check failed, or a
+# step did not finish in time.
+set -u -o pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+BUILD="${OCCHAT_BUILD_DIR:-$ROOT/build}"
+case "$BUILD" in /*) ;; *) BUILD="$ROOT/$BUILD" ;; esac
+
+KILLS=5
+CLIENTS=8
+MIN_GAP=0.3
+MAX_GAP=1.5
+KEEP=0
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --kills) KILLS="$2"; shift 2 ;;
+    --clients) CLIENTS="$2"; shift 2 ;;
+    --seconds-between) MIN_GAP="$2"; MAX_GAP="$3"; shift 3 ;;
+    --keep) KEEP=1; shift ;;
+    -h|--help) sed -n '2,22p' "$0"; exit 0 ;;
+    *) echo "crash-test: unknown argument $1" >&2; exit 1 ;;
+  esac
+done
+case "$KILLS$CLIENTS" in *[!0-9]*) echo "crash-test: --kills and --clients take numbers" >&2; exit 1 ;; esac
+
+SERVER_BIN="$BUILD/server/occhat-server"
+DRIVER_BIN="$BUILD/tests/crash/crash_driver"
+if [ ! -x "$SERVER_BIN" ] || [ ! -x "$DRIVER_BIN" ]; then
+  echo "crash-test: building occhat-server and crash_driver in $BUILD" >&2
+  if [ ! -f "$BUILD/CMakeCache.txt" ]; then
+    cmake -S "$ROOT" -B "$BUILD" -DCMAKE_BUILD_TYPE=RelWithDebInfo >&2 || exit 1
+  fi
+  cmake --build "$BUILD" -j"$(nproc)" --target occhat-server crash_driver >&2 || exit 1
+fi
+
+WORK="$(mktemp -d /tmp/occhat-crash-XXXXXX)"
+DATA="$WORK/data"
+SERVER_PID=""
+DRIVER_PID=""
+
+cleanup() {
+  [ -n "$DRIVER_PID" ] && kill -KILL "$DRIVER_PID" 2>/dev/null
+  [ -n "$SERVER_PID" ] && kill -KILL "$SERVER_PID" 2>/dev/null
+  wait 2>/dev/null
+  if [ "$KEEP" = 1 ]; then echo "crash-test: work directory kept: $WORK" >&2; else rm -rf "$WORK"; fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+fail() {
+  echo "crash-test: $*" >&2
+  echo "crash-test: server log: $WORK/server.log, driver log: $WORK/driver.err" >&2
+  KEEP=1
+  exit 1
+}
+
+# now in milliseconds
+now_ms() { date +%s%3N; }
+
+# Starts the server on $1 (HOST:PORT, port 0 = any) and waits (<= 15 s) for its listening line.
+# Sets SERVER_PID and ADDRESS. Returns non-zero if it did not come up.
+start_server() {
+  local listen="$1" out="$WORK/server.out" deadline
+  : > "$out"
+  "$SERVER_BIN" --listen "$listen" --data-dir "$DATA" --message-rate 0 >"$out" 2>>"$WORK/server.log" &
+  SERVER_PID=$!
+  deadline=$(( $(now_ms) + 15000 ))
+  while [ "$(now_ms)" -lt "$deadline" ]; do
+    if grep -q '^listening on ' "$out" 2>/dev/null; then
+      ADDRESS="$(sed -n 's/^listening on //p' "$out" | head -n1)"
+      return 0
+    fi
+    if ! kill -0 "$SERVER_PID" 2>/dev/null; then
+      wait "$SERVER_PID" 2>/dev/null
+      SERVER_PID=""
+      return 1
+    fi
+    sleep 0.02
+  done
+  kill -KILL "$SERVER_PID" 2>/dev/null
+  wait "$SERVER_PID" 2>/dev/null
+  SERVER_PID=""
+  return 1
+}
+
+# Restarts on the same address; the port may need a moment to be free again.
+restart_server() {
+  local tries=0
+  until start_server "$ADDRESS"; do
+    tries=$((tries + 1))
+    [ "$tries" -ge 50 ] && return 1
+    sleep 0.1
+  done
+}
+
+random_gap() {
+  awk -v min="$MIN_GAP" -v max="$MAX_GAP" -v seed="$RANDOM$RANDOM" 'BEGIN { srand(seed); printf "%.3f", min + rand() * (max - min) }'
+}
+
+start_server "127.0.0.1:0" || fail "occhat-server did not start"
+
+# The driver: sets up its users, then sends until the stop file appears. Bounded overall.
+DRIVER_TIMEOUT=$(( 60 + KILLS * 5 + CLIENTS * 2 ))
+"$DRIVER_BIN" --server "$ADDRESS" --pairs "$CLIENTS" --ready-file "$WORK/ready" --stop-file "$WORK/stop" \
+  --timeout-seconds "$DRIVER_TIMEOUT" ${OCCHAT_CRASH_SELF_TEST:+--self-test "$OCCHAT_CRASH_SELF_TEST"} \
+  >"$WORK/driver.out" 2>"$WORK/driver.err" &
+DRIVER_PID=$!
+
+deadline=$(( $(now_ms) + 60000 ))
+until [ -f "$WORK/ready" ]; do
+  kill -0 "$DRIVER_PID" 2>/dev/null || fail "the driver exited during setup: $(tail -n 5 "$WORK/driver.err")"
+  [ "$(now_ms)" -lt "$deadline" ] || fail "the driver did not finish its setup within 60 s"
+  sleep 0.05
+done
+
+kills=0
+while [ "$kills" -lt "$KILLS" ]; do
+  sleep "$(random_gap)"
+  kill -0 "$DRIVER_PID" 2>/dev/null || fail "the driver exited early: $(tail -n 5 "$WORK/driver.err")"
+  kill -KILL "$SERVER_PID" 2>/dev/null || fail "the server was not running before kill $((kills + 1))"
+  wait "$SERVER_PID" 2>/dev/null
+  SERVER_PID=""
+  kills=$((kills + 1))
+  echo "crash-test: kill $kills" >>"$WORK/server.log"
+  restart_server || fail "occhat-server did not restart on $ADDRESS after kill $kills"
+done
+
+# Let the clients recover and send for a moment after the last restart, then stop them.
+sleep "$(random_gap)"
+touch "$WORK/stop"
+deadline=$(( $(now_ms) + (DRIVER_TIMEOUT + 10) * 1000 ))
+while kill -0 "$DRIVER_PID" 2>/dev/null; do
+  [ "$(now_ms)" -lt "$deadline" ] || fail "the driver did not finish in time"
+  sleep 0.05
+done
+wait "$DRIVER_PID"
+driver_status=$?
+DRIVER_PID=""
+
+# A clean stop, then SQLite's own check of the file.
+kill -TERM "$SERVER_PID" 2>/dev/null
+deadline=$(( $(now_ms) + 10000 ))
+while kill -0 "$SERVER_PID" 2>/dev/null && [ "$(now_ms)" -lt "$deadline" ]; do sleep 0.05; done
+kill -KILL "$SERVER_PID" 2>/dev/null
+wait "$SERVER_PID" 2>/dev/null
+SERVER_PID=""
+
+if command -v sqlite3 >/dev/null 2>&1; then
+  integrity="$(timeout 60 sqlite3 "$DATA/occhat.db" 'PRAGMA integrity_check' 2>&1 | tr '\n' ' ' | sed 's/ $//')"
+else
+  integrity="$(timeout 60 python3 -c 'import sqlite3, sys
+print("\n".join(r[0] for r in sqlite3.connect(sys.argv[1]).execute("PRAGMA integrity_check")))' \
+    "$DATA/occhat.db" 2>&1 | tr '\n' ' ' | sed 's/ $//')"
+fi
+
+echo "kills: $kills"
+grep -E '^(acknowledged|lost|duplicated): ' "$WORK/driver.out"
+echo "integrity: ${integrity:-missing}"
+grep -v '^crash_driver: senders retried' "$WORK/driver.err" | head -n 20 >&2
+grep '^crash_driver: senders retried' "$WORK/driver.err" >&2
+
+status=0
+[ "$driver_status" -eq 0 ] || status=1
+[ "$integrity" = "ok" ] || status=1
+[ "$status" -eq 0 ] || KEEP=1
+exit "$status"

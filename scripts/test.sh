@@ -3,7 +3,8 @@
 #   1. ctest      GoogleTest unit + integration suites and the fuzz corpus replayers
 #   2. pytest     CLI end-to-end tests (tests/cli) against the real binaries
 #   3. python     Python binding tests (tests/python) with the module from the build tree
-#   4. fuzz       a short libFuzzer smoke run (scripts/fuzz.sh) when clang++ is available
+#   4. crash      scripts/crash-test.sh --kills 5 (SIGKILLed server under load: nothing lost)
+#   5. fuzz       a short libFuzzer smoke run (scripts/fuzz.sh) when clang++ is available
 # Ends with one line over all suites: "N passed, N failed[, N skipped]". Exits non-zero if a
 # build or any test failed. Needs no terminal and no stdin (CI runs it via .ci/run).
 #
@@ -42,7 +43,7 @@ case "$sanitize" in
   *) build="${OCCHAT_BUILD_DIR:-$root/build}" ;;
 esac
 jobs="$(nproc 2>/dev/null || echo 2)"
-fuzz_seconds="${OCCHAT_FUZZ_SECONDS:-20}"
+fuzz_seconds="${OCCHAT_FUZZ_SECONDS:-60}"
 passed=0
 failed=0
 skipped=0
@@ -91,6 +92,7 @@ bash scripts/setup.sh
 # except in the Python suite (see there).
 sanitizer_logs="$build/sanitizer"
 configure_extra=()
+build_targets=()
 ctest_filter=()
 if [ "$sanitize" = address ]; then
   configure_extra=(-DOCCHAT_SANITIZE=address)
@@ -100,6 +102,8 @@ if [ "$sanitize" = address ]; then
   export UBSAN_OPTIONS="halt_on_error=1:abort_on_error=1:print_stacktrace=1:log_path=$sanitizer_logs/ubsan"
 elif [ "$sanitize" = thread ]; then
   configure_extra=(-DOCCHAT_SANITIZE=thread)
+  # Only what the SDK-focused run needs (the SDK tests, the server they start, the CLI).
+  build_targets=(--target occhat_sdk_tests occhat-server occhat)
   ctest_filter=(-R 'Sdk|sdk')
   export TSAN_OPTIONS="halt_on_error=1:abort_on_error=1:second_deadlock_stack=1:log_path=$sanitizer_logs/tsan"
 fi
@@ -116,7 +120,7 @@ build_ok=1
 echo "== configure and build ($build, -j$jobs${sanitize:+, sanitize=$sanitize})"
 if ! cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DOCCHAT_WERROR=ON ${configure_extra[@]+"${configure_extra[@]}"}; then
   build_ok=0
-elif ! cmake --build "$build" -j"$jobs"; then
+elif ! cmake --build "$build" -j"$jobs" ${build_targets[@]+"${build_targets[@]}"}; then
   build_ok=0
 fi
 
@@ -180,6 +184,15 @@ if [ -n "$sanitize" ]; then
     done
     failed=$((failed + ${#reports[@]}))
     note "sanitizer ($sanitize): ${#reports[@]} report(s) in $sanitizer_logs/ (each counted as a failure)"
+  fi
+fi
+
+# ---- crash consistency: the server SIGKILLed 5 times under load, nothing acknowledged lost ---
+if [ "$build_ok" -eq 1 ] && [ -z "$sanitize" ]; then
+  if OCCHAT_BUILD_DIR="$build" timeout --kill-after=10 180 bash scripts/crash-test.sh --kills 5; then
+    passed=$((passed + 1)); note "crash-test: passed (5 kills, 0 lost, 0 duplicated)"
+  else
+    failed=$((failed + 1)); note "crash-test: FAILED (see its output above)"
   fi
 fi
 

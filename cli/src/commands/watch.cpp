@@ -35,18 +35,21 @@ constexpr milliseconds kStopGrace{800};
 constexpr milliseconds kBackoff[] = {milliseconds{500}, milliseconds{1000}, milliseconds{2000},
                                      milliseconds{4000}, milliseconds{8000}};
 
-volatile std::sig_atomic_t g_stop = 0;
+// Set by the signal handler, read by the main loop and by the watchdog thread: a lock-free atomic,
+// not `volatile sig_atomic_t`, which is signal-safe but not thread-safe (TSan: data race).
+std::atomic<bool> g_stop{false};
+static_assert(std::atomic<bool>::is_always_lock_free, "g_stop is set from a signal handler");
 
-extern "C" void request_stop(int) { g_stop = 1; }
+extern "C" void request_stop(int) { g_stop.store(true); }
 
-bool stop_requested() { return g_stop != 0; }
+bool stop_requested() { return g_stop.load(); }
 
 // Installs SIGINT/SIGTERM handlers that only set a flag (restored on destruction). The main loop
 // polls the flag; a watchdog thread guarantees a prompt exit if the loop is stuck in a call.
 class StopSignals {
  public:
   StopSignals() {
-    g_stop = 0;
+    g_stop.store(false);
     struct sigaction action {};
     action.sa_handler = request_stop;
     sigemptyset(&action.sa_mask);

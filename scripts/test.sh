@@ -166,7 +166,7 @@ else
       ASAN_OPTIONS="${ASAN_OPTIONS/detect_leaks=1/detect_leaks=0}"
   else
     skipped=$((skipped + 1))
-    note "python: skipped (--sanitize=thread is SDK-focused; TSan in an uninstrumented interpreter reports false positives)"
+    note "python: skipped (--sanitize=thread is SDK-focused; the bindings run under --sanitize)"
   fi
 fi
 

@@ -175,10 +175,7 @@ void Session::log_out() {
 
 void Session::revoke() {
   log_out();
-  if (closing_) return;
-  log_event("conn {} closed: its session was revoked by a logout elsewhere", id_);
-  enqueue(proto::kPushRequestId, error_body(ErrorCode::unauthenticated, "session revoked: logged out elsewhere"));
-  close_after_flush();
+  refuse(ErrorCode::unauthenticated, "session revoked: logged out elsewhere");
 }
 
 bool Session::enqueue(std::uint32_t request_id, const wire::Envelope& body) {
@@ -426,12 +423,13 @@ asio::awaitable<bool> Session::handle_incoming(Incoming& incoming) {
   const std::uint32_t request_id = incoming.frame.request_id;
   if (incoming.error != proto::DecodeError::none) {
     co_await wait_for_pipeline(0);
-    if (incoming.bad_payload) {
-      if (auto field = hello_done_ ? invalid_utf8_field(incoming.header, incoming.payload) : std::nullopt) {
-        const auto body = error_body(ErrorCode::invalid_argument, *field + " must be valid UTF-8");
-        co_await send(request_id, body);
-        co_return true;
-      }
+    // A frame that is well-formed except for non-UTF-8 text is a bad argument, not a broken stream.
+    const auto field = incoming.bad_payload && hello_done_ ? invalid_utf8_field(incoming.header, incoming.payload)
+                                                           : std::nullopt;
+    if (field) {
+      const auto body = error_body(ErrorCode::invalid_argument, *field + " must be valid UTF-8");
+      co_await send(request_id, body);
+      co_return true;
     }
     co_await protocol_error(request_id, incoming.error);
     co_return false;

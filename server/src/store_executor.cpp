@@ -46,8 +46,7 @@ std::shared_ptr<StoreExecutor::Batch> StoreExecutor::join_batch(std::exception_p
 }
 
 void StoreExecutor::commit_open_batch() {
-  auto batch = std::move(open_batch_);
-  open_batch_.reset();
+  const auto batch = std::move(open_batch_);  // leaves open_batch_ empty: the next call opens one
   try {
     store_->commit_batch();
   } catch (...) {

@@ -87,9 +87,10 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"disk", "process"}));
   std::string log_level = "info";
   app.add_option("--log-level", log_level,
-                 "info: connections, logins, friendships, files, errors; debug: also one line per message")
+                 "quiet: no log lines; info: connections, logins, friendships, files, errors; "
+                 "debug: also one line per message")
       ->capture_default_str()
-      ->check(CLI::IsMember({"info", "debug"}));
+      ->check(CLI::IsMember({"quiet", "info", "debug"}));
   std::string tls_cert;
   std::string tls_key;
   app.add_option("--tls-cert", tls_cert,
@@ -123,7 +124,9 @@ int main(int argc, char** argv) {
   options.tls_cert_file = tls_cert;
   options.tls_key_file = tls_key;
   options.data_dir = data_dir;
-  options.log_debug = log_level == "debug";
+  options.log_level = log_level == "debug"   ? occhat::server::LogLevel::debug
+                      : log_level == "quiet" ? occhat::server::LogLevel::quiet
+                                             : occhat::server::LogLevel::info;
   options.fsync_commits = durability == "disk";
 
   try {

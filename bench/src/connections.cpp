@@ -19,7 +19,6 @@
 #include "io_pool.hpp"
 #include "json_out.hpp"
 #include "relay_client.hpp"
-#include "requests.hpp"
 #include "seed.hpp"
 #include "server_process.hpp"
 #include "subcommands.hpp"
@@ -156,7 +155,7 @@ void run_connections(const CommonOptions& common, ConnectionsOptions options) {
           counters.ping_failures.fetch_add(1);
           continue;
         }
-        conns[i]->send(requests::ping(), [&](const wire::Envelope* answer) {
+        conns[i]->send(rq::ping(), [&](const wire::Envelope* answer) {
           if (answer && answer->has_pong()) {
             counters.pongs.fetch_add(1);
           } else {
@@ -182,8 +181,8 @@ void run_connections(const CommonOptions& common, ConnectionsOptions options) {
           try {
             auto conn = std::make_shared<RawConnection>(pool.context(i));
             co_await conn->connect(endpoint, sources[i % sources.size()]);
-            if (!(co_await conn->call(requests::hello())).has_hello_ok()) throw BenchError("no hello_ok");
-            const auto ok = co_await conn->call(requests::login(users[i].id, kBenchPassword, false));
+            if (!(co_await conn->call(rq::hello(kClientName))).has_hello_ok()) throw BenchError("no hello_ok");
+            const auto ok = co_await conn->call(rq::login(users[i].id, kBenchPassword, false));
             if (!ok.has_login_ok()) throw BenchError("login was not answered with login_ok");
             password_conns[i] = conn;
           } catch (const std::exception& e) {

@@ -8,10 +8,14 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "raw_connection.hpp"
 
 namespace occhat::bench {
+
+// The client name of the bench's hellos.
+inline constexpr std::string_view kClientName = "occhat-bench/0.1.0";
 
 struct HandshakeOptions {
   bool announce_presence = true;

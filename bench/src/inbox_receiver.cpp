@@ -2,7 +2,6 @@
 
 #include <chrono>
 
-#include "requests.hpp"
 
 namespace occhat::bench {
 
@@ -55,7 +54,7 @@ void InboxReceiver::ack_now() {
   if (last_seq_ <= sent_ack_ || !conn_ || !conn_->is_open()) return;
   const std::uint64_t up_to = last_seq_;
   sent_ack_ = up_to;
-  conn_->send(requests::ack(up_to), [this, up_to, alive = alive_](const wire::Envelope* answer) {
+  conn_->send(rq::ack(up_to), [this, up_to, alive = alive_](const wire::Envelope* answer) {
     if (!*alive || !answer) return;  // a closed connection is reported by its lost handler
     if (!answer->has_ok()) {
       on_failure_("ack answered with " + (answer->has_error() ? answer->error().message() : std::string("?")));

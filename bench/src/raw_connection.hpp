@@ -20,10 +20,12 @@
 #include <string>
 
 #include "occhat/proto/frame.hpp"
+#include "occhat/proto/requests.hpp"
 
 namespace occhat::bench {
 
 namespace wire = occhat::wire;
+namespace rq = occhat::proto::requests;  // the request builders
 
 class RawConnection : public std::enable_shared_from_this<RawConnection> {
  public:

@@ -15,7 +15,6 @@
 #include "handshake.hpp"
 #include "io_pool.hpp"
 #include "relay_client.hpp"
-#include "requests.hpp"
 
 namespace occhat::bench {
 namespace {
@@ -60,13 +59,8 @@ std::uint32_t raw_begin_upload(const RawTarget& target, std::uint32_t to, const 
                                const proto::Sha256Digest& sha256) {
   std::uint32_t chunk = 0;
   run_session(target, 30s, "beginning the upload", [&](RawConnection& conn) -> asio::awaitable<void> {
-    wire::Envelope request;
-    auto* r = request.mutable_begin_upload_request();
-    r->set_to(to);
-    r->set_name(name);
-    r->set_size(size);
-    r->set_sha256(sha256.data(), sha256.size());
-    const auto answer = co_await conn.call(request);
+    const std::string_view digest(reinterpret_cast<const char*>(sha256.data()), sha256.size());
+    const auto answer = co_await conn.call(rq::begin_upload(to, name, size, digest));
     if (!answer.has_upload_state()) throw BenchError("begin_upload was not answered with upload_state");
     chunk = answer.upload_state().chunk_size();
   });
@@ -77,7 +71,7 @@ double raw_download_null(const RawTarget& target, std::uint64_t file_id, std::ui
   double seconds = 0;
   run_session(target, 600s, "downloading to /dev/null", [&](RawConnection& conn) -> asio::awaitable<void> {
     const auto start = steady_now_ns();
-    const auto info = co_await conn.call(requests::get_file(file_id));
+    const auto info = co_await conn.call(rq::get_file(file_id));
     if (!info.has_file_info()) throw BenchError("get_file was not answered with file_info");
     const std::uint64_t size = info.file_info().size();
     std::uint64_t next = 0;      // first byte not yet requested
@@ -95,7 +89,7 @@ double raw_download_null(const RawTarget& target, std::uint64_t file_id, std::ui
         const std::uint64_t offset = next;
         next += length;
         ++in_flight;
-        conn.send(requests::read_file(file_id, offset, length), [&, offset, length](const wire::Envelope* answer) {
+        conn.send(rq::read_file(file_id, offset, length), [&, offset, length](const wire::Envelope* answer) {
           --in_flight;
           if (!answer) {
             error = "connection closed";

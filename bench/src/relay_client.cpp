@@ -8,7 +8,6 @@
 #include <exception>
 
 #include "handshake.hpp"
-#include "requests.hpp"
 
 namespace occhat::bench {
 
@@ -96,7 +95,7 @@ void RelayClient::send_one() {
   ++in_flight_;
   ++requested_;
   shared_.requested.fetch_add(1, std::memory_order_relaxed);
-  conn_->send(requests::send_message(config_.peer, text_),
+  conn_->send(rq::send_message(config_.peer, text_),
               [this, alive = alive_](const wire::Envelope* answer) {
                 if (*alive) on_sent(answer);
               });

@@ -1,5 +1,7 @@
 #include "occhat/proto/frame.hpp"
 
+#include <google/protobuf/stubs/logging.h>
+
 #include <array>
 #include <limits>
 
@@ -89,6 +91,10 @@ DecodeError decode_payload(const FrameHeader& header, std::span<const std::uint8
                            wire::Envelope& out) noexcept {
   if (payload.size() != header.payload_size) return DecodeError::bad_payload;
   out.Clear();
+  // A peer's string field with invalid UTF-8 would make libprotobuf write a line to stderr per
+  // frame: log spam any client could cause on the server, and a second stderr line where the
+  // CLI promises one. The decode error we return says all there is to say.
+  const google::protobuf::LogSilencer quiet;
   if (!out.ParseFromArray(payload.data(), static_cast<int>(payload.size()))) return DecodeError::bad_payload;
   if (static_cast<int>(out.body_case()) != header.type) return DecodeError::type_mismatch;
   return DecodeError::none;

@@ -8,15 +8,16 @@
 namespace occhat::server {
 namespace {
 
-std::atomic<bool> g_debug{false};
+std::atomic<LogLevel> g_level{LogLevel::info};
 
 }  // namespace
 
-void set_log_level(LogLevel level) noexcept { g_debug.store(level == LogLevel::debug, std::memory_order_relaxed); }
+void set_log_level(LogLevel level) noexcept { g_level.store(level, std::memory_order_relaxed); }
 
-bool debug_logging() noexcept { return g_debug.load(std::memory_order_relaxed); }
+bool debug_logging() noexcept { return g_level.load(std::memory_order_relaxed) == LogLevel::debug; }
 
 void write_log_line(std::string_view message) {
+  if (g_level.load(std::memory_order_relaxed) == LogLevel::quiet) return;
   const auto now = std::chrono::system_clock::now();
   const auto seconds = std::chrono::system_clock::to_time_t(now);
   const auto millis =

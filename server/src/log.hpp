@@ -8,13 +8,14 @@
 #include <string>
 #include <string_view>
 
+#include "occhat/server/server.hpp"
+
 namespace occhat::server {
 
 void write_log_line(std::string_view message);
 
-// info: connections, logins, friendships, files, errors. debug adds a line per message and per
-// subscription (at thousands of messages a second those lines cost more than the messages).
-enum class LogLevel { info, debug };
+// debug adds a line per message and per subscription (at thousands of messages a second those
+// lines cost more than the messages).
 void set_log_level(LogLevel level) noexcept;
 bool debug_logging() noexcept;
 

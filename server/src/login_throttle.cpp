@@ -1,6 +1,7 @@
 #include "login_throttle.hpp"
 
 #include <algorithm>
+#include <limits>
 
 namespace occhat::server {
 namespace {
@@ -21,7 +22,11 @@ auto* find(Map& map, const Key& key) {
 }  // namespace
 
 LoginThrottle::LoginThrottle(int max_failures, std::chrono::seconds lockout)
-    : max_failures_(std::max(1, max_failures)), lockout_(std::max(std::chrono::seconds{1}, lockout)) {}
+    : max_failures_(std::max(1, max_failures)),
+      max_address_failures_(max_failures_ > std::numeric_limits<int>::max() / kAddressFactor
+                                ? std::numeric_limits<int>::max()
+                                : max_failures_ * kAddressFactor),
+      lockout_(std::max(std::chrono::seconds{1}, lockout)) {}
 
 std::chrono::milliseconds LoginThrottle::remaining(const Record* record, int threshold, Clock::time_point now) const {
   if (!record) return std::chrono::milliseconds{0};
@@ -33,7 +38,7 @@ std::chrono::milliseconds LoginThrottle::remaining(const Record* record, int thr
 std::chrono::milliseconds LoginThrottle::retry_after(std::uint32_t user_id, const std::string& address,
                                                      Clock::time_point now) {
   return std::max(remaining(find(by_id_, user_id), max_failures_, now),
-                  remaining(find(by_address_, address), max_failures_ * kAddressFactor, now));
+                  remaining(find(by_address_, address), max_address_failures_, now));
 }
 
 void LoginThrottle::fail(Record& record, int threshold, Clock::time_point now) const {
@@ -71,7 +76,7 @@ LoginThrottle::Attempt::~Attempt() {
 
 void LoginThrottle::Attempt::failed(Clock::time_point now) {
   throttle_.fail(throttle_.by_id_[user_id_], throttle_.max_failures_, now);
-  throttle_.fail(throttle_.by_address_[address_], throttle_.max_failures_ * kAddressFactor, now);
+  throttle_.fail(throttle_.by_address_[address_], throttle_.max_address_failures_, now);
 }
 
 void LoginThrottle::Attempt::succeeded() {

@@ -57,6 +57,7 @@ class LoginThrottle {
   void prune(Clock::time_point now);
 
   int max_failures_;
+  int max_address_failures_;  // kAddressFactor times max_failures_, without overflowing
   std::chrono::seconds lockout_;
   std::unordered_map<std::uint32_t, Record> by_id_;
   std::unordered_map<std::string, Record> by_address_;

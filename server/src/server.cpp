@@ -136,7 +136,7 @@ struct Server::Impl {
 
 Server::Server(ServerOptions options) {
   init_crypto();
-  set_log_level(options.log_debug ? LogLevel::debug : LogLevel::info);
+  set_log_level(options.log_level);
   impl_ = std::make_unique<Impl>(std::move(options));
 }
 

@@ -29,6 +29,7 @@
 
 #include "occhat/proto/sha256.hpp"
 #include "raw_client.hpp"
+#include "raw_peer.hpp"
 #include "server_process.hpp"
 
 namespace {
@@ -41,152 +42,33 @@ namespace gp = google::protobuf;
 
 // ---- a connection that answers calls by request id and keeps pushes aside ----------------------
 
-class Conn {
+class Conn : public RawPeer {
  public:
-  explicit Conn(const ServerProcess& server) : client_(greeted(server)) {}
+  using RawPeer::RawPeer;
 
   // The answer to `body`; an empty Envelope if the server closed the connection or timed out.
   wire::Envelope call(const wire::Envelope& body) {
-    const std::uint32_t id = next_id_++;
-    if (!client_->send(id, body)) {
-      closed_ = true;
-      return {};
+    wire::Envelope answer;
+    const auto r = exchange(body, answer);
+    if (r != RawClient::Read::frame) {
+      closed_ = r == RawClient::Read::closed;
+      if (r == RawClient::Read::timeout) ADD_FAILURE() << "no answer to " << body.ShortDebugString();
     }
-    for (;;) {
-      proto::Frame frame;
-      const auto r = client_->read_frame(frame);
-      if (r != RawClient::Read::frame) {
-        closed_ = r == RawClient::Read::closed;
-        if (r == RawClient::Read::timeout) ADD_FAILURE() << "no answer to " << body.ShortDebugString();
-        return {};
-      }
-      if (frame.is_push()) {
-        pushes_.push_back(std::move(frame.body));
-        continue;
-      }
-      EXPECT_EQ(frame.request_id, id);
-      return frame.body;
-    }
-  }
-
-  // Every push that arrives within `window` (plus those buffered before).
-  std::vector<wire::Envelope> drain_pushes(std::chrono::milliseconds window) {
-    std::vector<wire::Envelope> out(pushes_.begin(), pushes_.end());
-    pushes_.clear();
-    const auto deadline = std::chrono::steady_clock::now() + window;
-    for (;;) {
-      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
-      if (left.count() <= 0) break;
-      proto::Frame frame;
-      if (client_->read_frame(frame, left) != RawClient::Read::frame) break;
-      EXPECT_TRUE(frame.is_push()) << frame.body.ShortDebugString();
-      out.push_back(std::move(frame.body));
-    }
-    return out;
+    return answer;
   }
 
   // True once the server closed the connection (seen by a call, or within `timeout`).
-  bool closed_by_server(std::chrono::milliseconds timeout = 3s) {
-    return closed_ || client_->closed_by_server(timeout);
-  }
+  bool closed_by_server(std::chrono::milliseconds timeout = 3s) { return closed_ || raw().closed_by_server(timeout); }
 
  private:
-  std::unique_ptr<RawClient> client_;
-  std::uint32_t next_id_ = 10;
   bool closed_ = false;
-  std::deque<wire::Envelope> pushes_;
 };
 
 // ---- request builders ----------------------------------------------------------------------------
 
-wire::Envelope add_body(std::uint32_t id) {
-  wire::Envelope e;
-  e.mutable_add_friend_request()->set_user_id(id);
-  return e;
-}
-wire::Envelope remove_body(std::uint32_t id) {
-  wire::Envelope e;
-  e.mutable_remove_friend_request()->set_user_id(id);
-  return e;
-}
-wire::Envelope list_friends_body() {
-  wire::Envelope e;
-  e.mutable_list_friends_request();
-  return e;
-}
-wire::Envelope list_requests_body() {
-  wire::Envelope e;
-  e.mutable_list_friend_requests_request();
-  return e;
-}
-wire::Envelope send_body(std::uint32_t to, const std::string& text, const std::string& cid = {}) {
-  wire::Envelope e;
-  e.mutable_send_message_request()->set_to(to);
-  e.mutable_send_message_request()->set_text(text);
-  e.mutable_send_message_request()->set_client_msg_id(cid);
-  return e;
-}
-wire::Envelope fetch_body(std::uint64_t after, std::uint32_t limit = 1000) {
-  wire::Envelope e;
-  e.mutable_fetch_inbox_request()->set_after_seq(after);
-  e.mutable_fetch_inbox_request()->set_limit(limit);
-  return e;
-}
-wire::Envelope ack_body(std::uint64_t up_to) {
-  wire::Envelope e;
-  e.mutable_ack_request()->set_up_to_seq(up_to);
-  return e;
-}
-wire::Envelope subscribe_body(std::uint64_t after) {
-  wire::Envelope e;
-  e.mutable_subscribe_request()->set_after_seq(after);
-  return e;
-}
-wire::Envelope history_body(std::uint32_t peer, std::uint32_t limit = 500, std::uint64_t before = 0) {
-  wire::Envelope e;
-  e.mutable_history_request()->set_peer(peer);
-  e.mutable_history_request()->set_limit(limit);
-  e.mutable_history_request()->set_before_id(before);
-  return e;
-}
-wire::Envelope begin_body(std::uint32_t to, const std::string& name, std::uint64_t size, const std::string& sha) {
-  wire::Envelope e;
-  auto* r = e.mutable_begin_upload_request();
-  r->set_to(to);
-  r->set_name(name);
-  r->set_size(size);
-  r->set_sha256(sha);
-  return e;
-}
-wire::Envelope chunk_body(std::uint64_t id, std::uint64_t offset, const std::string& data) {
-  wire::Envelope e;
-  e.mutable_upload_chunk()->set_upload_id(id);
-  e.mutable_upload_chunk()->set_offset(offset);
-  e.mutable_upload_chunk()->set_data(data);
-  return e;
-}
-wire::Envelope finish_body(std::uint64_t id) {
-  wire::Envelope e;
-  e.mutable_finish_upload_request()->set_upload_id(id);
-  return e;
-}
-wire::Envelope list_files_body(std::uint32_t peer) {
-  wire::Envelope e;
-  e.mutable_list_files_request()->set_peer(peer);
-  return e;
-}
-wire::Envelope get_file_body(std::uint64_t id) {
-  wire::Envelope e;
-  e.mutable_get_file_request()->set_file_id(id);
-  return e;
-}
-wire::Envelope read_file_body(std::uint64_t id, std::uint64_t offset, std::uint32_t length) {
-  wire::Envelope e;
-  e.mutable_read_file_request()->set_file_id(id);
-  e.mutable_read_file_request()->set_offset(offset);
-  e.mutable_read_file_request()->set_length(length);
-  return e;
-}
+// What the snapshots and probes ask for: more than the victims have.
+constexpr std::uint32_t kInboxLimit = 1000;
+constexpr std::uint32_t kHistoryLimit = 500;
 
 // An Envelope with field `number` set to its default (empty) message: any frame type, built from
 // the descriptor alone.
@@ -241,18 +123,13 @@ struct World {
 };
 
 std::uint32_t sign_up(Conn& c, const std::string& nick, const std::string& email, std::string* token = nullptr) {
-  const auto r = c.call(register_body(email, nick, kPassword));
+  const auto r = c.call(rq::register_user(email, nick, kPassword));
   EXPECT_TRUE(r.has_register_response()) << r.ShortDebugString();
   const auto id = r.register_response().user_id();
-  const auto l = c.call(login_body(id, kPassword));
+  const auto l = c.call(rq::login(id, kPassword));
   EXPECT_TRUE(l.has_login_ok()) << l.ShortDebugString();
   if (token) *token = l.login_ok().token();
   return id;
-}
-
-void befriend(Conn& a, std::uint32_t a_id, Conn& b, std::uint32_t b_id) {
-  ASSERT_EQ(a.call(add_body(b_id)).add_friend_result().state(), wire::AddFriendResult::REQUESTED);
-  ASSERT_EQ(b.call(add_body(a_id)).add_friend_result().state(), wire::AddFriendResult::NOW_FRIENDS);
 }
 
 void set_up(World& w, bool mallory_is_alices_friend) {
@@ -261,15 +138,15 @@ void set_up(World& w, bool mallory_is_alices_friend) {
   const std::string alice_email = "alice-" + tag + "@secret.example.org";
   const std::string bob_email = "bob-" + tag + "@secret.example.org";
   w.alice_id = sign_up(w.alice, "alice", alice_email, &w.alice_revoked_token);
-  ASSERT_TRUE(w.alice.call(logout_body()).has_ok());
-  const auto relogin = w.alice.call(login_body(w.alice_id, kPassword));
+  ASSERT_TRUE(w.alice.call(rq::logout()).has_ok());
+  const auto relogin = w.alice.call(rq::login(w.alice_id, kPassword));
   ASSERT_TRUE(relogin.has_login_ok());
   w.alice_token = relogin.login_ok().token();
   w.bob_id = sign_up(w.bob, "bob", bob_email, &w.bob_token);
   w.mallory_id = sign_up(w.mallory, "mallory", "mallory@example.org", &w.mallory_token);
   {
     Conn d(w.server);
-    const auto r = d.call(register_body("dave-" + tag + "@secret.example.org", "dave", kPassword));
+    const auto r = d.call(rq::register_user("dave-" + tag + "@secret.example.org", "dave", kPassword));
     w.dave_id = r.register_response().user_id();
   }
   for (std::uint32_t id = 999999;; --id) {
@@ -281,36 +158,36 @@ void set_up(World& w, bool mallory_is_alices_friend) {
   befriend(w.alice, w.alice_id, w.bob, w.bob_id);
   if (mallory_is_alices_friend) befriend(w.mallory, w.mallory_id, w.alice, w.alice_id);
   // alice's pending request to dave: nobody but dave may accept it.
-  ASSERT_EQ(w.alice.call(add_body(w.dave_id)).add_friend_result().state(), wire::AddFriendResult::REQUESTED);
+  ASSERT_EQ(w.alice.call(rq::add_friend(w.dave_id)).add_friend_result().state(), wire::AddFriendResult::REQUESTED);
 
   const std::string text_ab = "alice-to-bob-" + tag, text_ba = "bob-to-alice-" + tag;
-  const auto sent_ab = w.alice.call(send_body(w.bob_id, text_ab, "cid-alice-1"));
+  const auto sent_ab = w.alice.call(rq::send_message(w.bob_id, text_ab, "cid-alice-1"));
   ASSERT_TRUE(sent_ab.has_message_sent()) << sent_ab.ShortDebugString();
   w.msg_ab = sent_ab.message_sent().message_id();
-  const auto sent_ba = w.bob.call(send_body(w.alice_id, text_ba, "cid-bob-1"));
+  const auto sent_ba = w.bob.call(rq::send_message(w.alice_id, text_ba, "cid-bob-1"));
   ASSERT_TRUE(sent_ba.has_message_sent());
   w.msg_ba = sent_ba.message_sent().message_id();
 
   // A published file alice -> bob.
   const std::string file_name = "file-name-" + tag + ".txt";
   const std::string file_data = "file-content-" + tag + random_text(3000, 11);
-  const auto begun = w.alice.call(begin_body(w.bob_id, file_name, file_data.size(), sha_of(file_data)));
+  const auto begun = w.alice.call(rq::begin_upload(w.bob_id, file_name, file_data.size(), sha_of(file_data)));
   ASSERT_TRUE(begun.has_upload_state()) << begun.ShortDebugString();
   w.file_id = begun.upload_state().upload_id();
-  ASSERT_TRUE(w.alice.call(chunk_body(w.file_id, 0, file_data)).has_upload_state());
-  ASSERT_TRUE(w.alice.call(finish_body(w.file_id)).has_file_info());
+  ASSERT_TRUE(w.alice.call(rq::upload_chunk(w.file_id, 0, file_data)).has_upload_state());
+  ASSERT_TRUE(w.alice.call(rq::finish_upload(w.file_id)).has_file_info());
 
   // An unfinished upload alice -> bob.
   const std::string upload_name = "upload-name-" + tag + ".bin";
   w.upload_data = "upload-content-" + tag + random_text(10000, 13);
-  const auto up = w.alice.call(begin_body(w.bob_id, upload_name, w.upload_data.size(), sha_of(w.upload_data)));
+  const auto up = w.alice.call(rq::begin_upload(w.bob_id, upload_name, w.upload_data.size(), sha_of(w.upload_data)));
   ASSERT_TRUE(up.has_upload_state()) << up.ShortDebugString();
   w.upload_id = up.upload_state().upload_id();
-  ASSERT_TRUE(w.alice.call(chunk_body(w.upload_id, 0, w.upload_data.substr(0, World::kUploaded))).has_upload_state());
+  ASSERT_TRUE(w.alice.call(rq::upload_chunk(w.upload_id, 0, w.upload_data.substr(0, World::kUploaded))).has_upload_state());
   ASSERT_EQ(fs::file_size(w.part_path()), World::kUploaded);
 
   // bob handled his first inbox item (alice's friend request) and left the rest pending.
-  ASSERT_TRUE(w.bob.call(ack_body(1)).has_ok());
+  ASSERT_TRUE(w.bob.call(rq::ack(1)).has_ok());
 
   // (Not the upload's SHA-256: probe 61 hands it to mallory, as if guessed, for her own upload.)
   w.secrets = {alice_email, bob_email, text_ab, text_ba, file_name, upload_name, "file-content-" + tag,
@@ -364,9 +241,9 @@ Snapshot snapshot(World& w) {
   };
   for (Victim v : {Victim{"alice", w.alice, w.alice_id}, Victim{"bob", w.bob, w.bob_id}}) {
     const std::string p = std::string(v.name) + ".";
-    s[p + "self"] = v.conn.call(find_body(v.id)).ShortDebugString();
-    s[p + "friends"] = v.conn.call(list_friends_body()).ShortDebugString();
-    auto requests = v.conn.call(list_requests_body());
+    s[p + "self"] = v.conn.call(rq::find_user(v.id)).ShortDebugString();
+    s[p + "friends"] = v.conn.call(rq::list_friends()).ShortDebugString();
+    auto requests = v.conn.call(rq::list_friend_requests());
     auto* list = requests.mutable_friend_request_list();
     for (auto* side : {list->mutable_incoming(), list->mutable_outgoing()}) {
       for (int i = side->size() - 1; i >= 0; --i) {
@@ -374,30 +251,30 @@ Snapshot snapshot(World& w) {
       }
     }
     s[p + "requests"] = requests.ShortDebugString();
-    auto inbox = v.conn.call(fetch_body(0));
+    auto inbox = v.conn.call(rq::fetch_inbox(0, kInboxLimit));
     auto* items = inbox.mutable_inbox_items()->mutable_items();
     for (int i = items->size() - 1; i >= 0; --i) {
       if (involves_mallory(w, items->Get(i))) items->DeleteSubrange(i, 1);
     }
     s[p + "inbox"] = inbox.ShortDebugString();
-    auto files = v.conn.call(list_files_body(0));
+    auto files = v.conn.call(rq::list_files(0));
     auto* fl = files.mutable_file_list()->mutable_files();
     for (int i = fl->size() - 1; i >= 0; --i) {
       if (fl->Get(i).sender() == w.mallory_id || fl->Get(i).recipient() == w.mallory_id) fl->DeleteSubrange(i, 1);
     }
     s[p + "files"] = files.ShortDebugString();
   }
-  s["history.alice-bob"] = w.alice.call(history_body(w.bob_id)).ShortDebugString();
-  s["history.bob-alice"] = w.bob.call(history_body(w.alice_id)).ShortDebugString();
-  s["file.info"] = w.bob.call(get_file_body(w.file_id)).ShortDebugString();
-  s["file.bytes"] = w.bob.call(read_file_body(w.file_id, 0, 1024 * 1024)).ShortDebugString();
-  s["upload.info"] = w.alice.call(get_file_body(w.upload_id)).ShortDebugString();
+  s["history.alice-bob"] = w.alice.call(rq::history(w.bob_id, kHistoryLimit)).ShortDebugString();
+  s["history.bob-alice"] = w.bob.call(rq::history(w.alice_id, kHistoryLimit)).ShortDebugString();
+  s["file.info"] = w.bob.call(rq::get_file(w.file_id)).ShortDebugString();
+  s["file.bytes"] = w.bob.call(rq::read_file(w.file_id, 0, 1024 * 1024)).ShortDebugString();
+  s["upload.info"] = w.alice.call(rq::get_file(w.upload_id)).ShortDebugString();
   s["upload.part_size"] = std::to_string(fs::file_size(w.part_path()));
   {
     // Their tokens still work.
     Conn a(w.server), b(w.server);
-    s["alice.token"] = a.call(resume_body(w.alice_token)).has_login_ok() ? "valid" : "INVALID";
-    s["bob.token"] = b.call(resume_body(w.bob_token)).has_login_ok() ? "valid" : "INVALID";
+    s["alice.token"] = a.call(rq::resume(w.alice_token)).has_login_ok() ? "valid" : "INVALID";
+    s["bob.token"] = b.call(rq::resume(w.bob_token)).has_login_ok() ? "valid" : "INVALID";
   }
   return s;
 }
@@ -419,14 +296,14 @@ struct Ctx {
   // end the connection.
   std::unique_ptr<Conn> fresh() {
     auto c = std::make_unique<Conn>(w.server);
-    EXPECT_TRUE(c->call(resume_body(w.mallory_token)).has_login_ok());
+    EXPECT_TRUE(c->call(rq::resume(w.mallory_token)).has_login_ok());
     return c;
   }
   // The connection is still logged in as mallory (find shows the email only to its owner).
   bool expect_still_mallory(Conn& c, const std::string& what) {
-    const auto me = c.call(find_body(w.mallory_id));
+    const auto me = c.call(rq::find_user(w.mallory_id));
     EXPECT_EQ(me.user_info().email(), "mallory@example.org") << what << ": " << me.ShortDebugString();
-    const auto other = c.call(find_body(w.alice_id));
+    const auto other = c.call(rq::find_user(w.alice_id));
     EXPECT_TRUE(other.user_info().email().empty()) << what << ": " << other.ShortDebugString();
     return me.user_info().email() == "mallory@example.org" && other.user_info().email().empty();
   }
@@ -464,21 +341,21 @@ const std::map<int, Probe>& probes() {
     // 2 hello: a second hello is a protocol error even when logged in.
     t[2] = {Kind::pre_login, nullptr, [](Ctx& c) {
               auto conn = c.fresh();
-              const auto answer = conn->call(hello_body());
+              const auto answer = conn->call(rq::hello(kClientName));
               expect_refused(c.w, answer, ErrorCode::protocol_error, "second hello");
               EXPECT_TRUE(conn->closed_by_server());
             }};
     // 4 ping: a pong and nothing else.
     t[4] = {Kind::pre_login, nullptr, [](Ctx& c) {
-              const auto answer = c.m.call(ping_body());
+              const auto answer = c.m.call(rq::ping());
               EXPECT_TRUE(answer.has_pong()) << answer.ShortDebugString();
               expect_no_leak(c.w, answer, "ping");
             }};
     // 10 register: alice's email and nick make a new, separate account; alice's stays hers.
     t[10] = {Kind::pre_login,
-             [](const World&) { return register_body("not-an-email", "x", kPassword); },
+             [](const World&) { return rq::register_user("not-an-email", "x", kPassword); },
              [](Ctx& c) {
-               const auto answer = c.m.call(register_body(c.w.secrets[0], "alice", "another password"));
+               const auto answer = c.m.call(rq::register_user(c.w.secrets[0], "alice", "another password"));
                ASSERT_TRUE(answer.has_register_response()) << answer.ShortDebugString();
                const auto id = answer.register_response().user_id();
                EXPECT_NE(id, c.w.alice_id);
@@ -486,9 +363,9 @@ const std::map<int, Probe>& probes() {
                c.expect_still_mallory(c.m, "register");
                // The impostor account sees nothing of alice's.
                Conn impostor(c.w.server);
-               ASSERT_TRUE(impostor.call(login_body(id, "another password")).has_login_ok());
-               for (const auto& e : {impostor.call(list_friends_body()), impostor.call(history_body(c.w.bob_id)),
-                                     impostor.call(fetch_body(0)), impostor.call(list_files_body(0))}) {
+               ASSERT_TRUE(impostor.call(rq::login(id, "another password")).has_login_ok());
+               for (const auto& e : {impostor.call(rq::list_friends()), impostor.call(rq::history(c.w.bob_id, kHistoryLimit)),
+                                     impostor.call(rq::fetch_inbox(0, kInboxLimit)), impostor.call(rq::list_files(0))}) {
                  EXPECT_FALSE(e.has_error()) << e.ShortDebugString();
                  expect_no_leak(c.w, e, "impostor account");
                  EXPECT_EQ(e.friend_list().friends_size() + e.message_list().messages_size() +
@@ -496,24 +373,24 @@ const std::map<int, Probe>& probes() {
                            0)
                      << e.ShortDebugString();
                }
-               EXPECT_EQ(code_of(impostor.call(get_file_body(c.w.file_id))), ErrorCode::not_allowed);
+               EXPECT_EQ(code_of(impostor.call(rq::get_file(c.w.file_id))), ErrorCode::not_allowed);
              }};
     // 12 login: alice's id with the wrong password fails exactly like an unknown id, on a fresh
     // connection and on mallory's own (which stays mallory's).
-    t[12] = {Kind::pre_login, [](const World& w) { return login_body(w.alice_id, "wrong password!"); },
+    t[12] = {Kind::pre_login, [](const World& w) { return rq::login(w.alice_id, "wrong password!"); },
              [](Ctx& c) {
                Conn anon(c.w.server);
-               const auto as_alice = anon.call(login_body(c.w.alice_id, kPassword + "x"));
+               const auto as_alice = anon.call(rq::login(c.w.alice_id, kPassword + "x"));
                expect_refused(c.w, as_alice, ErrorCode::auth_failed, "login as alice");
-               const auto ghost = anon.call(login_body(c.w.ghost_id, kPassword + "x"));
+               const auto ghost = anon.call(rq::login(c.w.ghost_id, kPassword + "x"));
                EXPECT_EQ(as_alice.error().message(), ghost.error().message()) << "login reveals which ids exist";
-               expect_refused(c.w, anon.call(list_friends_body()), ErrorCode::unauthenticated, "after failed login");
-               const auto on_own = c.m.call(login_body(c.w.bob_id, "mallory's guess"));
+               expect_refused(c.w, anon.call(rq::list_friends()), ErrorCode::unauthenticated, "after failed login");
+               const auto on_own = c.m.call(rq::login(c.w.bob_id, "mallory's guess"));
                expect_refused(c.w, on_own, ErrorCode::auth_failed, "login as bob on mallory's connection");
                c.expect_still_mallory(c.m, "failed login");
              }};
     // 14 resume: alice's revoked token, forged and altered tokens.
-    t[14] = {Kind::pre_login, [](const World& w) { return resume_body(w.alice_revoked_token); },
+    t[14] = {Kind::pre_login, [](const World& w) { return rq::resume(w.alice_revoked_token); },
              [](Ctx& c) {
                std::string altered = c.w.alice_token;
                altered.back() = altered.back() == '0' ? '1' : '0';
@@ -528,10 +405,10 @@ const std::map<int, Probe>& probes() {
                // rightly accepted, so it is no probe.)
                for (const auto& [what, token] : tokens) {
                  Conn anon(c.w.server);
-                 expect_refused(c.w, anon.call(resume_body(token)), ErrorCode::unauthenticated, "resume " + what);
-                 expect_refused(c.w, anon.call(history_body(c.w.bob_id)), ErrorCode::unauthenticated,
+                 expect_refused(c.w, anon.call(rq::resume(token)), ErrorCode::unauthenticated, "resume " + what);
+                 expect_refused(c.w, anon.call(rq::history(c.w.bob_id, kHistoryLimit)), ErrorCode::unauthenticated,
                                 "history after resume with " + what);
-                 expect_refused(c.w, c.m.call(resume_body(token)), ErrorCode::unauthenticated,
+                 expect_refused(c.w, c.m.call(rq::resume(token)), ErrorCode::unauthenticated,
                                 "resume " + what + " on mallory's connection");
                  c.expect_still_mallory(c.m, "failed resume");
                }
@@ -539,56 +416,56 @@ const std::map<int, Probe>& probes() {
     // 15 logout: revokes mallory's own token only.
     t[15] = {Kind::request, nullptr, [](Ctx& c) {
                Conn own(c.w.server);
-               ASSERT_TRUE(own.call(login_body(c.w.mallory_id, kPassword)).has_login_ok());
-               EXPECT_TRUE(own.call(logout_body()).has_ok());
-               expect_refused(c.w, own.call(history_body(c.w.bob_id)), ErrorCode::unauthenticated, "after logout");
-               expect_refused(c.w, own.call(logout_body()), ErrorCode::unauthenticated, "second logout");
-               EXPECT_FALSE(c.w.alice.call(list_friends_body()).has_error()) << "alice's connection survives";
+               ASSERT_TRUE(own.call(rq::login(c.w.mallory_id, kPassword)).has_login_ok());
+               EXPECT_TRUE(own.call(rq::logout()).has_ok());
+               expect_refused(c.w, own.call(rq::history(c.w.bob_id, kHistoryLimit)), ErrorCode::unauthenticated, "after logout");
+               expect_refused(c.w, own.call(rq::logout()), ErrorCode::unauthenticated, "second logout");
+               EXPECT_FALSE(c.w.alice.call(rq::list_friends()).has_error()) << "alice's connection survives";
                c.expect_still_mallory(c.m, "other connection's logout");
              }};
     // 16 find_user: id and nick, never the email.
-    t[16] = {Kind::request, [](const World& w) { return find_body(w.alice_id); }, [](Ctx& c) {
+    t[16] = {Kind::request, [](const World& w) { return rq::find_user(w.alice_id); }, [](Ctx& c) {
                for (const auto id : {c.w.alice_id, c.w.bob_id, c.w.dave_id}) {
-                 const auto answer = c.m.call(find_body(id));
+                 const auto answer = c.m.call(rq::find_user(id));
                  ASSERT_TRUE(answer.has_user_info()) << answer.ShortDebugString();
                  EXPECT_EQ(answer.user_info().id(), id);
                  EXPECT_TRUE(answer.user_info().email().empty()) << answer.ShortDebugString();
                  expect_no_leak(c.w, answer, "find_user");
                }
-               expect_refused(c.w, c.m.call(find_body(c.w.ghost_id)), ErrorCode::not_found, "find unknown");
+               expect_refused(c.w, c.m.call(rq::find_user(c.w.ghost_id)), ErrorCode::not_found, "find unknown");
              }};
     // 30 add_friend: a request, never a friendship nobody accepted; alice's pending request to
     // dave cannot be accepted by mallory.
-    t[30] = {Kind::request, [](const World& w) { return add_body(w.bob_id); }, [](Ctx& c) {
-               const auto to_bob = c.m.call(add_body(c.w.bob_id));
+    t[30] = {Kind::request, [](const World& w) { return rq::add_friend(w.bob_id); }, [](Ctx& c) {
+               const auto to_bob = c.m.call(rq::add_friend(c.w.bob_id));
                EXPECT_EQ(to_bob.add_friend_result().state(), wire::AddFriendResult::REQUESTED) << to_bob.ShortDebugString();
                expect_no_leak(c.w, to_bob, "add bob");
-               const auto to_alice = c.m.call(add_body(c.w.alice_id));
+               const auto to_alice = c.m.call(rq::add_friend(c.w.alice_id));
                EXPECT_EQ(to_alice.add_friend_result().state(), c.w.mallory_is_alices_friend
                                                                    ? wire::AddFriendResult::ALREADY_FRIENDS
                                                                    : wire::AddFriendResult::REQUESTED)
                    << to_alice.ShortDebugString();
                expect_no_leak(c.w, to_alice, "add alice");
-               expect_refused(c.w, c.m.call(send_body(c.w.bob_id, "hi after asking")), ErrorCode::not_allowed,
+               expect_refused(c.w, c.m.call(rq::send_message(c.w.bob_id, "hi after asking")), ErrorCode::not_allowed,
                               "send to bob after a request");
                // Withdraw what was asked (the victims' snapshots ignore mallory's requests).
-               EXPECT_TRUE(c.m.call(remove_body(c.w.bob_id)).has_ok());
-               if (!c.w.mallory_is_alices_friend) { EXPECT_TRUE(c.m.call(remove_body(c.w.alice_id)).has_ok()); }
-               expect_refused(c.w, c.m.call(add_body(c.w.ghost_id)), ErrorCode::not_found, "add unknown");
-               expect_refused(c.w, c.m.call(add_body(c.w.mallory_id)), ErrorCode::invalid_argument, "add self");
+               EXPECT_TRUE(c.m.call(rq::remove_friend(c.w.bob_id)).has_ok());
+               if (!c.w.mallory_is_alices_friend) { EXPECT_TRUE(c.m.call(rq::remove_friend(c.w.alice_id)).has_ok()); }
+               expect_refused(c.w, c.m.call(rq::add_friend(c.w.ghost_id)), ErrorCode::not_found, "add unknown");
+               expect_refused(c.w, c.m.call(rq::add_friend(c.w.mallory_id)), ErrorCode::invalid_argument, "add self");
              }};
     // 32 remove_friend: mallory can only end her own relations.
-    t[32] = {Kind::request, [](const World& w) { return remove_body(w.bob_id); }, [](Ctx& c) {
-               expect_refused(c.w, c.m.call(remove_body(c.w.bob_id)), ErrorCode::not_found, "remove bob");
-               expect_refused(c.w, c.m.call(remove_body(c.w.dave_id)), ErrorCode::not_found, "remove dave");
+    t[32] = {Kind::request, [](const World& w) { return rq::remove_friend(w.bob_id); }, [](Ctx& c) {
+               expect_refused(c.w, c.m.call(rq::remove_friend(c.w.bob_id)), ErrorCode::not_found, "remove bob");
+               expect_refused(c.w, c.m.call(rq::remove_friend(c.w.dave_id)), ErrorCode::not_found, "remove dave");
                if (!c.w.mallory_is_alices_friend) {
-                 expect_refused(c.w, c.m.call(remove_body(c.w.alice_id)), ErrorCode::not_found, "remove alice");
+                 expect_refused(c.w, c.m.call(rq::remove_friend(c.w.alice_id)), ErrorCode::not_found, "remove alice");
                }
-               expect_refused(c.w, c.m.call(remove_body(c.w.ghost_id)), ErrorCode::not_found, "remove unknown");
+               expect_refused(c.w, c.m.call(rq::remove_friend(c.w.ghost_id)), ErrorCode::not_found, "remove unknown");
              }};
     // 33 list_friends: only mallory's own friends.
     t[33] = {Kind::request, nullptr, [](Ctx& c) {
-               const auto answer = c.m.call(list_friends_body());
+               const auto answer = c.m.call(rq::list_friends());
                ASSERT_TRUE(answer.has_friend_list()) << answer.ShortDebugString();
                for (const auto& f : answer.friend_list().friends()) {
                  EXPECT_TRUE(attacker_side(c.w, f.id()) && f.id() != c.w.mallory_id) << answer.ShortDebugString();
@@ -598,7 +475,7 @@ const std::map<int, Probe>& probes() {
              }};
     // 35 list_friend_requests: none of alice's pending requests.
     t[35] = {Kind::request, nullptr, [](Ctx& c) {
-               const auto answer = c.m.call(list_requests_body());
+               const auto answer = c.m.call(rq::list_friend_requests());
                ASSERT_TRUE(answer.has_friend_request_list()) << answer.ShortDebugString();
                EXPECT_EQ(answer.friend_request_list().incoming_size(), 0) << answer.ShortDebugString();
                EXPECT_EQ(answer.friend_request_list().outgoing_size(), 0) << answer.ShortDebugString();
@@ -606,30 +483,30 @@ const std::map<int, Probe>& probes() {
              }};
     // 37 send_message: to non-friends NOT_ALLOWED, also with a victim's client_msg_id (which must
     // not answer with the victim's message).
-    t[37] = {Kind::request, [](const World& w) { return send_body(w.bob_id, "hi bob", "cid-alice-1"); },
+    t[37] = {Kind::request, [](const World& w) { return rq::send_message(w.bob_id, "hi bob", "cid-alice-1"); },
              [](Ctx& c) {
-               expect_refused(c.w, c.m.call(send_body(c.w.bob_id, "hi bob")), ErrorCode::not_allowed, "send to bob");
-               expect_refused(c.w, c.m.call(send_body(c.w.bob_id, "hi bob", "cid-alice-1")), ErrorCode::not_allowed,
+               expect_refused(c.w, c.m.call(rq::send_message(c.w.bob_id, "hi bob")), ErrorCode::not_allowed, "send to bob");
+               expect_refused(c.w, c.m.call(rq::send_message(c.w.bob_id, "hi bob", "cid-alice-1")), ErrorCode::not_allowed,
                               "send to bob with alice's client id");
                if (c.w.mallory_is_alices_friend) {
                  // Allowed (they are friends) — but always a new message, never the victims'.
                  for (const char* cid : {"cid-bob-1", "cid-alice-1"}) {
-                   const auto sent = c.m.call(send_body(c.w.alice_id, "hi", cid));
+                   const auto sent = c.m.call(rq::send_message(c.w.alice_id, "hi", cid));
                    ASSERT_TRUE(sent.has_message_sent()) << sent.ShortDebugString();
                    EXPECT_FALSE(sent.message_sent().duplicate()) << cid;
                    EXPECT_NE(sent.message_sent().message_id(), c.w.msg_ab);
                    EXPECT_NE(sent.message_sent().message_id(), c.w.msg_ba);
                  }
                } else {
-                 expect_refused(c.w, c.m.call(send_body(c.w.alice_id, "hi", "cid-bob-1")), ErrorCode::not_allowed,
+                 expect_refused(c.w, c.m.call(rq::send_message(c.w.alice_id, "hi", "cid-bob-1")), ErrorCode::not_allowed,
                                 "send to alice with bob's client id");
                }
-               expect_refused(c.w, c.m.call(send_body(c.w.ghost_id, "hi")), ErrorCode::not_found, "send to unknown");
+               expect_refused(c.w, c.m.call(rq::send_message(c.w.ghost_id, "hi")), ErrorCode::not_found, "send to unknown");
              }};
     // 39 fetch_inbox: only mallory's own items, whatever the cursor.
-    t[39] = {Kind::request, [](const World&) { return fetch_body(0); }, [](Ctx& c) {
+    t[39] = {Kind::request, [](const World&) { return rq::fetch_inbox(0, kInboxLimit); }, [](Ctx& c) {
                for (const std::uint64_t after : {std::uint64_t{0}, std::uint64_t{1}, std::uint64_t{1} << 62}) {
-                 const auto answer = c.m.call(fetch_body(after));
+                 const auto answer = c.m.call(rq::fetch_inbox(after, kInboxLimit));
                  ASSERT_TRUE(answer.has_inbox_items()) << answer.ShortDebugString();
                  for (const auto& item : answer.inbox_items().items()) {
                    if (item.has_message()) { EXPECT_EQ(item.message().to(), c.w.mallory_id) << item.ShortDebugString(); }
@@ -640,22 +517,22 @@ const std::map<int, Probe>& probes() {
                }
              }};
     // 41 ack: moves mallory's own cursor only (bob's pending items stay: see the snapshot).
-    t[41] = {Kind::request, [](const World&) { return ack_body(~std::uint64_t{0}); }, [](Ctx& c) {
+    t[41] = {Kind::request, [](const World&) { return rq::ack(~std::uint64_t{0}); }, [](Ctx& c) {
                for (const std::uint64_t up_to : {std::uint64_t{2}, std::uint64_t{100}, ~std::uint64_t{0}}) {
-                 const auto answer = c.m.call(ack_body(up_to));
+                 const auto answer = c.m.call(rq::ack(up_to));
                  EXPECT_TRUE(answer.has_ok()) << answer.ShortDebugString();
                }
              }};
     // 42 subscribe: pushes only mallory's own items (checked live after the sweep).
-    t[42] = {Kind::request, [](const World&) { return subscribe_body(0); }, [](Ctx& c) {
-               const auto answer = c.m.call(subscribe_body(0));
+    t[42] = {Kind::request, [](const World&) { return rq::subscribe(0); }, [](Ctx& c) {
+               const auto answer = c.m.call(rq::subscribe(0));
                EXPECT_TRUE(answer.has_ok()) << answer.ShortDebugString();
              }};
     // 43 history: only mallory's own conversations.
-    t[43] = {Kind::request, [](const World& w) { return history_body(w.bob_id); }, [](Ctx& c) {
+    t[43] = {Kind::request, [](const World& w) { return rq::history(w.bob_id, kHistoryLimit); }, [](Ctx& c) {
                for (const auto peer : {c.w.alice_id, c.w.bob_id, c.w.dave_id, c.w.mallory_id, std::uint32_t{0}}) {
                  for (const std::uint64_t before : {std::uint64_t{0}, c.w.msg_ba + 1, c.w.msg_ab + 1}) {
-                   const auto answer = c.m.call(history_body(peer, 500, before));
+                   const auto answer = c.m.call(rq::history(peer, kHistoryLimit, before));
                    ASSERT_TRUE(answer.has_message_list()) << answer.ShortDebugString();
                    for (const auto& m : answer.message_list().messages()) {
                      EXPECT_TRUE(m.from() == c.w.mallory_id || m.to() == c.w.mallory_id) << m.ShortDebugString();
@@ -668,45 +545,45 @@ const std::map<int, Probe>& probes() {
              }};
     // 61 begin_upload: friendship needed; never returns a victim's upload.
     t[61] = {Kind::request,
-             [](const World& w) { return begin_body(w.bob_id, "x", w.upload_data.size(), sha_of(w.upload_data)); },
+             [](const World& w) { return rq::begin_upload(w.bob_id, "x", w.upload_data.size(), sha_of(w.upload_data)); },
              [](Ctx& c) {
                const auto size = c.w.upload_data.size();
                const auto sha = sha_of(c.w.upload_data);
-               expect_refused(c.w, c.m.call(begin_body(c.w.bob_id, "x", size, sha)), ErrorCode::not_allowed,
+               expect_refused(c.w, c.m.call(rq::begin_upload(c.w.bob_id, "x", size, sha)), ErrorCode::not_allowed,
                               "begin upload to bob with alice's upload key");
                if (c.w.mallory_is_alices_friend) {
-                 const auto own = c.m.call(begin_body(c.w.alice_id, "x", size, sha));
+                 const auto own = c.m.call(rq::begin_upload(c.w.alice_id, "x", size, sha));
                  ASSERT_TRUE(own.has_upload_state()) << own.ShortDebugString();
                  EXPECT_NE(own.upload_state().upload_id(), c.w.upload_id);
                  EXPECT_EQ(own.upload_state().offset(), 0u) << "mallory resumed someone else's bytes";
                } else {
-                 expect_refused(c.w, c.m.call(begin_body(c.w.alice_id, "x", size, sha)), ErrorCode::not_allowed,
+                 expect_refused(c.w, c.m.call(rq::begin_upload(c.w.alice_id, "x", size, sha)), ErrorCode::not_allowed,
                                 "begin upload to alice");
                }
-               expect_refused(c.w, c.m.call(begin_body(c.w.ghost_id, "x", 1, sha_of("x"))), ErrorCode::not_found,
+               expect_refused(c.w, c.m.call(rq::begin_upload(c.w.ghost_id, "x", 1, sha_of("x"))), ErrorCode::not_found,
                               "begin upload to unknown");
              }};
     // 63 upload_chunk: another user's upload (or a published file) does not exist for mallory.
-    t[63] = {Kind::request, [](const World& w) { return chunk_body(w.upload_id, World::kUploaded, "evil"); },
+    t[63] = {Kind::request, [](const World& w) { return rq::upload_chunk(w.upload_id, World::kUploaded, "evil"); },
              [](Ctx& c) {
                for (const auto id : {c.w.upload_id, c.w.file_id}) {
                  for (const std::uint64_t offset : {std::uint64_t{0}, std::uint64_t{World::kUploaded}}) {
-                   expect_refused(c.w, c.m.call(chunk_body(id, offset, "evil bytes")), ErrorCode::not_found,
+                   expect_refused(c.w, c.m.call(rq::upload_chunk(id, offset, "evil bytes")), ErrorCode::not_found,
                                   "upload_chunk into " + std::to_string(id) + " at " + std::to_string(offset));
                  }
                }
              }};
     // 64 finish_upload: likewise.
-    t[64] = {Kind::request, [](const World& w) { return finish_body(w.upload_id); }, [](Ctx& c) {
+    t[64] = {Kind::request, [](const World& w) { return rq::finish_upload(w.upload_id); }, [](Ctx& c) {
                for (const auto id : {c.w.upload_id, c.w.file_id}) {
-                 expect_refused(c.w, c.m.call(finish_body(id)), ErrorCode::not_found,
+                 expect_refused(c.w, c.m.call(rq::finish_upload(id)), ErrorCode::not_found,
                                 "finish_upload of " + std::to_string(id));
                }
              }};
     // 65 list_files: only files mallory is a party to.
-    t[65] = {Kind::request, [](const World& w) { return list_files_body(w.bob_id); }, [](Ctx& c) {
+    t[65] = {Kind::request, [](const World& w) { return rq::list_files(w.bob_id); }, [](Ctx& c) {
                for (const auto peer : {c.w.alice_id, c.w.bob_id, std::uint32_t{0}, c.w.mallory_id}) {
-                 const auto answer = c.m.call(list_files_body(peer));
+                 const auto answer = c.m.call(rq::list_files(peer));
                  ASSERT_TRUE(answer.has_file_list()) << answer.ShortDebugString();
                  for (const auto& f : answer.file_list().files()) {
                    EXPECT_TRUE(f.sender() == c.w.mallory_id || f.recipient() == c.w.mallory_id) << f.ShortDebugString();
@@ -715,20 +592,20 @@ const std::map<int, Probe>& probes() {
                }
              }};
     // 67 get_file: NOT_ALLOWED for a file between alice and bob (published or uploading).
-    t[67] = {Kind::request, [](const World& w) { return get_file_body(w.file_id); }, [](Ctx& c) {
-               expect_refused(c.w, c.m.call(get_file_body(c.w.file_id)), ErrorCode::not_allowed, "get_file");
-               expect_refused(c.w, c.m.call(get_file_body(c.w.upload_id)), ErrorCode::not_allowed, "get_file uploading");
-               expect_refused(c.w, c.m.call(get_file_body(kNoSuchFile)), ErrorCode::not_found, "get_file unknown");
+    t[67] = {Kind::request, [](const World& w) { return rq::get_file(w.file_id); }, [](Ctx& c) {
+               expect_refused(c.w, c.m.call(rq::get_file(c.w.file_id)), ErrorCode::not_allowed, "get_file");
+               expect_refused(c.w, c.m.call(rq::get_file(c.w.upload_id)), ErrorCode::not_allowed, "get_file uploading");
+               expect_refused(c.w, c.m.call(rq::get_file(kNoSuchFile)), ErrorCode::not_found, "get_file unknown");
              }};
     // 68 read_file: NOT_ALLOWED, no bytes.
-    t[68] = {Kind::request, [](const World& w) { return read_file_body(w.file_id, 0, 1024); }, [](Ctx& c) {
+    t[68] = {Kind::request, [](const World& w) { return rq::read_file(w.file_id, 0, 1024); }, [](Ctx& c) {
                for (const std::uint64_t offset : {std::uint64_t{0}, std::uint64_t{13}}) {
-                 expect_refused(c.w, c.m.call(read_file_body(c.w.file_id, offset, 1024 * 1024)), ErrorCode::not_allowed,
+                 expect_refused(c.w, c.m.call(rq::read_file(c.w.file_id, offset, 1024 * 1024)), ErrorCode::not_allowed,
                                 "read_file");
-                 expect_refused(c.w, c.m.call(read_file_body(c.w.upload_id, offset, 1024)), ErrorCode::not_allowed,
+                 expect_refused(c.w, c.m.call(rq::read_file(c.w.upload_id, offset, 1024)), ErrorCode::not_allowed,
                                 "read_file uploading");
                }
-               expect_refused(c.w, c.m.call(read_file_body(kNoSuchFile, 0, 10)), ErrorCode::not_found, "read unknown");
+               expect_refused(c.w, c.m.call(rq::read_file(kNoSuchFile, 0, 10)), ErrorCode::not_found, "read unknown");
              }};
     return t;
   }();
@@ -748,7 +625,7 @@ void run_sweep(World& w) {
   // mallory's pushes: a subscribed connection of her own, watching while everything runs.
   Ctx ctx{w, w.mallory};
   auto watcher = ctx.fresh();
-  ASSERT_TRUE(watcher->call(subscribe_body(0)).has_ok());
+  ASSERT_TRUE(watcher->call(rq::subscribe(0)).has_ok());
 
   for (const int number : envelope_fields()) {
     SCOPED_TRACE("probe for " + field_name(number));
@@ -781,13 +658,13 @@ void run_sweep(World& w) {
   // Live traffic between the victims reaches none of mallory's connections.
   const std::string live = w.secrets[2] + "-live";
   w.secrets.push_back(live);
-  ASSERT_TRUE(w.alice.call(send_body(w.bob_id, live)).has_message_sent());
-  ASSERT_TRUE(w.bob.call(send_body(w.alice_id, live + "-reply")).has_message_sent());
+  ASSERT_TRUE(w.alice.call(rq::send_message(w.bob_id, live)).has_message_sent());
+  ASSERT_TRUE(w.bob.call(rq::send_message(w.alice_id, live + "-reply")).has_message_sent());
   {
     // bob and alice come online and go again: presence goes to their friends only.
     Conn bob_online(w.server), alice_online(w.server);
-    ASSERT_TRUE(bob_online.call(resume_body(w.bob_token, /*announce_presence=*/true)).has_login_ok());
-    ASSERT_TRUE(alice_online.call(resume_body(w.alice_token, /*announce_presence=*/true)).has_login_ok());
+    ASSERT_TRUE(bob_online.call(rq::resume(w.bob_token, /*announce_presence=*/true)).has_login_ok());
+    ASSERT_TRUE(alice_online.call(rq::resume(w.alice_token, /*announce_presence=*/true)).has_login_ok());
   }
   for (Conn* conn : {watcher.get(), &w.mallory}) {
     for (const auto& push : conn->drain_pushes(500ms)) {
@@ -803,7 +680,7 @@ void run_sweep(World& w) {
     }
   }
   // ... while bob does get it.
-  const auto bob_inbox = w.bob.call(fetch_body(0));
+  const auto bob_inbox = w.bob.call(rq::fetch_inbox(0, kInboxLimit));
   EXPECT_NE(bob_inbox.SerializeAsString().find(live), std::string::npos);
 }
 
@@ -834,13 +711,13 @@ TEST(AuthzSweep, UnauthenticatedConnectionsAreRefused) {
   conns.emplace_back("fresh connection", std::make_unique<Conn>(w.server));
   {
     auto c = std::make_unique<Conn>(w.server);
-    ASSERT_TRUE(c->call(login_body(w.mallory_id, kPassword)).has_login_ok());
-    ASSERT_TRUE(c->call(logout_body()).has_ok());
+    ASSERT_TRUE(c->call(rq::login(w.mallory_id, kPassword)).has_login_ok());
+    ASSERT_TRUE(c->call(rq::logout()).has_ok());
     conns.emplace_back("connection after logout", std::move(c));
   }
   {
     auto c = std::make_unique<Conn>(w.server);
-    ASSERT_EQ(code_of(c->call(resume_body(w.alice_revoked_token))), ErrorCode::unauthenticated);
+    ASSERT_EQ(code_of(c->call(rq::resume(w.alice_revoked_token))), ErrorCode::unauthenticated);
     conns.emplace_back("connection after a failed resume", std::move(c));
   }
   for (auto& [where, conn] : conns) {
@@ -888,7 +765,7 @@ TEST(AuthzSweep, UnauthenticatedConnectionsAreRefused) {
       }
     }
     // Still refused afterwards, and still open.
-    EXPECT_EQ(code_of(conn->call(history_body(w.bob_id))), ErrorCode::unauthenticated) << where;
+    EXPECT_EQ(code_of(conn->call(rq::history(w.bob_id, kHistoryLimit))), ErrorCode::unauthenticated) << where;
   }
   expect_same(before, snapshot(w));
 }
@@ -898,32 +775,32 @@ TEST(AuthzSweep, LogoutEndsTheConnectionsSubscription) {
   World w;
   ASSERT_NO_FATAL_FAILURE(set_up(w, false));
   Conn second(w.server);
-  ASSERT_TRUE(second.call(resume_body(w.bob_token)).has_login_ok());
-  ASSERT_TRUE(second.call(subscribe_body(0)).has_ok());
+  ASSERT_TRUE(second.call(rq::resume(w.bob_token)).has_login_ok());
+  ASSERT_TRUE(second.call(rq::subscribe(0)).has_ok());
   second.drain_pushes(300ms);  // the backlog
   // A second login for bob whose token the connection will revoke.
   Conn leaving(w.server);
-  const auto login = leaving.call(login_body(w.bob_id, kPassword));
+  const auto login = leaving.call(rq::login(w.bob_id, kPassword));
   ASSERT_TRUE(login.has_login_ok());
-  ASSERT_TRUE(leaving.call(subscribe_body(0)).has_ok());
+  ASSERT_TRUE(leaving.call(rq::subscribe(0)).has_ok());
   leaving.drain_pushes(300ms);
-  ASSERT_TRUE(leaving.call(logout_body()).has_ok());
+  ASSERT_TRUE(leaving.call(rq::logout()).has_ok());
 
   const std::string text = "after-logout-" + random_text(10, 3);
   w.secrets.push_back(text);
-  ASSERT_TRUE(w.alice.call(send_body(w.bob_id, text)).has_message_sent());
+  ASSERT_TRUE(w.alice.call(rq::send_message(w.bob_id, text)).has_message_sent());
   for (const auto& push : leaving.drain_pushes(500ms)) {
     expect_no_leak(w, push, "push after logout");
     ADD_FAILURE() << "a logged-out connection got a push: " << push.ShortDebugString();
   }
-  expect_refused(w, leaving.call(fetch_body(0)), ErrorCode::unauthenticated, "fetch after logout");
+  expect_refused(w, leaving.call(rq::fetch_inbox(0, kInboxLimit)), ErrorCode::unauthenticated, "fetch after logout");
   // bob's other connection still gets it, and bob's other token still works.
   bool seen = false;
   for (const auto& push : second.drain_pushes(2s)) seen = seen || push.SerializeAsString().find(text) != std::string::npos;
   EXPECT_TRUE(seen);
   Conn again(w.server);
-  EXPECT_TRUE(again.call(resume_body(w.bob_token)).has_login_ok());
-  EXPECT_EQ(code_of(again.call(resume_body(login.login_ok().token()))), ErrorCode::unauthenticated);
+  EXPECT_TRUE(again.call(rq::resume(w.bob_token)).has_login_ok());
+  EXPECT_EQ(code_of(again.call(rq::resume(login.login_ok().token()))), ErrorCode::unauthenticated);
 }
 
 // Token theft: mallory resumed alice's token on her own connection while it was valid. alice logs
@@ -934,18 +811,18 @@ TEST(AuthzSweep, RevokedTokenEndsEveryConnectionUsingIt) {
   World w;
   ASSERT_NO_FATAL_FAILURE(set_up(w, false));
   Conn alice2(w.server);
-  const auto login = alice2.call(login_body(w.alice_id, kPassword));
+  const auto login = alice2.call(rq::login(w.alice_id, kPassword));
   ASSERT_TRUE(login.has_login_ok());
   const std::string stolen = login.login_ok().token();
   Conn thief(w.server);
-  ASSERT_TRUE(thief.call(resume_body(stolen)).has_login_ok());
-  ASSERT_TRUE(thief.call(subscribe_body(0)).has_ok());
+  ASSERT_TRUE(thief.call(rq::resume(stolen)).has_login_ok());
+  ASSERT_TRUE(thief.call(rq::subscribe(0)).has_ok());
   thief.drain_pushes(300ms);
-  ASSERT_TRUE(alice2.call(logout_body()).has_ok());  // alice revokes the stolen token
+  ASSERT_TRUE(alice2.call(rq::logout()).has_ok());  // alice revokes the stolen token
 
   const std::string text = "after-revocation-" + random_text(10, 5);
   w.secrets.push_back(text);
-  ASSERT_TRUE(w.bob.call(send_body(w.alice_id, text)).has_message_sent());
+  ASSERT_TRUE(w.bob.call(rq::send_message(w.alice_id, text)).has_message_sent());
   bool told = false;
   for (const auto& push : thief.drain_pushes(500ms)) {
     expect_no_leak(w, push, "push after revocation");
@@ -953,9 +830,9 @@ TEST(AuthzSweep, RevokedTokenEndsEveryConnectionUsingIt) {
   }
   EXPECT_TRUE(told) << "the thief's connection was not told that its session was revoked";
   // The connection is closed: whatever it asks gets no answer at all.
-  EXPECT_EQ(thief.call(history_body(w.bob_id)).body_case(), wire::Envelope::BODY_NOT_SET);
+  EXPECT_EQ(thief.call(rq::history(w.bob_id, kHistoryLimit)).body_case(), wire::Envelope::BODY_NOT_SET);
   // alice's other connections with other tokens are unaffected (her original login in set_up).
-  EXPECT_TRUE(w.alice.call(history_body(w.bob_id)).has_message_list());
+  EXPECT_TRUE(w.alice.call(rq::history(w.bob_id, kHistoryLimit)).has_message_list());
 }
 
 }  // namespace

@@ -21,35 +21,16 @@ using occhat::ErrorCode;
 namespace proto = occhat::proto;
 namespace wire = occhat::wire;
 
-wire::Envelope add_friend_body(std::uint32_t id) {
-  wire::Envelope e;
-  e.mutable_add_friend_request()->set_user_id(id);
-  return e;
-}
-
-wire::Envelope send_body(std::uint32_t to, const std::string& text) {
-  wire::Envelope e;
-  e.mutable_send_message_request()->set_to(to);
-  e.mutable_send_message_request()->set_text(text);
-  return e;
-}
-
-wire::Envelope subscribe_body() {
-  wire::Envelope e;
-  e.mutable_subscribe_request()->set_after_seq(0);
-  return e;
-}
-
 // Registers and logs in; returns the new user's id.
 std::uint32_t sign_up(RawClient& client, const std::string& nick) {
   const auto id = register_user(client, nick);
-  EXPECT_TRUE(client.call(3, login_body(id, kPassword)).has_login_ok());
+  EXPECT_TRUE(client.call(3, rq::login(id, kPassword)).has_login_ok());
   return id;
 }
 
 void befriend(RawClient& a, std::uint32_t a_id, RawClient& b, std::uint32_t b_id) {
-  ASSERT_TRUE(a.call(4, add_friend_body(b_id)).has_add_friend_result());
-  ASSERT_TRUE(b.call(4, add_friend_body(a_id)).has_add_friend_result());
+  ASSERT_TRUE(a.call(4, rq::add_friend(b_id)).has_add_friend_result());
+  ASSERT_TRUE(b.call(4, rq::add_friend(a_id)).has_add_friend_result());
 }
 
 // The final push a refused connection gets, then the server closes it.
@@ -78,17 +59,17 @@ TEST(RawLimits, MessageRateLimitSaysWhenToRetry) {
   const auto alice = sign_up(*a, "alice");
   const auto bob = sign_up(*b, "bob");
   befriend(*a, alice, *b, bob);
-  for (int i = 0; i < 5; ++i) ASSERT_TRUE(a->call(10 + i, send_body(bob, "burst")).has_message_sent()) << i;
-  const auto limited = a->call(20, send_body(bob, "one too many"));
+  for (int i = 0; i < 5; ++i) ASSERT_TRUE(a->call(10 + i, rq::send_message(bob, "burst")).has_message_sent()) << i;
+  const auto limited = a->call(20, rq::send_message(bob, "one too many"));
   ASSERT_EQ(code_of(limited), ErrorCode::rate_limited) << limited.ShortDebugString();
   const auto retry_after = std::chrono::milliseconds(limited.error().retry_after_ms());
   EXPECT_GT(retry_after.count(), 0);
   EXPECT_LE(retry_after.count(), 1000) << "one token comes back every 200 ms";
   EXPECT_NE(limited.error().message().find("retry in"), std::string::npos) << limited.error().message();
   // The limit is per user, not per connection: bob is unaffected.
-  EXPECT_TRUE(b->call(21, send_body(alice, "bob has his own budget")).has_message_sent());
+  EXPECT_TRUE(b->call(21, rq::send_message(alice, "bob has his own budget")).has_message_sent());
   std::this_thread::sleep_for(retry_after + 50ms);
-  EXPECT_TRUE(a->call(22, send_body(bob, "after waiting")).has_message_sent());
+  EXPECT_TRUE(a->call(22, rq::send_message(bob, "after waiting")).has_message_sent());
 }
 
 TEST(RawLimits, ConnectionsBeyondTheLimitAreRefusedClearly) {
@@ -97,15 +78,15 @@ TEST(RawLimits, ConnectionsBeyondTheLimitAreRefusedClearly) {
   auto c2 = greeted(server);
   auto c3 = greeted(server);
   RawClient c4(server.port());
-  c4.send(1, hello_body());
+  c4.send(1, rq::hello(kClientName));
   expect_refused(c4, ErrorCode::resource_exhausted, "the 4th connection");
   // The ones already open keep working; once one closes there is room again.
-  EXPECT_TRUE(c2->call(2, ping_body()).has_pong());
+  EXPECT_TRUE(c2->call(2, rq::ping()).has_pong());
   c4.close();  // (a refused connection counts until it is gone: at most the 3 s close grace)
   c1->close();
   std::this_thread::sleep_for(200ms);
   auto c5 = greeted(server);
-  EXPECT_TRUE(c5->call(2, ping_body()).has_pong());
+  EXPECT_TRUE(c5->call(2, rq::ping()).has_pong());
 }
 
 TEST(RawLimits, ConnectionsWaitingToLogInAreLimited) {
@@ -113,14 +94,14 @@ TEST(RawLimits, ConnectionsWaitingToLogInAreLimited) {
   auto u1 = greeted(server);
   auto u2 = greeted(server);
   RawClient u3(server.port());
-  u3.send(1, hello_body());
+  u3.send(1, rq::hello(kClientName));
   expect_refused(u3, ErrorCode::resource_exhausted, "a 3rd connection not logged in");
   u3.close();
   // A connection that logs in no longer counts.
   sign_up(*u1, "alice");
   std::this_thread::sleep_for(200ms);
   auto u4 = greeted(server);
-  EXPECT_TRUE(u4->call(2, ping_body()).has_pong());
+  EXPECT_TRUE(u4->call(2, rq::ping()).has_pong());
 }
 
 TEST(RawLimits, ConnectionsThatDoNotLogInAreClosed) {
@@ -130,10 +111,10 @@ TEST(RawLimits, ConnectionsThatDoNotLogInAreClosed) {
   sign_up(*user, "alice");
   // Pings keep the connection from looking idle, but they are no login.
   const auto start = std::chrono::steady_clock::now();
-  EXPECT_TRUE(idle->call(5, ping_body()).has_pong());
+  EXPECT_TRUE(idle->call(5, rq::ping()).has_pong());
   expect_refused(*idle, ErrorCode::unauthenticated, "a connection that never logged in");
   EXPECT_GE(std::chrono::steady_clock::now() - start, 1s);
-  EXPECT_TRUE(user->call(6, ping_body()).has_pong()) << "a logged-in connection has no deadline";
+  EXPECT_TRUE(user->call(6, rq::ping()).has_pong()) << "a logged-in connection has no deadline";
 }
 
 // A subscriber that reads nothing while 100,000 messages are sent to it: the server keeps at
@@ -146,7 +127,7 @@ TEST(RawLimits, NeverReadingSubscriberCostsBoundedMemory) {
   const auto alice = sign_up(*a, "alice");
   const auto bob = sign_up(*b, "bob");
   befriend(*b, bob, *a, alice);  // bob's seq 1: alice accepted
-  ASSERT_TRUE(b->call(7, subscribe_body()).has_ok());
+  ASSERT_TRUE(b->call(7, rq::subscribe(0)).has_ok());
   const auto base = rss_bytes(server.pid());
 
   constexpr int kMessages = 100000;
@@ -161,7 +142,7 @@ TEST(RawLimits, NeverReadingSubscriberCostsBoundedMemory) {
     ++answered;
   };
   for (int i = 0; i < kMessages; ++i) {
-    ASSERT_TRUE(a->send(1000 + static_cast<std::uint32_t>(i), send_body(bob, std::to_string(i) + " " + filler)));
+    ASSERT_TRUE(a->send(1000 + static_cast<std::uint32_t>(i), rq::send_message(bob, std::to_string(i) + " " + filler)));
     if (i - answered >= kWindow) {
       ASSERT_NO_FATAL_FAILURE(read_answer());
     }

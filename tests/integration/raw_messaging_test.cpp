@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "raw_client.hpp"
+#include "raw_peer.hpp"
 #include "server_process.hpp"
 
 namespace {
@@ -23,38 +24,10 @@ using occhat::ErrorCode;
 namespace proto = occhat::proto;
 namespace wire = occhat::wire;
 
-// A raw connection that answers calls by request id and keeps pushes (request id 0) aside.
-class Peer {
+// A RawPeer that also sorts presence events from inbox pushes.
+class Peer : public RawPeer {
  public:
-  explicit Peer(const ServerProcess& server, int receive_buffer = 0) : client_(greeted(server, receive_buffer)) {}
-
-  wire::Envelope call(const wire::Envelope& body) {
-    const std::uint32_t id = next_id_++;
-    EXPECT_TRUE(client_->send(id, body));
-    for (;;) {
-      proto::Frame frame;
-      if (client_->read_frame(frame) != RawClient::Read::frame) {
-        ADD_FAILURE() << "no answer to " << body.ShortDebugString();
-        return {};
-      }
-      if (frame.is_push()) {
-        pushes_.push_back(std::move(frame.body));
-        continue;
-      }
-      EXPECT_EQ(frame.request_id, id);
-      return frame.body;
-    }
-  }
-
-  // The next push, buffered or read from the socket; nullopt after `timeout`.
-  std::optional<wire::Envelope> next_push(std::chrono::milliseconds timeout = kTimeout) {
-    if (!pushes_.empty()) {
-      auto body = std::move(pushes_.front());
-      pushes_.pop_front();
-      return body;
-    }
-    return read_push(timeout);
-  }
+  using RawPeer::RawPeer;
 
   // Reads pushes until `count` inbox items arrived (presence events are kept for next_presence).
   std::vector<wire::InboxItem> inbox_pushes(std::size_t count, std::chrono::milliseconds timeout = kTimeout) {
@@ -97,109 +70,19 @@ class Peer {
     }
   }
 
-  RawClient& raw() { return *client_; }
-
  private:
-  std::unique_ptr<RawClient> client_;
-  std::uint32_t next_id_ = 10;
-  std::deque<wire::Envelope> pushes_;
   std::deque<wire::PresenceEvent> presence_;
 
   static std::chrono::milliseconds left_until(std::chrono::steady_clock::time_point deadline) {
     const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
     return std::max(left, std::chrono::milliseconds(1));
   }
-
-  std::optional<wire::Envelope> read_push(std::chrono::milliseconds timeout) {
-    proto::Frame frame;
-    if (client_->read_frame(frame, timeout) != RawClient::Read::frame) return std::nullopt;
-    EXPECT_TRUE(frame.is_push()) << "unexpected answer " << frame.body.ShortDebugString();
-    return std::move(frame.body);
-  }
 };
 
-ErrorCode code_of(const wire::Envelope& e) {
-  return e.has_error() ? occhat::error_code_from_wire(e.error().code()) : ErrorCode::ok;
-}
-
-std::uint32_t sign_up(Peer& peer, const std::string& nick, bool announce = false) {
-  const auto registered = peer.call(register_body(nick + "@example.org", nick, kPassword));
-  EXPECT_TRUE(registered.has_register_response()) << registered.ShortDebugString();
-  const auto id = registered.register_response().user_id();
-  const auto login = peer.call(login_body(id, kPassword, announce));
-  EXPECT_TRUE(login.has_login_ok()) << login.ShortDebugString();
-  return id;
-}
-
 std::string log_in(Peer& peer, std::uint32_t id, bool announce) {
-  const auto login = peer.call(login_body(id, kPassword, announce));
+  const auto login = peer.call(rq::login(id, kPassword, announce));
   EXPECT_TRUE(login.has_login_ok()) << login.ShortDebugString();
   return login.login_ok().token();
-}
-
-wire::Envelope add_body(std::uint32_t id) {
-  wire::Envelope e;
-  e.mutable_add_friend_request()->set_user_id(id);
-  return e;
-}
-
-wire::Envelope remove_body(std::uint32_t id) {
-  wire::Envelope e;
-  e.mutable_remove_friend_request()->set_user_id(id);
-  return e;
-}
-
-wire::Envelope list_friends_body() {
-  wire::Envelope e;
-  e.mutable_list_friends_request();
-  return e;
-}
-
-wire::Envelope list_requests_body() {
-  wire::Envelope e;
-  e.mutable_list_friend_requests_request();
-  return e;
-}
-
-wire::Envelope send_body(std::uint32_t to, const std::string& text, const std::string& client_msg_id = {}) {
-  wire::Envelope e;
-  e.mutable_send_message_request()->set_to(to);
-  e.mutable_send_message_request()->set_text(text);
-  e.mutable_send_message_request()->set_client_msg_id(client_msg_id);
-  return e;
-}
-
-wire::Envelope fetch_body(std::uint64_t after_seq, std::uint32_t limit = 0) {
-  wire::Envelope e;
-  e.mutable_fetch_inbox_request()->set_after_seq(after_seq);
-  e.mutable_fetch_inbox_request()->set_limit(limit);
-  return e;
-}
-
-wire::Envelope ack_body(std::uint64_t up_to) {
-  wire::Envelope e;
-  e.mutable_ack_request()->set_up_to_seq(up_to);
-  return e;
-}
-
-wire::Envelope subscribe_body(std::uint64_t after_seq) {
-  wire::Envelope e;
-  e.mutable_subscribe_request()->set_after_seq(after_seq);
-  return e;
-}
-
-wire::Envelope history_body(std::uint32_t peer, std::uint32_t limit, std::uint64_t before_id = 0) {
-  wire::Envelope e;
-  e.mutable_history_request()->set_peer(peer);
-  e.mutable_history_request()->set_limit(limit);
-  e.mutable_history_request()->set_before_id(before_id);
-  return e;
-}
-
-// `a` asks, `b` accepts.
-void befriend(Peer& a, std::uint32_t a_id, Peer& b, std::uint32_t b_id) {
-  ASSERT_EQ(a.call(add_body(b_id)).add_friend_result().state(), wire::AddFriendResult::REQUESTED);
-  ASSERT_EQ(b.call(add_body(a_id)).add_friend_result().state(), wire::AddFriendResult::NOW_FRIENDS);
 }
 
 std::uint32_t unused_id(std::initializer_list<std::uint32_t> taken) {
@@ -214,25 +97,25 @@ TEST(RawMessaging, FriendRequestAndAccept) {
   const auto alice = sign_up(a, "alice");
   const auto bob = sign_up(b, "bob");
 
-  const auto requested = a.call(add_body(bob));
+  const auto requested = a.call(rq::add_friend(bob));
   ASSERT_TRUE(requested.has_add_friend_result()) << requested.ShortDebugString();
   EXPECT_EQ(requested.add_friend_result().state(), wire::AddFriendResult::REQUESTED);
   EXPECT_EQ(requested.add_friend_result().user().id(), bob);
   EXPECT_EQ(requested.add_friend_result().user().nick(), "bob");
-  EXPECT_EQ(a.call(add_body(bob)).add_friend_result().state(), wire::AddFriendResult::REQUESTED);
+  EXPECT_EQ(a.call(rq::add_friend(bob)).add_friend_result().state(), wire::AddFriendResult::REQUESTED);
 
-  const auto incoming = b.call(list_requests_body());
+  const auto incoming = b.call(rq::list_friend_requests());
   ASSERT_EQ(incoming.friend_request_list().incoming_size(), 1);
   EXPECT_EQ(incoming.friend_request_list().incoming(0).user().id(), alice);
   EXPECT_EQ(incoming.friend_request_list().incoming(0).user().nick(), "alice");
   EXPECT_GT(incoming.friend_request_list().incoming(0).time_ms(), 0);
   EXPECT_EQ(incoming.friend_request_list().outgoing_size(), 0);
-  const auto outgoing = a.call(list_requests_body());
+  const auto outgoing = a.call(rq::list_friend_requests());
   ASSERT_EQ(outgoing.friend_request_list().outgoing_size(), 1);
   EXPECT_EQ(outgoing.friend_request_list().outgoing(0).user().id(), bob);
 
   // Asking twice stored one notice.
-  const auto notices = b.call(fetch_body(0));
+  const auto notices = b.call(rq::fetch_inbox(0));
   ASSERT_EQ(notices.inbox_items().items_size(), 1) << notices.ShortDebugString();
   const auto& notice = notices.inbox_items().items(0);
   EXPECT_EQ(notice.seq(), 1u);
@@ -241,29 +124,29 @@ TEST(RawMessaging, FriendRequestAndAccept) {
   EXPECT_EQ(notice.friend_request().from().nick(), "alice");
   EXPECT_FALSE(notice.friend_request().accepted());
 
-  const auto accepted = b.call(add_body(alice));
+  const auto accepted = b.call(rq::add_friend(alice));
   EXPECT_EQ(accepted.add_friend_result().state(), wire::AddFriendResult::NOW_FRIENDS);
-  const auto acceptance = a.call(fetch_body(0));
+  const auto acceptance = a.call(rq::fetch_inbox(0));
   ASSERT_EQ(acceptance.inbox_items().items_size(), 1);
   EXPECT_EQ(acceptance.inbox_items().items(0).friend_request().from().id(), bob);
   EXPECT_TRUE(acceptance.inbox_items().items(0).friend_request().accepted());
-  EXPECT_EQ(a.call(list_requests_body()).friend_request_list().outgoing_size(), 0);
+  EXPECT_EQ(a.call(rq::list_friend_requests()).friend_request_list().outgoing_size(), 0);
 
-  const auto friends = a.call(list_friends_body());
+  const auto friends = a.call(rq::list_friends());
   ASSERT_EQ(friends.friend_list().friends_size(), 1);
   EXPECT_EQ(friends.friend_list().friends(0).id(), bob);
   EXPECT_EQ(friends.friend_list().friends(0).nick(), "bob");
   EXPECT_FALSE(friends.friend_list().friends(0).online());
-  EXPECT_EQ(a.call(add_body(bob)).add_friend_result().state(), wire::AddFriendResult::ALREADY_FRIENDS);
+  EXPECT_EQ(a.call(rq::add_friend(bob)).add_friend_result().state(), wire::AddFriendResult::ALREADY_FRIENDS);
 
-  EXPECT_EQ(code_of(a.call(add_body(alice))), ErrorCode::invalid_argument);
-  const auto unknown = a.call(add_body(unused_id({alice, bob})));
+  EXPECT_EQ(code_of(a.call(rq::add_friend(alice))), ErrorCode::invalid_argument);
+  const auto unknown = a.call(rq::add_friend(unused_id({alice, bob})));
   EXPECT_EQ(code_of(unknown), ErrorCode::not_found);
   EXPECT_NE(unknown.error().message().find("no user with id"), std::string::npos);
 
-  EXPECT_TRUE(b.call(remove_body(alice)).has_ok());
-  EXPECT_EQ(a.call(list_friends_body()).friend_list().friends_size(), 0);
-  EXPECT_EQ(code_of(b.call(remove_body(alice))), ErrorCode::not_found);
+  EXPECT_TRUE(b.call(rq::remove_friend(alice)).has_ok());
+  EXPECT_EQ(a.call(rq::list_friends()).friend_list().friends_size(), 0);
+  EXPECT_EQ(code_of(b.call(rq::remove_friend(alice))), ErrorCode::not_found);
 }
 
 TEST(RawMessaging, FriendListPutsOnlineFriendsFirst) {
@@ -274,7 +157,7 @@ TEST(RawMessaging, FriendListPutsOnlineFriendsFirst) {
   const auto yolanda = sign_up(y, "zoe", /*announce=*/true);
   befriend(x, xavier, me, my_id);
   befriend(y, yolanda, me, my_id);
-  const auto list = me.call(list_friends_body()).friend_list();
+  const auto list = me.call(rq::list_friends()).friend_list();
   ASSERT_EQ(list.friends_size(), 2);
   EXPECT_EQ(list.friends(0).id(), yolanda);
   EXPECT_TRUE(list.friends(0).online());
@@ -287,15 +170,15 @@ TEST(RawMessaging, SendingNeedsFriendshipAndValidText) {
   Peer a(server), c(server);
   const auto alice = sign_up(a, "alice");
   const auto carol = sign_up(c, "carol");
-  const auto refused = c.call(send_body(alice, "hello"));
+  const auto refused = c.call(rq::send_message(alice, "hello"));
   ASSERT_EQ(code_of(refused), ErrorCode::not_allowed) << refused.ShortDebugString();
   EXPECT_EQ(refused.error().message(), std::to_string(alice) + " is not your friend");
-  EXPECT_EQ(code_of(c.call(send_body(unused_id({alice, carol}), "hello"))), ErrorCode::not_found);
-  EXPECT_EQ(code_of(c.call(send_body(carol, "to myself"))), ErrorCode::invalid_argument);
+  EXPECT_EQ(code_of(c.call(rq::send_message(unused_id({alice, carol}), "hello"))), ErrorCode::not_found);
+  EXPECT_EQ(code_of(c.call(rq::send_message(carol, "to myself"))), ErrorCode::invalid_argument);
 
   befriend(a, alice, c, carol);
   const auto bad = [&](const std::string& text, const std::string& cid, const std::string& word) {
-    const auto answer = c.call(send_body(alice, text, cid));
+    const auto answer = c.call(rq::send_message(alice, text, cid));
     EXPECT_EQ(code_of(answer), ErrorCode::invalid_argument) << answer.ShortDebugString();
     EXPECT_NE(answer.error().message().find(word), std::string::npos) << answer.error().message();
   };
@@ -304,10 +187,10 @@ TEST(RawMessaging, SendingNeedsFriendshipAndValidText) {
   bad("bad \xff utf8", "", "UTF-8");
   bad(std::string("nul\0inside", 10), "", "NUL");
   bad("fine", std::string(65, 'c'), "client_msg_id");
-  EXPECT_TRUE(c.call(send_body(alice, std::string(8192, 'x'), std::string(64, 'c'))).has_message_sent());
-  EXPECT_TRUE(c.call(send_body(alice, "caf\xc3\xa9 \xf0\x9f\x98\x80 line\nbreak")).has_message_sent());
+  EXPECT_TRUE(c.call(rq::send_message(alice, std::string(8192, 'x'), std::string(64, 'c'))).has_message_sent());
+  EXPECT_TRUE(c.call(rq::send_message(alice, "caf\xc3\xa9 \xf0\x9f\x98\x80 line\nbreak")).has_message_sent());
   // Nothing refused reached the inbox: the friend request's acceptance and two messages.
-  const auto inbox = a.call(fetch_body(0));
+  const auto inbox = a.call(rq::fetch_inbox(0));
   EXPECT_EQ(inbox.inbox_items().items_size(), 3);
 }
 
@@ -319,7 +202,7 @@ TEST(RawMessaging, SendFetchAckAndHistory) {
   befriend(a, alice, b, bob);  // bob's seq 1 is alice's request
   std::vector<std::uint64_t> ids;
   for (int i = 1; i <= 3; ++i) {
-    const auto sent = a.call(send_body(bob, "message " + std::to_string(i)));
+    const auto sent = a.call(rq::send_message(bob, "message " + std::to_string(i)));
     ASSERT_TRUE(sent.has_message_sent()) << sent.ShortDebugString();
     EXPECT_FALSE(sent.message_sent().duplicate());
     EXPECT_GT(sent.message_sent().time_ms(), 0);
@@ -327,7 +210,7 @@ TEST(RawMessaging, SendFetchAckAndHistory) {
   }
   EXPECT_LT(ids[0], ids[1]);
 
-  auto inbox = b.call(fetch_body(0));
+  auto inbox = b.call(rq::fetch_inbox(0));
   ASSERT_EQ(inbox.inbox_items().items_size(), 4);
   EXPECT_FALSE(inbox.inbox_items().more());
   for (int i = 1; i <= 3; ++i) {
@@ -340,33 +223,33 @@ TEST(RawMessaging, SendFetchAckAndHistory) {
     EXPECT_EQ(item.message().from_nick(), "alice");
     EXPECT_EQ(item.message().text(), "message " + std::to_string(i));
   }
-  const auto limited = b.call(fetch_body(1, 2));
+  const auto limited = b.call(rq::fetch_inbox(1, 2));
   ASSERT_EQ(limited.inbox_items().items_size(), 2);
   EXPECT_TRUE(limited.inbox_items().more());
   EXPECT_EQ(limited.inbox_items().items(0).seq(), 2u);
-  EXPECT_EQ(code_of(b.call(fetch_body(0, 1001))), ErrorCode::invalid_argument);
+  EXPECT_EQ(code_of(b.call(rq::fetch_inbox(0, 1001))), ErrorCode::invalid_argument);
 
-  EXPECT_TRUE(b.call(ack_body(3)).has_ok());
-  inbox = b.call(fetch_body(0));
+  EXPECT_TRUE(b.call(rq::ack(3)).has_ok());
+  inbox = b.call(rq::fetch_inbox(0));
   ASSERT_EQ(inbox.inbox_items().items_size(), 1);
   EXPECT_EQ(inbox.inbox_items().items(0).seq(), 4u);
-  EXPECT_TRUE(b.call(ack_body(1)).has_ok());  // never backwards
-  EXPECT_EQ(b.call(fetch_body(0)).inbox_items().items_size(), 1);
-  EXPECT_TRUE(b.call(ack_body(4)).has_ok());
-  EXPECT_EQ(b.call(fetch_body(0)).inbox_items().items_size(), 0);
+  EXPECT_TRUE(b.call(rq::ack(1)).has_ok());  // never backwards
+  EXPECT_EQ(b.call(rq::fetch_inbox(0)).inbox_items().items_size(), 1);
+  EXPECT_TRUE(b.call(rq::ack(4)).has_ok());
+  EXPECT_EQ(b.call(rq::fetch_inbox(0)).inbox_items().items_size(), 0);
 
-  b.call(send_body(alice, "reply"));
-  auto page = a.call(history_body(bob, 2));
+  b.call(rq::send_message(alice, "reply"));
+  auto page = a.call(rq::history(bob, 2));
   ASSERT_EQ(page.message_list().messages_size(), 2);
   EXPECT_TRUE(page.message_list().more());
   EXPECT_EQ(page.message_list().messages(0).text(), "message 3");
   EXPECT_EQ(page.message_list().messages(1).text(), "reply");
   EXPECT_EQ(page.message_list().messages(1).from(), bob);
-  page = b.call(history_body(alice, 0, page.message_list().messages(0).id()));
+  page = b.call(rq::history(alice, 0, page.message_list().messages(0).id()));
   ASSERT_EQ(page.message_list().messages_size(), 2);
   EXPECT_FALSE(page.message_list().more());
   EXPECT_EQ(page.message_list().messages(0).text(), "message 1");
-  EXPECT_EQ(code_of(a.call(history_body(bob, 501))), ErrorCode::invalid_argument);
+  EXPECT_EQ(code_of(a.call(rq::history(bob, 501))), ErrorCode::invalid_argument);
 }
 
 TEST(RawMessaging, DuplicateClientIdReturnsTheOriginal) {
@@ -375,17 +258,17 @@ TEST(RawMessaging, DuplicateClientIdReturnsTheOriginal) {
   const auto alice = sign_up(a, "alice");
   const auto bob = sign_up(b, "bob");
   befriend(a, alice, b, bob);
-  const auto first = a.call(send_body(bob, "once", "client-id-1"));
+  const auto first = a.call(rq::send_message(bob, "once", "client-id-1"));
   ASSERT_TRUE(first.has_message_sent());
   EXPECT_FALSE(first.message_sent().duplicate());
-  const auto retry = a.call(send_body(bob, "once", "client-id-1"));
+  const auto retry = a.call(rq::send_message(bob, "once", "client-id-1"));
   ASSERT_TRUE(retry.has_message_sent());
   EXPECT_TRUE(retry.message_sent().duplicate());
   EXPECT_EQ(retry.message_sent().message_id(), first.message_sent().message_id());
   EXPECT_EQ(retry.message_sent().time_ms(), first.message_sent().time_ms());
-  const auto inbox = b.call(fetch_body(1));
+  const auto inbox = b.call(rq::fetch_inbox(1));
   EXPECT_EQ(inbox.inbox_items().items_size(), 1);
-  EXPECT_EQ(a.call(history_body(bob, 10)).message_list().messages_size(), 1);
+  EXPECT_EQ(a.call(rq::history(bob, 10)).message_list().messages_size(), 1);
 }
 
 TEST(RawMessaging, SubscribeGetsBacklogThenLivePushesInOrder) {
@@ -395,9 +278,9 @@ TEST(RawMessaging, SubscribeGetsBacklogThenLivePushesInOrder) {
   const auto bob = sign_up(b, "bob");
   log_in(b2, bob, false);
   befriend(b, bob, a, alice);  // bob's seq 1: alice accepted
-  for (int i = 0; i < 5; ++i) a.call(send_body(bob, "backlog " + std::to_string(i)));
+  for (int i = 0; i < 5; ++i) a.call(rq::send_message(bob, "backlog " + std::to_string(i)));
 
-  ASSERT_TRUE(b.call(subscribe_body(0)).has_ok());
+  ASSERT_TRUE(b.call(rq::subscribe(0)).has_ok());
   auto items = b.inbox_pushes(6);
   ASSERT_EQ(items.size(), 6u);
   for (std::size_t i = 0; i < items.size(); ++i) EXPECT_EQ(items[i].seq(), i + 1);
@@ -405,12 +288,12 @@ TEST(RawMessaging, SubscribeGetsBacklogThenLivePushesInOrder) {
   EXPECT_EQ(items[5].message().text(), "backlog 4");
 
   // A second device subscribes after what it already has.
-  ASSERT_TRUE(b2.call(subscribe_body(4)).has_ok());
+  ASSERT_TRUE(b2.call(rq::subscribe(4)).has_ok());
   auto items2 = b2.inbox_pushes(2);
   ASSERT_EQ(items2.size(), 2u);
   EXPECT_EQ(items2[0].seq(), 5u);
 
-  for (int i = 0; i < 3; ++i) a.call(send_body(bob, "live " + std::to_string(i)));
+  for (int i = 0; i < 3; ++i) a.call(rq::send_message(bob, "live " + std::to_string(i)));
   for (Peer* device : {&b, &b2}) {
     items = device->inbox_pushes(3);
     ASSERT_EQ(items.size(), 3u);
@@ -423,7 +306,7 @@ TEST(RawMessaging, SubscribeGetsBacklogThenLivePushesInOrder) {
   // A friend request is an inbox item too.
   Peer c(server);
   const auto carol = sign_up(c, "carol");
-  c.call(add_body(bob));
+  c.call(rq::add_friend(bob));
   items = b.inbox_pushes(1);
   ASSERT_EQ(items.size(), 1u);
   EXPECT_EQ(items[0].seq(), 10u);
@@ -437,9 +320,9 @@ TEST(RawMessaging, SubscribeSkipsAcknowledgedItems) {
   const auto alice = sign_up(a, "alice");
   const auto bob = sign_up(b, "bob");
   befriend(a, alice, b, bob);
-  for (int i = 0; i < 4; ++i) a.call(send_body(bob, "m" + std::to_string(i)));
-  b.call(ack_body(3));
-  ASSERT_TRUE(b.call(subscribe_body(0)).has_ok());
+  for (int i = 0; i < 4; ++i) a.call(rq::send_message(bob, "m" + std::to_string(i)));
+  b.call(rq::ack(3));
+  ASSERT_TRUE(b.call(rq::subscribe(0)).has_ok());
   const auto items = b.inbox_pushes(2);
   ASSERT_EQ(items.size(), 2u);
   EXPECT_EQ(items[0].seq(), 4u);
@@ -453,8 +336,8 @@ TEST(RawMessaging, PresenceReachesSubscribedFriendsOnly) {
   const auto bob = sign_up(b, "bob");
   sign_up(c, "carol");
   befriend(a, alice, b, bob);
-  ASSERT_TRUE(b.call(subscribe_body(0)).has_ok());
-  ASSERT_TRUE(c.call(subscribe_body(0)).has_ok());
+  ASSERT_TRUE(b.call(rq::subscribe(0)).has_ok());
+  ASSERT_TRUE(c.call(rq::subscribe(0)).has_ok());
 
   {
     // One-shot style connections never make alice flicker.
@@ -470,7 +353,7 @@ TEST(RawMessaging, PresenceReachesSubscribedFriendsOnly) {
   EXPECT_EQ(event->user_id(), alice);
   EXPECT_TRUE(event->online());
   EXPECT_EQ(event->nick(), "alice");
-  EXPECT_TRUE(b.call(list_friends_body()).friend_list().friends(0).online());
+  EXPECT_TRUE(b.call(rq::list_friends()).friend_list().friends(0).online());
 
   // A second device of an online user changes nothing; the last one leaving does.
   auto second = std::make_unique<Peer>(server);
@@ -487,7 +370,7 @@ TEST(RawMessaging, PresenceReachesSubscribedFriendsOnly) {
   Peer third(server);
   log_in(third, alice, true);
   ASSERT_TRUE(b.next_presence());
-  EXPECT_TRUE(third.call(logout_body()).has_ok());
+  EXPECT_TRUE(third.call(rq::logout()).has_ok());
   event = b.next_presence();
   ASSERT_TRUE(event);
   EXPECT_FALSE(event->online());
@@ -500,12 +383,12 @@ TEST(RawMessaging, NewFriendsWhoAreOnlineSeeEachOther) {
   Peer a(server), b(server);
   const auto alice = sign_up(a, "alice", /*announce=*/true);
   const auto bob = sign_up(b, "bob", /*announce=*/true);
-  ASSERT_TRUE(a.call(subscribe_body(0)).has_ok());
-  ASSERT_TRUE(b.call(subscribe_body(0)).has_ok());
-  a.call(add_body(bob));
+  ASSERT_TRUE(a.call(rq::subscribe(0)).has_ok());
+  ASSERT_TRUE(b.call(rq::subscribe(0)).has_ok());
+  a.call(rq::add_friend(bob));
   EXPECT_EQ(b.inbox_pushes(1).size(), 1u);
   EXPECT_FALSE(b.next_presence(300ms)) << "not friends yet";
-  b.call(add_body(alice));
+  b.call(rq::add_friend(alice));
   auto event = a.next_presence();
   ASSERT_TRUE(event);
   EXPECT_EQ(event->user_id(), bob);
@@ -526,16 +409,16 @@ TEST(RawMessaging, IdleConnectionsAreClosed) {
   Peer a(server);
   const auto alice = sign_up(a, "alice");
   befriend(a, alice, b, bob);
-  ASSERT_TRUE(b.call(subscribe_body(0)).has_ok());
+  ASSERT_TRUE(b.call(rq::subscribe(0)).has_ok());
 
   Peer silent(server);
   log_in(silent, alice, /*announce=*/true);
   ASSERT_TRUE(b.next_presence(1s));
-  EXPECT_TRUE(b.call(ping_body()).has_pong());
+  EXPECT_TRUE(b.call(rq::ping()).has_pong());
   EXPECT_FALSE(silent.raw().closed_by_server(1000ms)) << "closed before the idle timeout";
   // bob keeps talking; the silent connection (and `a`, silent too) is dropped.
   for (int i = 0; i < 4; ++i) {
-    EXPECT_TRUE(b.call(ping_body()).has_pong()) << "an active connection stays open";
+    EXPECT_TRUE(b.call(rq::ping()).has_pong()) << "an active connection stays open";
     std::this_thread::sleep_for(600ms);
   }
   EXPECT_TRUE(silent.raw().closed_by_server(3s));
@@ -543,7 +426,7 @@ TEST(RawMessaging, IdleConnectionsAreClosed) {
   ASSERT_TRUE(event) << "a dead peer goes offline";
   EXPECT_EQ(event->user_id(), alice);
   EXPECT_FALSE(event->online());
-  EXPECT_TRUE(b.call(ping_body()).has_pong());
+  EXPECT_TRUE(b.call(rq::ping()).has_pong());
 
   // Before hello, too.
   RawClient mute(server.port());
@@ -559,7 +442,7 @@ TEST(RawMessaging, SlowSubscriberGetsEveryItemInOrder) {
   Peer b(server, /*receive_buffer=*/4096);
   const auto bob = sign_up(b, "bob");
   befriend(b, bob, a, alice);  // bob's seq 1: the acceptance
-  ASSERT_TRUE(b.call(subscribe_body(0)).has_ok());
+  ASSERT_TRUE(b.call(rq::subscribe(0)).has_ok());
 
   constexpr int kMessages = 3000;
   const std::string filler(2000, 'x');
@@ -574,11 +457,11 @@ TEST(RawMessaging, SlowSubscriberGetsEveryItemInOrder) {
   };
   auto last_ping = std::chrono::steady_clock::now();
   for (int i = 0; i < kMessages; ++i) {
-    ASSERT_TRUE(a.raw().send(1000 + i, send_body(bob, std::to_string(i) + " " + filler)));
+    ASSERT_TRUE(a.raw().send(1000 + i, rq::send_message(bob, std::to_string(i) + " " + filler)));
     if (i - answered >= kWindow) read_answer();
     // bob reads nothing but must not look dead to the idle timeout.
     if (std::chrono::steady_clock::now() - last_ping > 5s) {
-      b.raw().send(1, ping_body());
+      b.raw().send(1, rq::ping());
       last_ping = std::chrono::steady_clock::now();
     }
   }
@@ -606,7 +489,7 @@ TEST(RawMessaging, SlowSubscriberGetsEveryItemInOrder) {
   EXPECT_EQ(expected, static_cast<std::uint64_t>(kMessages + 2));
   EXPECT_FALSE(b.next_push(500ms)) << "nothing after the last item";
   // The live path still works after the catch-up.
-  a.call(send_body(bob, "after"));
+  a.call(rq::send_message(bob, "after"));
   const auto items = b.inbox_pushes(1);
   ASSERT_EQ(items.size(), 1u);
   EXPECT_EQ(items[0].seq(), static_cast<std::uint64_t>(kMessages + 2));
@@ -620,28 +503,28 @@ TEST(RawMessaging, MessagesAndFriendsSurviveRestart) {
     alice = sign_up(a, "alice");
     bob = sign_up(b, "bob");
     befriend(a, alice, b, bob);
-    a.call(send_body(bob, "before restart", "cid"));
+    a.call(rq::send_message(bob, "before restart", "cid"));
   }
   ASSERT_EQ(server.stop(SIGTERM), 0);
   server.start();
   Peer b(server);
   log_in(b, bob, false);
-  const auto page = b.call(history_body(alice, 10));
+  const auto page = b.call(rq::history(alice, 10));
   ASSERT_EQ(page.message_list().messages_size(), 1);
   EXPECT_EQ(page.message_list().messages(0).text(), "before restart");
-  EXPECT_EQ(b.call(list_friends_body()).friend_list().friends_size(), 1);
-  EXPECT_EQ(b.call(fetch_body(0)).inbox_items().items_size(), 2);
+  EXPECT_EQ(b.call(rq::list_friends()).friend_list().friends_size(), 1);
+  EXPECT_EQ(b.call(rq::fetch_inbox(0)).inbox_items().items_size(), 2);
   Peer a(server);
   log_in(a, alice, false);
-  EXPECT_TRUE(a.call(send_body(bob, "before restart", "cid")).message_sent().duplicate());
+  EXPECT_TRUE(a.call(rq::send_message(bob, "before restart", "cid")).message_sent().duplicate());
 }
 
 TEST(RawMessaging, RequestsNeedLogin) {
   ServerProcess server;
   Peer anonymous(server);
-  EXPECT_EQ(code_of(anonymous.call(send_body(123456, "hi"))), ErrorCode::unauthenticated);
-  EXPECT_EQ(code_of(anonymous.call(subscribe_body(0))), ErrorCode::unauthenticated);
-  EXPECT_EQ(code_of(anonymous.call(list_friends_body())), ErrorCode::unauthenticated);
+  EXPECT_EQ(code_of(anonymous.call(rq::send_message(123456, "hi"))), ErrorCode::unauthenticated);
+  EXPECT_EQ(code_of(anonymous.call(rq::subscribe(0))), ErrorCode::unauthenticated);
+  EXPECT_EQ(code_of(anonymous.call(rq::list_friends())), ErrorCode::unauthenticated);
 }
 
 }  // namespace

@@ -55,7 +55,7 @@ void expect_protocol_error_and_close(RawClient& client, std::optional<std::uint3
 }
 
 void expect_still_serving(RawClient& client) {
-  const auto answer = client.call(77, ping_body());
+  const auto answer = client.call(77, rq::ping());
   EXPECT_TRUE(answer.has_pong()) << answer.DebugString();
 }
 
@@ -72,7 +72,7 @@ std::string read_all_files(const std::filesystem::path& dir) {
 TEST(RawProtocol, HelloHandshake) {
   ServerProcess server;
   RawClient client(server.port());
-  const auto answer = client.call(5, hello_body());
+  const auto answer = client.call(5, rq::hello(kClientName));
   ASSERT_TRUE(answer.has_hello_ok()) << answer.DebugString();
   EXPECT_EQ(answer.hello_ok().protocol_version(), proto::kProtocolVersion);
   EXPECT_EQ(answer.hello_ok().server_name(), "occhat-server/0.1.0");
@@ -84,7 +84,7 @@ TEST(RawProtocol, HelloHandshake) {
 TEST(RawProtocol, WrongVersionIsRefused) {
   ServerProcess server;
   RawClient client(server.port());
-  const auto answer = client.call(3, hello_body(99));
+  const auto answer = client.call(3, rq::hello(kClientName, 99));
   EXPECT_EQ(code_of(answer), occhat::ErrorCode::unsupported_version);
   EXPECT_TRUE(client.closed_by_server());
 }
@@ -92,15 +92,15 @@ TEST(RawProtocol, WrongVersionIsRefused) {
 TEST(RawProtocol, RequestBeforeHelloIsRefused) {
   ServerProcess server;
   RawClient client(server.port());
-  ASSERT_TRUE(client.send(4, ping_body()));
+  ASSERT_TRUE(client.send(4, rq::ping()));
   expect_protocol_error_and_close(client, 4);
 }
 
 TEST(RawProtocol, RequestBeforeLoginIsUnauthenticated) {
   ServerProcess server;
   auto client = greeted(server);
-  EXPECT_EQ(code_of(client->call(2, find_body(123456))), occhat::ErrorCode::unauthenticated);
-  EXPECT_EQ(code_of(client->call(3, logout_body())), occhat::ErrorCode::unauthenticated);
+  EXPECT_EQ(code_of(client->call(2, rq::find_user(123456))), occhat::ErrorCode::unauthenticated);
+  EXPECT_EQ(code_of(client->call(3, rq::logout())), occhat::ErrorCode::unauthenticated);
   expect_still_serving(*client);  // the connection stays open
 }
 
@@ -113,7 +113,7 @@ TEST(RawProtocol, RegisterLoginFindLogout) {
   EXPECT_LE(alice, 999999u);
   EXPECT_NE(alice, bob);
 
-  const auto login = client->call(10, login_body(alice, kPassword));
+  const auto login = client->call(10, rq::login(alice, kPassword));
   ASSERT_TRUE(login.has_login_ok()) << login.DebugString();
   EXPECT_EQ(login.login_ok().user().id(), alice);
   EXPECT_EQ(login.login_ok().user().nick(), "alice");
@@ -121,35 +121,35 @@ TEST(RawProtocol, RegisterLoginFindLogout) {
   const std::string token = login.login_ok().token();
   EXPECT_EQ(token.size(), 64u);
 
-  const auto own = client->call(11, find_body(alice));
+  const auto own = client->call(11, rq::find_user(alice));
   ASSERT_TRUE(own.has_user_info());
   EXPECT_EQ(own.user_info().email(), "alice@example.org");
-  const auto other = client->call(12, find_body(bob));
+  const auto other = client->call(12, rq::find_user(bob));
   ASSERT_TRUE(other.has_user_info());
   EXPECT_EQ(other.user_info().nick(), "bob");
   EXPECT_EQ(other.user_info().email(), "") << "email is private to its owner";
-  EXPECT_EQ(code_of(client->call(13, find_body(alice == 999999 ? 999998 : 999999))), occhat::ErrorCode::not_found);
+  EXPECT_EQ(code_of(client->call(13, rq::find_user(alice == 999999 ? 999998 : 999999))), occhat::ErrorCode::not_found);
 
   // A second connection resumes with the token instead of the password.
   auto second = greeted(server);
-  const auto resumed = second->call(20, resume_body(token));
+  const auto resumed = second->call(20, rq::resume(token));
   ASSERT_TRUE(resumed.has_login_ok()) << resumed.DebugString();
   EXPECT_EQ(resumed.login_ok().user().id(), alice);
   EXPECT_EQ(resumed.login_ok().token(), token);
 
-  EXPECT_TRUE(client->call(14, logout_body()).has_ok());
-  EXPECT_EQ(code_of(client->call(15, find_body(bob))), occhat::ErrorCode::unauthenticated);
+  EXPECT_TRUE(client->call(14, rq::logout()).has_ok());
+  EXPECT_EQ(code_of(client->call(15, rq::find_user(bob))), occhat::ErrorCode::unauthenticated);
   auto third = greeted(server);
-  EXPECT_EQ(code_of(third->call(21, resume_body(token))), occhat::ErrorCode::unauthenticated) << "token revoked";
-  EXPECT_EQ(code_of(third->call(22, resume_body("not-a-token"))), occhat::ErrorCode::unauthenticated);
+  EXPECT_EQ(code_of(third->call(21, rq::resume(token))), occhat::ErrorCode::unauthenticated) << "token revoked";
+  EXPECT_EQ(code_of(third->call(22, rq::resume("not-a-token"))), occhat::ErrorCode::unauthenticated);
 }
 
 TEST(RawProtocol, UnknownIdAndWrongPasswordLookTheSame) {
   ServerProcess server;
   auto client = greeted(server);
   const auto alice = register_user(*client, "alice");
-  const auto wrong = client->call(3, login_body(alice, "not the password"));
-  const auto unknown = client->call(4, login_body(alice == 999999 ? 999998 : 999999, kPassword));
+  const auto wrong = client->call(3, rq::login(alice, "not the password"));
+  const auto unknown = client->call(4, rq::login(alice == 999999 ? 999998 : 999999, kPassword));
   EXPECT_EQ(code_of(wrong), occhat::ErrorCode::auth_failed);
   EXPECT_EQ(code_of(unknown), occhat::ErrorCode::auth_failed);
   EXPECT_EQ(wrong.error().message(), "wrong id or password");
@@ -159,22 +159,22 @@ TEST(RawProtocol, UnknownIdAndWrongPasswordLookTheSame) {
 TEST(RawProtocol, InvalidFieldsAreNamed) {
   ServerProcess server;
   auto client = greeted(server);
-  const auto bad_email = client->call(2, register_body("no-at-sign", "alice", kPassword));
+  const auto bad_email = client->call(2, rq::register_user("no-at-sign", "alice", kPassword));
   EXPECT_EQ(code_of(bad_email), occhat::ErrorCode::invalid_argument);
   EXPECT_NE(bad_email.error().message().find("email"), std::string::npos);
-  const auto bad_nick = client->call(3, register_body("a@x", std::string(33, 'n'), kPassword));
+  const auto bad_nick = client->call(3, rq::register_user("a@x", std::string(33, 'n'), kPassword));
   EXPECT_EQ(code_of(bad_nick), occhat::ErrorCode::invalid_argument);
   EXPECT_NE(bad_nick.error().message().find("nick"), std::string::npos);
-  const auto bad_password = client->call(4, register_body("a@x", "alice", "short"));
+  const auto bad_password = client->call(4, rq::register_user("a@x", "alice", "short"));
   EXPECT_EQ(code_of(bad_password), occhat::ErrorCode::invalid_argument);
   EXPECT_NE(bad_password.error().message().find("password"), std::string::npos);
-  const auto control = client->call(5, register_body("a@x", "al\x01ice", kPassword));
+  const auto control = client->call(5, rq::register_user("a@x", "al\x01ice", kPassword));
   EXPECT_EQ(code_of(control), occhat::ErrorCode::invalid_argument);
   // Bad UTF-8 is a bad argument naming the field, not a protocol error: the connection stays.
-  const auto bad_utf8 = client->call(6, register_body("a@x", "bad\xff utf8", kPassword));
+  const auto bad_utf8 = client->call(6, rq::register_user("a@x", "bad\xff utf8", kPassword));
   EXPECT_EQ(code_of(bad_utf8), occhat::ErrorCode::invalid_argument) << bad_utf8.DebugString();
   EXPECT_NE(bad_utf8.error().message().find("nick"), std::string::npos);
-  const auto bad_utf8_email = client->call(7, register_body("a\xff@x", "alice", kPassword));
+  const auto bad_utf8_email = client->call(7, rq::register_user("a\xff@x", "alice", kPassword));
   EXPECT_EQ(code_of(bad_utf8_email), occhat::ErrorCode::invalid_argument) << bad_utf8_email.DebugString();
   expect_still_serving(*client);
 }
@@ -183,10 +183,10 @@ TEST(RawProtocol, RepeatedFailuresAreThrottled) {
   ServerProcess server({}, {"--login-max-failures", "2", "--login-lockout-seconds", "30"});
   auto client = greeted(server);
   const auto alice = register_user(*client, "alice");
-  EXPECT_EQ(code_of(client->call(3, login_body(alice, "wrong password 1"))), occhat::ErrorCode::auth_failed);
-  EXPECT_EQ(code_of(client->call(4, login_body(alice, "wrong password 2"))), occhat::ErrorCode::auth_failed);
+  EXPECT_EQ(code_of(client->call(3, rq::login(alice, "wrong password 1"))), occhat::ErrorCode::auth_failed);
+  EXPECT_EQ(code_of(client->call(4, rq::login(alice, "wrong password 2"))), occhat::ErrorCode::auth_failed);
   // Locked now: even the right password is refused, with a hint when to retry.
-  const auto locked = client->call(5, login_body(alice, kPassword));
+  const auto locked = client->call(5, rq::login(alice, kPassword));
   ASSERT_EQ(code_of(locked), occhat::ErrorCode::rate_limited) << locked.DebugString();
   EXPECT_GT(locked.error().retry_after_ms(), 25000u);
   EXPECT_LE(locked.error().retry_after_ms(), 30000u);
@@ -225,11 +225,11 @@ TEST(RawProtocol, HalfFrameThenCloseEndsOnlyThatConnection) {
   auto bystander = greeted(server);
   {
     RawClient half_header(server.port());
-    ASSERT_TRUE(half_header.send_bytes(proto::encode_frame(1, hello_body()).substr(0, 6)));
+    ASSERT_TRUE(half_header.send_bytes(proto::encode_frame(1, rq::hello(kClientName)).substr(0, 6)));
   }
   {
     auto half_payload = greeted(server);
-    const std::string frame = proto::encode_frame(2, register_body("a@x", "alice", kPassword));
+    const std::string frame = proto::encode_frame(2, rq::register_user("a@x", "alice", kPassword));
     ASSERT_TRUE(half_payload->send_bytes(frame.substr(0, frame.size() / 2)));
   }
   expect_still_serving(*bystander);
@@ -255,7 +255,7 @@ TEST(RawProtocol, BadFlagsAndMismatchedPayloadAreProtocolErrors) {
   {
     auto client = greeted(server);
     // Header says ping (4), payload is a find_user_request.
-    std::string frame = proto::encode_frame(8, find_body(123456));
+    std::string frame = proto::encode_frame(8, rq::find_user(123456));
     frame[5] = 4;
     ASSERT_TRUE(client->send_bytes(frame));
     expect_protocol_error_and_close(*client, 8);
@@ -278,7 +278,7 @@ TEST(RawProtocol, LoginStillWorksAfterRestart) {
   {
     auto client = greeted(server);
     alice = register_user(*client, "alice");
-    const auto login = client->call(3, login_body(alice, kPassword));
+    const auto login = client->call(3, rq::login(alice, kPassword));
     ASSERT_TRUE(login.has_login_ok());
     token = login.login_ok().token();
   }
@@ -286,11 +286,11 @@ TEST(RawProtocol, LoginStillWorksAfterRestart) {
   ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
   server.start();
   auto client = greeted(server);
-  const auto login = client->call(4, login_body(alice, kPassword));
+  const auto login = client->call(4, rq::login(alice, kPassword));
   ASSERT_TRUE(login.has_login_ok()) << login.DebugString();
   EXPECT_EQ(login.login_ok().user().nick(), "alice");
   auto other = greeted(server);
-  const auto resumed = other->call(5, resume_body(token));
+  const auto resumed = other->call(5, rq::resume(token));
   EXPECT_TRUE(resumed.has_login_ok()) << "a token outlives a restart: " << resumed.DebugString();
 }
 
@@ -300,10 +300,10 @@ TEST(RawProtocol, NoSecretInDataDirOrLog) {
   {
     auto client = greeted(server);
     const auto alice = register_user(*client, "alice");
-    const auto login = client->call(3, login_body(alice, kPassword));
+    const auto login = client->call(3, rq::login(alice, kPassword));
     ASSERT_TRUE(login.has_login_ok());
     token = login.login_ok().token();
-    client->call(4, login_body(alice, "a wrong password"));  // failures get logged too
+    client->call(4, rq::login(alice, "a wrong password"));  // failures get logged too
   }
   const auto check = [&](const std::string& when) {
     const std::string files = read_all_files(server.data_dir());

@@ -1,6 +1,7 @@
 #pragma once
 // Raw-frame test client: one POSIX TCP connection spoken to with hand-built frames through the
-// proto codec (no SDK), plus builders for common requests. Shared by the raw_*_test.cpp suites.
+// proto codec (no SDK); requests are built with occhat::proto::requests (alias rq). Shared by the
+// raw_*_test.cpp suites.
 
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
@@ -21,15 +22,18 @@
 
 #include "occhat/proto/error_code.hpp"
 #include "occhat/proto/frame.hpp"
+#include "occhat/proto/requests.hpp"
 #include "server_process.hpp"
 
 namespace occhat::test {
 
 namespace proto = occhat::proto;
 namespace wire = occhat::wire;
+namespace rq = occhat::proto::requests;
 
 inline constexpr auto kTimeout = std::chrono::seconds(10);
 inline const std::string kPassword = "S3cret-Pa55word-xyz";
+inline constexpr std::string_view kClientName = "raw-test";
 
 // One raw TCP connection. Every read has a deadline, so a misbehaving server fails a test
 // instead of hanging it.
@@ -139,55 +143,6 @@ class RawClient {
   int fd_ = -1;
 };
 
-inline wire::Envelope hello_body(std::uint32_t version = proto::kProtocolVersion) {
-  wire::Envelope e;
-  e.mutable_hello()->set_protocol_version(version);
-  e.mutable_hello()->set_client_name("raw-test");
-  return e;
-}
-
-inline wire::Envelope ping_body() {
-  wire::Envelope e;
-  e.mutable_ping();
-  return e;
-}
-
-inline wire::Envelope register_body(const std::string& email, const std::string& nick, const std::string& password) {
-  wire::Envelope e;
-  auto* r = e.mutable_register_request();
-  r->set_email(email);
-  r->set_nick(nick);
-  r->set_password(password);
-  return e;
-}
-
-inline wire::Envelope login_body(std::uint32_t id, const std::string& password, bool announce_presence = false) {
-  wire::Envelope e;
-  e.mutable_login_request()->set_user_id(id);
-  e.mutable_login_request()->set_password(password);
-  e.mutable_login_request()->set_announce_presence(announce_presence);
-  return e;
-}
-
-inline wire::Envelope resume_body(const std::string& token, bool announce_presence = false) {
-  wire::Envelope e;
-  e.mutable_resume_request()->set_token(token);
-  e.mutable_resume_request()->set_announce_presence(announce_presence);
-  return e;
-}
-
-inline wire::Envelope find_body(std::uint32_t id) {
-  wire::Envelope e;
-  e.mutable_find_user_request()->set_user_id(id);
-  return e;
-}
-
-inline wire::Envelope logout_body() {
-  wire::Envelope e;
-  e.mutable_logout_request();
-  return e;
-}
-
 inline occhat::ErrorCode code_of(const wire::Envelope& e) {
   return e.has_error() ? occhat::error_code_from_wire(e.error().code()) : occhat::ErrorCode::ok;
 }
@@ -195,13 +150,13 @@ inline occhat::ErrorCode code_of(const wire::Envelope& e) {
 // A connected client that has completed the hello handshake.
 inline std::unique_ptr<RawClient> greeted(const ServerProcess& server, int receive_buffer = 0) {
   auto client = std::make_unique<RawClient>(server.port(), receive_buffer);
-  const auto answer = client->call(1, hello_body());
+  const auto answer = client->call(1, rq::hello(kClientName));
   EXPECT_TRUE(answer.has_hello_ok()) << answer.DebugString();
   return client;
 }
 
 inline std::uint32_t register_user(RawClient& client, const std::string& nick, const std::string& password = kPassword) {
-  const auto answer = client.call(2, register_body(nick + "@example.org", nick, password));
+  const auto answer = client.call(2, rq::register_user(nick + "@example.org", nick, password));
   EXPECT_TRUE(answer.has_register_response()) << answer.DebugString();
   return answer.register_response().user_id();
 }

@@ -313,6 +313,21 @@ TEST(Frame, GarbagePayloadIsRejected) {
   EXPECT_EQ(decoder.error(), DecodeError::bad_payload);
 }
 
+TEST(Frame, InvalidUtf8InAStringFieldIsRejectedSilently) {
+  // resume_request (field 14) whose token (a proto3 string) is the lone byte 0xFF. libprotobuf
+  // would log a line per such frame; a hostile peer must not be able to write to our stderr.
+  const std::string payload("\x72\x03\x0a\x01\xff", 5);
+  FrameDecoder decoder;
+  decoder.feed(header(static_cast<std::uint32_t>(payload.size()), wire::Envelope::kResumeRequest, 0, 1) + payload);
+  Frame frame;
+  testing::internal::CaptureStderr();
+  const auto status = decoder.next(frame);
+  const std::string logged = testing::internal::GetCapturedStderr();
+  EXPECT_EQ(status, Status::error);
+  EXPECT_EQ(decoder.error(), DecodeError::bad_payload);
+  EXPECT_EQ(logged, "");
+}
+
 TEST(Frame, PayloadOfAnotherTypeIsRejected) {
   // A login payload announced as hello.
   const std::string login = encode_frame(1, login_envelope());

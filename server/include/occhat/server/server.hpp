@@ -10,6 +10,10 @@
 
 namespace occhat::server {
 
+// quiet: no log lines at all (embedding, fuzzing); info: connections, logins, friendships,
+// files, errors; debug: also a line per message and per subscription.
+enum class LogLevel { quiet, info, debug };
+
 struct ServerOptions {
   std::string host = "127.0.0.1";
   std::uint16_t port = 7878;  // 0 binds a free port
@@ -36,8 +40,7 @@ struct ServerOptions {
   int upload_expiry_hours = 24;
   // false: acknowledge commits once written to the OS rather than fsynced (--durability process).
   bool fsync_commits = true;
-  // Log a line per message and subscription too (--log-level debug).
-  bool log_debug = false;
+  LogLevel log_level = LogLevel::info;
   // TLS (--tls-cert/--tls-key): both set, or both empty for plain TCP. The certificate file is
   // a PEM chain, leaf first (e.g. Let's Encrypt's fullchain.pem); the key an unencrypted PEM key.
   std::filesystem::path tls_cert_file;

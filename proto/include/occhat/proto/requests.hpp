@@ -1,0 +1,173 @@
+#pragma once
+// Builders for every request envelope a client sends: one function per request type, so the
+// field names of a request are spelled in one place for the SDK, tests, benchmarks and the
+// fuzz seed corpus. Pure; no validation (the server validates, and tests send bad values on
+// purpose).
+
+#include <cstdint>
+#include <string_view>
+
+#include "occhat/proto/frame.hpp"
+
+namespace occhat::proto::requests {
+
+inline wire::Envelope hello(std::string_view client_name, std::uint32_t version = kProtocolVersion) {
+  wire::Envelope e;
+  e.mutable_hello()->set_protocol_version(version);
+  e.mutable_hello()->set_client_name(client_name.data(), client_name.size());
+  return e;
+}
+
+inline wire::Envelope ping() {
+  wire::Envelope e;
+  e.mutable_ping();
+  return e;
+}
+
+inline wire::Envelope register_user(std::string_view email, std::string_view nick, std::string_view password) {
+  wire::Envelope e;
+  auto* r = e.mutable_register_request();
+  r->set_email(email.data(), email.size());
+  r->set_nick(nick.data(), nick.size());
+  r->set_password(password.data(), password.size());
+  return e;
+}
+
+inline wire::Envelope login(std::uint32_t user_id, std::string_view password, bool announce_presence = false) {
+  wire::Envelope e;
+  auto* r = e.mutable_login_request();
+  r->set_user_id(user_id);
+  r->set_password(password.data(), password.size());
+  r->set_announce_presence(announce_presence);
+  return e;
+}
+
+inline wire::Envelope resume(std::string_view token, bool announce_presence = false) {
+  wire::Envelope e;
+  auto* r = e.mutable_resume_request();
+  r->set_token(token.data(), token.size());
+  r->set_announce_presence(announce_presence);
+  return e;
+}
+
+inline wire::Envelope logout() {
+  wire::Envelope e;
+  e.mutable_logout_request();
+  return e;
+}
+
+inline wire::Envelope find_user(std::uint32_t user_id) {
+  wire::Envelope e;
+  e.mutable_find_user_request()->set_user_id(user_id);
+  return e;
+}
+
+inline wire::Envelope add_friend(std::uint32_t user_id) {
+  wire::Envelope e;
+  e.mutable_add_friend_request()->set_user_id(user_id);
+  return e;
+}
+
+inline wire::Envelope remove_friend(std::uint32_t user_id) {
+  wire::Envelope e;
+  e.mutable_remove_friend_request()->set_user_id(user_id);
+  return e;
+}
+
+inline wire::Envelope list_friends() {
+  wire::Envelope e;
+  e.mutable_list_friends_request();
+  return e;
+}
+
+inline wire::Envelope list_friend_requests() {
+  wire::Envelope e;
+  e.mutable_list_friend_requests_request();
+  return e;
+}
+
+inline wire::Envelope send_message(std::uint32_t to, std::string_view text, std::string_view client_msg_id = {}) {
+  wire::Envelope e;
+  auto* r = e.mutable_send_message_request();
+  r->set_to(to);
+  r->set_text(text.data(), text.size());
+  r->set_client_msg_id(client_msg_id.data(), client_msg_id.size());
+  return e;
+}
+
+inline wire::Envelope fetch_inbox(std::uint64_t after_seq, std::uint32_t limit = 0) {
+  wire::Envelope e;
+  auto* r = e.mutable_fetch_inbox_request();
+  r->set_after_seq(after_seq);
+  r->set_limit(limit);
+  return e;
+}
+
+inline wire::Envelope ack(std::uint64_t up_to_seq) {
+  wire::Envelope e;
+  e.mutable_ack_request()->set_up_to_seq(up_to_seq);
+  return e;
+}
+
+inline wire::Envelope subscribe(std::uint64_t after_seq) {
+  wire::Envelope e;
+  e.mutable_subscribe_request()->set_after_seq(after_seq);
+  return e;
+}
+
+inline wire::Envelope history(std::uint32_t peer, std::uint32_t limit = 0, std::uint64_t before_id = 0) {
+  wire::Envelope e;
+  auto* r = e.mutable_history_request();
+  r->set_peer(peer);
+  r->set_limit(limit);
+  r->set_before_id(before_id);
+  return e;
+}
+
+inline wire::Envelope begin_upload(std::uint32_t to, std::string_view name, std::uint64_t size, std::string_view sha256) {
+  wire::Envelope e;
+  auto* r = e.mutable_begin_upload_request();
+  r->set_to(to);
+  r->set_name(name.data(), name.size());
+  r->set_size(size);
+  r->set_sha256(sha256.data(), sha256.size());
+  return e;
+}
+
+inline wire::Envelope upload_chunk(std::uint64_t upload_id, std::uint64_t offset, std::string_view data) {
+  wire::Envelope e;
+  auto* r = e.mutable_upload_chunk();
+  r->set_upload_id(upload_id);
+  r->set_offset(offset);
+  r->set_data(data.data(), data.size());
+  return e;
+}
+
+inline wire::Envelope finish_upload(std::uint64_t upload_id) {
+  wire::Envelope e;
+  e.mutable_finish_upload_request()->set_upload_id(upload_id);
+  return e;
+}
+
+inline wire::Envelope list_files(std::uint32_t peer) {
+  wire::Envelope e;
+  e.mutable_list_files_request()->set_peer(peer);
+  return e;
+}
+
+inline wire::Envelope get_file(std::uint64_t file_id) {
+  wire::Envelope e;
+  e.mutable_get_file_request()->set_file_id(file_id);
+  return e;
+}
+
+inline wire::Envelope read_file(std::uint64_t file_id, std::uint64_t offset, std::uint32_t length) {
+  wire::Envelope e;
+  auto* r = e.mutable_read_file_request();
+  r->set_file_id(file_id);
+  r->set_offset(offset);
+  r->set_length(length);
+  return e;
+}
+
+}  // namespace occhat::proto::requests

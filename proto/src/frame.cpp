@@ -100,6 +100,13 @@ DecodeError decode_payload(const FrameHeader& header, std::span<const std::uint8
   return DecodeError::none;
 }
 
+void encode_header(const FrameHeader& header, std::string& out) {
+  append_be32(out, header.payload_size);
+  append_be16(out, header.type);
+  append_be16(out, header.flags);
+  append_be32(out, header.request_id);
+}
+
 bool encode_frame(std::uint32_t request_id, const wire::Envelope& body, std::string& out) {
   const int type = static_cast<int>(body.body_case());
   if (type == 0 || type > std::numeric_limits<std::uint16_t>::max()) return false;
@@ -107,10 +114,7 @@ bool encode_frame(std::uint32_t request_id, const wire::Envelope& body, std::str
   if (size > max_payload_for(static_cast<std::uint16_t>(type))) return false;
   const std::size_t start = out.size();
   out.reserve(start + kHeaderSize + size);
-  append_be32(out, static_cast<std::uint32_t>(size));
-  append_be16(out, static_cast<std::uint16_t>(type));
-  append_be16(out, 0);
-  append_be32(out, request_id);
+  encode_header({static_cast<std::uint32_t>(size), static_cast<std::uint16_t>(type), 0, request_id}, out);
   out.resize(start + kHeaderSize + size);
   if (!body.SerializeToArray(out.data() + start + kHeaderSize, static_cast<int>(size))) {
     out.resize(start);

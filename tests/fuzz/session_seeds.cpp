@@ -31,12 +31,7 @@ std::string sha256_of(std::string_view data) {
 // A 12-byte frame header by hand, for streams the encoder refuses to make.
 std::string raw_header(std::uint32_t payload_size, std::uint16_t type, std::uint16_t flags, std::uint32_t request_id) {
   std::string header;
-  for (int shift = 24; shift >= 0; shift -= 8) header.push_back(static_cast<char>(payload_size >> shift));
-  header.push_back(static_cast<char>(type >> 8));
-  header.push_back(static_cast<char>(type));
-  header.push_back(static_cast<char>(flags >> 8));
-  header.push_back(static_cast<char>(flags));
-  for (int shift = 24; shift >= 0; shift -= 8) header.push_back(static_cast<char>(request_id >> shift));
+  proto::encode_header({payload_size, type, flags, request_id}, header);
   return header;
 }
 

@@ -42,12 +42,7 @@ wire::Envelope error_envelope() {
 // A raw 12-byte header, for hand-built (possibly invalid) frames.
 std::string header(std::uint32_t size, std::uint16_t type, std::uint16_t flags, std::uint32_t request_id) {
   std::string out;
-  for (int shift = 24; shift >= 0; shift -= 8) out.push_back(static_cast<char>(size >> shift));
-  out.push_back(static_cast<char>(type >> 8));
-  out.push_back(static_cast<char>(type));
-  out.push_back(static_cast<char>(flags >> 8));
-  out.push_back(static_cast<char>(flags));
-  for (int shift = 24; shift >= 0; shift -= 8) out.push_back(static_cast<char>(request_id >> shift));
+  encode_header({size, type, flags, request_id}, out);
   return out;
 }
 
@@ -69,7 +64,10 @@ TEST(Frame, HeaderLayoutIsBigEndian) {
   ASSERT_GE(bytes.size(), kHeaderSize);
   const std::uint32_t payload = static_cast<std::uint32_t>(bytes.size() - kHeaderSize);
   EXPECT_EQ(bytes.substr(0, kHeaderSize), header(payload, wire::Envelope::kHello, 0, 0x01020304));
-  // Type 2 = Envelope.hello, flags 0, request id in network byte order.
+  // Payload size, then type 2 = Envelope.hello, flags 0, request id, all in network byte order.
+  ASSERT_LT(payload, 256u);
+  EXPECT_EQ(static_cast<unsigned char>(bytes[0]), 0);
+  EXPECT_EQ(static_cast<unsigned char>(bytes[3]), payload);
   EXPECT_EQ(static_cast<unsigned char>(bytes[4]), 0);
   EXPECT_EQ(static_cast<unsigned char>(bytes[5]), 2);
   EXPECT_EQ(static_cast<unsigned char>(bytes[8]), 1);

@@ -67,6 +67,10 @@ DecodeError decode_header(std::span<const std::uint8_t, kHeaderSize> bytes, Fram
 DecodeError decode_payload(const FrameHeader& header, std::span<const std::uint8_t> payload,
                            wire::Envelope& out) noexcept;
 
+// Appends the 12-byte encoding of `header` to `out`, as given and unchecked: encode_frame's first
+// step, and how tests and fuzz seeds write the invalid headers the decoder must refuse.
+void encode_header(const FrameHeader& header, std::string& out);
+
 // Appends one encoded frame to `out`. Returns false (appending nothing) if `body` has no field
 // set or its encoding exceeds the cap of its type: a caller bug, never a peer's.
 bool encode_frame(std::uint32_t request_id, const wire::Envelope& body, std::string& out);

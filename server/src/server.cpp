@@ -9,7 +9,12 @@
 #include <asio/steady_timer.hpp>
 #include <asio/thread_pool.hpp>
 
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
 #include <csignal>
+#include <cstring>
 #include <sys/resource.h>
 #include <fmt/format.h>
 
@@ -45,7 +50,16 @@ std::filesystem::path prepare_data_dir(const std::filesystem::path& dir) {
     // Password hashes and session hashes live here: other local users have no business in it.
     std::filesystem::permissions(dir, std::filesystem::perms::owner_all, ec);
   }
-  return dir / "occhat.db";
+  // The same goes for the database when an operator made the data dir themselves (say 0755):
+  // create it owner-only before SQLite opens it; its -wal and -shm files inherit the mode.
+  const auto db = dir / "occhat.db";
+  const int fd = ::open(db.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+  if (fd >= 0) {
+    ::close(fd);
+  } else if (errno != EEXIST) {
+    throw std::runtime_error(fmt::format("cannot create {}: {}", db.string(), std::strerror(errno)));
+  }
+  return db;
 }
 
 // Two hashing threads bound the memory argon2id may take (64 MiB per hash in flight) while

@@ -1,6 +1,8 @@
 """occhat-server as a process: its listening line, flags and signals."""
 
+import os
 import signal
+import stat
 import subprocess
 
 import pytest
@@ -27,6 +29,18 @@ def test_sigterm_exits_zero(server_factory, home):
 
 def test_schema_is_created(server):
     assert (server.data_dir / "occhat.db").is_file()
+
+
+def test_database_is_owner_only_in_a_data_dir_made_by_the_operator(server_factory, home, tmp_path):
+    # An operator-made data dir keeps its mode (0755 here), but the password and session hashes
+    # in the database (and its WAL) must not be readable by other local users.
+    data = tmp_path / "operator-made"
+    data.mkdir(mode=0o755)
+    srv = server_factory(data_dir=data)
+    srv.register(home)
+    assert stat.S_IMODE(os.stat(data).st_mode) == 0o755
+    for name in ("occhat.db", "occhat.db-wal"):
+        assert stat.S_IMODE(os.stat(data / name).st_mode) == 0o600, name
 
 
 @pytest.mark.parametrize("args", [["--bogus"], ["--listen"], ["--login-max-failures", "many"],

@@ -20,6 +20,7 @@
 #include "convert.hpp"
 #include "event_queue.hpp"
 #include "occhat/proto/frame.hpp"
+#include "occhat/proto/requests.hpp"
 #include "random_id.hpp"
 
 namespace occhat {
@@ -116,9 +117,7 @@ void Client::Impl::connect(const std::string& server) {
   std::chrono::milliseconds idle_timeout{0};
   try {
     if (auto error = opened_future.get()) throw *error;
-    wire::Envelope hello;
-    hello.mutable_hello()->set_protocol_version(proto::kProtocolVersion);
-    hello.mutable_hello()->set_client_name(options_.client_name);
+    const auto hello = proto::requests::hello(options_.client_name);
     const auto answer = exchange(*conn, hello, wire::Envelope::kHelloOk, options_.connect_timeout);
     if (answer.hello_ok().protocol_version() != proto::kProtocolVersion) {
       throw Error(ErrorCode::unsupported_version,
@@ -144,9 +143,7 @@ void Client::Impl::connect(const std::string& server) {
 }
 
 std::string Client::Impl::ping_frame() {
-  wire::Envelope ping;
-  ping.mutable_ping();
-  return proto::encode_frame(next_request_id(), ping);
+  return proto::encode_frame(next_request_id(), proto::requests::ping());
 }
 
 void Client::Impl::disconnect() noexcept {
@@ -285,74 +282,49 @@ void Client::disconnect() noexcept { impl_->disconnect(); }
 bool Client::connected() const noexcept { return impl_->connected(); }
 
 UserId Client::register_user(const std::string& email, const std::string& nick, const std::string& password) {
-  wire::Envelope request;
-  auto* r = request.mutable_register_request();
-  r->set_email(email);
-  r->set_nick(nick);
-  r->set_password(password);
+  const auto request = proto::requests::register_user(email, nick, password);
   return impl_->call(request, wire::Envelope::kRegisterResponse).register_response().user_id();
 }
 
 Session Client::login(UserId id, const std::string& password, bool announce_presence) {
-  wire::Envelope request;
-  auto* r = request.mutable_login_request();
-  r->set_user_id(id);
-  r->set_password(password);
-  r->set_announce_presence(announce_presence);
+  const auto request = proto::requests::login(id, password, announce_presence);
   return impl_->login_answer(impl_->call(request, wire::Envelope::kLoginOk));
 }
 
 Session Client::resume(const std::string& token, bool announce_presence) {
-  wire::Envelope request;
-  auto* r = request.mutable_resume_request();
-  r->set_token(token);
-  r->set_announce_presence(announce_presence);
+  const auto request = proto::requests::resume(token, announce_presence);
   return impl_->login_answer(impl_->call(request, wire::Envelope::kLoginOk));
 }
 
 void Client::logout() {
-  wire::Envelope request;
-  request.mutable_logout_request();
-  impl_->call(request, wire::Envelope::kOk);
+  impl_->call(proto::requests::logout(), wire::Envelope::kOk);
   impl_->set_user(std::nullopt);
 }
 
 UserInfo Client::find_user(UserId id) {
-  wire::Envelope request;
-  request.mutable_find_user_request()->set_user_id(id);
-  return from_wire(impl_->call(request, wire::Envelope::kUserInfo).user_info());
+  return from_wire(impl_->call(proto::requests::find_user(id), wire::Envelope::kUserInfo).user_info());
 }
 
 AddFriendResult Client::add_friend(UserId id) {
-  wire::Envelope request;
-  request.mutable_add_friend_request()->set_user_id(id);
-  return from_wire(impl_->call(request, wire::Envelope::kAddFriendResult).add_friend_result());
+  return from_wire(impl_->call(proto::requests::add_friend(id), wire::Envelope::kAddFriendResult).add_friend_result());
 }
 
 void Client::remove_friend(UserId id) {
-  wire::Envelope request;
-  request.mutable_remove_friend_request()->set_user_id(id);
-  impl_->call(request, wire::Envelope::kOk);
+  impl_->call(proto::requests::remove_friend(id), wire::Envelope::kOk);
 }
 
 std::vector<Friend> Client::friends() {
-  wire::Envelope request;
-  request.mutable_list_friends_request();
-  return from_wire(impl_->call(request, wire::Envelope::kFriendList).friend_list());
+  return from_wire(impl_->call(proto::requests::list_friends(), wire::Envelope::kFriendList).friend_list());
 }
 
 FriendRequests Client::friend_requests() {
-  wire::Envelope request;
-  request.mutable_list_friend_requests_request();
+  const auto request = proto::requests::list_friend_requests();
   return from_wire(impl_->call(request, wire::Envelope::kFriendRequestList).friend_request_list());
 }
 
 SendResult Client::send_message(UserId to, const std::string& text, const std::string& client_msg_id) {
-  wire::Envelope request;
-  auto* r = request.mutable_send_message_request();
-  r->set_to(to);
-  r->set_text(text);
-  r->set_client_msg_id(client_msg_id.empty() ? detail::random_client_msg_id() : client_msg_id);
+  const std::string generated_id = client_msg_id.empty() ? detail::random_client_msg_id() : std::string();
+  const auto request = proto::requests::send_message(to, text, client_msg_id.empty() ? generated_id : client_msg_id);
   return from_wire(impl_->call(request, wire::Envelope::kMessageSent).message_sent());
 }
 
@@ -361,23 +333,16 @@ InboxPage Client::fetch_inbox(Seq after_seq, std::uint32_t limit) {
     throw Error(ErrorCode::invalid_argument,
                 "fetch limit must be 1.." + std::to_string(kMaxFetchLimit) + ", not " + std::to_string(limit));
   }
-  wire::Envelope request;
-  auto* r = request.mutable_fetch_inbox_request();
-  r->set_after_seq(after_seq);
-  r->set_limit(limit);
+  const auto request = proto::requests::fetch_inbox(after_seq, limit);
   return from_wire(impl_->call(request, wire::Envelope::kInboxItems).inbox_items());
 }
 
 void Client::ack(Seq up_to_seq) {
-  wire::Envelope request;
-  request.mutable_ack_request()->set_up_to_seq(up_to_seq);
-  impl_->call(request, wire::Envelope::kOk);
+  impl_->call(proto::requests::ack(up_to_seq), wire::Envelope::kOk);
 }
 
 void Client::subscribe(Seq after_seq) {
-  wire::Envelope request;
-  request.mutable_subscribe_request()->set_after_seq(after_seq);
-  impl_->call(request, wire::Envelope::kOk);
+  impl_->call(proto::requests::subscribe(after_seq), wire::Envelope::kOk);
 }
 
 HistoryPage Client::history(UserId peer, std::uint32_t limit, MessageId before_id) {
@@ -385,11 +350,7 @@ HistoryPage Client::history(UserId peer, std::uint32_t limit, MessageId before_i
     throw Error(ErrorCode::invalid_argument,
                 "history limit must be 1.." + std::to_string(kMaxHistoryLimit) + ", not " + std::to_string(limit));
   }
-  wire::Envelope request;
-  auto* r = request.mutable_history_request();
-  r->set_peer(peer);
-  r->set_limit(limit);
-  r->set_before_id(before_id);
+  const auto request = proto::requests::history(peer, limit, before_id);
   return from_wire(impl_->call(request, wire::Envelope::kMessageList).message_list());
 }
 

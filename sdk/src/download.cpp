@@ -19,6 +19,7 @@
 #include "client_impl.hpp"
 #include "convert.hpp"
 #include "file_io.hpp"
+#include "occhat/proto/requests.hpp"
 #include "occhat/proto/sha256.hpp"
 #include "pipeline.hpp"
 #include "transfer.hpp"
@@ -48,12 +49,8 @@ void write_meta(const std::string& meta_path, const std::string& text) {
 }
 
 void request_chunk(detail::Pipeline& pipeline, FileId id, std::uint64_t offset, std::uint64_t size) {
-  wire::Envelope request;
-  auto* r = request.mutable_read_file_request();
-  r->set_file_id(id);
-  r->set_offset(offset);
-  r->set_length(static_cast<std::uint32_t>(std::min<std::uint64_t>(kChunkSize, size - offset)));
-  pipeline.send(request);
+  const auto length = static_cast<std::uint32_t>(std::min<std::uint64_t>(kChunkSize, size - offset));
+  pipeline.send(proto::requests::read_file(id, offset, length));
 }
 
 }  // namespace
@@ -63,10 +60,8 @@ DownloadResult Client::download_file(FileId id, const std::string& path, bool re
   Impl::ActiveCall active(*impl_);
   detail::Pipeline pipeline(impl_->ready_connection(), [this] { return impl_->next_request_id(); },
                             impl_->options().request_timeout);
-  wire::Envelope info_request;
-  info_request.mutable_get_file_request()->set_file_id(id);
   DownloadResult result;
-  result.file = detail::from_wire(pipeline.call(info_request, wire::Envelope::kFileInfo).file_info());
+  result.file = detail::from_wire(pipeline.call(proto::requests::get_file(id), wire::Envelope::kFileInfo).file_info());
   result.path = path;
   const FileInfo& file = result.file;
   if (file.state != "available") {

@@ -13,6 +13,7 @@
 #include "client_impl.hpp"
 #include "convert.hpp"
 #include "file_io.hpp"
+#include "occhat/proto/requests.hpp"
 #include "occhat/proto/sha256.hpp"
 #include "pipeline.hpp"
 #include "transfer.hpp"
@@ -29,13 +30,9 @@ Error cannot_read(const std::string& path, const std::string& reason) {
 
 wire::UploadState begin(detail::Pipeline& pipeline, UserId to, const std::string& name, std::uint64_t size,
                         const proto::Sha256Digest& digest) {
-  wire::Envelope request;
-  auto* r = request.mutable_begin_upload_request();
-  r->set_to(to);
-  r->set_name(name);
-  r->set_size(size);
-  r->set_sha256(digest.data(), digest.size());
-  return pipeline.call(request, wire::Envelope::kUploadState).upload_state();
+  const std::string_view sha256(reinterpret_cast<const char*>(digest.data()), digest.size());
+  return pipeline.call(proto::requests::begin_upload(to, name, size, sha256), wire::Envelope::kUploadState)
+      .upload_state();
 }
 
 }  // namespace
@@ -73,10 +70,8 @@ UploadResult Client::upload_file(UserId to, const std::string& path, const std::
   bool reasked = false;
   if (progress) progress(acked, size);
 
-  // One buffer, reused: the chunk's bytes are moved into the request and back out after encoding.
-  wire::Envelope request;
-  auto* chunk = request.mutable_upload_chunk();
-  chunk->set_upload_id(state.upload_id());
+  // One buffer, reused: the chunk's bytes are moved into the request and back out after encoding,
+  // so no chunk is copied on its way to the frame.
   std::string buffer;
   while (acked < size) {
     while (next < size && pipeline.in_flight() < kWindow) {
@@ -89,10 +84,9 @@ UploadResult Client::upload_file(UserId to, const std::string& path, const std::
         throw cannot_read(path, e.code().message());
       }
       if (got != length) throw Error(ErrorCode::integrity, path + " changed while it was sent (it is shorter now)");
-      chunk->set_offset(next);
-      chunk->set_data(std::move(buffer));
+      auto request = proto::requests::upload_chunk_moved(state.upload_id(), next, std::move(buffer));
       pipeline.send(request);
-      buffer = std::move(*chunk->mutable_data());
+      buffer = std::move(*request.mutable_upload_chunk()->mutable_data());
       next += length;
     }
     wire::Envelope answer;
@@ -107,7 +101,6 @@ UploadResult Client::upload_file(UserId to, const std::string& path, const std::
       pipeline.abandon();
       state = begin(pipeline, to, shown, size, digest);
       if (state.offset() > size) throw Error(ErrorCode::protocol_error, "server claims too many bytes of the upload");
-      chunk->set_upload_id(state.upload_id());
       acked = next = state.offset();
       if (progress) progress(acked, size);
       continue;
@@ -122,9 +115,7 @@ UploadResult Client::upload_file(UserId to, const std::string& path, const std::
     if (progress) progress(acked, size);
   }
 
-  wire::Envelope finish;
-  finish.mutable_finish_upload_request()->set_upload_id(state.upload_id());
-  pipeline.send(finish);
+  pipeline.send(proto::requests::finish_upload(state.upload_id()));
   result.file = detail::from_wire(
       pipeline.wait_oldest(wire::Envelope::kFileInfo, detail::finish_timeout(impl_->options().request_timeout, size))
           .file_info());

@@ -5,7 +5,9 @@
 // purpose).
 
 #include <cstdint>
+#include <string>
 #include <string_view>
+#include <utility>
 
 #include "occhat/proto/frame.hpp"
 
@@ -140,6 +142,14 @@ inline wire::Envelope upload_chunk(std::uint64_t upload_id, std::uint64_t offset
   r->set_upload_id(upload_id);
   r->set_offset(offset);
   r->set_data(data.data(), data.size());
+  return e;
+}
+
+// upload_chunk taking the bytes by move, not copying a chunk of up to 1 MiB; the caller may
+// move them back out of mutable_upload_chunk()->mutable_data() to reuse the buffer.
+inline wire::Envelope upload_chunk_moved(std::uint64_t upload_id, std::uint64_t offset, std::string&& data) {
+  wire::Envelope e = upload_chunk(upload_id, offset, {});
+  e.mutable_upload_chunk()->set_data(std::move(data));
   return e;
 }
 

@@ -1,5 +1,7 @@
 #include "message_handlers.hpp"
 
+#include <cmath>
+
 #include <fmt/format.h>
 
 #include "delivery.hpp"
@@ -27,7 +29,8 @@ asio::awaitable<wire::Envelope> handle_send_message(ServerContext& server, Sessi
   const std::uint32_t to = request.to();
   if (auto wait = server.send_limiter.take(me, SendRateLimiter::Clock::now())) {
     throw RequestError(ErrorCode::rate_limited,
-                       fmt::format("too many messages; retry in {:.1f} s", static_cast<double>(wait->count()) / 1000.0),
+                       // Rounded up: "retry in 0.0 s" for a 48 ms wait would tell the user to retry too early.
+                       fmt::format("too many messages; retry in {:.1f} s", std::ceil(static_cast<double>(wait->count()) / 100.0) / 10.0),
                        *wait);
   }
   if (to == me) throw RequestError(ErrorCode::invalid_argument, "you cannot send a message to yourself");

@@ -2,7 +2,7 @@
 
 import re
 
-from conftest import TIME_JSON, TIME_TEXT, assert_json_error, assert_one_error_line
+from conftest import TIME_JSON, TIME_TEXT, assert_json_error, assert_one_error_line, befriend, make_user
 
 SENT = re.compile(r"^sent message (\d+)$")
 
@@ -125,6 +125,35 @@ def test_send_stdin_stops_at_first_error(friends):
     assert len(out.splitlines()) == 1 and SENT.match(out.splitlines()[0]), out
     assert_one_error_line(err)
     assert [e["text"] for e in b.jsonl("inbox")] == ["fine"]
+
+
+def test_send_stdin_is_paced_by_the_servers_rate_limit(server_factory, tmp_path):
+    # 5 messages at once, then 20 a second: 40 lines are over the limit most of the way, yet
+    # every line is sent (the CLI waits as long as the server says), once and in order.
+    srv = server_factory(extra_args=("--message-rate", "20", "--message-burst", "5"))
+    a, b = make_user(srv, tmp_path, "alice"), make_user(srv, tmp_path, "bob")
+    befriend(a, b)
+    lines = [f"line {k}" for k in range(1, 41)]
+    sent = a.jsonl("send", b.id, "--stdin", stdin="\n".join(lines) + "\n")
+    assert [r["duplicate"] for r in sent] == [False] * 40
+    ids = [r["id"] for r in sent]
+    assert ids == sorted(ids) and len(set(ids)) == 40
+    messages = [e for e in b.jsonl("inbox") if e["type"] == "message"]
+    assert [m["text"] for m in messages] == lines
+
+
+def test_send_fails_with_exit_6_when_the_wait_would_be_too_long(server_factory, tmp_path):
+    # One message a minute: the second send would have to wait ~60 s, more than the CLI's 30 s.
+    srv = server_factory(extra_args=("--message-rate", "0.0167", "--message-burst", "1"))
+    a, b = make_user(srv, tmp_path, "alice"), make_user(srv, tmp_path, "bob")
+    befriend(a, b)
+    sent_id(a.ok("send", b.id, "first"))
+    rc, out, err = a.run("send", b.id, "second", json=True)
+    error = assert_json_error(out, err, "rate_limited", 6)
+    assert error["retry_after_ms"] > 30000, error
+    # The message's figure is rounded up, never telling the user to retry too early.
+    seconds = float(re.fullmatch(r"too many messages; retry in (\d+\.\d) s", error["message"]).group(1))
+    assert seconds * 1000 >= error["retry_after_ms"], error
 
 
 def test_text_output_escapes_control_characters(friends):

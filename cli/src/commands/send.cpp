@@ -1,10 +1,13 @@
 // occhat send ID TEXT | --stdin [--client-id CID]: sends messages to a friend.
 //
 // Exit 0 means the server has stored the message. A client id makes a retry safe: the server
-// answers a repeated id with the original message (printed as "already sent").
+// answers a repeated id with the original message (printed as "already sent"). Beyond the
+// server's --message-rate a send waits as long as the server says and goes again.
 
+#include <chrono>
 #include <iostream>
 #include <optional>
+#include <thread>
 
 #include "command.hpp"
 #include "connection.hpp"
@@ -14,6 +17,26 @@
 
 namespace occhat::cli {
 namespace {
+
+// The longest a single message waits in all for the server's rate limit before the send fails
+// with exit 6 after all: a script piping more than the server allows is paced, not hung.
+constexpr std::chrono::seconds kMaxRateLimitWait{30};
+
+// A RATE_LIMITED answer means nothing was stored, so sending the same message again after the
+// wait the server named is safe, with or without a client id.
+SendResult send_paced(Client& client, UserId to, const std::string& text, const std::string& client_id) {
+  std::chrono::milliseconds waited{0};
+  for (;;) {
+    try {
+      return client.send_message(to, text, client_id);
+    } catch (const Error& e) {
+      const auto wait = e.retry_after();
+      if (e.code() != ErrorCode::rate_limited || wait.count() <= 0 || waited + wait > kMaxRateLimitWait) throw;
+      std::this_thread::sleep_for(wait);
+      waited += wait;
+    }
+  }
+}
 
 class SendCommand final : public Command {
  public:
@@ -57,7 +80,7 @@ class SendCommand final : public Command {
  private:
   static void send_one(Context& ctx, Client& client, UserId to, const std::string& text,
                        const std::string& client_id) {
-    const SendResult sent = client.send_message(to, text, client_id);
+    const SendResult sent = send_paced(client, to, text, client_id);
     const std::string id = std::to_string(sent.id);
     ctx.out.result(sent.duplicate ? "already sent: message " + id : "sent message " + id,
                    Json{{"id", sent.id},

@@ -12,20 +12,9 @@
 #include <fstream>
 
 #include "occhat/error.hpp"
+#include "occhat/proto/openssl_reason.hpp"
 
 namespace occhat::detail {
-namespace {
-
-std::string openssl_reason() {
-  // The first error is the cause ("no start line"); later ones only say who called ("PEM lib").
-  const unsigned long last = ::ERR_get_error();
-  ::ERR_clear_error();
-  if (last == 0) return "unknown error";
-  const char* reason = ::ERR_reason_error_string(last);
-  return reason != nullptr ? reason : "OpenSSL error " + std::to_string(last);
-}
-
-}  // namespace
 
 std::shared_ptr<asio::ssl::context> make_client_tls_context(const std::string& ca_file) {
   auto context = std::make_shared<asio::ssl::context>(asio::ssl::context::tls_client);
@@ -36,7 +25,7 @@ std::shared_ptr<asio::ssl::context> make_client_tls_context(const std::string& c
   ::SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, nullptr);
   if (ca_file.empty()) {
     if (::SSL_CTX_set_default_verify_paths(ctx) != 1) {
-      throw Error(ErrorCode::unavailable, "cannot load the system's trusted certificates: " + openssl_reason());
+      throw Error(ErrorCode::unavailable, "cannot load the system's trusted certificates: " + proto::openssl_reason());
     }
     return context;
   }
@@ -49,7 +38,7 @@ std::shared_ptr<asio::ssl::context> make_client_tls_context(const std::string& c
   }
   if (::SSL_CTX_load_verify_locations(ctx, ca_file.c_str(), nullptr) != 1) {
     throw Error(ErrorCode::invalid_argument,
-                "cannot use CA file " + ca_file + ": no PEM certificate in it (" + openssl_reason() + ")");
+                "cannot use CA file " + ca_file + ": no PEM certificate in it (" + proto::openssl_reason() + ")");
   }
   return context;
 }

@@ -10,18 +10,10 @@
 
 #include <fmt/format.h>
 
+#include "occhat/proto/openssl_reason.hpp"
+
 namespace occhat::server {
 namespace {
-
-// The reason of the most recent OpenSSL error (and clears the queue), for start-up messages.
-std::string openssl_reason() {
-  // The first error is the cause ("no start line"); later ones only say who called ("PEM lib").
-  const unsigned long last = ::ERR_get_error();
-  ::ERR_clear_error();
-  if (last == 0) return "unknown error";
-  const char* reason = ::ERR_reason_error_string(last);
-  return reason != nullptr ? reason : fmt::format("OpenSSL error {:#x}", last);
-}
 
 void require_readable(const char* flag, const std::filesystem::path& file) {
   std::error_code ec;
@@ -53,7 +45,7 @@ std::unique_ptr<asio::ssl::context> make_tls_server_context(const std::filesyste
   ::ERR_clear_error();
   if (::SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION) != 1 ||
       ::SSL_CTX_set_cipher_list(ctx, kTls12Ciphers) != 1) {
-    throw std::runtime_error("cannot set up TLS: " + openssl_reason());
+    throw std::runtime_error("cannot set up TLS: " + proto::openssl_reason());
   }
   ::SSL_CTX_set_options(ctx, SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION | SSL_OP_CIPHER_SERVER_PREFERENCE |
                                  SSL_OP_NO_SSLv2 | SSL_OP_NO_SSLv3 | SSL_OP_NO_TLSv1 | SSL_OP_NO_TLSv1_1);
@@ -63,10 +55,10 @@ std::unique_ptr<asio::ssl::context> make_tls_server_context(const std::filesyste
   ::SSL_CTX_set_default_passwd_cb(ctx, [](char*, int, int, void*) { return 0; });
   if (::SSL_CTX_use_certificate_chain_file(ctx, cert_file.c_str()) != 1) {
     throw std::runtime_error(fmt::format("--tls-cert {}: not a usable PEM certificate chain: {}", cert_file.string(),
-                                         openssl_reason()));
+                                         proto::openssl_reason()));
   }
   if (::SSL_CTX_use_PrivateKey_file(ctx, key_file.c_str(), SSL_FILETYPE_PEM) != 1) {
-    const std::string reason = openssl_reason();
+    const std::string reason = proto::openssl_reason();
     if (reason.find("values mismatch") != std::string::npos || reason.find("mismatch") != std::string::npos) {
       throw std::runtime_error(fmt::format("--tls-key {} does not match the certificate in --tls-cert {}",
                                            key_file.string(), cert_file.string()));

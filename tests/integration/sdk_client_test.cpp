@@ -21,6 +21,7 @@
 #include <thread>
 #include <vector>
 
+#include "expect_error.hpp"
 #include "occhat/client.hpp"
 #include "occhat/proto/frame.hpp"
 #include "server_process.hpp"
@@ -30,20 +31,9 @@ namespace {
 
 using namespace std::chrono_literals;
 using test::ServerProcess;
+using test::error_of;
 
 constexpr const char* kPassword = "correct horse battery";
-
-// Runs `f` and returns the code of the occhat::Error it throws (the test fails if none).
-template <typename F>
-Error error_of(F&& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e;
-  }
-  ADD_FAILURE() << "expected an occhat::Error";
-  return Error(ErrorCode::ok, "no error");
-}
 
 // A port on which nothing listens (bound, then released).
 std::uint16_t unused_port() {

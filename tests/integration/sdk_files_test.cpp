@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "expect_error.hpp"
 #include "occhat/client.hpp"
 #include "occhat/proto/sha256.hpp"
 #include "server_process.hpp"
@@ -23,23 +24,13 @@ namespace {
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 using test::ServerProcess;
+using test::error_of;
 
 constexpr const char* kPassword = "correct horse battery";
 constexpr std::uint64_t kMiB = 1024 * 1024;
 
 // Thrown by a progress callback to cut a transfer off, as a killed client would.
 struct Interrupted {};
-
-template <typename F>
-Error error_of(F&& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e;
-  }
-  ADD_FAILURE() << "expected an occhat::Error";
-  return Error(ErrorCode::ok, "no error");
-}
 
 std::string sha256_hex(const std::string& path) { return proto::to_hex(proto::sha256_file(path)); }
 

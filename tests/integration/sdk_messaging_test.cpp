@@ -15,6 +15,7 @@
 #include <thread>
 #include <vector>
 
+#include "expect_error.hpp"
 #include "occhat/client.hpp"
 #include "server_process.hpp"
 
@@ -23,19 +24,9 @@ namespace {
 
 using namespace std::chrono_literals;
 using test::ServerProcess;
+using test::error_of;
 
 constexpr const char* kPassword = "correct horse battery";
-
-template <typename F>
-Error error_of(F&& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e;
-  }
-  ADD_FAILURE() << "expected an occhat::Error";
-  return Error(ErrorCode::ok, "no error");
-}
 
 // Events until `done` says enough (or `timeout` passes without a new event).
 std::vector<Event> collect(Client& client, const std::function<bool(const std::vector<Event>&)>& done,

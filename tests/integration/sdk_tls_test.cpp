@@ -14,6 +14,7 @@
 #include <string>
 #include <thread>
 
+#include "expect_error.hpp"
 #include "occhat/client.hpp"
 #include "server_process.hpp"
 
@@ -22,6 +23,7 @@ namespace {
 
 using namespace std::chrono_literals;
 using test::ServerProcess;
+using test::error_of;
 
 constexpr const char* kPassword = "correct horse battery";
 
@@ -58,17 +60,6 @@ Client::Options tls_options(const std::string& ca_file) {
   options.tls_ca_file = ca_file;
   options.connect_timeout = 5s;
   return options;
-}
-
-template <typename F>
-Error error_of(F&& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e;
-  }
-  ADD_FAILURE() << "expected an occhat::Error";
-  return Error(ErrorCode::ok, "no error");
 }
 
 std::string with_host(const std::string& host, std::uint16_t port) { return host + ":" + std::to_string(port); }

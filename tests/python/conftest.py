@@ -46,8 +46,9 @@ def wait_for(predicate, timeout, what, interval=0.05):
 
 
 class Server:
-    def __init__(self, tmp):
+    def __init__(self, tmp, extra_args=()):
         self.tmp = tmp
+        self.extra_args = [str(a) for a in extra_args]
         self.proc = None
         self.address = None
 
@@ -56,7 +57,7 @@ class Server:
         with open(out, "wb") as o, open(self.tmp / "server.stderr", "wb") as e:
             self.proc = subprocess.Popen(
                 [str(binary("occhat-server", "server")), "--listen", "127.0.0.1:0", "--data-dir",
-                 str(self.tmp / "data")], stdin=subprocess.DEVNULL, stdout=o, stderr=e, start_new_session=True)
+                 str(self.tmp / "data"), *self.extra_args], stdin=subprocess.DEVNULL, stdout=o, stderr=e, start_new_session=True)
 
         def listening():
             text = out.read_text()
@@ -71,13 +72,18 @@ class Server:
         return self
 
     def stop(self):
-        if self.proc and self.proc.poll() is None:
+        """Stops the server with SIGTERM; returns its exit status (None if it had to be killed)."""
+        if self.proc is None:
+            return None
+        if self.proc.poll() is None:
             self.proc.send_signal(signal.SIGTERM)
             try:
                 self.proc.wait(timeout=15)
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
+                return None
+        return self.proc.returncode
 
 
 class Env:

@@ -1,17 +1,13 @@
 """occhat.Client(..., tls=True, ca_file=...) against an occhat-server with --tls-cert/--tls-key."""
 
 import json
-import re
-import signal
 import subprocess
 
 import pytest
 
-from conftest import PASSWORD, REPO, binary, wait_for
+from conftest import PASSWORD, REPO, Server
 
 import occhat
-
-LISTENING = re.compile(r"^listening on (\S+):(\d+)$")
 
 
 def make_certs(directory, *names):
@@ -28,32 +24,10 @@ def certs(tmp_path):
 
 @pytest.fixture
 def tls_server(tmp_path, certs):
-    out = tmp_path / "tls-server.stdout"
-    err = tmp_path / "tls-server.stderr"
-    with open(out, "wb") as o, open(err, "wb") as e:
-        proc = subprocess.Popen([str(binary("occhat-server", "server")), "--listen", "127.0.0.1:0", "--data-dir",
-                                 str(tmp_path / "tls-data"), "--tls-cert", str(certs / "server.pem"),
-                                 "--tls-key", str(certs / "server.key")],
-                                stdin=subprocess.DEVNULL, stdout=o, stderr=e, start_new_session=True)
-
-    def listening():
-        text = out.read_text()
-        if "\n" not in text:
-            assert proc.poll() is None, err.read_text()
-            return None
-        m = LISTENING.match(text.split("\n", 1)[0])
-        assert m, text
-        return f"{m.group(1)}:{m.group(2)}"
-
-    address = wait_for(listening, 15, "the TLS server to listen")
-    yield address
-    proc.send_signal(signal.SIGTERM)
-    try:
-        assert proc.wait(timeout=15) == 0
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
-        pytest.fail("the TLS server did not stop on SIGTERM")
+    server = Server(tmp_path / "tls", ["--tls-cert", certs / "server.pem", "--tls-key", certs / "server.key"])
+    server.tmp.mkdir()
+    yield server.start().address
+    assert server.stop() == 0, "the TLS server did not exit 0 on SIGTERM"
 
 
 def test_client_over_tls_remembers_tls_in_the_session(tls_server, certs, tmp_path):

@@ -226,7 +226,11 @@ def test_watch_stopped_while_starting_recovers(server_factory, tmp_path, watch_f
         wa.proc.send_signal(signal.SIGSTOP)
         time.sleep(3.5)
         wa.proc.send_signal(signal.SIGCONT)
-        wb.wait_for(is_presence(a, True), timeout=30, what=f"alice online (stopped after {delay} s)")
+        try:
+            wb.wait_for(is_presence(a, True), timeout=30, what=f"alice online (stopped after {delay} s)")
+        except pytest.fail.Exception as failure:
+            # Say what alice's watch was doing: exited (and why) or still running.
+            pytest.fail(f"{failure}; alice's watch: rc {wa.proc.poll()}, stderr {wa.stderr()!r}")
         assert wa.proc.poll() is None, wa.stderr()
         assert wa.interrupt() == 0
         wb.wait_for(is_presence(a, False), what="alice offline after Ctrl-C")

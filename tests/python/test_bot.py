@@ -126,9 +126,14 @@ def test_bot_killed_halfway_and_restarted_loses_and_repeats_nothing(env):
     rc, _ = stop_with_sigint(second)
     assert rc == 0, env.log()
     lines = handled()
-    assert [l.split(" ", 1)[1] for l in lines] == texts, f"killed at {killed_at}; {len(lines)} lines"
+    got = [l.split(" ", 1)[1] for l in lines]
+    # Nothing lost, in order; the one event whose handler was running at the SIGKILL (its record
+    # written, its return not yet seen) may come once more — the documented guarantee. The
+    # handler's "work" comes before the record, so that is rare; any other repeat is a bug.
+    repeated_last = texts[:killed_at] + texts[killed_at - 1:]
+    assert got in (texts, repeated_last), f"killed at {killed_at}; {len(lines)} lines"
     seqs = [int(l.split(" ", 1)[0]) for l in lines]
-    assert seqs == sorted(set(seqs))
+    assert seqs == sorted(seqs) and len(set(seqs)) >= len(seqs) - 1
 
 
 def test_file_bot_replies_with_the_sha256(env):

@@ -367,11 +367,11 @@ class Watch:
     """A running `occhat watch` of one user. stdout is a pipe read by a thread into a queue
     (unless read=False: then nothing reads it until start_reader()); stderr goes to a file."""
 
-    def __init__(self, user, log_path, json=True, read=True, extra_args=()):
+    def __init__(self, user, log_path, json=True, read=True, extra_args=(), server=None):
         self.user = user
         self.json = json
         self.log_path = log_path
-        cmd = [str(cli_binary()), "--server", user.server.address, "--home", str(user.home)]
+        cmd = [str(cli_binary()), "--server", server or user.server.address, "--home", str(user.home)]
         if json:
             cmd.append("--json")
         cmd += ["watch", *extra_args]
@@ -483,13 +483,14 @@ class Watch:
 
 @pytest.fixture
 def watch_factory(server_factory, tmp_path):
-    """watch_factory(user, json=True, read=True, extra_args=()) starts `occhat watch` for user.
+    """watch_factory(user, json=True, read=True, extra_args=(), server=None) starts `occhat watch`
+    for user (against `server`, HOST:PORT, instead of the user's server if given).
     Every watch still running at the end is killed (before the servers are stopped)."""
     watches = []
 
-    def make(user, json=True, read=True, extra_args=()):
+    def make(user, json=True, read=True, extra_args=(), server=None):
         log = tmp_path / f"watch-{user.name}-{len(watches)}.stderr"
-        w = Watch(user, log, json=json, read=read, extra_args=extra_args)
+        w = Watch(user, log, json=json, read=read, extra_args=extra_args, server=server)
         watches.append(w)
         return w
 

@@ -6,14 +6,16 @@ import json
 import re
 import shutil
 import signal
+import socket
 import struct
 import subprocess
 import termios
+import threading
 import time
 
 import pytest
 
-from conftest import TIME_JSON, TIME_TEXT, User, befriend, eventually, make_user
+from conftest import TIME_JSON, TIME_TEXT, User, befriend, eventually, free_port, make_user
 
 
 def is_message(text=None):
@@ -234,6 +236,85 @@ def test_watch_stopped_while_starting_recovers(server_factory, tmp_path, watch_f
         assert wa.proc.poll() is None, wa.stderr()
         assert wa.interrupt() == 0
         wb.wait_for(is_presence(a, False), what="alice offline after Ctrl-C")
+
+
+class DropFirstConnection:
+    """A TCP relay to `target` (HOST:PORT) that accepts the first connection, reads the client's
+    first bytes (its hello) and closes it unanswered, as the server does with a client that stalled
+    in its handshake; every later connection is relayed both ways."""
+
+    def __init__(self, target):
+        host, port = target.rsplit(":", 1)
+        self.target = (host, int(port))
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.address = f"127.0.0.1:{self.listener.getsockname()[1]}"
+        self.accepted = 0
+        self.sockets = [self.listener]
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self):
+        while True:
+            try:
+                client, _ = self.listener.accept()
+            except OSError:
+                return
+            self.accepted += 1
+            self.sockets.append(client)
+            if self.accepted == 1:
+                client.recv(1)
+                client.close()
+                continue
+            upstream = socket.create_connection(self.target)
+            self.sockets.append(upstream)
+            for source, sink in ((client, upstream), (upstream, client)):
+                threading.Thread(target=self._pump, args=(source, sink), daemon=True).start()
+
+    @staticmethod
+    def _pump(source, sink):
+        try:
+            while chunk := source.recv(65536):
+                sink.sendall(chunk)
+            sink.shutdown(socket.SHUT_WR)
+        except OSError:
+            pass
+
+    def close(self):
+        for s in self.sockets:
+            s.close()
+
+
+def test_watch_retries_a_first_connection_lost_in_its_handshake(friends, watch_factory):
+    """Deterministic form of the SIGSTOP test above: the server closes the first connection before
+    answering the hello. The watch connects again at once instead of exiting 2."""
+    a, b = friends.a, friends.b
+    wb = watch_factory(b)
+    relay = DropFirstConnection(a.server.address)
+    try:
+        wa = watch_factory(a, server=relay.address)
+        wb.wait_for(is_presence(a, True), what="alice online through the relay")
+        assert relay.accepted == 2 and wa.proc.poll() is None, (relay.accepted, wa.stderr())
+        a.ok("send", b.id, "after the retry")
+        wb.wait_for(is_message("after the retry"))
+        assert wa.interrupt() == 0
+        assert wa.stderr() == ""  # the one quick retry is not worth a notice
+    finally:
+        relay.close()
+
+
+def test_watch_exits_2_when_the_server_cannot_be_reached_at_start(friends, watch_factory):
+    address = f"127.0.0.1:{free_port()}"  # nothing listens there
+    for json_mode in (False, True):
+        w = watch_factory(friends.a, json=json_mode, server=address)
+        try:
+            rc = w.proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            pytest.fail(f"watch against a closed port kept running; stderr {w.stderr()!r}")
+        assert rc == 2, (rc, w.stderr())
+        seen = w.finish()
+        if json_mode:
+            assert seen[0]["error"]["exit_code"] == 2 and address in seen[0]["error"]["message"], seen
+        else:
+            assert w.stderr().startswith(f"occhat: cannot reach server {address}"), w.stderr()
 
 
 def test_live_watch_is_not_cut_by_the_idle_timeout(server_factory, tmp_path, watch_factory):

@@ -7,7 +7,6 @@
 #include <chrono>
 #include <condition_variable>
 #include <csignal>
-#include <cstdio>
 #include <cstdlib>
 #include <iostream>
 #include <mutex>
@@ -20,6 +19,7 @@
 #include "connection.hpp"
 #include "event_format.hpp"
 #include "inbox_cursor.hpp"
+#include "reconnect.hpp"
 
 namespace occhat::cli {
 namespace {
@@ -32,8 +32,6 @@ constexpr milliseconds kAckQuiet{200};
 constexpr milliseconds kPoll{50};
 // After a stop signal the process exits within this long even if a call to the server hangs.
 constexpr milliseconds kStopGrace{800};
-constexpr milliseconds kBackoff[] = {milliseconds{500}, milliseconds{1000}, milliseconds{2000},
-                                     milliseconds{4000}, milliseconds{8000}};
 
 // Set by the signal handler, read by the main loop and by the watchdog thread: a lock-free atomic,
 // not `volatile sig_atomic_t`, which is signal-safe but not thread-safe (TSan: data race).
@@ -90,17 +88,6 @@ class StopSignals {
   std::thread watchdog_;
 };
 
-bool is_connection_error(const Error& e) {
-  return e.code() == ErrorCode::unavailable || e.code() == ErrorCode::timeout;
-}
-
-std::string seconds_text(milliseconds delay) {
-  if (delay.count() % 1000 == 0) return std::to_string(delay.count() / 1000);
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.1f", static_cast<double>(delay.count()) / 1000.0);
-  return buf;
-}
-
 // Sleeps `delay` unless a stop is requested first.
 void sleep_unless_stopped(milliseconds delay) {
   const auto until = Clock::now() + delay;
@@ -125,10 +112,11 @@ class WatchCommand final : public Command {
     Client client(client_options(with_tls(ctx, server, &saved, connection)));
     InboxCursor cursor(ctx.home.dir(), saved.user_id);
 
-    // The first connection failing is an error like for any command; once it is made, every
-    // loss is retried, including one in the middle of the first resume/subscribe (a process
-    // stopped there, e.g. by SIGSTOP, finds its connection closed by the idle timeout).
-    connect_client(client, server);
+    // A server that cannot be reached at start is an error like for any command; once a
+    // connection is made, every loss is retried, including one in the middle of the first
+    // resume/subscribe (a process stopped there, e.g. by SIGSTOP, finds its connection closed by
+    // the idle timeout).
+    connect_long_lived(client, server);
     bool first = true;
     std::size_t failures = 0;
     while (!stop_requested()) {
@@ -148,9 +136,9 @@ class WatchCommand final : public Command {
         if (!is_connection_error(e)) throw;
       }
       if (stop_requested()) break;
-      const milliseconds delay = kBackoff[std::min(failures, std::size(kBackoff) - 1)];
+      const milliseconds delay = reconnect_delay(failures);
       ++failures;
-      std::cerr << "occhat: connection lost; reconnecting in " << seconds_text(delay) << " s\n"
+      std::cerr << "occhat: connection lost; reconnecting in " << delay_seconds_text(delay) << " s\n"
                 << std::flush;
       sleep_unless_stopped(delay);
     }

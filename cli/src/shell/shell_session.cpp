@@ -13,19 +13,12 @@
 
 #include "connection.hpp"
 #include "event_format.hpp"
+#include "reconnect.hpp"
 #include "shell/commands.hpp"
 #include "shell/signal_pipe.hpp"
 
 namespace occhat::cli {
 namespace {
-
-// The same schedule as `occhat watch`: quick for a restart, gentle for a long outage.
-constexpr std::array<int, 5> reconnect_delays_ms{500, 1000, 2000, 4000, 8000};
-
-std::string seconds_text(int ms) {
-  if (ms % 1000 == 0) return std::to_string(ms / 1000);
-  return std::to_string(ms / 1000) + "." + std::to_string(ms % 1000 / 100);
-}
 
 // Long-lived: friends see this user online while the shell runs.
 SessionOptions shell_connection() {
@@ -41,7 +34,8 @@ ShellSession::ShellSession(Context& ctx)
       saved_(require_session(ctx)),
       server_(session_server(ctx, saved_)),
       cursor_(ctx.home.dir(), saved_.user_id) {
-  client_ = connect_to(server_, with_tls(ctx, server_, &saved_, shell_connection()));
+  client_ = std::make_unique<Client>(client_options(with_tls(ctx, server_, &saved_, shell_connection())));
+  connect_long_lived(*client_, server_);
   // Runs on the SDK's I/O thread: queue only, never call the SDK from here.
   client_->set_event_handler([this](const Event& event) { events_.push(event); });
   login();
@@ -263,11 +257,9 @@ void ShellSession::on_disconnected() {
 }
 
 void ShellSession::schedule_reconnect(const std::string& why) {
-  const auto index = std::min<std::size_t>(static_cast<std::size_t>(reconnect_failures_),
-                                           reconnect_delays_ms.size() - 1);
-  const int delay_ms = reconnect_delays_ms[index];
-  print_notice(why + "; reconnecting in " + seconds_text(delay_ms) + " s");
-  reconnect_at_ = std::chrono::steady_clock::now() + std::chrono::milliseconds(delay_ms);
+  const auto delay = reconnect_delay(reconnect_failures_);
+  print_notice(why + "; reconnecting in " + delay_seconds_text(delay) + " s");
+  reconnect_at_ = std::chrono::steady_clock::now() + delay;
 }
 
 void ShellSession::try_reconnect() {

@@ -8,6 +8,7 @@
 // thread, between two lines of input.
 
 #include <chrono>
+#include <cstddef>
 #include <memory>
 #include <optional>
 #include <string>
@@ -99,7 +100,7 @@ class ShellSession {
   bool quit_ = false;
   // Set while the connection is down: when to try again, and how many tries failed.
   std::optional<std::chrono::steady_clock::time_point> reconnect_at_;
-  int reconnect_failures_ = 0;
+  std::size_t reconnect_failures_ = 0;
 };
 
 }  // namespace occhat::cli

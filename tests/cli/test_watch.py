@@ -22,6 +22,14 @@ def is_message(text=None):
     return lambda e: e.get("type") == "message" and (text is None or e.get("text") == text)
 
 
+def exit_code_of(watch, what, timeout=10):
+    """The exit status of a watch expected to exit by itself; fails the test if it keeps running."""
+    try:
+        return watch.proc.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        pytest.fail(f"watch {what} kept running; stderr {watch.stderr()!r}")
+
+
 def is_presence(user, online):
     return lambda e: e.get("type") == "presence" and e.get("user") == user.id and e.get("online") is online
 
@@ -305,10 +313,7 @@ def test_watch_exits_2_when_the_server_cannot_be_reached_at_start(friends, watch
     address = f"127.0.0.1:{free_port()}"  # nothing listens there
     for json_mode in (False, True):
         w = watch_factory(friends.a, json=json_mode, server=address)
-        try:
-            rc = w.proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            pytest.fail(f"watch against a closed port kept running; stderr {w.stderr()!r}")
+        rc = exit_code_of(w, "against a closed port")
         assert rc == 2, (rc, w.stderr())
         seen = w.finish()
         if json_mode:
@@ -355,10 +360,7 @@ def test_watch_with_a_revoked_token_exits_3(friends, watch_factory, tmp_path):
     bob_copy = User(b.server, "bob-copy", copy, b.id)
     for json_mode in (False, True):
         w = watch_factory(bob_copy, json=json_mode)
-        try:
-            rc = w.proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            pytest.fail(f"watch with a revoked token kept running; stderr {w.stderr()!r}")
+        rc = exit_code_of(w, "with a revoked token")
         assert rc == 3, (rc, w.stderr())
         seen = w.finish()
         if json_mode:  # the error is one JSON object on stdout

@@ -124,9 +124,7 @@ int main(int argc, char** argv) {
   options.tls_cert_file = tls_cert;
   options.tls_key_file = tls_key;
   options.data_dir = data_dir;
-  options.log_level = log_level == "debug"   ? occhat::server::LogLevel::debug
-                      : log_level == "quiet" ? occhat::server::LogLevel::quiet
-                                             : occhat::server::LogLevel::info;
+  options.log_level = occhat::server::log_level_named(log_level).value();  // checked by IsMember
   options.fsync_commits = durability == "disk";
 
   try {

@@ -27,12 +27,16 @@ SessionOptions with_tls(const Context& ctx, const std::string& server, const Sav
   return options;
 }
 
+bool is_connection_error(const Error& e) {
+  return e.code() == ErrorCode::unavailable || e.code() == ErrorCode::timeout;
+}
+
 void connect_client(Client& client, const std::string& server) {
   validate_server_address(server);
   try {
     client.connect(server);
   } catch (const Error& e) {
-    if (e.code() != ErrorCode::unavailable && e.code() != ErrorCode::timeout) throw;
+    if (!is_connection_error(e)) throw;
     // Name the address: with OCCHAT_SERVER or a saved session the user may not know which it was.
     const std::string_view why = e.what();
     const std::string prefix = "cannot reach server " + server;

@@ -30,6 +30,10 @@ SessionOptions with_tls(const Context& ctx, const std::string& server, const Sav
 // The CLI's SDK options (client name, keepalive, TLS).
 Client::Options client_options(const SessionOptions& options = {});
 
+// The codes every failure to reach the server, or loss of the connection, surfaces as
+// (unavailable, timeout): exit 2, and what `watch` and `shell` retry.
+bool is_connection_error(const Error& e);
+
 // Connects `client` to `server` (HOST:PORT) and does the handshake. An unreachable server throws
 // unavailable/timeout with "cannot reach server HOST:PORT: <why>"; a malformed address is a usage
 // error. Also usable to reconnect a Client whose connection was lost.

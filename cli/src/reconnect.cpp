@@ -28,10 +28,6 @@ std::string delay_seconds_text(milliseconds delay) {
   return buf;
 }
 
-bool is_connection_error(const Error& e) {
-  return e.code() == ErrorCode::unavailable || e.code() == ErrorCode::timeout;
-}
-
 void connect_long_lived(Client& client, const std::string& server) {
   try {
     connect_client(client, server);

@@ -17,9 +17,6 @@ std::chrono::milliseconds reconnect_delay(std::size_t failures);
 // "0.5", "2": a delay as the notices print it.
 std::string delay_seconds_text(std::chrono::milliseconds delay);
 
-// The unavailable/timeout codes every connection loss surfaces as.
-bool is_connection_error(const Error& e);
-
 // The first connection of a long-lived command, as connect_client(). A connection that is refused
 // or lost during the handshake is tried once more at once: a server restarting, or this process
 // stopped (SIGSTOP) in the middle of the handshake until the server's login timeout closed it. A second failure, or a timeout, is thrown: a server that cannot be reached at all is

@@ -2,6 +2,8 @@
 
 #include <openssl/err.h>
 
+#include <cstdio>
+
 namespace occhat::proto {
 
 std::string openssl_reason() {
@@ -9,7 +11,10 @@ std::string openssl_reason() {
   ::ERR_clear_error();
   if (first == 0) return "unknown error";
   const char* reason = ::ERR_reason_error_string(first);
-  return reason != nullptr ? reason : "OpenSSL error " + std::to_string(first);
+  if (reason != nullptr) return reason;
+  char code[48];  // OpenSSL's own tools print codes in hex
+  std::snprintf(code, sizeof code, "OpenSSL error %#lx", first);
+  return code;
 }
 
 }  // namespace occhat::proto

@@ -323,8 +323,8 @@ FriendRequests Client::friend_requests() {
 }
 
 SendResult Client::send_message(UserId to, const std::string& text, const std::string& client_msg_id) {
-  const std::string generated_id = client_msg_id.empty() ? detail::random_client_msg_id() : std::string();
-  const auto request = proto::requests::send_message(to, text, client_msg_id.empty() ? generated_id : client_msg_id);
+  const std::string id = client_msg_id.empty() ? detail::random_client_msg_id() : client_msg_id;
+  const auto request = proto::requests::send_message(to, text, id);
   return from_wire(impl_->call(request, wire::Envelope::kMessageSent).message_sent());
 }
 

@@ -12,6 +12,13 @@ std::atomic<LogLevel> g_level{LogLevel::info};
 
 }  // namespace
 
+std::optional<LogLevel> log_level_named(std::string_view name) noexcept {
+  if (name == "quiet") return LogLevel::quiet;
+  if (name == "info") return LogLevel::info;
+  if (name == "debug") return LogLevel::debug;
+  return std::nullopt;
+}
+
 void set_log_level(LogLevel level) noexcept { g_level.store(level, std::memory_order_relaxed); }
 
 bool debug_logging() noexcept { return g_level.load(std::memory_order_relaxed) == LogLevel::debug; }

@@ -7,7 +7,7 @@ import subprocess
 
 import pytest
 
-from conftest import LISTENING, clean_env, server_binary
+from conftest import LISTENING, befriend, clean_env, make_user, server_binary
 
 
 def test_listening_line_is_the_only_stdout(server):
@@ -43,8 +43,26 @@ def test_database_is_owner_only_in_a_data_dir_made_by_the_operator(server_factor
         assert stat.S_IMODE(os.stat(data / name).st_mode) == 0o600, name
 
 
+@pytest.mark.parametrize("level", ["quiet", "info", "debug"])
+def test_log_level_decides_what_the_server_logs(server_factory, tmp_path, level):
+    srv = server_factory(extra_args=("--log-level", level))
+    a, b = make_user(srv, tmp_path, "alice"), make_user(srv, tmp_path, "bob")
+    befriend(a, b)
+    a.ok("send", b.id, "hello")
+    assert srv.stop() == 0
+    log = srv.stderr()
+    logins = [line for line in log.splitlines() if "logged in" in line]
+    messages = [line for line in log.splitlines() if "sent message" in line]
+    if level == "quiet":
+        assert log == "", log
+    elif level == "info":
+        assert logins and not messages, log
+    else:
+        assert logins and len(messages) == 1, log
+
+
 @pytest.mark.parametrize("args", [["--bogus"], ["--listen"], ["--login-max-failures", "many"],
-                                  ["--listen", "127.0.0.1:notaport"]])
+                                  ["--listen", "127.0.0.1:notaport"], ["--log-level", "verbose"]])
 def test_bad_flags_exit_1(args, tmp_path):
     proc = subprocess.run([str(server_binary()), "--data-dir", str(tmp_path / "d"), *args],
                           stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=15,

@@ -1,8 +1,5 @@
 #include "loopback_connection.hpp"
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -10,6 +7,8 @@
 #include <array>
 #include <cerrno>
 #include <stdexcept>
+
+#include "loopback_socket.hpp"
 
 namespace occhat::fuzz {
 namespace {
@@ -21,20 +20,7 @@ int milliseconds_until(std::chrono::steady_clock::time_point deadline) {
 
 }  // namespace
 
-LoopbackConnection::LoopbackConnection(std::uint16_t port) {
-  fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd_ < 0) throw std::runtime_error("socket() failed");
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_port = htons(port);
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (::connect(fd_, reinterpret_cast<const sockaddr*>(&address), sizeof address) != 0) {
-    ::close(fd_);
-    throw std::runtime_error("cannot connect to the fuzzed server");
-  }
-  int one = 1;
-  ::setsockopt(fd_, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-}
+LoopbackConnection::LoopbackConnection(std::uint16_t port) : fd_(test::connect_loopback(port)) {}
 
 LoopbackConnection::~LoopbackConnection() { ::close(fd_); }
 

@@ -76,9 +76,8 @@ void SessionHarness::start() {
   options.handle_signals = false;
   // OCCHAT_FUZZ_LOG=debug (or info) shows what the server makes of an input.
   const char* log = std::getenv("OCCHAT_FUZZ_LOG");
-  options.log_level = log == nullptr                   ? server::LogLevel::quiet
-                      : std::string_view(log) == "debug" ? server::LogLevel::debug
-                                                         : server::LogLevel::info;
+  options.log_level = log == nullptr ? server::LogLevel::quiet
+                                     : server::log_level_named(log).value_or(server::LogLevel::info);
   options.fsync_commits = false;  // fuzzing wants executions, not durability
   options.message_rate = 0;       // no limit: an input's outcome must not depend on timing
   options.login_max_failures = 1000000;  // the flag's maximum: inputs never lock an account

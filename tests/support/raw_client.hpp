@@ -3,10 +3,7 @@
 // proto codec (no SDK); requests are built with occhat::proto::requests (alias rq). Shared by the
 // raw_*_test.cpp suites.
 
-#include <arpa/inet.h>
 #include <gtest/gtest.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -20,6 +17,7 @@
 #include <string>
 #include <string_view>
 
+#include "loopback_socket.hpp"
 #include "occhat/proto/error_code.hpp"
 #include "occhat/proto/frame.hpp"
 #include "occhat/proto/requests.hpp"
@@ -41,21 +39,7 @@ class RawClient {
  public:
   // receive_buffer > 0 shrinks the socket's receive buffer (set before connecting, so the TCP
   // window stays small): lets a test make a client that reads nothing back-pressure the server.
-  explicit RawClient(std::uint16_t port, int receive_buffer = 0) {
-    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
-    if (fd_ < 0) throw std::runtime_error("socket failed");
-    if (receive_buffer > 0) ::setsockopt(fd_, SOL_SOCKET, SO_RCVBUF, &receive_buffer, sizeof receive_buffer);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_port = htons(port);
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (::connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
-      ::close(fd_);
-      throw std::runtime_error("connect failed");
-    }
-    int one = 1;
-    ::setsockopt(fd_, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-  }
+  explicit RawClient(std::uint16_t port, int receive_buffer = 0) : fd_(connect_loopback(port, receive_buffer)) {}
   ~RawClient() { close(); }
   RawClient(const RawClient&) = delete;
   RawClient& operator=(const RawClient&) = delete;

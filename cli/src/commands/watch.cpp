@@ -117,20 +117,18 @@ class WatchCommand final : public Command {
     // resume/subscribe (a process stopped there, e.g. by SIGSTOP, finds its connection closed by
     // the idle timeout).
     connect_long_lived(client, server);
-    bool first = true;
-    std::size_t failures = 0;
+    // Each pass starts (resume, subscribe) and prints until the connection is lost, so every
+    // pass after the first begins with a reconnect.
+    std::size_t failures = 0;  // losses in a row since the last successful start
     while (!stop_requested()) {
       try {
         if (failures > 0) {
           client.disconnect();
           connect_client(client, server);
         }
-        if (failures > 0 || first) {
-          first = false;
-          start(client, saved, cursor);
-          if (failures > 0) std::cerr << "occhat: reconnected\n" << std::flush;
-          failures = 0;
-        }
+        start(client, saved, cursor);
+        if (failures > 0) std::cerr << "occhat: reconnected\n" << std::flush;
+        failures = 0;
         print_events(ctx, client, cursor);
       } catch (const Error& e) {
         if (!is_connection_error(e)) throw;

@@ -6,13 +6,18 @@
 #include <filesystem>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
+#include <string_view>
 
 namespace occhat::server {
 
 // quiet: no log lines at all (embedding, fuzzing); info: connections, logins, friendships,
 // files, errors; debug: also a line per message and per subscription.
 enum class LogLevel { quiet, info, debug };
+
+// The level called `name` ("quiet", "info", "debug": the --log-level values), or nullopt.
+std::optional<LogLevel> log_level_named(std::string_view name) noexcept;
 
 struct ServerOptions {
   std::string host = "127.0.0.1";

@@ -86,7 +86,7 @@ asio::awaitable<void> RawConnection::read_loop() {
       for (;;) {
         const auto status = decoder_.next(frame);
         if (status == proto::FrameDecoder::Status::need_more) break;
-        if (status == proto::FrameDecoder::Status::error) {
+        if (status == proto::FrameDecoder::Status::error || status == proto::FrameDecoder::Status::bad_frame) {
           fail("bad frame from server: " + std::string(proto::decode_error_text(decoder_.error())));
           co_return;
         }

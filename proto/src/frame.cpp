@@ -134,7 +134,8 @@ void FrameDecoder::feed(std::span<const std::uint8_t> bytes) {
 }
 
 void FrameDecoder::feed(std::string_view bytes) {
-  if (error_ != DecodeError::none) return;
+  if (broken_) return;
+  keep_borrowed();
   // Drop consumed bytes before growing so the buffer stays within one frame plus new input.
   if (consumed_ > 0 && consumed_ >= buffer_.size() / 2) {
     buffer_.erase(0, consumed_);
@@ -143,23 +144,69 @@ void FrameDecoder::feed(std::string_view bytes) {
   buffer_.append(bytes);
 }
 
-FrameDecoder::Status FrameDecoder::next(Frame& out) {
-  if (error_ != DecodeError::none) return Status::error;
-  const std::size_t available = buffer_.size() - consumed_;
-  if (available < kHeaderSize) return Status::need_more;
-  const auto* base = reinterpret_cast<const std::uint8_t*>(buffer_.data() + consumed_);
-  FrameHeader header;
-  error_ = decode_header(std::span<const std::uint8_t, kHeaderSize>(base, kHeaderSize), header);
-  if (error_ != DecodeError::none) return Status::error;
-  if (available - kHeaderSize < header.payload_size) return Status::need_more;
-  error_ = decode_payload(header, {base + kHeaderSize, header.payload_size}, out.body);
-  if (error_ != DecodeError::none) return Status::error;
-  out.request_id = header.request_id;
-  consumed_ += kHeaderSize + header.payload_size;
+void FrameDecoder::feed_borrowed(std::span<const std::uint8_t> bytes) {
+  if (broken_) return;
+  keep_borrowed();
+  if (buffer_.size() == consumed_) {
+    borrowed_ = bytes;
+  } else {
+    feed(bytes);
+  }
+}
+
+void FrameDecoder::keep_borrowed() {
+  if (borrowed_.empty()) return;
+  buffer_.assign(reinterpret_cast<const char*>(borrowed_.data()), borrowed_.size());
+  consumed_ = 0;
+  borrowed_ = {};
+}
+
+std::span<const std::uint8_t> FrameDecoder::unconsumed() const noexcept {
+  if (!borrowed_.empty()) return borrowed_;
+  return {reinterpret_cast<const std::uint8_t*>(buffer_.data()) + consumed_, buffer_.size() - consumed_};
+}
+
+void FrameDecoder::consume(std::size_t bytes) noexcept {
+  if (!borrowed_.empty()) {
+    borrowed_ = borrowed_.subspan(bytes);
+    return;
+  }
+  consumed_ += bytes;
   if (consumed_ == buffer_.size()) {
     buffer_.clear();
     consumed_ = 0;
+    if (buffer_.capacity() > keep_capacity_) std::string().swap(buffer_);
   }
+}
+
+FrameDecoder::Status FrameDecoder::next(Frame& out) {
+  if (broken_) return Status::error;
+  error_ = DecodeError::none;
+  if (!bad_payload_.empty()) std::string().swap(bad_payload_);
+  const auto data = unconsumed();
+  if (data.size() < kHeaderSize) {
+    keep_borrowed();
+    return Status::need_more;
+  }
+  header_ = FrameHeader{};
+  error_ = decode_header(data.first<kHeaderSize>(), header_);
+  if (error_ != DecodeError::none) {
+    broken_ = true;
+    return Status::error;
+  }
+  if (data.size() - kHeaderSize < header_.payload_size) {
+    keep_borrowed();
+    return Status::need_more;
+  }
+  const auto payload = data.subspan(kHeaderSize, header_.payload_size);
+  error_ = decode_payload(header_, payload, out.body);
+  if (error_ != DecodeError::none) {
+    bad_payload_.assign(reinterpret_cast<const char*>(payload.data()), payload.size());
+    consume(kHeaderSize + header_.payload_size);
+    return Status::bad_frame;
+  }
+  out.request_id = header_.request_id;
+  consume(kHeaderSize + header_.payload_size);
   return Status::frame;
 }
 

@@ -128,7 +128,7 @@ asio::awaitable<void> Connection::read_loop() {
       for (;;) {
         const auto status = decoder.next(frame);
         if (status == proto::FrameDecoder::Status::need_more) break;
-        if (status == proto::FrameDecoder::Status::error) {
+        if (status == proto::FrameDecoder::Status::error || status == proto::FrameDecoder::Status::bad_frame) {
           close_now(Error(ErrorCode::protocol_error, "server " + label_ + " sent a malformed frame: " +
                                                          std::string(proto::decode_error_text(decoder.error()))),
                     true);

@@ -7,7 +7,6 @@
 #include "request_error.hpp"
 #include "run_on.hpp"
 #include "server_context.hpp"
-#include "session.hpp"
 #include "validation.hpp"
 
 namespace occhat::server {
@@ -28,8 +27,8 @@ void fill_user(wire::UserInfo& out, const store::User& user, bool own) {
 // the co_await expression: g++ 12 relocates such temporaries bitwise, which corrupts captured
 // std::strings (seen as a double free).
 
-asio::awaitable<wire::Envelope> handle_register(ServerContext& server, Session& session,
-                                                const wire::RegisterRequest& request) {
+asio::awaitable<Reply> handle_register(ServerContext& server, const RequestContext& context,
+                                       const wire::RegisterRequest& request) {
   validate_email(request.email());
   validate_nick(request.nick());
   validate_password(request.password());
@@ -39,21 +38,22 @@ asio::awaitable<wire::Envelope> handle_register(ServerContext& server, Session& 
     return store.create_user(email, nick, hash);
   };
   const auto id = co_await server.store.run(std::move(insert_job));
-  log_event("conn {} registered user {}", session.id(), id);
+  log_event("conn {} registered user {}", context.connection_id, id);
   wire::Envelope answer;
   answer.mutable_register_response()->set_user_id(id);
   co_return answer;
 }
 
-asio::awaitable<wire::Envelope> handle_login(ServerContext& server, Session& session,
-                                             const wire::LoginRequest& request) {
+asio::awaitable<Reply> handle_login(ServerContext& server, const RequestContext& context,
+                                    const wire::LoginRequest& request) {
   const std::uint32_t id = request.user_id();
-  if (const auto wait = server.throttle.retry_after(id, session.peer_address()); wait.count() > 0) {
+  const std::string peer_address(context.peer_address);
+  if (const auto wait = server.throttle.retry_after(id, peer_address); wait.count() > 0) {
     const auto seconds = (wait.count() + 999) / 1000;
-    log_event("conn {} login for user {} throttled ({} s left)", session.id(), id, seconds);
+    log_event("conn {} login for user {} throttled ({} s left)", context.connection_id, id, seconds);
     throw RequestError(ErrorCode::rate_limited, fmt::format("too many failed logins; retry in {} s", seconds), wait);
   }
-  LoginThrottle::Attempt attempt(server.throttle, id, session.peer_address());
+  LoginThrottle::Attempt attempt(server.throttle, id, peer_address);
 
   auto lookup_job = [id](store::Store& store) { return store.password_hash(id); };
   const auto stored_hash = co_await server.store.run(std::move(lookup_job));
@@ -64,7 +64,7 @@ asio::awaitable<wire::Envelope> handle_login(ServerContext& server, Session& ses
   const bool verified = co_await run_on(server.crypto.get_executor(), std::move(verify_job));
   if (!stored_hash || !verified) {
     attempt.failed();
-    log_event("conn {} login failed for user {} from {}", session.id(), id, session.peer_address());
+    log_event("conn {} login failed for user {} from {}", context.connection_id, id, context.peer_address);
     throw RequestError(ErrorCode::auth_failed, kWrongCredentials);
   }
 
@@ -77,18 +77,18 @@ asio::awaitable<wire::Envelope> handle_login(ServerContext& server, Session& ses
   const auto user = co_await server.store.run(std::move(session_job));
   if (!user) throw RequestError(ErrorCode::auth_failed, kWrongCredentials);  // deleted meanwhile
   attempt.succeeded();
-  session.log_in(id, token_hash, request.announce_presence());
-  log_event("conn {} logged in as user {}", session.id(), id);
+  log_event("conn {} logged in as user {}", context.connection_id, id);
 
-  wire::Envelope answer;
-  auto* ok = answer.mutable_login_ok();
+  Reply reply;
+  auto* ok = reply.body.mutable_login_ok();
   fill_user(*ok->mutable_user(), *user, true);
   ok->set_token(std::move(token));
-  co_return answer;
+  reply.effects.emplace_back(effect::LogIn{id, token_hash, request.announce_presence()});
+  co_return reply;
 }
 
-asio::awaitable<wire::Envelope> handle_resume(ServerContext& server, Session& session,
-                                              const wire::ResumeRequest& request) {
+asio::awaitable<Reply> handle_resume(ServerContext& server, const RequestContext& context,
+                                     const wire::ResumeRequest& request) {
   const auto hash = token_hash(request.token());
   if (!hash) throw RequestError(ErrorCode::unauthenticated, kBadToken);
   auto resume_job = [hash = *hash](store::Store& store) -> std::optional<store::User> {
@@ -98,45 +98,42 @@ asio::awaitable<wire::Envelope> handle_resume(ServerContext& server, Session& se
   };
   const auto user = co_await server.store.run(std::move(resume_job));
   if (!user) throw RequestError(ErrorCode::unauthenticated, kBadToken);
-  session.log_in(user->id, *hash, request.announce_presence());
-  log_event("conn {} resumed session of user {}", session.id(), user->id);
+  log_event("conn {} resumed session of user {}", context.connection_id, user->id);
 
-  wire::Envelope answer;
-  auto* ok = answer.mutable_login_ok();
+  Reply reply;
+  auto* ok = reply.body.mutable_login_ok();
   fill_user(*ok->mutable_user(), *user, true);
   ok->set_token(request.token());
-  co_return answer;
+  reply.effects.emplace_back(effect::LogIn{user->id, *hash, request.announce_presence()});
+  co_return reply;
 }
 
-asio::awaitable<wire::Envelope> handle_logout(ServerContext& server, Session& session) {
-  const auto user_id = session.user_id();
-  if (const auto hash = session.token_hash()) {
+asio::awaitable<Reply> handle_logout(ServerContext& server, const RequestContext& context) {
+  const auto user_id = context.user_id;
+  const auto hash = context.token_hash;
+  if (hash) {
     auto revoke_job = [hash = *hash](store::Store& store) { return store.delete_session(hash); };
     co_await server.store.run(std::move(revoke_job));
   }
+  log_event("conn {} user {} logged out", context.connection_id, user_id.value_or(0));
+  Reply reply;
+  reply.body.mutable_ok();
   // Every other connection that used this token loses it too: a user who logs out because the
   // token leaked must cut off whoever holds it.
-  if (user_id && session.token_hash()) {
-    for (const auto& other : server.router.sessions_of(*user_id)) {
-      if (other.get() != &session && other->token_hash() == session.token_hash()) other->revoke();
-    }
-  }
-  session.log_out();
-  log_event("conn {} user {} logged out", session.id(), user_id.value_or(0));
-  wire::Envelope answer;
-  answer.mutable_ok();
-  co_return answer;
+  if (user_id && hash) reply.effects.emplace_back(effect::RevokeToken{*user_id, *hash});
+  reply.effects.emplace_back(effect::LogOut{});
+  co_return reply;
 }
 
-asio::awaitable<wire::Envelope> handle_find_user(ServerContext& server, Session& session,
-                                                 const wire::FindUserRequest& request) {
+asio::awaitable<Reply> handle_find_user(ServerContext& server, const RequestContext& context,
+                                        const wire::FindUserRequest& request) {
   const std::uint32_t id = request.user_id();
   auto find_job = [id](store::Store& store) { return store.find_user(id); };
   const auto user = co_await server.store.run(std::move(find_job));
   if (!user) throw RequestError(ErrorCode::not_found, fmt::format("no user with id {}", id));
   wire::Envelope answer;
   // The email is private: only its owner sees it.
-  fill_user(*answer.mutable_user_info(), *user, session.user_id() == id);
+  fill_user(*answer.mutable_user_info(), *user, context.user_id == id);
   co_return answer;
 }
 

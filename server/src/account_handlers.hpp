@@ -4,21 +4,22 @@
 
 #include <asio/awaitable.hpp>
 
+#include "effects.hpp"
 #include "occhat/proto/frame.hpp"
+#include "request_context.hpp"
 
 namespace occhat::server {
 
 struct ServerContext;
-class Session;
 
-asio::awaitable<wire::Envelope> handle_register(ServerContext& server, Session& session,
-                                                const wire::RegisterRequest& request);
-asio::awaitable<wire::Envelope> handle_login(ServerContext& server, Session& session,
-                                             const wire::LoginRequest& request);
-asio::awaitable<wire::Envelope> handle_resume(ServerContext& server, Session& session,
-                                              const wire::ResumeRequest& request);
-asio::awaitable<wire::Envelope> handle_logout(ServerContext& server, Session& session);
-asio::awaitable<wire::Envelope> handle_find_user(ServerContext& server, Session& session,
-                                                 const wire::FindUserRequest& request);
+asio::awaitable<Reply> handle_register(ServerContext& server, const RequestContext& context,
+                                       const wire::RegisterRequest& request);
+asio::awaitable<Reply> handle_login(ServerContext& server, const RequestContext& context,
+                                    const wire::LoginRequest& request);
+asio::awaitable<Reply> handle_resume(ServerContext& server, const RequestContext& context,
+                                     const wire::ResumeRequest& request);
+asio::awaitable<Reply> handle_logout(ServerContext& server, const RequestContext& context);
+asio::awaitable<Reply> handle_find_user(ServerContext& server, const RequestContext& context,
+                                        const wire::FindUserRequest& request);
 
 }  // namespace occhat::server

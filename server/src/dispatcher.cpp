@@ -11,7 +11,7 @@
 #include "occhat/store/store.hpp"
 #include "request_error.hpp"
 #include "server_context.hpp"
-#include "session.hpp"
+#include "wire_convert.hpp"
 
 namespace occhat::server {
 namespace {
@@ -22,11 +22,7 @@ using Case = wire::Envelope::BodyCase;
 
 Reply error_reply(ErrorCode code, std::string_view message, std::chrono::milliseconds retry_after = {},
                   bool close = false) {
-  Reply reply;
-  auto* error = reply.body.mutable_error();
-  error->set_code(static_cast<wire::ErrorCode>(code));
-  error->set_message(std::string(message));
-  error->set_retry_after_ms(static_cast<std::uint32_t>(retry_after.count()));
+  Reply reply(error_body(code, message, retry_after));
   reply.close = close;
   return reply;
 }
@@ -45,17 +41,17 @@ bool allowed_before_login(Case body) {
   }
 }
 
-Reply hello(ServerContext& server, Session& session, const wire::Hello& request) {
+Reply hello(ServerContext& server, const RequestContext& context, const wire::Hello& request) {
   if (request.protocol_version() != proto::kProtocolVersion) {
-    log_event("conn {} refused: protocol version {}", session.id(), request.protocol_version());
+    log_event("conn {} refused: protocol version {}", context.connection_id, request.protocol_version());
     return error_reply(ErrorCode::unsupported_version,
                        fmt::format("protocol version {} is not supported (this server speaks {})",
                                    request.protocol_version(), proto::kProtocolVersion),
                        {}, /*close=*/true);
   }
-  session.set_hello_done();
-  log_event("conn {} hello from {}", session.id(), sanitize(request.client_name()));
+  log_event("conn {} hello from {}", context.connection_id, sanitize(request.client_name()));
   Reply reply;
+  reply.effects.emplace_back(effect::HelloDone{});
   auto* ok = reply.body.mutable_hello_ok();
   ok->set_protocol_version(proto::kProtocolVersion);
   ok->set_server_name(kServerName);
@@ -66,33 +62,33 @@ Reply hello(ServerContext& server, Session& session, const wire::Hello& request)
   return reply;
 }
 
-asio::awaitable<wire::Envelope> route(ServerContext& server, Session& session, const wire::Envelope& request) {
+asio::awaitable<Reply> route(ServerContext& server, const RequestContext& context, const wire::Envelope& request) {
   switch (request.body_case()) {
     case Case::kPing: {
-      wire::Envelope pong;
-      pong.mutable_pong();
+      Reply pong;
+      pong.body.mutable_pong();
       co_return pong;
     }
-    case Case::kRegisterRequest: co_return co_await handle_register(server, session, request.register_request());
-    case Case::kLoginRequest: co_return co_await handle_login(server, session, request.login_request());
-    case Case::kResumeRequest: co_return co_await handle_resume(server, session, request.resume_request());
-    case Case::kLogoutRequest: co_return co_await handle_logout(server, session);
-    case Case::kFindUserRequest: co_return co_await handle_find_user(server, session, request.find_user_request());
-    case Case::kAddFriendRequest: co_return co_await handle_add_friend(server, session, request.add_friend_request());
-    case Case::kRemoveFriendRequest: co_return co_await handle_remove_friend(server, session, request.remove_friend_request());
-    case Case::kListFriendsRequest: co_return co_await handle_list_friends(server, session);
-    case Case::kListFriendRequestsRequest: co_return co_await handle_list_friend_requests(server, session);
-    case Case::kSendMessageRequest: co_return co_await handle_send_message(server, session, request.send_message_request());
-    case Case::kFetchInboxRequest: co_return co_await handle_fetch_inbox(server, session, request.fetch_inbox_request());
-    case Case::kAckRequest: co_return co_await handle_ack(server, session, request.ack_request());
-    case Case::kSubscribeRequest: co_return co_await handle_subscribe(server, session, request.subscribe_request());
-    case Case::kHistoryRequest: co_return co_await handle_history(server, session, request.history_request());
-    case Case::kBeginUploadRequest: co_return co_await handle_begin_upload(server, session, request.begin_upload_request());
-    case Case::kUploadChunk: co_return co_await handle_upload_chunk(server, session, request.upload_chunk());
-    case Case::kFinishUploadRequest: co_return co_await handle_finish_upload(server, session, request.finish_upload_request());
-    case Case::kListFilesRequest: co_return co_await handle_list_files(server, session, request.list_files_request());
-    case Case::kGetFileRequest: co_return co_await handle_get_file(server, session, request.get_file_request());
-    case Case::kReadFileRequest: co_return co_await handle_read_file(server, session, request.read_file_request());
+    case Case::kRegisterRequest: co_return co_await handle_register(server, context, request.register_request());
+    case Case::kLoginRequest: co_return co_await handle_login(server, context, request.login_request());
+    case Case::kResumeRequest: co_return co_await handle_resume(server, context, request.resume_request());
+    case Case::kLogoutRequest: co_return co_await handle_logout(server, context);
+    case Case::kFindUserRequest: co_return co_await handle_find_user(server, context, request.find_user_request());
+    case Case::kAddFriendRequest: co_return co_await handle_add_friend(server, context, request.add_friend_request());
+    case Case::kRemoveFriendRequest: co_return co_await handle_remove_friend(server, context, request.remove_friend_request());
+    case Case::kListFriendsRequest: co_return co_await handle_list_friends(server, context);
+    case Case::kListFriendRequestsRequest: co_return co_await handle_list_friend_requests(server, context);
+    case Case::kSendMessageRequest: co_return co_await handle_send_message(server, context, request.send_message_request());
+    case Case::kFetchInboxRequest: co_return co_await handle_fetch_inbox(server, context, request.fetch_inbox_request());
+    case Case::kAckRequest: co_return co_await handle_ack(server, context, request.ack_request());
+    case Case::kSubscribeRequest: co_return co_await handle_subscribe(server, context, request.subscribe_request());
+    case Case::kHistoryRequest: co_return co_await handle_history(server, context, request.history_request());
+    case Case::kBeginUploadRequest: co_return co_await handle_begin_upload(server, context, request.begin_upload_request());
+    case Case::kUploadChunk: co_return co_await handle_upload_chunk(server, context, request.upload_chunk());
+    case Case::kFinishUploadRequest: co_return co_await handle_finish_upload(server, context, request.finish_upload_request());
+    case Case::kListFilesRequest: co_return co_await handle_list_files(server, context, request.list_files_request());
+    case Case::kGetFileRequest: co_return co_await handle_get_file(server, context, request.get_file_request());
+    case Case::kReadFileRequest: co_return co_await handle_read_file(server, context, request.read_file_request());
     default:
       // A well-formed frame that is not a request (e.g. a client sending `pong`): the peer does
       // not speak our protocol.
@@ -102,28 +98,26 @@ asio::awaitable<wire::Envelope> route(ServerContext& server, Session& session, c
 
 }  // namespace
 
-asio::awaitable<Reply> dispatch(ServerContext& server, Session& session, const wire::Envelope& request) {
+asio::awaitable<Reply> dispatch(ServerContext& server, const RequestContext& context, const wire::Envelope& request) {
   const Case body = request.body_case();
-  if (!session.hello_done()) {
+  if (!context.hello_done) {
     if (body != Case::kHello) {
-      log_event("conn {} protocol error: first frame is not hello", session.id());
+      log_event("conn {} protocol error: first frame is not hello", context.connection_id);
       co_return error_reply(ErrorCode::protocol_error, "the first frame must be hello", {}, true);
     }
-    co_return hello(server, session, request.hello());
+    co_return hello(server, context, request.hello());
   }
   if (body == Case::kHello) {
-    log_event("conn {} protocol error: second hello", session.id());
+    log_event("conn {} protocol error: second hello", context.connection_id);
     co_return error_reply(ErrorCode::protocol_error, "hello was already received", {}, true);
   }
-  if (!session.user_id() && !allowed_before_login(body)) {
+  if (!context.user_id && !allowed_before_login(body)) {
     co_return error_reply(ErrorCode::unauthenticated, "not logged in");
   }
   // Errors are turned into replies outside the catch blocks (no co_await is allowed in them).
   std::exception_ptr failure;
   try {
-    Reply reply;
-    reply.body = co_await route(server, session, request);
-    co_return reply;
+    co_return co_await route(server, context, request);
   } catch (...) {
     failure = std::current_exception();
   }
@@ -131,19 +125,19 @@ asio::awaitable<Reply> dispatch(ServerContext& server, Session& session, const w
     std::rethrow_exception(failure);
   } catch (const RequestError& e) {
     if (e.code() == ErrorCode::protocol_error) {
-      log_event("conn {} protocol error: {}", session.id(), e.what());
+      log_event("conn {} protocol error: {}", context.connection_id, e.what());
       co_return error_reply(e.code(), e.what(), {}, /*close=*/true);
     }
     co_return error_reply(e.code(), e.what(), e.retry_after());
   } catch (const store::StoreError& e) {
-    log_event("conn {} store error: {}", session.id(), e.what());
+    log_event("conn {} store error: {}", context.connection_id, e.what());
     if (e.code() == ErrorCode::internal) co_return error_reply(ErrorCode::internal, "storage failure");
     co_return error_reply(e.code(), e.what());
   } catch (const std::exception& e) {
-    log_event("conn {} internal error: {}", session.id(), e.what());
+    log_event("conn {} internal error: {}", context.connection_id, e.what());
     co_return error_reply(ErrorCode::internal, "internal server error");
   } catch (...) {
-    log_event("conn {} internal error: unknown exception", session.id());
+    log_event("conn {} internal error: unknown exception", context.connection_id);
     co_return error_reply(ErrorCode::internal, "internal server error");
   }
 }

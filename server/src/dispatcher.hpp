@@ -5,18 +5,14 @@
 
 #include <asio/awaitable.hpp>
 
+#include "effects.hpp"
 #include "occhat/proto/frame.hpp"
+#include "request_context.hpp"
 
 namespace occhat::server {
 
 struct ServerContext;
-class Session;
 
-struct Reply {
-  wire::Envelope body;
-  bool close = false;  // close the connection once `body` is sent
-};
-
-asio::awaitable<Reply> dispatch(ServerContext& server, Session& session, const wire::Envelope& request);
+asio::awaitable<Reply> dispatch(ServerContext& server, const RequestContext& context, const wire::Envelope& request);
 
 }  // namespace occhat::server

@@ -5,14 +5,12 @@
 #include <exception>
 #include <span>
 
-#include "delivery.hpp"
 #include "file_name.hpp"
 #include "file_storage.hpp"
 #include "log.hpp"
 #include "request_error.hpp"
 #include "run_on.hpp"
 #include "server_context.hpp"
-#include "session.hpp"
 #include "wire_convert.hpp"
 
 namespace occhat::server {
@@ -79,9 +77,9 @@ constexpr std::size_t kListOverhead = 2 + 3;
 // Jobs are named locals, never temporaries inside the co_await expression (g++ 12; see
 // run_on.hpp).
 
-asio::awaitable<wire::Envelope> handle_begin_upload(ServerContext& server, Session& session,
-                                                    const wire::BeginUploadRequest& request) {
-  const std::uint32_t me = session.user_id().value();
+asio::awaitable<Reply> handle_begin_upload(ServerContext& server, const RequestContext& context,
+                                           const wire::BeginUploadRequest& request) {
+  const std::uint32_t me = context.user_id.value();
   const std::uint32_t to = request.to();
   auto check_job = [me, to](store::Store& store) {
     if (!store.find_user(to)) throw RequestError(ErrorCode::not_found, fmt::format("no user with id {}", to));
@@ -136,13 +134,13 @@ asio::awaitable<wire::Envelope> handle_begin_upload(ServerContext& server, Sessi
   co_return upload_state(upload_id, offset);
 }
 
-asio::awaitable<wire::Envelope> handle_upload_chunk(ServerContext& server, Session& session,
-                                                    const wire::UploadChunk& request) {
-  const std::uint32_t me = session.user_id().value();
+asio::awaitable<Reply> handle_upload_chunk(ServerContext& server, const RequestContext& context,
+                                           const wire::UploadChunk& request) {
+  const std::uint32_t me = context.user_id.value();
   const std::uint64_t upload_id = request.upload_id();
   const store::Upload upload = co_await own_upload(server, me, upload_id);
   const std::uint64_t offset = request.offset();
-  // The request outlives this handler's awaits (the session handles one frame at a time), so the
+  // The request outlives this handler's awaits (the connection keeps the frame until it is answered), so the
   // file job reads the chunk where it is instead of copying a megabyte.
   const std::string* data = &request.data();
   if (data->size() > kFileChunkSize) {
@@ -158,9 +156,9 @@ asio::awaitable<wire::Envelope> handle_upload_chunk(ServerContext& server, Sessi
   co_return upload_state(upload_id, new_offset);
 }
 
-asio::awaitable<wire::Envelope> handle_finish_upload(ServerContext& server, Session& session,
-                                                     const wire::FinishUploadRequest& request) {
-  const std::uint32_t me = session.user_id().value();
+asio::awaitable<Reply> handle_finish_upload(ServerContext& server, const RequestContext& context,
+                                            const wire::FinishUploadRequest& request) {
+  const std::uint32_t me = context.user_id.value();
   const std::uint64_t upload_id = request.upload_id();
   const store::Upload upload = co_await own_upload(server, me, upload_id);
   BusyUpload busy(server, upload_id);
@@ -194,15 +192,15 @@ asio::awaitable<wire::Envelope> handle_finish_upload(ServerContext& server, Sess
     std::rethrow_exception(failure);
   }
   log_event("user {} published file {} to user {} ({} bytes)", me, published.file.id, upload.recipient, size);
-  session.after_reply([&server, item = published.item] { deliver_inbox_item(server, item); });
-  wire::Envelope answer;
-  fill_file_info(*answer.mutable_file_info(), published.file);
-  co_return answer;
+  Reply reply;
+  fill_file_info(*reply.body.mutable_file_info(), published.file);
+  reply.effects.emplace_back(effect::Deliver{published.item});
+  co_return reply;
 }
 
-asio::awaitable<wire::Envelope> handle_list_files(ServerContext& server, Session& session,
-                                                  const wire::ListFilesRequest& request) {
-  const std::uint32_t me = session.user_id().value();
+asio::awaitable<Reply> handle_list_files(ServerContext& server, const RequestContext& context,
+                                         const wire::ListFilesRequest& request) {
+  const std::uint32_t me = context.user_id.value();
   const std::uint32_t peer = request.peer();
   auto list_job = [me, peer](store::Store& store) { return store.list_files(me, peer); };
   const std::vector<store::FileRecord> found = co_await server.store.run(std::move(list_job));
@@ -223,18 +221,18 @@ asio::awaitable<wire::Envelope> handle_list_files(ServerContext& server, Session
   co_return answer;
 }
 
-asio::awaitable<wire::Envelope> handle_get_file(ServerContext& server, Session& session,
-                                                const wire::GetFileRequest& request) {
-  const store::FileRecord file = co_await party_file(server, session.user_id().value(), request.file_id());
+asio::awaitable<Reply> handle_get_file(ServerContext& server, const RequestContext& context,
+                                       const wire::GetFileRequest& request) {
+  const store::FileRecord file = co_await party_file(server, context.user_id.value(), request.file_id());
   wire::Envelope answer;
   fill_file_info(*answer.mutable_file_info(), file);
   co_return answer;
 }
 
-asio::awaitable<wire::Envelope> handle_read_file(ServerContext& server, Session& session,
-                                                 const wire::ReadFileRequest& request) {
+asio::awaitable<Reply> handle_read_file(ServerContext& server, const RequestContext& context,
+                                        const wire::ReadFileRequest& request) {
   const std::uint64_t file_id = request.file_id();
-  const store::FileRecord file = co_await party_file(server, session.user_id().value(), file_id);
+  const store::FileRecord file = co_await party_file(server, context.user_id.value(), file_id);
   const std::uint32_t length = request.length();
   if (length == 0 || length > kFileChunkSize) {
     throw RequestError(ErrorCode::invalid_argument, fmt::format("length must be 1 to {}", kFileChunkSize));

@@ -7,27 +7,28 @@
 
 #include <cstdint>
 
+#include "effects.hpp"
 #include "occhat/proto/frame.hpp"
+#include "request_context.hpp"
 
 namespace occhat::server {
 
 struct ServerContext;
-class Session;
 
 // The largest chunk accepted in an upload, announced in UploadState.chunk_size.
 inline constexpr std::uint32_t kFileChunkSize = 1024 * 1024;
 
-asio::awaitable<wire::Envelope> handle_begin_upload(ServerContext& server, Session& session,
-                                                    const wire::BeginUploadRequest& request);
-asio::awaitable<wire::Envelope> handle_upload_chunk(ServerContext& server, Session& session,
-                                                    const wire::UploadChunk& request);
-asio::awaitable<wire::Envelope> handle_finish_upload(ServerContext& server, Session& session,
-                                                     const wire::FinishUploadRequest& request);
-asio::awaitable<wire::Envelope> handle_list_files(ServerContext& server, Session& session,
-                                                  const wire::ListFilesRequest& request);
-asio::awaitable<wire::Envelope> handle_get_file(ServerContext& server, Session& session,
-                                                const wire::GetFileRequest& request);
-asio::awaitable<wire::Envelope> handle_read_file(ServerContext& server, Session& session,
-                                                 const wire::ReadFileRequest& request);
+asio::awaitable<Reply> handle_begin_upload(ServerContext& server, const RequestContext& context,
+                                           const wire::BeginUploadRequest& request);
+asio::awaitable<Reply> handle_upload_chunk(ServerContext& server, const RequestContext& context,
+                                           const wire::UploadChunk& request);
+asio::awaitable<Reply> handle_finish_upload(ServerContext& server, const RequestContext& context,
+                                            const wire::FinishUploadRequest& request);
+asio::awaitable<Reply> handle_list_files(ServerContext& server, const RequestContext& context,
+                                         const wire::ListFilesRequest& request);
+asio::awaitable<Reply> handle_get_file(ServerContext& server, const RequestContext& context,
+                                       const wire::GetFileRequest& request);
+asio::awaitable<Reply> handle_read_file(ServerContext& server, const RequestContext& context,
+                                        const wire::ReadFileRequest& request);
 
 }  // namespace occhat::server

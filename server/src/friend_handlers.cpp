@@ -4,11 +4,9 @@
 
 #include <algorithm>
 
-#include "delivery.hpp"
 #include "log.hpp"
 #include "request_error.hpp"
 #include "server_context.hpp"
-#include "session.hpp"
 
 namespace occhat::server {
 namespace {
@@ -24,16 +22,16 @@ void fill_pending(wire::PendingRequest& out, const store::PendingRequest& reques
 
 }  // namespace
 
-asio::awaitable<wire::Envelope> handle_add_friend(ServerContext& server, Session& session,
-                                                  const wire::AddFriendRequest& request) {
-  const std::uint32_t me = session.user_id().value();
+asio::awaitable<Reply> handle_add_friend(ServerContext& server, const RequestContext& context,
+                                         const wire::AddFriendRequest& request) {
+  const std::uint32_t me = context.user_id.value();
   const std::uint32_t other = request.user_id();
   if (other == me) throw RequestError(ErrorCode::invalid_argument, "you cannot add yourself as a friend");
   auto add_job = [me, other](store::Store& store) { return store.add_friend(me, other); };
   const store::AddFriendResult result = co_await server.store.run(std::move(add_job));
 
-  wire::Envelope answer;
-  auto* out = answer.mutable_add_friend_result();
+  Reply reply;
+  auto* out = reply.body.mutable_add_friend_result();
   out->mutable_user()->set_id(result.other.id);
   out->mutable_user()->set_nick(result.other.nick);
   switch (result.state) {
@@ -50,22 +48,20 @@ asio::awaitable<wire::Envelope> handle_add_friend(ServerContext& server, Session
       break;
   }
   if (result.notice) {
-    session.after_reply([&server, notice = *result.notice, state = result.state, other_nick = result.other.nick] {
-      deliver_inbox_item(server, notice);
-      if (state != store::AddFriendState::now_friends) return;
-      // New friends who are both around see each other come online at once.
-      const std::uint32_t accepter = notice.other_user;
-      const std::uint32_t asker = notice.user_id;
-      if (server.router.online(asker)) push_presence(server, accepter, asker, other_nick, true);
-      if (server.router.online(accepter)) push_presence(server, asker, accepter, notice.other_nick, true);
-    });
+    const store::InboxItem& notice = *result.notice;  // in the asker's inbox
+    reply.effects.emplace_back(effect::Deliver{notice});
+    if (result.state == store::AddFriendState::now_friends) {
+      // notice.other_user is the one who accepted (me), result.other the asker.
+      reply.effects.emplace_back(
+          effect::Befriended{notice.user_id, result.other.nick, notice.other_user, notice.other_nick});
+    }
   }
-  co_return answer;
+  co_return reply;
 }
 
-asio::awaitable<wire::Envelope> handle_remove_friend(ServerContext& server, Session& session,
-                                                     const wire::RemoveFriendRequest& request) {
-  const std::uint32_t me = session.user_id().value();
+asio::awaitable<Reply> handle_remove_friend(ServerContext& server, const RequestContext& context,
+                                            const wire::RemoveFriendRequest& request) {
+  const std::uint32_t me = context.user_id.value();
   const std::uint32_t other = request.user_id();
   auto remove_job = [me, other](store::Store& store) { return store.remove_friend(me, other); };
   const bool removed = co_await server.store.run(std::move(remove_job));
@@ -78,14 +74,14 @@ asio::awaitable<wire::Envelope> handle_remove_friend(ServerContext& server, Sess
   co_return answer;
 }
 
-asio::awaitable<wire::Envelope> handle_list_friends(ServerContext& server, Session& session) {
-  const std::uint32_t me = session.user_id().value();
+asio::awaitable<Reply> handle_list_friends(ServerContext& server, const RequestContext& context) {
+  const std::uint32_t me = context.user_id.value();
   auto list_job = [me](store::Store& store) { return store.friends(me); };
   const std::vector<store::Friend> friends = co_await server.store.run(std::move(list_job));
   // The store sorts by nick, then id; online first keeps that order within each group.
   std::vector<std::pair<bool, const store::Friend*>> sorted;
   sorted.reserve(friends.size());
-  for (const auto& f : friends) sorted.emplace_back(server.router.online(f.id), &f);
+  for (const auto& f : friends) sorted.emplace_back(server.bus->online(f.id), &f);
   std::stable_sort(sorted.begin(), sorted.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
   wire::Envelope answer;
   auto* list = answer.mutable_friend_list();
@@ -98,8 +94,8 @@ asio::awaitable<wire::Envelope> handle_list_friends(ServerContext& server, Sessi
   co_return answer;
 }
 
-asio::awaitable<wire::Envelope> handle_list_friend_requests(ServerContext& server, Session& session) {
-  const std::uint32_t me = session.user_id().value();
+asio::awaitable<Reply> handle_list_friend_requests(ServerContext& server, const RequestContext& context) {
+  const std::uint32_t me = context.user_id.value();
   auto list_job = [me](store::Store& store) { return store.friend_requests(me); };
   const store::FriendRequests requests = co_await server.store.run(std::move(list_job));
   wire::Envelope answer;

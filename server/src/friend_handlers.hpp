@@ -5,18 +5,19 @@
 
 #include <asio/awaitable.hpp>
 
+#include "effects.hpp"
 #include "occhat/proto/frame.hpp"
+#include "request_context.hpp"
 
 namespace occhat::server {
 
 struct ServerContext;
-class Session;
 
-asio::awaitable<wire::Envelope> handle_add_friend(ServerContext& server, Session& session,
-                                                  const wire::AddFriendRequest& request);
-asio::awaitable<wire::Envelope> handle_remove_friend(ServerContext& server, Session& session,
-                                                     const wire::RemoveFriendRequest& request);
-asio::awaitable<wire::Envelope> handle_list_friends(ServerContext& server, Session& session);
-asio::awaitable<wire::Envelope> handle_list_friend_requests(ServerContext& server, Session& session);
+asio::awaitable<Reply> handle_add_friend(ServerContext& server, const RequestContext& context,
+                                         const wire::AddFriendRequest& request);
+asio::awaitable<Reply> handle_remove_friend(ServerContext& server, const RequestContext& context,
+                                            const wire::RemoveFriendRequest& request);
+asio::awaitable<Reply> handle_list_friends(ServerContext& server, const RequestContext& context);
+asio::awaitable<Reply> handle_list_friend_requests(ServerContext& server, const RequestContext& context);
 
 }  // namespace occhat::server

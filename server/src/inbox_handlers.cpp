@@ -3,7 +3,6 @@
 #include "log.hpp"
 #include "request_error.hpp"
 #include "server_context.hpp"
-#include "session.hpp"
 #include "wire_convert.hpp"
 
 namespace occhat::server {
@@ -16,9 +15,9 @@ constexpr std::uint32_t kMaxFetchLimit = 1000;
 // Store jobs are named locals, never temporaries inside the co_await expression (g++ 12; see
 // run_on.hpp).
 
-asio::awaitable<wire::Envelope> handle_fetch_inbox(ServerContext& server, Session& session,
-                                                   const wire::FetchInboxRequest& request) {
-  const std::uint32_t me = session.user_id().value();
+asio::awaitable<Reply> handle_fetch_inbox(ServerContext& server, const RequestContext& context,
+                                          const wire::FetchInboxRequest& request) {
+  const std::uint32_t me = context.user_id.value();
   const std::uint32_t limit = request.limit() == 0 ? kMaxFetchLimit : request.limit();
   if (limit > kMaxFetchLimit) throw RequestError(ErrorCode::invalid_argument, "limit must be 1 to 1000");
   const std::uint64_t after = request.after_seq();
@@ -31,25 +30,25 @@ asio::awaitable<wire::Envelope> handle_fetch_inbox(ServerContext& server, Sessio
   co_return answer;
 }
 
-asio::awaitable<wire::Envelope> handle_ack(ServerContext& server, Session& session, const wire::AckRequest& request) {
-  const std::uint32_t me = session.user_id().value();
+asio::awaitable<Reply> handle_ack(ServerContext& server, const RequestContext& context, const wire::AckRequest& request) {
+  const std::uint32_t me = context.user_id.value();
   const std::uint64_t up_to = request.up_to_seq();
   auto ack_job = [me, up_to](store::Store& store) { return store.ack(me, up_to); };
   const std::uint64_t acked = co_await server.store.run(std::move(ack_job));
-  session.acknowledged(acked);
-  wire::Envelope answer;
-  answer.mutable_ok();
-  co_return answer;
+  Reply reply;
+  reply.body.mutable_ok();
+  reply.effects.emplace_back(effect::Acknowledged{acked});
+  co_return reply;
 }
 
-asio::awaitable<wire::Envelope> handle_subscribe(ServerContext&, Session& session,
-                                                 const wire::SubscribeRequest& request) {
+asio::awaitable<Reply> handle_subscribe(ServerContext&, const RequestContext& context,
+                                        const wire::SubscribeRequest& request) {
   const std::uint64_t after = request.after_seq();
-  log_debug("conn {} user {} subscribed after seq {}", session.id(), session.user_id().value(), after);
-  session.after_reply([&session, after] { session.subscribe(after); });
-  wire::Envelope answer;
-  answer.mutable_ok();
-  co_return answer;
+  log_debug("conn {} user {} subscribed after seq {}", context.connection_id, context.user_id.value(), after);
+  Reply reply;
+  reply.body.mutable_ok();
+  reply.effects.emplace_back(effect::Subscribe{after});
+  co_return reply;
 }
 
 }  // namespace occhat::server

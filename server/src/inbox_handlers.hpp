@@ -4,18 +4,19 @@
 
 #include <asio/awaitable.hpp>
 
+#include "effects.hpp"
 #include "occhat/proto/frame.hpp"
+#include "request_context.hpp"
 
 namespace occhat::server {
 
 struct ServerContext;
-class Session;
 
-asio::awaitable<wire::Envelope> handle_fetch_inbox(ServerContext& server, Session& session,
-                                                   const wire::FetchInboxRequest& request);
-asio::awaitable<wire::Envelope> handle_ack(ServerContext& server, Session& session, const wire::AckRequest& request);
+asio::awaitable<Reply> handle_fetch_inbox(ServerContext& server, const RequestContext& context,
+                                          const wire::FetchInboxRequest& request);
+asio::awaitable<Reply> handle_ack(ServerContext& server, const RequestContext& context, const wire::AckRequest& request);
 // Answers ok; the backlog and live pushes start once the ok is queued (so it comes first).
-asio::awaitable<wire::Envelope> handle_subscribe(ServerContext& server, Session& session,
-                                                 const wire::SubscribeRequest& request);
+asio::awaitable<Reply> handle_subscribe(ServerContext& server, const RequestContext& context,
+                                        const wire::SubscribeRequest& request);
 
 }  // namespace occhat::server

@@ -74,8 +74,7 @@ asio::awaitable<void> start_tls_session(std::shared_ptr<Handshakes> handshakes, 
     co_return;  // the transport (and its socket) goes with this frame
   }
   try {
-    auto session = std::make_shared<Session>(std::move(transport), server, id);
-    session->start();
+    start_session(std::move(transport), server, id);
   } catch (const std::exception& e) {
     log_event("cannot start session: {}", e.what());
   }
@@ -113,9 +112,9 @@ asio::awaitable<void> accept_loop(asio::ip::tcp::acceptor& acceptor, ServerConte
                        asio::detached);
         continue;
       }
-      auto session = std::make_shared<Session>(std::move(socket), server, next_id++);
-      log_event("conn {} accepted from {}", session->id(), session->peer_address());
-      session->start();
+      const std::uint64_t id = next_id++;
+      log_event("conn {} accepted from {}", id, peer_of(socket));
+      start_session(std::make_unique<Transport>(std::move(socket)), server, id);
     } catch (const std::exception& e) {
       log_event("cannot start session: {}", e.what());
     }

@@ -4,11 +4,9 @@
 
 #include <fmt/format.h>
 
-#include "delivery.hpp"
 #include "log.hpp"
 #include "request_error.hpp"
 #include "server_context.hpp"
-#include "session.hpp"
 #include "validation.hpp"
 #include "wire_convert.hpp"
 
@@ -23,9 +21,9 @@ constexpr std::uint32_t kMaxHistoryLimit = 500;
 // Store jobs are named locals, never temporaries inside the co_await expression (g++ 12; see
 // run_on.hpp).
 
-asio::awaitable<wire::Envelope> handle_send_message(ServerContext& server, Session& session,
-                                                    const wire::SendMessageRequest& request) {
-  const std::uint32_t me = session.user_id().value();
+asio::awaitable<Reply> handle_send_message(ServerContext& server, const RequestContext& context,
+                                           const wire::SendMessageRequest& request) {
+  const std::uint32_t me = context.user_id.value();
   const std::uint32_t to = request.to();
   if (auto wait = server.send_limiter.take(me, SendRateLimiter::Clock::now())) {
     throw RequestError(ErrorCode::rate_limited,
@@ -47,20 +45,18 @@ asio::awaitable<wire::Envelope> handle_send_message(ServerContext& server, Sessi
     // Never the text: only who, to whom and how much.
     log_debug("user {} sent message {} to user {} ({} bytes)", me, result.message_id, to, request.text().size());
   }
-  if (result.item) {
-    session.after_reply([&server, item = *result.item] { deliver_inbox_item(server, item); });
-  }
-  wire::Envelope answer;
-  auto* sent = answer.mutable_message_sent();
+  Reply reply;
+  auto* sent = reply.body.mutable_message_sent();
   sent->set_message_id(result.message_id);
   sent->set_time_ms(result.time_ms);
   sent->set_duplicate(result.duplicate);
-  co_return answer;
+  if (result.item) reply.effects.emplace_back(effect::Deliver{*result.item});
+  co_return reply;
 }
 
-asio::awaitable<wire::Envelope> handle_history(ServerContext& server, Session& session,
-                                               const wire::HistoryRequest& request) {
-  const std::uint32_t me = session.user_id().value();
+asio::awaitable<Reply> handle_history(ServerContext& server, const RequestContext& context,
+                                      const wire::HistoryRequest& request) {
+  const std::uint32_t me = context.user_id.value();
   const std::uint32_t peer = request.peer();
   const std::uint32_t limit = request.limit() == 0 ? kDefaultHistoryLimit : request.limit();
   if (limit > kMaxHistoryLimit) throw RequestError(ErrorCode::invalid_argument, "limit must be 1 to 500");

@@ -4,16 +4,17 @@
 
 #include <asio/awaitable.hpp>
 
+#include "effects.hpp"
 #include "occhat/proto/frame.hpp"
+#include "request_context.hpp"
 
 namespace occhat::server {
 
 struct ServerContext;
-class Session;
 
-asio::awaitable<wire::Envelope> handle_send_message(ServerContext& server, Session& session,
-                                                    const wire::SendMessageRequest& request);
-asio::awaitable<wire::Envelope> handle_history(ServerContext& server, Session& session,
-                                               const wire::HistoryRequest& request);
+asio::awaitable<Reply> handle_send_message(ServerContext& server, const RequestContext& context,
+                                           const wire::SendMessageRequest& request);
+asio::awaitable<Reply> handle_history(ServerContext& server, const RequestContext& context,
+                                      const wire::HistoryRequest& request);
 
 }  // namespace occhat::server

@@ -20,9 +20,11 @@
 
 #include "credentials.hpp"
 #include "file_storage.hpp"
+#include "in_process_push_bus.hpp"
 #include "listener.hpp"
 #include "log.hpp"
 #include "occhat/store/store.hpp"
+#include "presence_announcer.hpp"
 #include "server_context.hpp"
 #include "session.hpp"
 #include "store_executor.hpp"
@@ -108,6 +110,8 @@ struct Server::Impl {
     context.limits.max_unauthenticated = static_cast<std::size_t>(options.max_unauthenticated);
     context.limits.login_timeout = std::chrono::seconds(options.login_timeout_seconds);
     context.send_limiter = SendRateLimiter(options.message_rate, options.message_burst);
+    context.bus = std::make_unique<InProcessPushBus>(
+        [this](std::uint32_t user_id, bool online) { announce_presence(context, user_id, online); });
     context.files = &files;
     context.file_io = file_io.get_executor();
     context.max_file_size = options.max_file_size;
@@ -127,11 +131,11 @@ struct Server::Impl {
     signals.cancel(ec);
     expiry_timer.cancel();
     // Copy first: stop() removes the session from the map.
-    std::vector<std::shared_ptr<Session>> open;
+    std::vector<std::shared_ptr<Connection>> open;
     for (auto& [id, weak] : context.connections) {
       if (auto session = weak.lock()) open.push_back(std::move(session));
     }
-    for (auto& session : open) session->stop();
+    for (auto& connection : open) connection->stop();
   }
 
   ServerOptions options;
@@ -189,7 +193,7 @@ void Server::run() {
                  asio::detached);
   log_event("listening on {}", address());
   if (impl.tls) log_event("TLS on: certificate {}", impl.options.tls_cert_file.string());
-  // Single network thread: sessions, router and throttle need no locks. Blocking work (SQLite,
+  // Single network thread: connections, the push bus and the throttle need no locks. Blocking work (SQLite,
   // argon2id) runs on its own threads, so this thread only moves bytes.
   for (;;) {
     try {

@@ -14,13 +14,13 @@
 
 #include "file_storage.hpp"
 #include "login_throttle.hpp"
-#include "router.hpp"
+#include "push_bus.hpp"
 #include "send_rate_limiter.hpp"
 #include "store_executor.hpp"
 
 namespace occhat::server {
 
-class Session;
+class Connection;
 
 // Limits on what clients may hold or do (occhat-server flags; defaults in ServerOptions).
 struct ConnectionLimits {
@@ -46,9 +46,10 @@ struct ServerContext {
   // Password hashing and verification run here, never on the network thread.
   asio::thread_pool& crypto;
   LoginThrottle throttle;
-  Router router;
+  // Every push to a connection goes through here (set up by the server after construction).
+  std::unique_ptr<PushBus> bus;
   // Every open connection, so shutdown can close them all.
-  std::unordered_map<std::uint64_t, std::weak_ptr<Session>> connections;
+  std::unordered_map<std::uint64_t, std::weak_ptr<Connection>> connections;
   // Verified against when the id is unknown, so an unknown id costs as long as a wrong password.
   std::string dummy_hash;
   // A connection from which no frame arrived for this long is closed (dead peers go offline).

@@ -3,6 +3,16 @@
 #include <google/protobuf/io/coded_stream.h>
 
 namespace occhat::server {
+
+wire::Envelope error_body(ErrorCode code, std::string_view message, std::chrono::milliseconds retry_after) {
+  wire::Envelope body;
+  auto* error = body.mutable_error();
+  error->set_code(static_cast<wire::ErrorCode>(code));
+  error->set_message(std::string(message));
+  error->set_retry_after_ms(static_cast<std::uint32_t>(retry_after.count()));
+  return body;
+}
+
 namespace {
 
 // Bytes an embedded message of `size` bytes costs inside its parent: tag, length, body.

@@ -2,13 +2,21 @@
 // Store records -> wire messages, and packing lists of them into frames that respect the
 // payload cap (the frame codec refuses to encode anything larger).
 
+#include <chrono>
 #include <cstddef>
+#include <string_view>
 #include <vector>
+
+#include "occhat/proto/error_code.hpp"
 
 #include "occhat/proto/frame.hpp"
 #include "occhat/store/store.hpp"
 
 namespace occhat::server {
+
+// A wire `error` body: what every failure looks like to the client.
+wire::Envelope error_body(ErrorCode code, std::string_view message,
+                          std::chrono::milliseconds retry_after = std::chrono::milliseconds{0});
 
 void fill_message(wire::ChatMessage& out, const store::Message& message);
 void fill_file_info(wire::FileInfo& out, const store::FileRecord& file);

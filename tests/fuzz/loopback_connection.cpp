@@ -50,6 +50,7 @@ wire::Envelope LoopbackConnection::call(const wire::Envelope& request, std::chro
         if (answer.request_id == request_id) return answer.body;
         continue;  // a push
       case proto::FrameDecoder::Status::error:
+      case proto::FrameDecoder::Status::bad_frame:
         throw std::runtime_error("the server sent a malformed frame");
       case proto::FrameDecoder::Status::need_more:
         break;
@@ -82,7 +83,9 @@ LoopbackConnection::Outcome LoopbackConnection::exchange(std::span<const std::ui
         proto::FrameDecoder::Status status;
         while ((status = decoder_.next(frame)) == proto::FrameDecoder::Status::frame) {
         }
-        if (status == proto::FrameDecoder::Status::error) return Outcome::server_sent_bad_frame;
+        if (status == proto::FrameDecoder::Status::error || status == proto::FrameDecoder::Status::bad_frame) {
+          return Outcome::server_sent_bad_frame;
+        }
       }
     }
     if (write_open && (ready.revents & POLLOUT)) {

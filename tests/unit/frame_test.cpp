@@ -307,8 +307,75 @@ TEST(Frame, GarbagePayloadIsRejected) {
   FrameDecoder decoder;
   decoder.feed(header(static_cast<std::uint32_t>(payload.size()), wire::Envelope::kHello, 0, 1) + payload);
   Frame frame;
-  EXPECT_EQ(decoder.next(frame), Status::error);
+  EXPECT_EQ(decoder.next(frame), Status::bad_frame);
   EXPECT_EQ(decoder.error(), DecodeError::bad_payload);
+  EXPECT_EQ(decoder.header().request_id, 1u);
+  EXPECT_EQ(std::string(reinterpret_cast<const char*>(decoder.bad_payload().data()), decoder.bad_payload().size()),
+            payload);
+}
+
+TEST(Frame, DecodingGoesOnAfterABadPayload) {
+  // The header gave the bad frame's length, so the next frame is found and decoded.
+  const std::string bad = header(3, wire::Envelope::kHello, 0, 1) + std::string(3, '\xFF');
+  FrameDecoder decoder;
+  decoder.feed(bad + encode_frame(2, hello_envelope()));
+  Frame frame;
+  EXPECT_EQ(decoder.next(frame), Status::bad_frame);
+  ASSERT_EQ(decoder.next(frame), Status::frame);
+  EXPECT_EQ(frame.request_id, 2u);
+  EXPECT_EQ(decoder.error(), DecodeError::none);
+  EXPECT_EQ(decoder.next(frame), Status::need_more);
+}
+
+TEST(Frame, BorrowedBytesAreDecodedInPlaceAndTheTailIsKept) {
+  const std::string first = encode_frame(1, hello_envelope());
+  const std::string second = encode_frame(2, login_envelope());
+  std::string chunk = first + second.substr(0, 5);
+  FrameDecoder decoder;
+  decoder.feed_borrowed({reinterpret_cast<const std::uint8_t*>(chunk.data()), chunk.size()});
+  Frame frame;
+  ASSERT_EQ(decoder.next(frame), Status::frame);
+  EXPECT_EQ(frame.request_id, 1u);
+  ASSERT_EQ(decoder.next(frame), Status::need_more);
+  // need_more copied the partial second frame: the caller may reuse its buffer now.
+  EXPECT_EQ(decoder.buffered(), 5u);
+  chunk.assign(chunk.size(), '\0');
+  std::string rest = second.substr(5);
+  decoder.feed_borrowed({reinterpret_cast<const std::uint8_t*>(rest.data()), rest.size()});
+  ASSERT_EQ(decoder.next(frame), Status::frame);
+  EXPECT_EQ(frame.request_id, 2u);
+  EXPECT_TRUE(frame.body.has_login_request());
+  EXPECT_EQ(decoder.buffered(), 0u);
+}
+
+TEST(Frame, AFeedWhileBorrowedBytesAreUndrainedKeepsThem) {
+  const std::string first = encode_frame(1, hello_envelope());
+  const std::string second = encode_frame(2, hello_envelope());
+  std::string borrowed = first + second;
+  FrameDecoder decoder;
+  decoder.feed_borrowed({reinterpret_cast<const std::uint8_t*>(borrowed.data()), borrowed.size()});
+  Frame frame;
+  ASSERT_EQ(decoder.next(frame), Status::frame);
+  decoder.feed(encode_frame(3, hello_envelope()));  // copies the undrained rest first
+  borrowed.assign(borrowed.size(), '\0');
+  ASSERT_EQ(decoder.next(frame), Status::frame);
+  EXPECT_EQ(frame.request_id, 2u);
+  ASSERT_EQ(decoder.next(frame), Status::frame);
+  EXPECT_EQ(frame.request_id, 3u);
+}
+
+TEST(Frame, ABigBufferIsFreedOnceEmpty) {
+  wire::Envelope chunk;
+  chunk.mutable_upload_chunk()->set_data(std::string(512 * 1024, 'x'));
+  const std::string bytes = encode_frame(1, chunk);
+  FrameDecoder decoder(4096);
+  Frame frame;
+  decoder.feed(std::string_view(bytes).substr(0, 1000));
+  ASSERT_EQ(decoder.next(frame), Status::need_more);
+  decoder.feed(std::string_view(bytes).substr(1000));
+  ASSERT_EQ(decoder.next(frame), Status::frame);
+  EXPECT_EQ(decoder.buffered(), 0u);
+  EXPECT_LE(decoder.capacity(), 4096u);
 }
 
 TEST(Frame, InvalidUtf8InAStringFieldIsRejectedSilently) {
@@ -321,7 +388,7 @@ TEST(Frame, InvalidUtf8InAStringFieldIsRejectedSilently) {
   testing::internal::CaptureStderr();
   const auto status = decoder.next(frame);
   const std::string logged = testing::internal::GetCapturedStderr();
-  EXPECT_EQ(status, Status::error);
+  EXPECT_EQ(status, Status::bad_frame);
   EXPECT_EQ(decoder.error(), DecodeError::bad_payload);
   EXPECT_EQ(logged, "");
 }
@@ -333,7 +400,7 @@ TEST(Frame, PayloadOfAnotherTypeIsRejected) {
   FrameDecoder decoder;
   decoder.feed(header(static_cast<std::uint32_t>(payload.size()), wire::Envelope::kHello, 0, 1) + payload);
   Frame frame;
-  EXPECT_EQ(decoder.next(frame), Status::error);
+  EXPECT_EQ(decoder.next(frame), Status::bad_frame);
   EXPECT_EQ(decoder.error(), DecodeError::type_mismatch);
 }
 
@@ -342,7 +409,7 @@ TEST(Frame, EmptyPayloadIsTypeMismatch) {
   FrameDecoder decoder;
   decoder.feed(header(0, wire::Envelope::kPing, 0, 1));
   Frame frame;
-  EXPECT_EQ(decoder.next(frame), Status::error);
+  EXPECT_EQ(decoder.next(frame), Status::bad_frame);
   EXPECT_EQ(decoder.error(), DecodeError::type_mismatch);
 }
 

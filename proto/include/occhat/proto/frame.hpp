@@ -78,25 +78,64 @@ bool encode_frame(std::uint32_t request_id, const wire::Envelope& body, std::str
 // Convenience for tests and small callers: the encoded frame as a string (empty on failure).
 std::string encode_frame(std::uint32_t request_id, const wire::Envelope& body);
 
-// Incremental decoder over a byte stream. Feed bytes as they arrive; call next() until it
-// stops returning Status::frame. After Status::error the stream is unusable (close it).
-// Memory: buffers at most one header plus one capped payload beyond what was consumed.
+// Incremental decoder over a byte stream: the one decoder of the server, the SDK and the fuzz
+// targets. Feed bytes as they arrive; call next() until it returns need_more or error.
+// - A frame whose header is invalid ends the stream (Status::error): its boundary is unknown.
+// - A frame whose header is valid but whose payload is not (Status::bad_frame) is skipped; the
+//   stream goes on. A server answers such a frame (e.g. a field that is not UTF-8) and keeps the
+//   connection; a client treats it as fatal.
+// Memory: buffers at most one header plus one capped payload beyond what was consumed. A buffer
+// that grew beyond `keep_capacity` is freed once it is empty, so an idle stream that once carried
+// a big frame holds no memory.
 class FrameDecoder {
  public:
-  enum class Status { frame, need_more, error };
+  enum class Status {
+    frame,      // `out` holds the next frame
+    need_more,  // every byte fed is consumed or kept: feed more
+    bad_frame,  // the next frame's payload is invalid (error(), header(), bad_payload()); skipped
+    error,      // the next frame's header is invalid (error(), header()): close the stream
+  };
 
+  explicit FrameDecoder(std::size_t keep_capacity = SIZE_MAX) noexcept : keep_capacity_(keep_capacity) {}
+
+  // Copies `bytes` into the decoder.
   void feed(std::span<const std::uint8_t> bytes);
   void feed(std::string_view bytes);
+  // Without a copy: frames are decoded where `bytes` are, which must stay valid and unchanged
+  // until next() returned need_more or error (need_more keeps an incomplete tail in the
+  // decoder's own buffer). For a reader that drains every frame before it reads again.
+  void feed_borrowed(std::span<const std::uint8_t> bytes);
+
   Status next(Frame& out);
 
+  // Why the last next() returned bad_frame or error.
   DecodeError error() const noexcept { return error_; }
+  // The header of the frame the last next() returned (after error: as far as it was decoded;
+  // request_id is valid whenever its 12 bytes had arrived).
+  const FrameHeader& header() const noexcept { return header_; }
+  // The payload the last next() reported as bad_frame (empty otherwise); valid until the next call.
+  std::span<const std::uint8_t> bad_payload() const noexcept {
+    return {reinterpret_cast<const std::uint8_t*>(bad_payload_.data()), bad_payload_.size()};
+  }
   // Bytes received but not yet returned as frames.
-  std::size_t buffered() const noexcept { return buffer_.size() - consumed_; }
+  std::size_t buffered() const noexcept { return borrowed_.size() + buffer_.size() - consumed_; }
+  // Bytes of memory the decoder holds for its buffer.
+  std::size_t capacity() const noexcept { return buffer_.capacity(); }
 
  private:
+  std::span<const std::uint8_t> unconsumed() const noexcept;
+  void consume(std::size_t bytes) noexcept;
+  // Moves unconsumed borrowed bytes into buffer_, so the caller's bytes may go away.
+  void keep_borrowed();
+
   std::string buffer_;
   std::size_t consumed_ = 0;
+  std::span<const std::uint8_t> borrowed_;  // non-empty only while buffer_ holds nothing unconsumed
+  std::size_t keep_capacity_;
+  FrameHeader header_;
+  std::string bad_payload_;
   DecodeError error_ = DecodeError::none;
+  bool broken_ = false;  // a header was invalid: the stream cannot be resynchronised
 };
 
 }  // namespace occhat::proto

@@ -1,0 +1,297 @@
+#include "connection.hpp"
+
+#include <asio/co_spawn.hpp>
+#include <asio/detached.hpp>
+#include <asio/redirect_error.hpp>
+#include <asio/use_awaitable.hpp>
+
+#include <algorithm>
+#include <array>
+
+#include "log.hpp"
+#include "server_context.hpp"
+#include "wire_convert.hpp"
+
+namespace occhat::server {
+namespace {
+
+// Frames waiting for a slow reader. Answers beyond this make the connection stop reading that
+// client's requests; pushes beyond it stay pending in the store (the subscription's job).
+constexpr std::size_t kMaxQueuedFrames = 256;
+// Answers may be 1 MiB file chunks: the queue is bounded in bytes too, so a client pipelining
+// reads it does not drain costs at most this much (plus one frame) of server memory.
+constexpr std::size_t kMaxQueuedBytes = 8 * 1024 * 1024;
+// Pushes may fill the queue only this far, so answers always find room and a client that reads
+// nothing costs at most about a megabyte of server memory; the rest waits in the store.
+constexpr std::size_t kMaxQueuedPushFrames = 192;
+constexpr std::size_t kMaxQueuedPushBytes = 1024 * 1024;
+// How long a closing connection may take to flush its last frames and drain the peer's input.
+constexpr std::chrono::seconds kCloseGrace{3};
+constexpr std::size_t kMaxLingerBytes = 1024 * 1024;
+// Input is read in slices of this size into one buffer shared by every connection (all live on
+// the network thread and decode a slice before they next suspend).
+constexpr std::size_t kReadSlice = 64 * 1024;
+// A partial-frame buffer that grew beyond this (an upload chunk) is freed once it is empty:
+// idle connections cost no read buffer.
+constexpr std::size_t kKeepPartialCapacity = 4096;
+
+std::span<std::uint8_t> read_slice() {
+  static thread_local std::array<std::uint8_t, kReadSlice> slice;
+  return slice;
+}
+
+}  // namespace
+
+Connection::Connection(std::unique_ptr<Transport> transport, ServerContext& server, std::uint64_t id)
+    : transport_(std::move(transport)),
+      socket_(transport_->socket()),
+      server_(server),
+      id_(id),
+      decoder_(kKeepPartialCapacity),
+      wake_writer_(socket_.get_executor()),
+      queue_space_(socket_.get_executor()),
+      close_deadline_(socket_.get_executor()),
+      idle_timer_(socket_.get_executor()) {
+  asio::error_code ec;
+  const auto endpoint = socket_.remote_endpoint(ec);
+  peer_address_ = ec ? std::string("unknown") : endpoint.address().to_string();
+  wake_writer_.expires_at(asio::steady_timer::time_point::max());
+  queue_space_.expires_at(asio::steady_timer::time_point::max());
+  socket_.set_option(asio::ip::tcp::no_delay(true), ec);
+  // The reader waits for readability and then reads whatever is there without blocking.
+  socket_.non_blocking(true, ec);
+}
+
+Connection::~Connection() = default;
+
+void Connection::start(std::unique_ptr<ConnectionHandler> handler) {
+  handler_ = std::move(handler);
+  server_.connections[id_] = weak_from_this();
+  set_authenticated(false);
+  asio::co_spawn(executor(), [self = shared_from_this()] { return self->reader(); }, asio::detached);
+  asio::co_spawn(executor(), [self = shared_from_this()] { return self->writer(); }, asio::detached);
+  asio::co_spawn(executor(), [self = shared_from_this()] { return self->watchdog(); }, asio::detached);
+  // Refused after the coroutines started: the writer delivers the reason, then closes.
+  if (server_.connections.size() > server_.limits.max_connections) {
+    refuse(ErrorCode::resource_exhausted, "server is full: too many connections; try again later");
+  } else if (server_.unauthenticated > server_.limits.max_unauthenticated) {
+    refuse(ErrorCode::resource_exhausted, "server is busy: too many connections waiting to log in; try again later");
+  }
+}
+
+void Connection::refuse(ErrorCode code, std::string_view why) {
+  if (closing_) return;
+  log_event("conn {} closed: {}", id_, why);
+  enqueue(proto::kPushRequestId, error_body(code, why));
+  close_after_flush();
+}
+
+void Connection::set_authenticated(bool authenticated) {
+  const bool counted = !authenticated && !stopped_;
+  if (counted == counted_unauthenticated_) return;
+  counted_unauthenticated_ = counted;
+  if (counted) {
+    ++server_.unauthenticated;
+    login_clock_ = std::chrono::steady_clock::now();
+    idle_timer_.cancel();  // the watchdog re-arms with the login deadline
+  } else {
+    --server_.unauthenticated;
+  }
+}
+
+void Connection::stop() {
+  if (stopped_) return;
+  closing_ = true;
+  // The handler logs out first (and may still look at the connection); then it is gone.
+  if (handler_) handler_->on_stop();
+  stopped_ = true;
+  set_authenticated(true);  // no longer counted as waiting to log in
+  server_.connections.erase(id_);
+  asio::error_code ec;
+  socket_.shutdown(asio::ip::tcp::socket::shutdown_both, ec);
+  socket_.close(ec);
+  wake_writer_.cancel();
+  queue_space_.cancel();
+  close_deadline_.cancel();
+  idle_timer_.cancel();
+  log_event("conn {} closed", id_);
+}
+
+void Connection::enqueue(SharedFrame frame) {
+  outbound_bytes_ += frame->size();
+  outbound_.push_back(std::move(frame));
+  wake_writer_.cancel_one();
+}
+
+void Connection::enqueue(std::uint32_t request_id, const wire::Envelope& body) {
+  auto frame = std::make_shared<std::string>();
+  if (!proto::encode_frame(request_id, body, *frame)) {
+    // Our own bug (an answer over the cap): tell the client something rather than nothing.
+    log_event("conn {} cannot encode answer of type {}", id_, static_cast<int>(body.body_case()));
+    if (!proto::encode_frame(request_id, error_body(ErrorCode::internal, "answer too large"), *frame)) return;
+  }
+  enqueue(SharedFrame(std::move(frame)));
+}
+
+bool Connection::has_push_room() const noexcept {
+  return !closing_ && outbound_.size() < kMaxQueuedPushFrames && outbound_bytes_ < kMaxQueuedPushBytes;
+}
+
+bool Connection::try_push(const SharedFrame& frame) {
+  if (!has_push_room()) return false;
+  enqueue(frame);
+  return true;
+}
+
+asio::awaitable<void> Connection::room() {
+  if (closing_) co_return;
+  asio::error_code ec;
+  co_await queue_space_.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+}
+
+asio::awaitable<void> Connection::send(std::uint32_t request_id, const wire::Envelope& body) {
+  while (!closing_ && (outbound_.size() >= kMaxQueuedFrames || outbound_bytes_ >= kMaxQueuedBytes)) {
+    asio::error_code ec;
+    co_await queue_space_.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+  }
+  if (!stopped_) enqueue(request_id, body);
+}
+
+void Connection::close_after_flush() {
+  if (closing_) return;
+  closing_ = true;
+  // Whatever the peer does, the connection is gone after the grace period.
+  close_deadline_.expires_after(kCloseGrace);
+  close_deadline_.async_wait([self = shared_from_this()](asio::error_code ec) {
+    if (!ec) self->stop();
+  });
+  wake_writer_.cancel_one();
+  queue_space_.cancel();
+}
+
+std::vector<Incoming> Connection::take_frames(std::span<const std::uint8_t> bytes) {
+  std::vector<Incoming> frames;
+  decoder_.feed_borrowed(bytes);
+  for (;;) {
+    Incoming incoming;
+    const auto status = decoder_.next(incoming.frame);
+    if (status == proto::FrameDecoder::Status::need_more) break;
+    incoming.header = decoder_.header();
+    incoming.frame.request_id = incoming.header.request_id;
+    if (status == proto::FrameDecoder::Status::bad_frame) {
+      incoming.error = decoder_.error();
+      incoming.bad_payload = true;
+      const auto payload = decoder_.bad_payload();
+      incoming.payload.assign(payload.begin(), payload.end());
+    } else if (status == proto::FrameDecoder::Status::error) {
+      incoming.error = decoder_.error();
+      frames.push_back(std::move(incoming));
+      break;  // the stream cannot be resynchronised
+    }
+    frames.push_back(std::move(incoming));
+  }
+  return frames;
+}
+
+asio::awaitable<void> Connection::reader() {
+  try {
+    bool handled = true;
+    while (!closing_) {
+      // The idle clock runs only while we wait for the peer, not while we handle its request;
+      // a frame trickling in keeps the time its first byte was awaited.
+      if (handled || decoder_.buffered() == 0) waiting_since_ = std::chrono::steady_clock::now();
+      handled = false;
+      waiting_for_input_ = true;
+      // Plain TCP: waits for readability, then reads without blocking into the shared slice.
+      const auto bytes = co_await transport_->read_some(read_slice());
+      if (bytes.empty()) continue;  // woken, but nothing was there after all
+      // Decoded before anything suspends: the shared slice is reused by the next reader.
+      auto frames = take_frames(bytes);
+      if (frames.empty()) continue;
+      handled = true;
+      waiting_for_input_ = false;
+      for (auto& incoming : frames) {
+        if (closing_ || !co_await handler_->on_frame(std::move(incoming))) break;
+      }
+    }
+    co_await handler_->on_input_end();
+  } catch (const asio::system_error& e) {
+    // EOF (also mid-frame), reset or our own close: the peer is gone or we are shutting down.
+    if (e.code() != asio::error::eof && e.code() != asio::error::operation_aborted) {
+      log_event("conn {} read failed: {}", id_, e.code().message());
+    }
+  } catch (const std::exception& e) {
+    log_event("conn {} reader failed: {}", id_, e.what());
+  }
+  // Answers already queued still go out (a client may half-close after its last request).
+  close_after_flush();
+}
+
+asio::awaitable<void> Connection::watchdog() {
+  auto self = shared_from_this();
+  const auto limit = server_.idle_timeout;
+  const auto login_limit = server_.limits.login_timeout;
+  while (!closing_) {
+    const auto now = std::chrono::steady_clock::now();
+    if (waiting_for_input_ && now - waiting_since_ >= limit) {
+      log_event("conn {} idle for {} s: closing", id_, limit.count());
+      stop();
+      break;
+    }
+    if (counted_unauthenticated_ && now - login_clock_ >= login_limit) {
+      refuse(ErrorCode::unauthenticated, fmt::format("not logged in within {} s", login_limit.count()));
+      break;
+    }
+    auto wake = waiting_for_input_ ? waiting_since_ + limit : now + limit;
+    if (counted_unauthenticated_) wake = std::min(wake, login_clock_ + login_limit);
+    idle_timer_.expires_at(wake);
+    asio::error_code ec;
+    co_await idle_timer_.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+  }
+}
+
+asio::awaitable<void> Connection::writer() {
+  auto self = shared_from_this();  // keeps the connection alive while it flushes
+  try {
+    std::vector<asio::const_buffer> buffers;
+    while (!stopped_) {
+      if (outbound_.empty()) {
+        if (closing_) break;
+        asio::error_code ec;
+        co_await wake_writer_.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+        continue;
+      }
+      // Everything queued goes out in one write (one syscall for a burst of answers).
+      buffers.clear();
+      const std::size_t count = outbound_.size();
+      for (const auto& frame : outbound_) buffers.push_back(asio::buffer(*frame));
+      co_await transport_->write(buffers);
+      for (std::size_t i = 0; i < count; ++i) outbound_bytes_ -= outbound_[i]->size();
+      outbound_.erase(outbound_.begin(), outbound_.begin() + static_cast<std::ptrdiff_t>(count));
+      if (handler_ && !stopped_) handler_->on_room();
+      queue_space_.cancel();  // wakes answers waiting for room and a waiting catch-up
+    }
+    if (!stopped_) co_await linger();
+  } catch (const asio::system_error& e) {
+    if (e.code() != asio::error::operation_aborted && e.code() != asio::error::broken_pipe &&
+        e.code() != asio::error::connection_reset) {
+      log_event("conn {} write failed: {}", id_, e.code().message());
+    }
+  } catch (const std::exception& e) {
+    log_event("conn {} writer failed: {}", id_, e.what());
+  }
+  stop();
+}
+
+asio::awaitable<void> Connection::linger() {
+  asio::error_code ec;
+  co_await transport_->shutdown_send();  // TLS: close_notify first
+  std::array<char, 4096> sink;
+  std::size_t drained = 0;
+  // Ends on the peer's EOF, an error, the byte cap, or close_deadline_ closing the socket.
+  while (!ec && drained < kMaxLingerBytes) {
+    drained += co_await socket_.async_read_some(asio::buffer(sink), asio::redirect_error(asio::use_awaitable, ec));
+  }
+}
+
+}  // namespace occhat::server

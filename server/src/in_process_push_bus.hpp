@@ -1,0 +1,38 @@
+#pragma once
+// The default PushBus: every connection is on this process. Network thread only (no locks).
+// Pushes snapshot the recipients before calling them, so a sink may detach itself (or others)
+// from inside a call.
+
+#include <unordered_map>
+
+#include "push_bus.hpp"
+
+namespace occhat::server {
+
+class InProcessPushBus final : public PushBus {
+ public:
+  explicit InProcessPushBus(PresenceListener presence_listener);
+
+  void attach(const Attachment& attachment, std::shared_ptr<PushSink> sink) override;
+  void detach(std::uint64_t connection_id) override;
+  void publish_inbox_item(const store::InboxItem& item) override;
+  void publish_presence(const PresenceChange& change) override;
+  void revoke_token(std::uint32_t user_id, const store::TokenHash& token_hash,
+                    std::uint64_t except_connection) override;
+  bool online(std::uint32_t user_id) const override;
+
+ private:
+  struct Entry {
+    Attachment attachment;
+    std::shared_ptr<PushSink> sink;
+  };
+  std::vector<std::shared_ptr<PushSink>> sinks_of(std::uint32_t user_id) const;
+  void count_presence(std::uint32_t user_id, int delta);
+
+  std::unordered_map<std::uint64_t, Entry> connections_;
+  std::unordered_multimap<std::uint32_t, std::uint64_t> connections_of_user_;
+  std::unordered_map<std::uint32_t, int> announcing_;  // users with at least one
+  PresenceListener presence_listener_;
+};
+
+}  // namespace occhat::server

@@ -68,6 +68,19 @@ int main(int argc, char** argv) {
                  "connections not logged in; more are refused with RESOURCE_EXHAUSTED")
       ->capture_default_str()
       ->check(CLI::Range(1, 1000000));
+  app.add_option("--max-unauthenticated-per-address", options.max_unauthenticated_per_address,
+                 "connections not logged in from one client address; more are refused with RESOURCE_EXHAUSTED")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 1000000));
+  app.add_option("--max-queued-bytes", options.max_queued_bytes,
+                 "bytes queued for clients across all connections; above it, connections with unsent answers "
+                 "handle no new requests until they drain")
+      ->capture_default_str()
+      ->check(CLI::Range(std::uint64_t{1024 * 1024}, std::uint64_t{1} << 40));
+  app.add_option("--write-stall-timeout-seconds", options.write_stall_timeout_seconds,
+                 "close a connection whose queued frames could not be written for this long")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 86400));
   app.add_option("--login-timeout-seconds", options.login_timeout_seconds,
                  "close connections that have not logged in after this long")
       ->capture_default_str()

@@ -190,6 +190,7 @@ FrameDecoder::Status FrameDecoder::next(Frame& out) {
   }
   header_ = FrameHeader{};
   error_ = decode_header(data.first<kHeaderSize>(), header_);
+  if (error_ == DecodeError::none && header_.payload_size > payload_limit_) error_ = DecodeError::too_large;
   if (error_ != DecodeError::none) {
     broken_ = true;
     return Status::error;

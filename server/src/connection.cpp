@@ -34,6 +34,15 @@ constexpr std::size_t kReadSlice = 64 * 1024;
 // A partial-frame buffer that grew beyond this (an upload chunk) is freed once it is empty:
 // idle connections cost no read buffer.
 constexpr std::size_t kKeepPartialCapacity = 4096;
+// Until login only hello, register, login and resume make sense; the largest (register) is
+// under 2 KiB. A connection that has not logged in cannot make the server hold a 1 MiB frame.
+constexpr std::size_t kMaxPayloadBeforeLogin = 4096;
+// Under pressure (over half the unauthenticated slots taken), a new connection must log in
+// within this long (or the configured timeout, if shorter).
+constexpr std::chrono::seconds kLoginTimeoutUnderPressure{10};
+// One write carries at most this much (but always a whole frame), so a slow but steady reader
+// shows progress to the write-stall check.
+constexpr std::size_t kWriteSlice = 256 * 1024;
 
 std::span<std::uint8_t> read_slice() {
   static thread_local std::array<std::uint8_t, kReadSlice> slice;
@@ -74,6 +83,9 @@ void Connection::start(std::unique_ptr<ConnectionHandler> handler) {
   // Refused after the coroutines started: the writer delivers the reason, then closes.
   if (server_.connections.size() > server_.limits.max_connections) {
     refuse(ErrorCode::resource_exhausted, "server is full: too many connections; try again later");
+  } else if (server_.unauthenticated_by_address[peer_address_] > server_.limits.max_unauthenticated_per_address) {
+    refuse(ErrorCode::resource_exhausted,
+           "server is busy: too many connections from your address waiting to log in; try again later");
   } else if (server_.unauthenticated > server_.limits.max_unauthenticated) {
     refuse(ErrorCode::resource_exhausted, "server is busy: too many connections waiting to log in; try again later");
   }
@@ -87,15 +99,29 @@ void Connection::refuse(ErrorCode code, std::string_view why) {
 }
 
 void Connection::set_authenticated(bool authenticated) {
-  const bool counted = !authenticated && !stopped_;
+  authenticated_ = authenticated;
+  decoder_.limit_payload(authenticated ? SIZE_MAX : kMaxPayloadBeforeLogin);
+  update_login_slot();
+}
+
+void Connection::update_login_slot() {
+  const bool counted = !authenticated_ && !closing_;
   if (counted == counted_unauthenticated_) return;
   counted_unauthenticated_ = counted;
   if (counted) {
     ++server_.unauthenticated;
+    ++server_.unauthenticated_by_address[peer_address_];
     login_clock_ = std::chrono::steady_clock::now();
+    const bool under_pressure = server_.unauthenticated > server_.limits.max_unauthenticated / 2;
+    login_limit_ = under_pressure ? std::min(server_.limits.login_timeout, kLoginTimeoutUnderPressure)
+                                  : server_.limits.login_timeout;
     idle_timer_.cancel();  // the watchdog re-arms with the login deadline
   } else {
     --server_.unauthenticated;
+    const auto it = server_.unauthenticated_by_address.find(peer_address_);
+    if (it != server_.unauthenticated_by_address.end() && --it->second == 0) {
+      server_.unauthenticated_by_address.erase(it);
+    }
   }
 }
 
@@ -105,8 +131,9 @@ void Connection::stop() {
   // The handler logs out first (and may still look at the connection); then it is gone.
   if (handler_) handler_->on_stop();
   stopped_ = true;
-  set_authenticated(true);  // no longer counted as waiting to log in
+  update_login_slot();
   server_.connections.erase(id_);
+  drop_queue();
   asio::error_code ec;
   socket_.shutdown(asio::ip::tcp::socket::shutdown_both, ec);
   socket_.close(ec);
@@ -117,8 +144,15 @@ void Connection::stop() {
   log_event("conn {} closed", id_);
 }
 
+void Connection::drop_queue() noexcept {
+  server_.queued_bytes -= outbound_bytes_;
+  outbound_bytes_ = 0;
+  outbound_.clear();
+}
+
 void Connection::enqueue(SharedFrame frame) {
   outbound_bytes_ += frame->size();
+  server_.queued_bytes += frame->size();
   outbound_.push_back(std::move(frame));
   wake_writer_.cancel_one();
 }
@@ -149,8 +183,20 @@ asio::awaitable<void> Connection::room() {
   co_await queue_space_.async_wait(asio::redirect_error(asio::use_awaitable, ec));
 }
 
+bool Connection::queue_full() const noexcept {
+  return outbound_.size() >= kMaxQueuedFrames || outbound_bytes_ >= kMaxQueuedBytes;
+}
+
+asio::awaitable<void> Connection::room_for_request() {
+  while (!closing_ &&
+         (queue_full() || (server_.queued_bytes > server_.limits.max_queued_bytes && !outbound_.empty()))) {
+    asio::error_code ec;
+    co_await queue_space_.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+  }
+}
+
 asio::awaitable<void> Connection::send(std::uint32_t request_id, const wire::Envelope& body) {
-  while (!closing_ && (outbound_.size() >= kMaxQueuedFrames || outbound_bytes_ >= kMaxQueuedBytes)) {
+  while (!closing_ && queue_full()) {
     asio::error_code ec;
     co_await queue_space_.async_wait(asio::redirect_error(asio::use_awaitable, ec));
   }
@@ -160,6 +206,7 @@ asio::awaitable<void> Connection::send(std::uint32_t request_id, const wire::Env
 void Connection::close_after_flush() {
   if (closing_) return;
   closing_ = true;
+  update_login_slot();  // a closing connection waits for nothing: its slot is free
   // Whatever the peer does, the connection is gone after the grace period.
   close_deadline_.expires_after(kCloseGrace);
   close_deadline_.async_wait([self = shared_from_this()](asio::error_code ec) {
@@ -169,28 +216,18 @@ void Connection::close_after_flush() {
   queue_space_.cancel();
 }
 
-std::vector<Incoming> Connection::take_frames(std::span<const std::uint8_t> bytes) {
-  std::vector<Incoming> frames;
-  decoder_.feed_borrowed(bytes);
-  for (;;) {
-    Incoming incoming;
-    const auto status = decoder_.next(incoming.frame);
-    if (status == proto::FrameDecoder::Status::need_more) break;
-    incoming.header = decoder_.header();
-    incoming.frame.request_id = incoming.header.request_id;
-    if (status == proto::FrameDecoder::Status::bad_frame) {
-      incoming.error = decoder_.error();
-      incoming.bad_payload = true;
-      const auto payload = decoder_.bad_payload();
-      incoming.payload.assign(payload.begin(), payload.end());
-    } else if (status == proto::FrameDecoder::Status::error) {
-      incoming.error = decoder_.error();
-      frames.push_back(std::move(incoming));
-      break;  // the stream cannot be resynchronised
-    }
-    frames.push_back(std::move(incoming));
+bool Connection::next_frame(Incoming& incoming) {
+  const auto status = decoder_.next(incoming.frame);
+  if (status == proto::FrameDecoder::Status::need_more) return false;
+  incoming.header = decoder_.header();
+  incoming.frame.request_id = incoming.header.request_id;
+  if (status != proto::FrameDecoder::Status::frame) {
+    incoming.error = decoder_.error();
+    incoming.bad_payload = status == proto::FrameDecoder::Status::bad_frame;
+    const auto payload = decoder_.bad_payload();
+    incoming.payload.assign(payload.begin(), payload.end());
   }
-  return frames;
+  return true;
 }
 
 asio::awaitable<void> Connection::reader() {
@@ -205,12 +242,14 @@ asio::awaitable<void> Connection::reader() {
       // Plain TCP: waits for readability, then reads without blocking into the shared slice.
       const auto bytes = co_await transport_->read_some(read_slice());
       if (bytes.empty()) continue;  // woken, but nothing was there after all
-      // Decoded before anything suspends: the shared slice is reused by the next reader.
-      auto frames = take_frames(bytes);
-      if (frames.empty()) continue;
-      handled = true;
-      waiting_for_input_ = false;
-      for (auto& incoming : frames) {
+      decoder_.feed_borrowed(bytes);
+      for (Incoming incoming; !closing_ && next_frame(incoming); incoming = Incoming{}) {
+        // Before anything suspends: the shared slice is reused by the next connection's read.
+        decoder_.keep_borrowed();
+        handled = true;
+        waiting_for_input_ = false;
+        // Back-pressure: a client that does not read its answers gets no more handled.
+        co_await room_for_request();
         if (closing_ || !co_await handler_->on_frame(std::move(incoming))) break;
       }
     }
@@ -230,7 +269,7 @@ asio::awaitable<void> Connection::reader() {
 asio::awaitable<void> Connection::watchdog() {
   auto self = shared_from_this();
   const auto limit = server_.idle_timeout;
-  const auto login_limit = server_.limits.login_timeout;
+  const auto stall_limit = server_.limits.write_stall_timeout;
   while (!closing_) {
     const auto now = std::chrono::steady_clock::now();
     if (waiting_for_input_ && now - waiting_since_ >= limit) {
@@ -238,12 +277,20 @@ asio::awaitable<void> Connection::watchdog() {
       stop();
       break;
     }
-    if (counted_unauthenticated_ && now - login_clock_ >= login_limit) {
-      refuse(ErrorCode::unauthenticated, fmt::format("not logged in within {} s", login_limit.count()));
+    if (writing_ && now - write_started_ >= stall_limit) {
+      // The client reads nothing: what we queued for it would stay in memory for good.
+      log_event("conn {} could not be written to for {} s: closing", id_, stall_limit.count());
+      stop();
+      break;
+    }
+    if (counted_unauthenticated_ && now - login_clock_ >= login_limit_) {
+      refuse(ErrorCode::unauthenticated, fmt::format("not logged in within {} s", login_limit_.count()));
       break;
     }
     auto wake = waiting_for_input_ ? waiting_since_ + limit : now + limit;
-    if (counted_unauthenticated_) wake = std::min(wake, login_clock_ + login_limit);
+    if (writing_) wake = std::min(wake, write_started_ + stall_limit);
+    if (counted_unauthenticated_) wake = std::min(wake, login_clock_ + login_limit_);
+    watchdog_wake_ = wake;
     idle_timer_.expires_at(wake);
     asio::error_code ec;
     co_await idle_timer_.async_wait(asio::redirect_error(asio::use_awaitable, ec));
@@ -254,6 +301,7 @@ asio::awaitable<void> Connection::writer() {
   auto self = shared_from_this();  // keeps the connection alive while it flushes
   try {
     std::vector<asio::const_buffer> buffers;
+    std::vector<SharedFrame> writing;
     while (!stopped_) {
       if (outbound_.empty()) {
         if (closing_) break;
@@ -261,12 +309,27 @@ asio::awaitable<void> Connection::writer() {
         co_await wake_writer_.async_wait(asio::redirect_error(asio::use_awaitable, ec));
         continue;
       }
-      // Everything queued goes out in one write (one syscall for a burst of answers).
+      // What is queued goes out in one write (one syscall for a burst of answers), up to a slice.
       buffers.clear();
-      const std::size_t count = outbound_.size();
-      for (const auto& frame : outbound_) buffers.push_back(asio::buffer(*frame));
+      writing.clear();
+      std::size_t count = 0;
+      std::size_t bytes = 0;
+      for (const auto& frame : outbound_) {
+        if (count > 0 && bytes + frame->size() > kWriteSlice) break;
+        buffers.push_back(asio::buffer(*frame));
+        writing.push_back(frame);  // alive until the write is done, even if stop() drops the queue
+        bytes += frame->size();
+        ++count;
+      }
+      writing_ = true;
+      write_started_ = std::chrono::steady_clock::now();
+      // The watchdog sleeps until its next deadline; wake it if the stall check comes sooner.
+      if (watchdog_wake_ > write_started_ + server_.limits.write_stall_timeout) idle_timer_.cancel();
       co_await transport_->write(buffers);
-      for (std::size_t i = 0; i < count; ++i) outbound_bytes_ -= outbound_[i]->size();
+      writing_ = false;
+      if (stopped_) break;  // stop() dropped the queue meanwhile
+      outbound_bytes_ -= bytes;
+      server_.queued_bytes -= bytes;
       outbound_.erase(outbound_.begin(), outbound_.begin() + static_cast<std::ptrdiff_t>(count));
       if (handler_ && !stopped_) handler_->on_room();
       queue_space_.cancel();  // wakes answers waiting for room and a waiting catch-up

@@ -81,7 +81,8 @@ class Connection final : public PushOutbox, public std::enable_shared_from_this<
   bool closing() const noexcept override { return closing_; }
   bool stopped() const noexcept { return stopped_; }
 
-  // Counts this connection as not logged in (its login deadline running) or as logged in.
+  // Counts this connection as not logged in (its login deadline running, frames limited to
+  // the small ones of hello/register/login/resume) or as logged in.
   void set_authenticated(bool authenticated);
 
   std::uint64_t id() const noexcept { return id_; }
@@ -98,8 +99,16 @@ class Connection final : public PushOutbox, public std::enable_shared_from_this<
   // After our last frame: half-close and drain the peer's input for a moment, so unread input
   // does not make the kernel reset the connection before the peer reads our error frame.
   asio::awaitable<void> linger();
-  // Decodes what arrived into whole frames (the decoder keeps an incomplete tail).
-  std::vector<Incoming> take_frames(std::span<const std::uint8_t> bytes);
+  // The next whole frame (or its decode error) from what arrived; false when more is needed.
+  bool next_frame(Incoming& incoming);
+  // Completes once this connection may handle another request: its queue is under its bound,
+  // and, while every connection together holds more than limits.max_queued_bytes, empty.
+  asio::awaitable<void> room_for_request();
+  bool queue_full() const noexcept;
+  // A connection holds a login slot (server.unauthenticated, per address) while it is open,
+  // not logged in and not closing.
+  void update_login_slot();
+  void drop_queue() noexcept;
   void enqueue(SharedFrame frame);
   void enqueue(std::uint32_t request_id, const wire::Envelope& body);
 
@@ -118,10 +127,15 @@ class Connection final : public PushOutbox, public std::enable_shared_from_this<
   asio::steady_timer idle_timer_;
   std::chrono::steady_clock::time_point waiting_since_;
   bool waiting_for_input_ = false;
+  bool writing_ = false;  // a write is in progress since write_started_
+  std::chrono::steady_clock::time_point write_started_;
+  std::chrono::steady_clock::time_point watchdog_wake_;
   bool closing_ = false;
   bool stopped_ = false;
+  bool authenticated_ = false;
   bool counted_unauthenticated_ = false;
   std::chrono::steady_clock::time_point login_clock_;  // when it last became unauthenticated
+  std::chrono::seconds login_limit_{0};                // its deadline from login_clock_
 };
 
 }  // namespace occhat::server

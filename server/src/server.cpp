@@ -108,7 +108,10 @@ struct Server::Impl {
     context.limits.max_connections = options.max_connections > 0 ? static_cast<std::size_t>(options.max_connections)
                                                                   : connections_allowed_by_fd_limit();
     context.limits.max_unauthenticated = static_cast<std::size_t>(options.max_unauthenticated);
+    context.limits.max_unauthenticated_per_address = static_cast<std::size_t>(options.max_unauthenticated_per_address);
     context.limits.login_timeout = std::chrono::seconds(options.login_timeout_seconds);
+    context.limits.max_queued_bytes = static_cast<std::size_t>(options.max_queued_bytes);
+    context.limits.write_stall_timeout = std::chrono::seconds(options.write_stall_timeout_seconds);
     context.send_limiter = SendRateLimiter(options.message_rate, options.message_burst);
     context.bus = std::make_unique<InProcessPushBus>(
         [this](std::uint32_t user_id, bool online) { announce_presence(context, user_id, online); });

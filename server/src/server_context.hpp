@@ -26,7 +26,10 @@ class Connection;
 struct ConnectionLimits {
   std::size_t max_connections = 10000;
   std::size_t max_unauthenticated = 1000;
+  std::size_t max_unauthenticated_per_address = 64;
   std::chrono::seconds login_timeout{60};
+  std::size_t max_queued_bytes = 256 * 1024 * 1024;
+  std::chrono::seconds write_stall_timeout{30};
 };
 
 struct ServerContext {
@@ -55,8 +58,12 @@ struct ServerContext {
   // A connection from which no frame arrived for this long is closed (dead peers go offline).
   std::chrono::seconds idle_timeout;
   ConnectionLimits limits;
-  // Connections that are open but not logged in (counted against limits.max_unauthenticated).
+  // Connections that are open but not logged in (counted against limits.max_unauthenticated),
+  // in all and by client address.
   std::size_t unauthenticated = 0;
+  std::unordered_map<std::string, std::size_t> unauthenticated_by_address;
+  // Bytes queued for clients on every connection together (limits.max_queued_bytes).
+  std::size_t queued_bytes = 0;
   SendRateLimiter send_limiter{0, 1};
   bool stopping = false;
 

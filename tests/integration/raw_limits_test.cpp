@@ -121,7 +121,8 @@ TEST(RawLimits, ConnectionsThatDoNotLogInAreClosed) {
 // most its bounded push queue for it (the rest waits in the store) and its memory stays flat;
 // once it reads, every message arrives in order.
 TEST(RawLimits, NeverReadingSubscriberCostsBoundedMemory) {
-  ServerProcess server({}, {"--message-rate", "0", "--idle-timeout-seconds", "600"});
+  // The subscriber reads nothing for as long as the sends take: no write-stall close meanwhile.
+  ServerProcess server({}, {"--message-rate", "0", "--idle-timeout-seconds", "600", "--write-stall-timeout-seconds", "600"});
   auto a = greeted(server);
   auto b = greeted(server, /*receive_buffer=*/4096);
   const auto alice = sign_up(*a, "alice");

@@ -16,11 +16,22 @@
 namespace occhat::test {
 
 // The connected socket's fd (the caller closes it). receive_buffer > 0 shrinks the socket's
-// receive buffer before connecting, so the TCP window stays small. Throws std::runtime_error.
-inline int connect_loopback(std::uint16_t port, int receive_buffer = 0) {
+// receive buffer before connecting, so the TCP window stays small. `source_address` (e.g.
+// "127.0.0.2", any of 127/8 works on Linux) makes the connection come from another client
+// address. Throws std::runtime_error.
+inline int connect_loopback(std::uint16_t port, int receive_buffer = 0, const char* source_address = nullptr) {
   const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (fd < 0) throw std::runtime_error("socket() failed");
   if (receive_buffer > 0) ::setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &receive_buffer, sizeof receive_buffer);
+  if (source_address != nullptr) {
+    sockaddr_in source{};
+    source.sin_family = AF_INET;
+    if (::inet_pton(AF_INET, source_address, &source.sin_addr) != 1 ||
+        ::bind(fd, reinterpret_cast<const sockaddr*>(&source), sizeof source) != 0) {
+      ::close(fd);
+      throw std::runtime_error(std::string("cannot bind to ") + source_address);
+    }
+  }
   sockaddr_in address{};
   address.sin_family = AF_INET;
   address.sin_port = htons(port);

@@ -39,7 +39,8 @@ class RawClient {
  public:
   // receive_buffer > 0 shrinks the socket's receive buffer (set before connecting, so the TCP
   // window stays small): lets a test make a client that reads nothing back-pressure the server.
-  explicit RawClient(std::uint16_t port, int receive_buffer = 0) : fd_(connect_loopback(port, receive_buffer)) {}
+  explicit RawClient(std::uint16_t port, int receive_buffer = 0, const char* source_address = nullptr)
+      : fd_(connect_loopback(port, receive_buffer, source_address)) {}
   ~RawClient() { close(); }
   RawClient(const RawClient&) = delete;
   RawClient& operator=(const RawClient&) = delete;

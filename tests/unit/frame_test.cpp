@@ -364,6 +364,37 @@ TEST(Frame, AFeedWhileBorrowedBytesAreUndrainedKeepsThem) {
   EXPECT_EQ(frame.request_id, 3u);
 }
 
+TEST(Frame, ALimitedDecoderRefusesBiggerPayloadsBeforeBufferingThem) {
+  wire::Envelope chunk;
+  chunk.mutable_upload_chunk()->set_data(std::string(8000, 'x'));
+  const std::string big = encode_frame(1, chunk);
+  FrameDecoder decoder;
+  decoder.limit_payload(4096);
+  decoder.feed(encode_frame(2, hello_envelope()));
+  Frame frame;
+  ASSERT_EQ(decoder.next(frame), Status::frame);  // small frames pass
+  decoder.feed(std::string_view(big).substr(0, kHeaderSize));  // the header alone is enough
+  EXPECT_EQ(decoder.next(frame), Status::error);
+  EXPECT_EQ(decoder.error(), DecodeError::too_large);
+  FrameDecoder lifted;
+  lifted.limit_payload(4096);
+  lifted.limit_payload(SIZE_MAX);
+  lifted.feed(big);
+  EXPECT_EQ(lifted.next(frame), Status::frame);
+}
+
+TEST(Frame, KeepBorrowedLetsTheCallerReuseItsBufferBetweenFrames) {
+  std::string borrowed = encode_frame(1, hello_envelope()) + encode_frame(2, hello_envelope());
+  FrameDecoder decoder;
+  decoder.feed_borrowed({reinterpret_cast<const std::uint8_t*>(borrowed.data()), borrowed.size()});
+  Frame frame;
+  ASSERT_EQ(decoder.next(frame), Status::frame);
+  decoder.keep_borrowed();
+  borrowed.assign(borrowed.size(), '\0');
+  ASSERT_EQ(decoder.next(frame), Status::frame);
+  EXPECT_EQ(frame.request_id, 2u);
+}
+
 TEST(Frame, ABigBufferIsFreedOnceEmpty) {
   wire::Envelope chunk;
   chunk.mutable_upload_chunk()->set_data(std::string(512 * 1024, 'x'));

@@ -103,8 +103,15 @@ class FrameDecoder {
   void feed(std::string_view bytes);
   // Without a copy: frames are decoded where `bytes` are, which must stay valid and unchanged
   // until next() returned need_more or error (need_more keeps an incomplete tail in the
-  // decoder's own buffer). For a reader that drains every frame before it reads again.
+  // decoder's own buffer), or keep_borrowed() was called.
   void feed_borrowed(std::span<const std::uint8_t> bytes);
+  // Copies the borrowed bytes not yet decoded into the decoder's own buffer, so the caller may
+  // reuse them (e.g. before it suspends between two frames of one read).
+  void keep_borrowed();
+
+  // Payloads larger than `max_payload` (besides their type's cap) are too_large from now on;
+  // SIZE_MAX lifts the limit. A server keeps frames small until the peer logged in.
+  void limit_payload(std::size_t max_payload) noexcept { payload_limit_ = max_payload; }
 
   Status next(Frame& out);
 
@@ -125,13 +132,12 @@ class FrameDecoder {
  private:
   std::span<const std::uint8_t> unconsumed() const noexcept;
   void consume(std::size_t bytes) noexcept;
-  // Moves unconsumed borrowed bytes into buffer_, so the caller's bytes may go away.
-  void keep_borrowed();
 
   std::string buffer_;
   std::size_t consumed_ = 0;
   std::span<const std::uint8_t> borrowed_;  // non-empty only while buffer_ holds nothing unconsumed
   std::size_t keep_capacity_;
+  std::size_t payload_limit_ = SIZE_MAX;
   FrameHeader header_;
   std::string bad_payload_;
   DecodeError error_ = DecodeError::none;

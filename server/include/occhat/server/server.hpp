@@ -33,8 +33,16 @@ struct ServerOptions {
   int max_connections = 0;
   // Connections not (yet) logged in; beyond it a new one is refused the same way.
   int max_unauthenticated = 1000;
-  // A connection must log in (or register and log in) within this long, or it is closed.
+  // Of those, from one client address (so one address cannot take every slot).
+  int max_unauthenticated_per_address = 64;
+  // A connection must log in (or register and log in) within this long, or it is closed. Under
+  // pressure (more than half of max_unauthenticated taken) new connections get at most 10 s.
   int login_timeout_seconds = 60;
+  // Bytes queued for clients across all connections; above it, a connection with unsent
+  // answers handles no new request until its queue drained (back-pressure, not buffering).
+  std::uint64_t max_queued_bytes = 256ull * 1024 * 1024;
+  // A connection whose queued frames could not be written for this long is closed.
+  int write_stall_timeout_seconds = 30;
   // Messages per second per user (all their connections together), with bursts up to
   // message_burst; 0 disables the limit. Beyond it: RATE_LIMITED with the time to wait.
   double message_rate = 1000;

@@ -98,7 +98,7 @@ class Database {
 
 // Runs a transaction: commits when the scope ends normally, rolls back if an exception leaves
 // it (commit() makes the commit explicit and lets its failure throw). Inside an open transaction
-// (a group commit, see Store::begin_batch) it is a savepoint instead: a failing call undoes only
+// (a group commit, see SqliteStore::begin_batch) it is a savepoint instead: a failing call undoes only
 // its own changes, and the durable commit is the enclosing transaction's.
 class Transaction {
  public:

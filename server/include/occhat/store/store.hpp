@@ -4,9 +4,10 @@
 // today, a PostgreSQL one can fill it later without anything above this interface noticing.
 //
 // The contract a backend meets:
-//  - Each call is one atomic unit (one transaction, or a savepoint inside a transaction the
-//    backend's executor opened): it happens completely or not at all, and when it returns its
-//    effects are visible to every later call, on this object or another connection.
+//  - Each call is one atomic unit: it happens completely or not at all. It is its own
+//    transaction, committed when the call returns, unless a backend-specific executor grouped
+//    calls into one transaction (SqliteStore's batches, where a failing call still undoes only
+//    itself and other connections see a call once its batch commits).
 //  - A Store object is one connection: it may be used by one thread at a time (any thread, but
 //    not two at once). Several objects may serve the same database concurrently.
 //  - Threading, batching and pooling are the executor's business, not the Store's (the server's

@@ -1,7 +1,7 @@
 #pragma once
 // A thin RAII layer over the sqlite3 C API: just enough to prepare, bind, step and read
 // columns without leaking handles. Every failure throws occhat::store::StoreError(internal)
-// carrying SQLite's message. Not thread-safe (one Database per thread), like the Store above it.
+// carrying SQLite's message. Not thread-safe: one thread at a time, like the Store above it.
 
 #include <sqlite3.h>
 

@@ -2,6 +2,7 @@
 // full id space refused. Against a real SQLite store in a temp dir.
 
 #include <gtest/gtest.h>
+#include <sodium.h>
 #include <stdlib.h>
 
 #include <algorithm>
@@ -23,6 +24,7 @@ using store::StoreError;
 class UserIdsTest : public ::testing::Test {
  protected:
   void SetUp() override {
+    ASSERT_GE(sodium_init(), 0);  // the server's init_crypto() does this before any draw
     char tmpl[] = "/tmp/occhat-user-ids-test-XXXXXX";
     ASSERT_NE(mkdtemp(tmpl), nullptr);
     dir_ = tmpl;

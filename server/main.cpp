@@ -40,6 +40,10 @@ int main(int argc, char** argv) {
   app.add_option("--listen", listen, "address to listen on, HOST:PORT (port 0 picks a free port)")
       ->capture_default_str();
   app.add_option("--data-dir", data_dir, "directory for the database and the files")->capture_default_str();
+  app.add_option("--store", options.store,
+                 "where the database is instead: a file path, sqlite:PATH or sqlite:///abs/path (files stay in "
+                 "--data-dir; default: DATA_DIR/occhat.db)")
+      ->type_name("LOCATION");
   app.add_option("--login-max-failures", options.login_max_failures,
                  "consecutive failed logins before an id is locked (4x per address)")
       ->capture_default_str()

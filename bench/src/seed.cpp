@@ -34,14 +34,22 @@ std::string new_token(store::TokenHash& hash) {
   return std::string(hex.data(), 64);
 }
 
+// A random id, as the server picks them (server/src/user_ids.cpp); a taken one is drawn again.
+std::uint32_t create_user(store::Store& store, const std::string& name, const std::string& hash) {
+  for (;;) {
+    const auto id = store::kMinUserId + randombytes_uniform(store::kMaxUserId - store::kMinUserId + 1);
+    if (store.create_user(id, name + "@bench.invalid", name, hash)) return id;
+  }
+}
+
 void seed_into(const fs::path& db, std::size_t count, const std::vector<std::pair<std::size_t, std::size_t>>& friendships,
                std::vector<SeededUser>& users) {
-  auto store = store::open_sqlite_store(db);
+  auto store = store::open_store("sqlite:" + db.string());
   const std::string hash = hash_password_once();
   for (std::size_t i = 0; i < count; ++i) {
     SeededUser user;
     const std::string name = "bench" + std::to_string(i);
-    user.id = store->create_user(name + "@bench.invalid", name, hash);
+    user.id = create_user(*store, name, hash);
     store::TokenHash token_hash{};
     user.token = new_token(token_hash);
     store->create_session(user.id, token_hash);

@@ -7,6 +7,7 @@
 #include "request_error.hpp"
 #include "run_on.hpp"
 #include "server_context.hpp"
+#include "user_ids.hpp"
 #include "validation.hpp"
 
 namespace occhat::server {
@@ -35,7 +36,7 @@ asio::awaitable<Reply> handle_register(ServerContext& server, const RequestConte
   auto hash_job = [password = request.password()] { return hash_password(password); };
   std::string hash = co_await run_on(server.crypto.get_executor(), std::move(hash_job));
   auto insert_job = [email = request.email(), nick = request.nick(), hash = std::move(hash)](store::Store& store) {
-    return store.create_user(email, nick, hash);
+    return create_user_with_new_id(store, email, nick, hash);
   };
   const auto id = co_await server.store.run(std::move(insert_job));
   log_event("conn {} registered user {}", context.connection_id, id);

@@ -9,12 +9,7 @@
 #include <asio/steady_timer.hpp>
 #include <asio/thread_pool.hpp>
 
-#include <fcntl.h>
-#include <unistd.h>
-
-#include <cerrno>
 #include <csignal>
-#include <cstring>
 #include <sys/resource.h>
 #include <fmt/format.h>
 
@@ -44,7 +39,7 @@ asio::ip::tcp::endpoint resolve(asio::io_context& io, const std::string& host, s
   return *results.begin();
 }
 
-std::filesystem::path prepare_data_dir(const std::filesystem::path& dir) {
+void prepare_data_dir(const std::filesystem::path& dir) {
   std::error_code ec;
   if (!std::filesystem::exists(dir, ec)) {
     std::filesystem::create_directories(dir, ec);
@@ -52,16 +47,17 @@ std::filesystem::path prepare_data_dir(const std::filesystem::path& dir) {
     // Password hashes and session hashes live here: other local users have no business in it.
     std::filesystem::permissions(dir, std::filesystem::perms::owner_all, ec);
   }
-  // The same goes for the database when an operator made the data dir themselves (say 0755):
-  // create it owner-only before SQLite opens it; its -wal and -shm files inherit the mode.
-  const auto db = dir / "occhat.db";
-  const int fd = ::open(db.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
-  if (fd >= 0) {
-    ::close(fd);
-  } else if (errno != EEXIST) {
-    throw std::runtime_error(fmt::format("cannot create {}: {}", db.string(), std::strerror(errno)));
-  }
-  return db;
+}
+
+// The data dir (the files live there, and by default the database too), then the store: --store,
+// or else the data dir's occhat.db (created owner-only by the SQLite store; the explicit sqlite:
+// keeps a data dir whose name looks like a URL a plain directory).
+std::unique_ptr<StoreExecutor> open_store_executor(const ServerOptions& options) {
+  prepare_data_dir(options.data_dir);
+  const std::string location =
+      options.store.empty() ? "sqlite:" + (options.data_dir / "occhat.db").string() : options.store;
+  return make_store_executor(location, {.durability = options.fsync_commits ? store::Durability::disk
+                                                                            : store::Durability::process});
 }
 
 // Two hashing threads bound the memory argon2id may take (64 MiB per hash in flight) while
@@ -95,10 +91,8 @@ std::unique_ptr<asio::ssl::context> load_tls(const ServerOptions& options) {
 struct Server::Impl {
   explicit Impl(ServerOptions opts)
       : options(std::move(opts)),
-        store_executor(store::open_sqlite_store(prepare_data_dir(options.data_dir),
-                                                options.fsync_commits ? store::Durability::disk
-                                                                      : store::Durability::process)),
-        context(io.get_executor(), store_executor, crypto,
+        store_executor(open_store_executor(options)),
+        context(io.get_executor(), *store_executor, crypto,
                 LoginThrottle(options.login_max_failures, std::chrono::seconds(options.login_lockout_seconds)),
                 hash_password("occhat dummy password for unknown ids"), std::chrono::seconds(options.idle_timeout_seconds)),
         files(options.data_dir),
@@ -147,7 +141,7 @@ struct Server::Impl {
   asio::io_context io{1};
   asio::thread_pool crypto{kCryptoThreads};
   asio::thread_pool file_io{kFileIoThreads};
-  StoreExecutor store_executor;
+  std::unique_ptr<StoreExecutor> store_executor;
   ServerContext context;
   FileStorage files;
   asio::ip::tcp::acceptor acceptor;
@@ -165,7 +159,7 @@ Server::~Server() {
   if (!impl_) return;
   impl_->crypto.join();
   impl_->file_io.join();
-  impl_->store_executor.shutdown();
+  impl_->store_executor->shutdown();
 }
 
 std::string Server::address() const {
@@ -208,7 +202,7 @@ void Server::run() {
     }
   }
   // run() returned: no session is left and every store call a session awaited has finished.
-  impl.store_executor.shutdown();
+  impl.store_executor->shutdown();
   impl.crypto.join();
   impl.file_io.join();
   log_event("shutdown complete");

@@ -1,71 +1,49 @@
 #include "store_executor.hpp"
 
+#include <asio/associated_executor.hpp>
+#include <asio/async_result.hpp>
+#include <asio/execution/outstanding_work.hpp>
 #include <asio/post.hpp>
-#include <asio/redirect_error.hpp>
+#include <asio/prefer.hpp>
+#include <asio/use_awaitable.hpp>
 
-#include "log.hpp"
+#include <vector>
+
+#include "occhat/store/sqlite_store.hpp"
+#include "pooled_store_executor.hpp"
+#include "sqlite_store_executor.hpp"
 
 namespace occhat::server {
 
-StoreExecutor::StoreExecutor(std::unique_ptr<store::Store> store)
-    : store_(std::move(store)), work_(context_.get_executor()) {
-  thread_ = std::thread([this] {
-    // Store calls throw into the awaiting coroutine, never here; anything that still escapes is
-    // logged and the loop keeps serving.
-    for (;;) {
-      try {
-        context_.run();
-        return;
-      } catch (const std::exception& e) {
-        log_event("store thread: unexpected exception: {}", e.what());
-      }
-    }
-  });
+asio::awaitable<void> StoreExecutor::submitted(detail::StoreCall* call) {
+  return asio::async_initiate<const asio::use_awaitable_t<>&, void(std::exception_ptr)>(
+      [this, call](auto handler) {
+        // The awaiting coroutine resumes on its own executor, which counts as busy meanwhile (its
+        // run() does not return while a store job is out). The handler is move-only and Job/Done
+        // are std::functions (copyable), hence the shared_ptr.
+        auto resume_on = asio::prefer(asio::get_associated_executor(handler), asio::execution::outstanding_work.tracked);
+        auto waiting = std::make_shared<decltype(handler)>(std::move(handler));
+        submit([call](store::Store& store) { (*call)(store); },
+               [waiting = std::move(waiting), resume_on = std::move(resume_on)](std::exception_ptr failure) mutable {
+                 asio::post(resume_on, [waiting = std::move(waiting), failure]() mutable { (*waiting)(failure); });
+               });
+      },
+      asio::use_awaitable);
 }
 
-StoreExecutor::~StoreExecutor() { shutdown(); }
-
-void StoreExecutor::shutdown() {
-  work_.reset();  // run() returns once the queue is empty: in-flight writes finish first
-  if (thread_.joinable()) thread_.join();
-}
-
-std::shared_ptr<StoreExecutor::Batch> StoreExecutor::join_batch(std::exception_ptr& failure) {
-  if (open_batch_) return open_batch_;
-  try {
-    store_->begin_batch();
-  } catch (...) {
-    failure = std::current_exception();
-    return nullptr;
+std::unique_ptr<StoreExecutor> make_store_executor(std::string_view location, const store::StoreOptions& options,
+                                                   std::size_t connections) {
+  auto first = store::open_store(location, options);
+  // SQLite allows one writer at a time: more connections would only queue on its lock, while
+  // one connection with group commit shares each fsync among every call queued meanwhile.
+  if (auto* sqlite = dynamic_cast<store::SqliteStore*>(first.get())) {
+    first.release();
+    return std::make_unique<SqliteStoreExecutor>(std::unique_ptr<store::SqliteStore>(sqlite));
   }
-  open_batch_ = std::make_shared<Batch>(context_);
-  // Queued behind every call already waiting: they all join this batch. Calls queued from now
-  // on run after the commit, in the next batch.
-  asio::post(context_, [this] { commit_open_batch(); });
-  return open_batch_;
-}
-
-void StoreExecutor::commit_open_batch() {
-  const auto batch = std::move(open_batch_);  // leaves open_batch_ empty: the next call opens one
-  try {
-    store_->commit_batch();
-  } catch (...) {
-    batch->failure = std::current_exception();
-    log_event("store: a group commit failed; its calls report a storage failure");
-  }
-  batch->finished = true;
-  batch->done.cancel();
-}
-
-asio::awaitable<void> StoreExecutor::committed(const std::shared_ptr<Batch>& batch) {
-  if (!batch || batch->finished) co_return;
-  asio::error_code ignored;
-  co_await batch->done.async_wait(asio::redirect_error(asio::use_awaitable, ignored));
-}
-
-void StoreExecutor::rethrow_if_failed(const std::exception_ptr& failure, const Batch* batch) {
-  if (failure) std::rethrow_exception(failure);
-  if (batch && batch->failure) std::rethrow_exception(batch->failure);
+  std::vector<std::unique_ptr<store::Store>> pool;
+  pool.push_back(std::move(first));
+  while (pool.size() < connections) pool.push_back(store::open_store(location, options));
+  return std::make_unique<PooledStoreExecutor>(std::move(pool));
 }
 
 }  // namespace occhat::server

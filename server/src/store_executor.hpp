@@ -1,104 +1,115 @@
 #pragma once
-// Owns the Store and the one thread every store call runs on. Sessions co_await run(); the
-// network thread never blocks on SQLite (an fsync can take milliseconds) and the Store needs no
-// locking because only this thread touches it.
+// How store work leaves the network thread. Sessions co_await run(job): job(Store&) runs on a
+// store thread, and the awaiting coroutine resumes on its own executor with the job's result
+// (or its exception) once the job's work is durable. The network thread never blocks on the
+// database (an fsync can take milliseconds).
 //
-// Group commit: calls that are queued together run in one batch (Store::begin_batch) and are
-// answered together after its one commit. While a batch commits (the fsync), new calls queue
-// up and form the next batch, so the number of fsyncs per second stays bounded by the disk,
-// not by the number of requests. No call is answered before the commit that made it durable,
-// and a read never returns something that is not yet committed.
+// Which thread, which connection and which transaction a job gets is the implementation's
+// business (make_store_executor picks one for the store location):
+//  - SqliteStoreExecutor (the embedded default): one store thread and one connection; jobs
+//    queued together share one group commit (sqlite_store_executor.hpp).
+//  - PooledStoreExecutor: N threads, each with its own Store connection; every Store call is its
+//    own transaction (pooled_store_executor.hpp). For a backend with a server that handles
+//    concurrent connections (PostgreSQL).
+// So a job must not rely on its several Store calls sharing one transaction.
+//
+// Order: SqliteStoreExecutor runs jobs in the order they were submitted, and the session's
+// pipelined send_message requests rely on it (one connection's messages are stored in the order
+// they arrived). PooledStoreExecutor runs jobs concurrently and does not keep that order: before
+// a pooled backend serves clients, run() needs an ordering key (say the sender), jobs with the
+// same key running one after another.
+//
+// Adding an executor: derive from StoreExecutor and implement submit() and shutdown().
 
 #include <asio/awaitable.hpp>
-#include <asio/co_spawn.hpp>
-#include <asio/executor_work_guard.hpp>
-#include <asio/io_context.hpp>
-#include <asio/steady_timer.hpp>
-#include <asio/use_awaitable.hpp>
 
 #include <exception>
+#include <functional>
 #include <memory>
 #include <optional>
-#include <thread>
+#include <string_view>
 #include <type_traits>
 
 #include "occhat/store/store.hpp"
 
 namespace occhat::server {
 
+namespace detail {
+// A job of run() with room for its result: what crosses to the store thread as one pointer.
+class StoreCall {
+ public:
+  virtual ~StoreCall() = default;
+  virtual void operator()(store::Store& store) = 0;
+};
+}  // namespace detail
+
 class StoreExecutor {
  public:
-  explicit StoreExecutor(std::unique_ptr<store::Store> store);
-  ~StoreExecutor();
+  StoreExecutor() = default;
+  virtual ~StoreExecutor() = default;
   StoreExecutor(const StoreExecutor&) = delete;
   StoreExecutor& operator=(const StoreExecutor&) = delete;
 
-  // Runs f(Store&) on the store thread as part of the current batch and completes once that
-  // batch is committed. StoreError from f, or from the commit, propagates to the awaiting
-  // coroutine. Pass a named local, not a lambda temporary (g++ 12; see run_on.hpp).
+  // Runs f(Store&) on a store thread and completes once its work is durable. An exception from
+  // f (StoreError, or any other), or from the commit, propagates to the awaiting coroutine.
+  // Pass a named local, not a lambda temporary (g++ 12; see run_on.hpp).
   template <typename F>
   auto run(F f) -> asio::awaitable<std::invoke_result_t<F&, store::Store&>> {
-    using Result = std::invoke_result_t<F&, store::Store&>;
-    // Only trivially copyable captures cross into Asio (see run_on.hpp): the coroutine owns f.
-    F* job = new F(std::move(f));
-    return asio::co_spawn(
-        context_.get_executor(),
-        [this, job]() -> asio::awaitable<Result> {
-          std::unique_ptr<F> owned(job);
-          std::exception_ptr failure;
-          auto batch = join_batch(failure);
-          if constexpr (std::is_void_v<Result>) {
-            if (!failure) {
-              try {
-                (*owned)(*store_);
-              } catch (...) {
-                failure = std::current_exception();
-              }
-            }
-            co_await committed(batch);
-            rethrow_if_failed(failure, batch.get());
-          } else {
-            std::optional<Result> result;
-            if (!failure) {
-              try {
-                result.emplace((*owned)(*store_));
-              } catch (...) {
-                failure = std::current_exception();
-              }
-            }
-            co_await committed(batch);
-            rethrow_if_failed(failure, batch.get());
-            co_return std::move(*result);
-          }
-        },
-        asio::use_awaitable);
+    // Only trivially copyable values cross into Asio and the coroutine frame (see run_on.hpp):
+    // the coroutine owns the job through a raw pointer.
+    return await_call(this, new Call<F>(std::move(f)));
   }
 
-  // Runs every call already queued, then stops the thread. Idempotent.
-  void shutdown();
+  // Runs every job already submitted, then stops the store thread(s). Idempotent. No run()
+  // after it.
+  virtual void shutdown() = 0;
+
+  // A job as an executor sees it: runs on a store thread and may throw.
+  using Job = std::function<void(store::Store&)>;
+  // Called exactly once per job, from any thread: with nullptr once the job's work is durable,
+  // else with the reason it failed (the job's exception, or the commit's).
+  using Done = std::function<void(std::exception_ptr)>;
+
+ protected:
+  // Runs `job` on a store thread, then calls `done`. Must not throw.
+  virtual void submit(Job job, Done done) = 0;
 
  private:
-  struct Batch {
-    explicit Batch(asio::io_context& context) : done(context) {
-      done.expires_at(asio::steady_timer::time_point::max());
+  template <typename F>
+  class Call final : public detail::StoreCall {
+   public:
+    using Result = std::invoke_result_t<F&, store::Store&>;
+    explicit Call(F f) : f_(std::move(f)) {}
+    void operator()(store::Store& store) override {
+      if constexpr (std::is_void_v<Result>) {
+        f_(store);
+      } else {
+        result_.emplace(f_(store));
+      }
     }
-    asio::steady_timer done;  // cancelled once the commit finished
-    bool finished = false;
-    std::exception_ptr failure;  // the commit's error, if it failed
+    Result take() {
+      if constexpr (!std::is_void_v<Result>) return std::move(*result_);
+    }
+
+   private:
+    F f_;
+    std::optional<std::conditional_t<std::is_void_v<Result>, char, Result>> result_;
   };
 
-  // The open batch (opening one, and scheduling its commit, if none is). On failure to open,
-  // `failure` is set and the result is null.
-  std::shared_ptr<Batch> join_batch(std::exception_ptr& failure);
-  void commit_open_batch();
-  static asio::awaitable<void> committed(const std::shared_ptr<Batch>& batch);
-  static void rethrow_if_failed(const std::exception_ptr& failure, const Batch* batch);
+  template <typename C>
+  static asio::awaitable<typename C::Result> await_call(StoreExecutor* self, C* raw) {
+    std::unique_ptr<C> call(raw);
+    co_await self->submitted(call.get());
+    co_return call->take();
+  }
 
-  std::unique_ptr<store::Store> store_;
-  asio::io_context context_{1};
-  std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work_;
-  std::shared_ptr<Batch> open_batch_;
-  std::thread thread_;
+  // Submits *call and completes (on the awaiting coroutine's executor) when it is done.
+  asio::awaitable<void> submitted(detail::StoreCall* call);
 };
+
+// The executor for the store at `location` (see store::open_store): SQLite gets its group-commit
+// executor, any other backend a pool of `connections` connections. Throws StoreError.
+std::unique_ptr<StoreExecutor> make_store_executor(std::string_view location, const store::StoreOptions& options,
+                                                   std::size_t connections = 8);
 
 }  // namespace occhat::server

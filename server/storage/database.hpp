@@ -1,7 +1,7 @@
 #pragma once
 // A thin RAII layer over the sqlite3 C API: just enough to prepare, bind, step and read
 // columns without leaking handles. Every failure throws occhat::store::StoreError(internal)
-// carrying SQLite's message. Not thread-safe (one Database per thread), like the Store above it.
+// carrying SQLite's message. Not thread-safe: one thread at a time, like the Store above it.
 
 #include <sqlite3.h>
 
@@ -98,7 +98,7 @@ class Database {
 
 // Runs a transaction: commits when the scope ends normally, rolls back if an exception leaves
 // it (commit() makes the commit explicit and lets its failure throw). Inside an open transaction
-// (a group commit, see Store::begin_batch) it is a savepoint instead: a failing call undoes only
+// (a group commit, see SqliteStore::begin_batch) it is a savepoint instead: a failing call undoes only
 // its own changes, and the durable commit is the enclosing transaction's.
 class Transaction {
  public:

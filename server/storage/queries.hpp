@@ -1,7 +1,7 @@
 #pragma once
 // The SQL behind the social and messaging part of the Store. Every function runs inside a
-// transaction its caller opened (SqliteStore opens one per Store call), so a later group-commit
-// executor can run many of them in one transaction without changing them. Contracts, including
+// transaction its caller opened (SqliteStore opens one per Store call; inside a group-commit
+// batch that is a savepoint), so many of them can share one commit unchanged. Contracts, including
 // the StoreErrors thrown, are those of the matching Store methods in occhat/store/store.hpp.
 
 #include <cstdint>

@@ -1,12 +1,15 @@
 // The embedded default Store: one SQLite file in WAL mode.
 
-#include <sodium.h>
+#include <fcntl.h>
+#include <unistd.h>
 
+#include <cerrno>
 #include <chrono>
+#include <cstring>
 #include <fmt/format.h>
 
 #include "database.hpp"
-#include "occhat/store/store.hpp"
+#include "occhat/store/sqlite_store.hpp"
 #include "queries.hpp"
 #include "schema.hpp"
 
@@ -32,16 +35,21 @@ std::int64_t now_seconds() {
       .count();
 }
 
-constexpr std::int64_t kIdSpace = std::int64_t{kMaxUserId} - kMinUserId + 1;
-// Refuse new ids once this share of the space is taken: random probing would get slow and a
-// deliberately full space is a sign of abuse, not growth (growth needs a wider id scheme).
-constexpr std::int64_t kIdSpaceLimit = kIdSpace * 9 / 10;
-// At <= 90% occupancy the chance that this many random probes all collide is below 1e-4.
-constexpr int kIdAttempts = 100;
+// Password and session hashes live in the database: create it owner-only (0600) before SQLite
+// opens it, even in a directory the operator made (say 0755); its -wal and -shm files inherit
+// the mode.
+void create_owner_only(const std::filesystem::path& path) {
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+  if (fd >= 0) {
+    ::close(fd);
+  } else if (errno != EEXIST) {
+    throw StoreError(ErrorCode::internal, fmt::format("cannot create {}: {}", path.string(), std::strerror(errno)));
+  }
+}
 
-class SqliteStore final : public Store {
+class SqliteStoreImpl final : public SqliteStore {
  public:
-  SqliteStore(const std::filesystem::path& path, Durability durability) : db_(path.string()) {
+  SqliteStoreImpl(const std::filesystem::path& path, Durability durability) : db_(path.string()) {
     db_.exec("PRAGMA busy_timeout = 5000");
     db_.exec("PRAGMA foreign_keys = ON");
     if (db_.query_int("PRAGMA foreign_keys") != 1) throw StoreError(ErrorCode::internal, "sqlite lacks foreign keys");
@@ -73,21 +81,19 @@ class SqliteStore final : public Store {
     }
   }
 
-  std::uint32_t create_user(std::string_view email, std::string_view nick, std::string_view password_hash) override {
-    if (db_.query_int("SELECT count(*) FROM users") >= kIdSpaceLimit) {
-      throw StoreError(ErrorCode::resource_exhausted, "no free user ids left");
-    }
+  bool create_user(std::uint32_t id, std::string_view email, std::string_view nick,
+                   std::string_view password_hash) override {
     Statement insert(db_,
                      "INSERT INTO users(id, email, nick, password_hash, created_at) VALUES(?1, ?2, ?3, ?4, ?5)");
-    for (int attempt = 0; attempt < kIdAttempts; ++attempt) {
-      const auto id = kMinUserId + randombytes_uniform(static_cast<std::uint32_t>(kIdSpace));
-      insert.reset();
-      insert.bind(1, std::int64_t{id}).bind(2, email).bind(3, nick).bind(4, password_hash).bind(5, now_seconds());
-      insert.step(/*constraint_ok=*/true);
-      if (insert.constraint_failed() == 0) return id;
-      if (insert.constraint_failed() != SQLITE_CONSTRAINT_PRIMARYKEY) db_.fail("cannot insert user");
-    }
-    throw StoreError(ErrorCode::resource_exhausted, "no free user id found");
+    insert.bind(1, std::int64_t{id}).bind(2, email).bind(3, nick).bind(4, password_hash).bind(5, now_seconds());
+    insert.step(/*constraint_ok=*/true);
+    if (insert.constraint_failed() == SQLITE_CONSTRAINT_PRIMARYKEY) return false;
+    if (insert.constraint_failed() != 0) db_.fail("cannot insert user");
+    return true;
+  }
+
+  std::uint64_t user_count() override {
+    return static_cast<std::uint64_t>(db_.query_int("SELECT count(*) FROM users"));
   }
 
   std::optional<User> find_user(std::uint32_t id) override {
@@ -215,9 +221,9 @@ class SqliteStore final : public Store {
 
 }  // namespace
 
-std::unique_ptr<Store> open_sqlite_store(const std::filesystem::path& path, Durability durability) {
-  if (sodium_init() < 0) throw StoreError(ErrorCode::internal, "libsodium failed to initialise");
-  return std::make_unique<SqliteStore>(path, durability);
+std::unique_ptr<SqliteStore> open_sqlite_store(const std::filesystem::path& path, Durability durability) {
+  create_owner_only(path);
+  return std::make_unique<SqliteStoreImpl>(path, durability);
 }
 
 }  // namespace occhat::store

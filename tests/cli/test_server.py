@@ -70,3 +70,26 @@ def test_bad_flags_exit_1(args, tmp_path):
     assert proc.returncode == 1, (proc.stdout, proc.stderr)
     assert "listening on" not in proc.stdout
     assert proc.stderr.strip()
+
+
+def test_store_flag_puts_the_database_elsewhere(server_factory, home, tmp_path):
+    db = tmp_path / "elsewhere" / "chat.db"
+    db.parent.mkdir()
+    srv = server_factory(extra_args=("--store", f"sqlite:{db}"))
+    srv.register(home)
+    assert stat.S_IMODE(os.stat(db).st_mode) == 0o600
+    assert not (srv.data_dir / "occhat.db").exists()
+
+
+@pytest.mark.parametrize("location, message", [
+    ("postgresql://x@localhost/db", "PostgreSQL is not supported yet"),
+    ("mysql://x@localhost/db", "unknown kind 'mysql'"),
+])
+def test_store_flag_refuses_what_it_cannot_open(location, message, tmp_path):
+    proc = subprocess.run([str(server_binary()), "--listen", "127.0.0.1:0", "--data-dir", str(tmp_path / "d"),
+                           "--store", location],
+                          stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=15,
+                          env=clean_env(tmp_path))
+    assert proc.returncode == 1, (proc.stdout, proc.stderr)
+    assert "listening on" not in proc.stdout
+    assert message in proc.stderr, proc.stderr

@@ -16,7 +16,7 @@ using occhat::ErrorCode;
 using occhat::store::AddFriendState;
 using occhat::store::FileRecord;
 using occhat::store::InboxItem;
-using occhat::store::open_sqlite_store;
+using occhat::store::open_store;
 using occhat::store::Sha256;
 using occhat::store::Store;
 using occhat::store::StoreError;
@@ -33,10 +33,10 @@ class StoreFilesTest : public ::testing::Test {
     char tmpl[] = "/tmp/occhat-store-files-test-XXXXXX";
     ASSERT_NE(mkdtemp(tmpl), nullptr);
     dir_ = tmpl;
-    store_ = open_sqlite_store(dir_ / "occhat.db");
-    alice_ = store_->create_user("a@x", "alice", "$h");
-    bob_ = store_->create_user("b@x", "bob", "$h");
-    carol_ = store_->create_user("c@x", "carol", "$h");
+    store_ = open_store((dir_ / "occhat.db").string());
+    ASSERT_TRUE(store_->create_user(alice_, "a@x", "alice", "$h"));
+    ASSERT_TRUE(store_->create_user(bob_, "b@x", "bob", "$h"));
+    ASSERT_TRUE(store_->create_user(carol_, "c@x", "carol", "$h"));
     ASSERT_EQ(store_->add_friend(alice_, bob_).state, AddFriendState::requested);
     ASSERT_EQ(store_->add_friend(bob_, alice_).state, AddFriendState::now_friends);
   }
@@ -56,7 +56,7 @@ class StoreFilesTest : public ::testing::Test {
 
   fs::path dir_;
   std::unique_ptr<Store> store_;
-  std::uint32_t alice_ = 0, bob_ = 0, carol_ = 0;
+  std::uint32_t alice_ = 314159, bob_ = 271828, carol_ = 141421;
 };
 
 TEST_F(StoreFilesTest, SchemaIsAtVersionThree) { EXPECT_EQ(store_->schema_version(), 3); }
@@ -121,7 +121,7 @@ TEST_F(StoreFilesTest, PublishCreatesTheFileAndTheInboxItemTogether) {
 
   // Survives a reopen.
   store_.reset();
-  store_ = open_sqlite_store(dir_ / "occhat.db");
+  store_ = open_store((dir_ / "occhat.db").string());
   const auto file = store_->find_file(upload.id);
   ASSERT_TRUE(file);
   EXPECT_EQ(file->state, FileRecord::State::available);

@@ -15,7 +15,7 @@ namespace fs = std::filesystem;
 using occhat::ErrorCode;
 using occhat::store::AddFriendState;
 using occhat::store::InboxItem;
-using occhat::store::open_sqlite_store;
+using occhat::store::open_store;
 using occhat::store::Store;
 using occhat::store::StoreError;
 
@@ -25,10 +25,10 @@ class StoreMessagingTest : public ::testing::Test {
     char tmpl[] = "/tmp/occhat-store-msg-test-XXXXXX";
     ASSERT_NE(mkdtemp(tmpl), nullptr);
     dir_ = tmpl;
-    store_ = open_sqlite_store(dir_ / "occhat.db");
-    alice_ = store_->create_user("a@x", "alice", "$h");
-    bob_ = store_->create_user("b@x", "bob", "$h");
-    carol_ = store_->create_user("c@x", "carol", "$h");
+    store_ = open_store((dir_ / "occhat.db").string());
+    ASSERT_TRUE(store_->create_user(alice_, "a@x", "alice", "$h"));
+    ASSERT_TRUE(store_->create_user(bob_, "b@x", "bob", "$h"));
+    ASSERT_TRUE(store_->create_user(carol_, "c@x", "carol", "$h"));
   }
   void TearDown() override {
     store_.reset();
@@ -37,7 +37,7 @@ class StoreMessagingTest : public ::testing::Test {
   }
   void reopen() {
     store_.reset();
-    store_ = open_sqlite_store(dir_ / "occhat.db");
+    store_ = open_store((dir_ / "occhat.db").string());
   }
   void befriend(std::uint32_t a, std::uint32_t b) {
     ASSERT_EQ(store_->add_friend(a, b).state, AddFriendState::requested);
@@ -54,7 +54,7 @@ class StoreMessagingTest : public ::testing::Test {
 
   fs::path dir_;
   std::unique_ptr<Store> store_;
-  std::uint32_t alice_ = 0, bob_ = 0, carol_ = 0;
+  std::uint32_t alice_ = 314159, bob_ = 271828, carol_ = 141421;
 };
 
 TEST_F(StoreMessagingTest, SchemaIncludesTheMessagingMigration) { EXPECT_GE(store_->schema_version(), 2); }

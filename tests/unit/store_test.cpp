@@ -3,11 +3,11 @@
 #include <gtest/gtest.h>
 #include <sodium.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 
 #include <filesystem>
 #include <fstream>
 #include <iterator>
-#include <set>
 #include <string>
 
 #include "occhat/store/store.hpp"
@@ -15,7 +15,8 @@
 namespace {
 
 namespace fs = std::filesystem;
-using occhat::store::open_sqlite_store;
+using occhat::ErrorCode;
+using occhat::store::open_store;
 using occhat::store::Store;
 using occhat::store::StoreError;
 using occhat::store::TokenHash;
@@ -26,7 +27,7 @@ class StoreTest : public ::testing::Test {
     char tmpl[] = "/tmp/occhat-store-test-XXXXXX";
     ASSERT_NE(mkdtemp(tmpl), nullptr);
     dir_ = tmpl;
-    store_ = open_sqlite_store(db_path());
+    store_ = open_store(db_path().string());
   }
   void TearDown() override {
     store_.reset();
@@ -37,7 +38,7 @@ class StoreTest : public ::testing::Test {
   fs::path db_path() const { return dir_ / "occhat.db"; }
   void reopen() {
     store_.reset();
-    store_ = open_sqlite_store(db_path());
+    store_ = open_store(db_path().string());
   }
   // Every byte SQLite wrote: the main file plus the WAL (recent commits live there first).
   std::string all_db_bytes() const {
@@ -62,16 +63,30 @@ class StoreTest : public ::testing::Test {
 TEST_F(StoreTest, SchemaVersionIsSet) { EXPECT_GE(store_->schema_version(), 1); }
 
 TEST_F(StoreTest, CreateAndFindUser) {
-  const auto id = store_->create_user("a@x", "alice", "$argon2id$fake");
-  EXPECT_GE(id, occhat::store::kMinUserId);
-  EXPECT_LE(id, occhat::store::kMaxUserId);
-  const auto user = store_->find_user(id);
+  ASSERT_TRUE(store_->create_user(424242, "a@x", "alice", "$argon2id$fake"));
+  const auto user = store_->find_user(424242);
   ASSERT_TRUE(user);
-  EXPECT_EQ(user->id, id);
+  EXPECT_EQ(user->id, 424242u);
   EXPECT_EQ(user->email, "a@x");
   EXPECT_EQ(user->nick, "alice");
   EXPECT_GT(user->created_at, 0);
-  EXPECT_EQ(store_->password_hash(id), "$argon2id$fake");
+  EXPECT_EQ(store_->password_hash(424242), "$argon2id$fake");
+}
+
+TEST_F(StoreTest, ATakenIdIsRefusedAndNothingChanges) {
+  ASSERT_TRUE(store_->create_user(424242, "a@x", "alice", "h1"));
+  EXPECT_FALSE(store_->create_user(424242, "b@x", "bob", "h2"));
+  EXPECT_EQ(store_->find_user(424242)->nick, "alice");
+  EXPECT_EQ(store_->password_hash(424242), "h1");
+  EXPECT_EQ(store_->user_count(), 1u);
+}
+
+TEST_F(StoreTest, UserCountCountsUsers) {
+  EXPECT_EQ(store_->user_count(), 0u);
+  for (std::uint32_t id = 100000; id < 100010; ++id) ASSERT_TRUE(store_->create_user(id, "u@x", "u", "h"));
+  EXPECT_EQ(store_->user_count(), 10u);
+  reopen();
+  EXPECT_EQ(store_->user_count(), 10u);
 }
 
 TEST_F(StoreTest, UnknownUserIsNullopt) {
@@ -81,27 +96,14 @@ TEST_F(StoreTest, UnknownUserIsNullopt) {
 }
 
 TEST_F(StoreTest, UnicodeNickRoundTrips) {
-  const auto id = store_->create_user("b@y", "Zoë 李", "h");
-  EXPECT_EQ(store_->find_user(id)->nick, "Zoë 李");
-}
-
-TEST_F(StoreTest, IdsAreInRangeAndUnique) {
-  constexpr int kUsers = 2000;
-  std::set<std::uint32_t> ids;
-  for (int i = 0; i < kUsers; ++i) {
-    const auto id = store_->create_user("u@x", "u" + std::to_string(i), "h");
-    ASSERT_GE(id, occhat::store::kMinUserId);
-    ASSERT_LE(id, occhat::store::kMaxUserId);
-    ids.insert(id);
-  }
-  EXPECT_EQ(ids.size(), static_cast<std::size_t>(kUsers));
-  // Random, not sequential: 2000 ids spread over 900000 values are not one dense run.
-  EXPECT_GT(*ids.rbegin() - *ids.begin(), 100000u);
+  ASSERT_TRUE(store_->create_user(555555, "b@y", "Zoë 李", "h"));
+  EXPECT_EQ(store_->find_user(555555)->nick, "Zoë 李");
 }
 
 TEST_F(StoreTest, SessionsCreateLookupDelete) {
-  const auto alice = store_->create_user("a@x", "alice", "h");
-  const auto bob = store_->create_user("b@x", "bob", "h");
+  const std::uint32_t alice = 111111, bob = 222222;
+  ASSERT_TRUE(store_->create_user(alice, "a@x", "alice", "h"));
+  ASSERT_TRUE(store_->create_user(bob, "b@x", "bob", "h"));
   store_->create_session(alice, hash_of(1));
   store_->create_session(alice, hash_of(2));  // a second device
   store_->create_session(bob, hash_of(3));
@@ -126,7 +128,8 @@ TEST_F(StoreTest, SessionForUnknownUserFails) {
 }
 
 TEST_F(StoreTest, DataSurvivesReopen) {
-  const auto id = store_->create_user("a@x", "alice", "$argon2id$x");
+  const std::uint32_t id = 424242;
+  ASSERT_TRUE(store_->create_user(id, "a@x", "alice", "$argon2id$x"));
   store_->create_session(id, hash_of(7));
   const int version = store_->schema_version();
   reopen();
@@ -144,7 +147,8 @@ TEST_F(StoreTest, OnlyTheHashReachesTheFile) {
   ASSERT_EQ(crypto_pwhash_str(hash, password.data(), password.size(), crypto_pwhash_OPSLIMIT_INTERACTIVE,
                               crypto_pwhash_MEMLIMIT_INTERACTIVE),
             0);
-  const auto id = store_->create_user("a@x", "alice", hash);
+  const std::uint32_t id = 424242;
+  ASSERT_TRUE(store_->create_user(id, "a@x", "alice", hash));
   ASSERT_EQ(crypto_pwhash_str_verify(store_->password_hash(id)->c_str(), password.data(), password.size()), 0);
 
   const std::string bytes = all_db_bytes();
@@ -158,7 +162,58 @@ TEST_F(StoreTest, OpeningAFileThatIsNotADatabaseFails) {
   store_.reset();
   const auto path = dir_ / "junk.db";
   std::ofstream(path) << std::string(8192, 'x');
-  EXPECT_THROW(open_sqlite_store(path), StoreError);
+  EXPECT_THROW(open_store(path.string()), StoreError);
+}
+
+TEST_F(StoreTest, TheDatabaseIsCreatedOwnerOnly) {
+  struct stat info {};
+  ASSERT_EQ(::stat(db_path().c_str(), &info), 0);
+  EXPECT_EQ(info.st_mode & 0777, 0600u);
+}
+
+// ---- open_store: the location picks the backend ----
+
+ErrorCode open_error(const std::string& location) {
+  try {
+    open_store(location);
+  } catch (const StoreError& e) {
+    return e.code();
+  }
+  return ErrorCode::ok;
+}
+
+TEST_F(StoreTest, SqliteLocationsNameTheSameFile) {
+  ASSERT_TRUE(store_->create_user(424242, "a@x", "alice", "h"));
+  store_.reset();
+  for (const std::string& location : {"sqlite:" + db_path().string(), "sqlite://" + db_path().string()}) {
+    SCOPED_TRACE(location);
+    const auto store = open_store(location);
+    ASSERT_TRUE(store->find_user(424242));
+  }
+  // A path with a colon in it is still a path.
+  const auto odd = dir_ / "a:b.db";
+  ASSERT_TRUE(open_store(odd.string())->create_user(424242, "a@x", "alice", "h"));
+  EXPECT_TRUE(fs::is_regular_file(odd));
+}
+
+TEST_F(StoreTest, PostgresqlIsRefusedClearly) {
+  try {
+    open_store("postgresql://occhat@localhost/occhat");
+    FAIL() << "expected StoreError";
+  } catch (const StoreError& e) {
+    EXPECT_EQ(e.code(), ErrorCode::invalid_argument);
+    EXPECT_STREQ(e.what(), "PostgreSQL is not supported yet (issue: PostgreSQL store)");
+  }
+  EXPECT_EQ(open_error("postgres://localhost/occhat"), ErrorCode::invalid_argument);
+}
+
+TEST_F(StoreTest, BadLocationsAreRefused) {
+  EXPECT_EQ(open_error(""), ErrorCode::invalid_argument);
+  EXPECT_EQ(open_error("sqlite:"), ErrorCode::invalid_argument);
+  EXPECT_EQ(open_error("sqlite://somehost/x.db"), ErrorCode::invalid_argument);
+  EXPECT_EQ(open_error("mysql://localhost/occhat"), ErrorCode::invalid_argument);
+  // A missing directory is a storage failure, not a bad location.
+  EXPECT_EQ(open_error((dir_ / "missing" / "x.db").string()), ErrorCode::internal);
 }
 
 }  // namespace

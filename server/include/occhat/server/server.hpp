@@ -22,7 +22,11 @@ std::optional<LogLevel> log_level_named(std::string_view name) noexcept;
 struct ServerOptions {
   std::string host = "127.0.0.1";
   std::uint16_t port = 7878;  // 0 binds a free port
+  // The files, and unless `store` says otherwise the database (data_dir/occhat.db).
   std::filesystem::path data_dir = "occhat-data";
+  // Where the database is (--store): a file path, sqlite:PATH or sqlite:///abs/path (see
+  // occhat::store::open_store). Empty: the data dir's occhat.db.
+  std::string store;
   int login_max_failures = 5;
   int login_lockout_seconds = 30;
   // Connections silent for this long are closed (clients ping every 10 s to stay).

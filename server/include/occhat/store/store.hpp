@@ -1,19 +1,26 @@
 #pragma once
 // occhat::store — the server's source of truth. `Store` is the only seam through which the
-// server touches persistent state, so a PostgreSQL backend can replace the embedded SQLite one
-// without anything above this interface noticing.
+// server touches persistent state: the embedded SQLite backend (occhat::store_sqlite) fills it
+// today, a PostgreSQL one can fill it later without anything above this interface noticing.
 //
-// Thread safety: a Store is NOT thread-safe. The server calls it from exactly one thread (its
-// store thread); tests call it from the test thread.
+// The contract a backend meets:
+//  - Each call is one atomic unit: it happens completely or not at all. It is its own
+//    transaction, committed when the call returns, unless a backend-specific executor grouped
+//    calls into one transaction (SqliteStore's batches, where a failing call still undoes only
+//    itself and other connections see a call once its batch commits).
+//  - A Store object is one connection: it may be used by one thread at a time (any thread, but
+//    not two at once). Several objects may serve the same database concurrently.
+//  - Threading, batching and pooling are the executor's business, not the Store's (the server's
+//    StoreExecutor: one thread with group commit for SQLite, a pool of connections elsewhere).
+//    Several calls made one after another are several atomic units; code must not rely on them
+//    sharing a transaction.
 //
 // Errors: every failure throws StoreError. Its code is ErrorCode::internal for storage failures
 // (I/O, corruption, a schema newer than this binary) and a more specific code where the caller
-// can act on it (ErrorCode::resource_exhausted when no free user id is left). "Not found" is not
-// an error: lookups return std::nullopt / false.
+// can act on it. "Not found" is not an error: lookups return std::nullopt / false.
 
 #include <array>
 #include <cstdint>
-#include <filesystem>
 #include <memory>
 #include <optional>
 #include <stdexcept>
@@ -34,7 +41,8 @@ class StoreError : public std::runtime_error {
   ErrorCode code_;
 };
 
-// The range user ids are drawn from (inclusive).
+// The range user ids are drawn from (inclusive). The server picks ids (user_ids.hpp); a backend
+// stores whatever id it is given.
 inline constexpr std::uint32_t kMinUserId = 100000;
 inline constexpr std::uint32_t kMaxUserId = 999999;
 
@@ -171,19 +179,14 @@ class Store {
   // The schema version the store is at (after migrations ran on open).
   virtual int schema_version() = 0;
 
-  // ---- group commit ----
-  // begin_batch() opens a transaction that every following call joins (each call as its own
-  // savepoint, so a failing call undoes only itself) until commit_batch() makes the whole batch
-  // durable with one commit: one fsync for many calls. Batches do not nest.
-  virtual void begin_batch() = 0;
-  // Throws StoreError if the commit fails; nothing of the batch is stored then.
-  virtual void commit_batch() = 0;
+  // Stores a user under `id`. Returns false, storing nothing, if `id` is taken. The arguments are
+  // stored as given (validation and picking the id are the caller's job); `password_hash` must
+  // already be a one-way hash.
+  virtual bool create_user(std::uint32_t id, std::string_view email, std::string_view nick,
+                           std::string_view password_hash) = 0;
 
-  // Creates a user with a fresh random id in kMinUserId..kMaxUserId and returns the id. The
-  // arguments are stored as given (validation is the caller's job); `password_hash` must already
-  // be a one-way hash. Throws StoreError(resource_exhausted) when the id space is nearly full.
-  virtual std::uint32_t create_user(std::string_view email, std::string_view nick,
-                                    std::string_view password_hash) = 0;
+  // How many users exist (the server refuses new ids when the id space is nearly full).
+  virtual std::uint64_t user_count() = 0;
 
   virtual std::optional<User> find_user(std::uint32_t id) = 0;
 
@@ -276,12 +279,21 @@ class Store {
 
 // What a commit waits for before it returns (and the server acknowledges).
 enum class Durability {
-  disk,     // the write-ahead log is fsynced: survives a power loss or kernel crash
+  disk,     // fsynced: survives a power loss or kernel crash
   process,  // written to the OS, not fsynced: survives a crash or kill of the server only
 };
 
-// Opens (creating if needed) the SQLite database at `path` and migrates it to the current
-// schema. The parent directory must exist. Throws StoreError on failure.
-std::unique_ptr<Store> open_sqlite_store(const std::filesystem::path& path, Durability durability = Durability::disk);
+struct StoreOptions {
+  Durability durability = Durability::disk;
+};
+
+// The one place a backend is chosen. Opens one connection (one Store object) to the store at
+// `location` and migrates it to the current schema; call it again for more connections.
+//   PATH, sqlite:PATH, sqlite:///ABS/PATH  a SQLite file, created owner-only (0600) if missing;
+//                                          its directory must exist
+//   postgresql://... (postgres://...)      not yet: StoreError "PostgreSQL is not supported yet"
+// Anything else of the form SCHEME://... is refused. Throws StoreError on failure
+// (invalid_argument for a location it cannot use).
+std::unique_ptr<Store> open_store(std::string_view location, const StoreOptions& options = {});
 
 }  // namespace occhat::store

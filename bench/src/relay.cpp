@@ -4,12 +4,14 @@
 
 #include <cstdio>
 #include <memory>
+#include <string>
 #include <thread>
 #include <vector>
 
 #include "bench_error.hpp"
 #include "io_pool.hpp"
 #include "json_out.hpp"
+#include "occhat/proto/limits.hpp"
 #include "relay_client.hpp"
 #include "seed.hpp"
 #include "server_process.hpp"
@@ -138,7 +140,9 @@ void run_case(const CommonOptions& common, WorkDir& work, const RelayOptions& op
 void run_relay(const CommonOptions& common, RelayOptions options) {
   resolve_server_bin(common);  // fail before seeding anything
   if (common.quick) options.seconds = std::min(options.seconds, 2.0);
-  if (options.size < 24 || options.size > 8192) throw BenchError("--size must be 24..8192 bytes");
+  if (options.size < 24 || options.size > proto::kMaxTextBytes) {
+    throw BenchError("--size must be 24.." + std::to_string(proto::kMaxTextBytes) + " bytes");
+  }
   if (options.pairs == 0 || options.window == 0) throw BenchError("--pairs and --window must be at least 1");
   WorkDir work(common.work_dir, common.keep);
   std::vector<RelayCase> cases;

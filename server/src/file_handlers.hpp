@@ -8,6 +8,7 @@
 #include <cstdint>
 
 #include "occhat/proto/frame.hpp"
+#include "occhat/proto/limits.hpp"
 
 namespace occhat::server {
 
@@ -15,7 +16,7 @@ struct ServerContext;
 class Session;
 
 // The largest chunk accepted in an upload, announced in UploadState.chunk_size.
-inline constexpr std::uint32_t kFileChunkSize = 1024 * 1024;
+using proto::kFileChunkSize;
 
 asio::awaitable<wire::Envelope> handle_begin_upload(ServerContext& server, Session& session,
                                                     const wire::BeginUploadRequest& request);

@@ -6,6 +6,7 @@
 
 #include "delivery.hpp"
 #include "log.hpp"
+#include "occhat/proto/limits.hpp"
 #include "request_error.hpp"
 #include "server_context.hpp"
 #include "session.hpp"
@@ -15,8 +16,8 @@
 namespace occhat::server {
 namespace {
 
-constexpr std::uint32_t kDefaultHistoryLimit = 50;
-constexpr std::uint32_t kMaxHistoryLimit = 500;
+using proto::kDefaultHistoryLimit;
+using proto::kMaxHistoryLimit;
 
 }  // namespace
 
@@ -63,7 +64,7 @@ asio::awaitable<wire::Envelope> handle_history(ServerContext& server, Session& s
   const std::uint32_t me = session.user_id().value();
   const std::uint32_t peer = request.peer();
   const std::uint32_t limit = request.limit() == 0 ? kDefaultHistoryLimit : request.limit();
-  if (limit > kMaxHistoryLimit) throw RequestError(ErrorCode::invalid_argument, "limit must be 1 to 500");
+  if (limit > kMaxHistoryLimit) throw RequestError(ErrorCode::invalid_argument, fmt::format("limit must be 1 to {}", kMaxHistoryLimit));
   const std::uint64_t before_id = request.before_id();
   auto history_job = [me, peer, limit, before_id](store::Store& store) {
     return store.history(me, peer, limit, before_id);

@@ -14,7 +14,6 @@
 #include "occhat/proto/limits.hpp"
 #include "relay_client.hpp"
 #include "seed.hpp"
-#include "server_process.hpp"
 #include "stats.hpp"
 #include "subcommands.hpp"
 #include "work_dir.hpp"
@@ -41,8 +40,7 @@ void run_case(const CommonOptions& common, WorkDir& work, const RelayOptions& op
   for (std::size_t i = 0; i < c.pairs; ++i) friendships.emplace_back(2 * i, 2 * i + 1);
   const auto users = seed_users(dir + "/data", 2 * c.pairs, friendships);
 
-  ServerProcess server({resolve_server_bin(common), "127.0.0.1:0", dir + "/data", dir + "/server.log",
-                        common.server_args});
+  harness::ServerProcess server(server_config(common, dir));
   const asio::ip::tcp::endpoint endpoint(asio::ip::make_address("127.0.0.1"), server.port());
 
   RelayShared shared;
@@ -100,7 +98,8 @@ void run_case(const CommonOptions& common, WorkDir& work, const RelayOptions& op
   for (auto& client : clients) client->finish();
   std::this_thread::sleep_for(20ms);
   pool.stop();
-  const std::string ended = server.stop();
+  server.stop();
+  const std::string ended = server.ended();
 
   const auto sent = shared.sent.load();
   const auto received = shared.received.load();

@@ -16,7 +16,6 @@
 #include "json_out.hpp"
 #include "relay_client.hpp"
 #include "seed.hpp"
-#include "server_process.hpp"
 #include "subcommands.hpp"
 #include "work_dir.hpp"
 
@@ -45,8 +44,7 @@ void run_backlog(const CommonOptions& common, BacklogOptions options) {
   WorkDir work(common.work_dir, common.keep);
   const std::string dir = work.fresh_subdir("backlog");
   const auto users = seed_users(dir + "/data", 2, {{0, 1}});
-  ServerProcess server({resolve_server_bin(common), "127.0.0.1:0", dir + "/data", dir + "/server.log",
-                        common.server_args});
+  harness::ServerProcess server(server_config(common, dir));
   const asio::ip::tcp::endpoint endpoint(asio::ip::make_address("127.0.0.1"), server.port());
 
   RelayShared shared;
@@ -130,7 +128,8 @@ void run_backlog(const CommonOptions& common, BacklogOptions options) {
   asio::post(io, [&] { recipient.receiver->stop(); });
   std::this_thread::sleep_for(20ms);
   pool.stop();
-  const std::string ended = server.stop();
+  server.stop();
+  const std::string ended = server.ended();
   std::fprintf(stderr, "backlog: %llu messages delivered and acknowledged in %.3f s (login took %.1f ms; server %s)\n",
                static_cast<unsigned long long>(options.messages), seconds,
                static_cast<double>(recipient.logged_in_ns.load() - drain_start) / 1e6, ended.c_str());

@@ -37,4 +37,14 @@ std::string resolve_server_bin(const CommonOptions& options) {
   return fs::weakly_canonical(bin).string();
 }
 
+harness::ServerConfig server_config(const CommonOptions& options, const std::string& dir) {
+  harness::ServerConfig config;
+  config.binary = resolve_server_bin(options);
+  config.data_dir = dir + "/data";
+  config.log_path = dir + "/server.log";
+  config.extra_args = {"--idle-timeout-seconds", "86400", "--message-rate", "0"};
+  config.extra_args.insert(config.extra_args.end(), options.server_args.begin(), options.server_args.end());
+  return config;
+}
+
 }  // namespace occhat::bench

@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "server_process.hpp"
+
 namespace occhat::bench {
 
 struct CommonOptions {
@@ -22,5 +24,10 @@ void add_common_options(CLI::App& app, CommonOptions& options);
 
 // The occhat-server to start: --server-bin, else <dir of this executable>/../server/occhat-server.
 std::string resolve_server_bin(const CommonOptions& options);
+
+// The server of a load run: resolve_server_bin() on a port the kernel picks, data in <dir>/data,
+// log in <dir>/server.log, no idle timeout and no per-user message rate (capacity, not policy,
+// is measured), then the --server-arg values.
+harness::ServerConfig server_config(const CommonOptions& options, const std::string& dir);
 
 }  // namespace occhat::bench

@@ -20,7 +20,6 @@
 #include "json_out.hpp"
 #include "relay_client.hpp"
 #include "seed.hpp"
-#include "server_process.hpp"
 #include "subcommands.hpp"
 #include "work_dir.hpp"
 
@@ -82,8 +81,7 @@ void run_connections(const CommonOptions& common, ConnectionsOptions options) {
   WorkDir work(common.work_dir, common.keep);
   const std::string dir = work.fresh_subdir("connections");
   const auto users = seed_users(dir + "/data", users_needed, {});
-  ServerProcess server({resolve_server_bin(common), "127.0.0.1:0", dir + "/data", dir + "/server.log",
-                        common.server_args});
+  harness::ServerProcess server(server_config(common, dir));
   const asio::ip::tcp::endpoint endpoint(asio::ip::make_address("127.0.0.1"), server.port());
   std::this_thread::sleep_for(200ms);  // let the server settle before the baseline
   const std::uint64_t rss_base = server.rss_bytes();
@@ -199,7 +197,8 @@ void run_connections(const CommonOptions& common, ConnectionsOptions options) {
                                          (static_cast<double>(login_end.load() - login_start) / 1e9);
 
   pool.stop();
-  const std::string ended = server.stop();
+  server.stop();
+  const std::string ended = server.ended();
   const double per_conn = static_cast<double>(rss_held) - static_cast<double>(rss_base);
   std::fprintf(stderr,
                "connections: held %zu of %zu (lost %zu); server RSS %.1f MiB -> %.1f MiB (%.0f B/conn); "

@@ -17,7 +17,6 @@
 #include "raw_download.hpp"
 #include "relay_client.hpp"
 #include "seed.hpp"
-#include "server_process.hpp"
 #include "subcommands.hpp"
 #include "work_dir.hpp"
 
@@ -80,8 +79,7 @@ void run_files(const CommonOptions& common, FilesOptions options) {
   WorkDir work(common.work_dir, common.keep);
   const std::string dir = work.fresh_subdir("files");
   const auto users = seed_users(dir + "/data", 2, {{0, 1}});
-  ServerProcess server({resolve_server_bin(common), "127.0.0.1:0", dir + "/data", dir + "/server.log",
-                        common.server_args});
+  harness::ServerProcess server(server_config(common, dir));
 
   std::fprintf(stderr, "files: writing a %llu MiB random file\n", static_cast<unsigned long long>(options.size_mib));
   const std::string source = dir + "/source.bin";
@@ -132,7 +130,7 @@ void run_files(const CommonOptions& common, FilesOptions options) {
                  static_cast<unsigned long long>(result.bytes_received), mb_per_s(result.bytes_received, resume_s),
                  server.running() ? "running" : "exited");
     recipient.reset();
-    const std::string ended = server.stop();
+    server.stop();
     emit_result("files", "1file", {{"size_bytes", size}, {"chunk_bytes", chunk}},
                 {{"upload_mb_s", round_to(mb_per_s(size, upload_s), 1)},
                  {"download_null_mb_s", round_to(mb_per_s(size, null_s), 1)},

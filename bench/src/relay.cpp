@@ -4,15 +4,16 @@
 
 #include <cstdio>
 #include <memory>
+#include <string>
 #include <thread>
 #include <vector>
 
 #include "bench_error.hpp"
 #include "io_pool.hpp"
 #include "json_out.hpp"
+#include "occhat/proto/limits.hpp"
 #include "relay_client.hpp"
 #include "seed.hpp"
-#include "server_process.hpp"
 #include "stats.hpp"
 #include "subcommands.hpp"
 #include "work_dir.hpp"
@@ -39,8 +40,7 @@ void run_case(const CommonOptions& common, WorkDir& work, const RelayOptions& op
   for (std::size_t i = 0; i < c.pairs; ++i) friendships.emplace_back(2 * i, 2 * i + 1);
   const auto users = seed_users(dir + "/data", 2 * c.pairs, friendships);
 
-  ServerProcess server({resolve_server_bin(common), "127.0.0.1:0", dir + "/data", dir + "/server.log",
-                        common.server_args});
+  harness::ServerProcess server(server_config(common, dir));
   const asio::ip::tcp::endpoint endpoint(asio::ip::make_address("127.0.0.1"), server.port());
 
   RelayShared shared;
@@ -98,7 +98,8 @@ void run_case(const CommonOptions& common, WorkDir& work, const RelayOptions& op
   for (auto& client : clients) client->finish();
   std::this_thread::sleep_for(20ms);
   pool.stop();
-  const std::string ended = server.stop();
+  server.stop();
+  const std::string ended = server.ended();
 
   const auto sent = shared.sent.load();
   const auto received = shared.received.load();
@@ -138,7 +139,9 @@ void run_case(const CommonOptions& common, WorkDir& work, const RelayOptions& op
 void run_relay(const CommonOptions& common, RelayOptions options) {
   resolve_server_bin(common);  // fail before seeding anything
   if (common.quick) options.seconds = std::min(options.seconds, 2.0);
-  if (options.size < 24 || options.size > 8192) throw BenchError("--size must be 24..8192 bytes");
+  if (options.size < 24 || options.size > proto::kMaxTextBytes) {
+    throw BenchError("--size must be 24.." + std::to_string(proto::kMaxTextBytes) + " bytes");
+  }
   if (options.pairs == 0 || options.window == 0) throw BenchError("--pairs and --window must be at least 1");
   WorkDir work(common.work_dir, common.keep);
   std::vector<RelayCase> cases;

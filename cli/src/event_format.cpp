@@ -4,6 +4,8 @@
 #include <cstdio>
 #include <ctime>
 
+#include "occhat/proto/utf8.hpp"
+
 namespace occhat::cli {
 namespace {
 
@@ -11,36 +13,6 @@ void append_hex_escape(std::string& out, unsigned value) {
   char buf[8];
   std::snprintf(buf, sizeof buf, "\\x%02x", value & 0xffU);
   out += buf;
-}
-
-// Length of the valid UTF-8 sequence starting at text[i] (1..4), or 0 if it is not valid
-// (overlong forms, surrogates and code points above U+10FFFF count as invalid).
-std::size_t utf8_sequence_length(std::string_view text, std::size_t i) {
-  const auto byte = [&](std::size_t k) { return static_cast<unsigned char>(text[k]); };
-  const unsigned char lead = byte(i);
-  if (lead < 0x80) return 1;
-  std::size_t length = 0;
-  unsigned char min_second = 0x80;
-  unsigned char max_second = 0xbf;
-  if (lead >= 0xc2 && lead <= 0xdf) {
-    length = 2;
-  } else if (lead >= 0xe0 && lead <= 0xef) {
-    length = 3;
-    if (lead == 0xe0) min_second = 0xa0;  // overlong
-    if (lead == 0xed) max_second = 0x9f;  // surrogates
-  } else if (lead >= 0xf0 && lead <= 0xf4) {
-    length = 4;
-    if (lead == 0xf0) min_second = 0x90;  // overlong
-    if (lead == 0xf4) max_second = 0x8f;  // above U+10FFFF
-  } else {
-    return 0;
-  }
-  if (i + length > text.size()) return 0;
-  if (byte(i + 1) < min_second || byte(i + 1) > max_second) return 0;
-  for (std::size_t k = 2; k < length; ++k) {
-    if (byte(i + k) < 0x80 || byte(i + k) > 0xbf) return 0;
-  }
-  return length;
 }
 
 std::int64_t now_ms() {
@@ -76,29 +48,19 @@ std::string escape_for_terminal(std::string_view text) {
   out.reserve(text.size());
   std::size_t i = 0;
   while (i < text.size()) {
-    const auto c = static_cast<unsigned char>(text[i]);
-    if (c == '\n') {
+    const std::size_t start = i;
+    const auto cp = proto::decode_utf8(text, i);
+    if (!cp) {
+      append_hex_escape(out, static_cast<unsigned char>(text[i++]));
+    } else if (*cp == '\n') {
       out += "\\n";
-      ++i;
-    } else if (c == '\t') {
+    } else if (*cp == '\t') {
       out += '\t';
-      ++i;
-    } else if (c < 0x20 || c == 0x7f) {
-      append_hex_escape(out, c);
-      ++i;
-    } else if (c < 0x80) {
-      out += static_cast<char>(c);
-      ++i;
-    } else if (const std::size_t length = utf8_sequence_length(text, i); length == 0) {
-      append_hex_escape(out, c);
-      ++i;
-    } else if (length == 2 && c == 0xc2 && static_cast<unsigned char>(text[i + 1]) <= 0x9f) {
-      // C1 controls U+0080..U+009F: some terminals act on them (U+009B is CSI).
-      append_hex_escape(out, static_cast<unsigned char>(text[i + 1]));
-      i += 2;
+    } else if (proto::is_control(*cp)) {
+      // C0, DEL and C1 (U+0080..U+009F: some terminals act on them; U+009B is CSI).
+      append_hex_escape(out, static_cast<unsigned>(*cp));
     } else {
-      out.append(text.substr(i, length));
-      i += length;
+      out.append(text.substr(start, i - start));
     }
   }
   return out;

@@ -34,8 +34,8 @@ using detail::body_name;
 using detail::from_wire;
 
 // Limits the server enforces too; checked here only where the SDK can name the parameter.
-constexpr std::uint32_t kMaxHistoryLimit = 500;
-constexpr std::uint32_t kMaxFetchLimit = 1000;
+using proto::kMaxHistoryLimit;
+constexpr std::uint32_t kMaxFetchLimit = proto::kMaxInboxFetchLimit;
 
 std::int64_t now_ms() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())

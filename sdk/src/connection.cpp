@@ -11,6 +11,7 @@
 #include <array>
 #include <system_error>
 
+#include "convert.hpp"
 #include "occhat/proto/frame.hpp"
 
 namespace occhat::detail {
@@ -139,9 +140,7 @@ asio::awaitable<void> Connection::read_loop() {
           pending_.complete(frame.request_id, std::move(frame.body));
         } else if (frame.body.has_error()) {
           // A push error is the server's last word before it closes the connection.
-          const auto& e = frame.body.error();
-          close_now(Error(error_code_from_wire(e.code()), e.message(), std::chrono::milliseconds(e.retry_after_ms())),
-                    true);
+          close_now(from_wire(frame.body.error()), true);
           co_return;
         } else if (on_push_) {
           on_push_(std::move(frame.body));

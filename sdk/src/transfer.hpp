@@ -6,11 +6,13 @@
 #include <cstdint>
 #include <cstddef>
 
+#include "occhat/proto/limits.hpp"
+
 namespace occhat::detail {
 
 // The protocol's chunk size (UploadState.chunk_size, ReadFileRequest.length cap); a bulk frame
 // holds one chunk plus its envelope.
-inline constexpr std::uint32_t kChunkSize = 1024 * 1024;
+inline constexpr std::uint32_t kChunkSize = proto::kFileChunkSize;
 // Chunks in flight per transfer: enough to keep a loopback or LAN link busy while the other end
 // does its disk I/O, small enough that a transfer holds a few MiB at most.
 inline constexpr std::size_t kWindow = 4;

@@ -9,6 +9,7 @@
 
 #include "effects.hpp"
 #include "occhat/proto/frame.hpp"
+#include "occhat/proto/limits.hpp"
 #include "request_context.hpp"
 
 namespace occhat::server {
@@ -16,7 +17,7 @@ namespace occhat::server {
 struct ServerContext;
 
 // The largest chunk accepted in an upload, announced in UploadState.chunk_size.
-inline constexpr std::uint32_t kFileChunkSize = 1024 * 1024;
+using proto::kFileChunkSize;
 
 asio::awaitable<Reply> handle_begin_upload(ServerContext& server, const RequestContext& context,
                                            const wire::BeginUploadRequest& request);

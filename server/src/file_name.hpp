@@ -2,13 +2,10 @@
 // File names are display text, never paths: the bytes of a file live under a server-made name.
 // This turns whatever a client sent into text that is safe to store and show.
 
-#include <cstddef>
 #include <string>
 #include <string_view>
 
 namespace occhat::server {
-
-inline constexpr std::size_t kMaxFileNameBytes = 255;
 
 // Invalid UTF-8 sequences and control characters (C0, DEL, C1) become U+FFFD; the result is cut
 // to at most 255 bytes on a character boundary; empty becomes "unnamed". Slashes, backslashes

@@ -1,6 +1,9 @@
 #include "inbox_handlers.hpp"
 
+#include <fmt/format.h>
+
 #include "log.hpp"
+#include "occhat/proto/limits.hpp"
 #include "request_error.hpp"
 #include "server_context.hpp"
 #include "wire_convert.hpp"
@@ -8,7 +11,7 @@
 namespace occhat::server {
 namespace {
 
-constexpr std::uint32_t kMaxFetchLimit = 1000;
+constexpr std::uint32_t kMaxFetchLimit = proto::kMaxInboxFetchLimit;
 
 }  // namespace
 
@@ -19,7 +22,7 @@ asio::awaitable<Reply> handle_fetch_inbox(ServerContext& server, const RequestCo
                                           const wire::FetchInboxRequest& request) {
   const std::uint32_t me = context.user_id.value();
   const std::uint32_t limit = request.limit() == 0 ? kMaxFetchLimit : request.limit();
-  if (limit > kMaxFetchLimit) throw RequestError(ErrorCode::invalid_argument, "limit must be 1 to 1000");
+  if (limit > kMaxFetchLimit) throw RequestError(ErrorCode::invalid_argument, fmt::format("limit must be 1 to {}", kMaxFetchLimit));
   const std::uint64_t after = request.after_seq();
   auto fetch_job = [me, after, limit](store::Store& store) { return store.fetch_inbox(me, after, limit); };
   const store::InboxPage page = co_await server.store.run(std::move(fetch_job));

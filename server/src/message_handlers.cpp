@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include "log.hpp"
+#include "occhat/proto/limits.hpp"
 #include "request_error.hpp"
 #include "server_context.hpp"
 #include "validation.hpp"
@@ -13,8 +14,8 @@
 namespace occhat::server {
 namespace {
 
-constexpr std::uint32_t kDefaultHistoryLimit = 50;
-constexpr std::uint32_t kMaxHistoryLimit = 500;
+using proto::kDefaultHistoryLimit;
+using proto::kMaxHistoryLimit;
 
 }  // namespace
 
@@ -59,7 +60,7 @@ asio::awaitable<Reply> handle_history(ServerContext& server, const RequestContex
   const std::uint32_t me = context.user_id.value();
   const std::uint32_t peer = request.peer();
   const std::uint32_t limit = request.limit() == 0 ? kDefaultHistoryLimit : request.limit();
-  if (limit > kMaxHistoryLimit) throw RequestError(ErrorCode::invalid_argument, "limit must be 1 to 500");
+  if (limit > kMaxHistoryLimit) throw RequestError(ErrorCode::invalid_argument, fmt::format("limit must be 1 to {}", kMaxHistoryLimit));
   const std::uint64_t before_id = request.before_id();
   auto history_job = [me, peer, limit, before_id](store::Store& store) {
     return store.history(me, peer, limit, before_id);

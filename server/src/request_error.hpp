@@ -1,28 +1,18 @@
 #pragma once
-// The one error type of the server layer: handlers throw it, the dispatcher turns it into a wire
-// `error` frame echoing the request id. The message is shown to the user, so it must never
-// contain secrets or internal details.
+// The error handlers throw: the dispatcher turns it into a wire `error` frame echoing the request
+// id. The message is shown to the user, so it must never contain secrets or internal details.
+//
+// A thin subclass of occhat::Error (code, message, retry_after), not an alias: the dispatcher
+// catches RequestError before store::StoreError (also an occhat::Error, whose internal messages
+// it hides), so an alias would catch store failures first and show them.
 
-#include <chrono>
-#include <stdexcept>
-#include <string>
-
-#include "occhat/proto/error_code.hpp"
+#include "occhat/proto/error.hpp"
 
 namespace occhat::server {
 
-class RequestError : public std::runtime_error {
+class RequestError : public occhat::Error {
  public:
-  RequestError(ErrorCode code, const std::string& message,
-               std::chrono::milliseconds retry_after = std::chrono::milliseconds{0})
-      : std::runtime_error(message), code_(code), retry_after_(retry_after) {}
-
-  ErrorCode code() const noexcept { return code_; }
-  std::chrono::milliseconds retry_after() const noexcept { return retry_after_; }
-
- private:
-  ErrorCode code_;
-  std::chrono::milliseconds retry_after_;
+  using Error::Error;
 };
 
 }  // namespace occhat::server

@@ -3,7 +3,7 @@
 #include <google/protobuf/descriptor.h>
 #include <google/protobuf/unknown_field_set.h>
 
-#include "validation.hpp"
+#include "occhat/proto/utf8.hpp"
 
 namespace occhat::server {
 
@@ -31,7 +31,7 @@ std::optional<std::string> invalid_utf8_field(const proto::FrameHeader& header, 
         field.type() != UnknownField::TYPE_LENGTH_DELIMITED) {
       continue;
     }
-    if (!is_valid_utf8(field.length_delimited())) return descriptor->name();
+    if (!proto::is_valid_utf8(field.length_delimited())) return descriptor->name();
   }
   return std::nullopt;
 }

@@ -2,7 +2,6 @@
 // Field rules for account and message data (docs/PROTOCOL.md). Each throws RequestError(invalid_argument)
 // with a message naming the field.
 
-#include <cstddef>
 #include <string_view>
 
 namespace occhat::server {
@@ -12,13 +11,9 @@ namespace occhat::server {
 void validate_email(std::string_view email);
 // 1..32 Unicode code points of valid UTF-8, no control characters.
 void validate_nick(std::string_view nick);
-// Well-formed UTF-8: no overlong forms, surrogates or code points beyond U+10FFFF.
-bool is_valid_utf8(std::string_view text);
 // 8..1024 bytes.
 void validate_password(std::string_view password);
 
-inline constexpr std::size_t kMaxMessageText = 8192;
-inline constexpr std::size_t kMaxClientMsgId = 64;
 // 1..8192 bytes of valid UTF-8 without NUL.
 void validate_message_text(std::string_view text);
 // 0..64 bytes, any bytes.

@@ -1,23 +1,22 @@
 #pragma once
-// One TCP connection to the fuzzed server on 127.0.0.1, used two ways: request/answer calls to
-// set up accounts, and exchange(): write a fuzz input, half-close, and read until the server
-// closes. Everything the server sends is decoded; a frame the codec rejects is a server bug.
+// One TCP connection to the fuzzed server on 127.0.0.1 (harness::FrameSocket), used two ways:
+// request/answer calls to set up accounts, and exchange(): write a fuzz input, half-close, and
+// read until the server closes. Everything the server sends is decoded; a frame the codec
+// rejects is a server bug.
 
 #include <chrono>
 #include <cstdint>
 #include <span>
 #include <string>
 
+#include "frame_socket.hpp"
 #include "occhat/proto/frame.hpp"
 
 namespace occhat::fuzz {
 
 class LoopbackConnection {
  public:
-  explicit LoopbackConnection(std::uint16_t port);  // throws std::runtime_error
-  ~LoopbackConnection();
-  LoopbackConnection(const LoopbackConnection&) = delete;
-  LoopbackConnection& operator=(const LoopbackConnection&) = delete;
+  explicit LoopbackConnection(std::uint16_t port) : socket_(port) {}  // throws std::runtime_error
 
   // Sends one request and returns its answer (pushes are skipped). Throws std::runtime_error
   // when the server closes, answers garbage or does not answer within `timeout`.
@@ -29,12 +28,8 @@ class LoopbackConnection {
   Outcome exchange(std::span<const std::uint8_t> bytes, std::chrono::steady_clock::time_point deadline);
 
  private:
-  // Reads what is there (waiting until `deadline`) into the decoder; false at EOF or error.
-  bool receive(std::chrono::steady_clock::time_point deadline);
-
-  int fd_ = -1;
+  harness::FrameSocket socket_;
   std::uint32_t next_request_id_ = 1;
-  proto::FrameDecoder decoder_;
 };
 
 }  // namespace occhat::fuzz

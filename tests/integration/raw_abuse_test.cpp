@@ -7,7 +7,6 @@
 
 #include <chrono>
 #include <cstdio>
-#include <fstream>
 #include <memory>
 #include <string>
 #include <thread>
@@ -22,15 +21,6 @@ namespace {
 using namespace std::chrono_literals;
 using namespace occhat::test;
 using occhat::ErrorCode;
-
-std::uint64_t rss_bytes(pid_t pid) {
-  std::ifstream status("/proc/" + std::to_string(pid) + "/status");
-  std::string line;
-  while (std::getline(status, line)) {
-    if (line.rfind("VmRSS:", 0) == 0) return std::stoull(line.substr(6)) * 1024;
-  }
-  return 0;
-}
 
 // Descriptors the server process has open (its sockets among them).
 std::size_t open_fds(pid_t pid) {
@@ -73,7 +63,7 @@ LoggedIn sign_up(RawClient& client, const std::string& nick) {
 // even logged in. 300 connections that sent half of a 1 MiB frame each used to hold 150 MiB.
 TEST(RawAbuse, BigFramesBeforeLoginAreRefusedBeforeTheyAreBuffered) {
   ServerProcess server({}, {"--max-unauthenticated-per-address", "2000"});
-  const auto base = rss_bytes(server.pid());
+  const auto base = server.rss_bytes();
   wire::Envelope chunk = rq::upload_chunk(1, 0, std::string(1024 * 1024, 'x'));
   const std::string frame = proto::encode_frame(5, chunk);
   const std::string partial = frame.substr(0, 512 * 1024);  // the header and the first half
@@ -83,7 +73,7 @@ TEST(RawAbuse, BigFramesBeforeLoginAreRefusedBeforeTheyAreBuffered) {
     clients.back()->send_bytes(partial);  // may fail part-way: the server closes the connection
   }
   std::this_thread::sleep_for(500ms);
-  const auto after = rss_bytes(server.pid());
+  const auto after = server.rss_bytes();
   std::printf("server RSS %.1f MiB before, %.1f MiB with 300 connections that sent half of a 1 MiB frame\n",
               mib(base), mib(after));
   EXPECT_LT(after, base + (40u << 20)) << "the server kept the partial frames";
@@ -178,7 +168,7 @@ TEST(RawAbuse, ClientsThatNeverReadAreBoundedAndClosed) {
   ASSERT_TRUE(a->call(6, rq::upload_chunk(file_id, 0, data)).has_upload_state());
   ASSERT_TRUE(a->call(7, rq::finish_upload(file_id)).has_file_info());
 
-  const auto base_rss = rss_bytes(server.pid());
+  const auto base_rss = server.rss_bytes();
   const auto base_fds = open_fds(server.pid());
   std::vector<std::unique_ptr<RawClient>> readers;
   for (int i = 0; i < kConnections; ++i) {
@@ -191,7 +181,7 @@ TEST(RawAbuse, ClientsThatNeverReadAreBoundedAndClosed) {
   std::uint64_t peak = 0;
   for (int i = 0; i < 10; ++i) {
     std::this_thread::sleep_for(200ms);
-    peak = std::max(peak, rss_bytes(server.pid()));
+    peak = std::max(peak, server.rss_bytes());
   }
   std::printf("server RSS %.1f MiB before, at most %.1f MiB with %d connections that never read 40 x 1 MiB "
               "(growth %.1f MiB; bound 16 MiB queued + 1 MiB per connection)\n",

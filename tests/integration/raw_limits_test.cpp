@@ -6,7 +6,6 @@
 
 #include <chrono>
 #include <cstdio>
-#include <fstream>
 #include <string>
 #include <thread>
 
@@ -41,15 +40,6 @@ void expect_refused(RawClient& client, ErrorCode code, const std::string& why) {
   ASSERT_TRUE(frame.body.has_error()) << why << ": " << frame.body.ShortDebugString();
   EXPECT_EQ(code_of(frame.body), code) << why << ": " << frame.body.error().message();
   EXPECT_TRUE(client.closed_by_server()) << why << ": still open";
-}
-
-std::uint64_t rss_bytes(pid_t pid) {
-  std::ifstream status("/proc/" + std::to_string(pid) + "/status");
-  std::string line;
-  while (std::getline(status, line)) {
-    if (line.rfind("VmRSS:", 0) == 0) return std::stoull(line.substr(6)) * 1024;
-  }
-  return 0;
 }
 
 TEST(RawLimits, MessageRateLimitSaysWhenToRetry) {
@@ -129,7 +119,7 @@ TEST(RawLimits, NeverReadingSubscriberCostsBoundedMemory) {
   const auto bob = sign_up(*b, "bob");
   befriend(*b, bob, *a, alice);  // bob's seq 1: alice accepted
   ASSERT_TRUE(b->call(7, rq::subscribe(0)).has_ok());
-  const auto base = rss_bytes(server.pid());
+  const auto base = server.rss_bytes();
 
   constexpr int kMessages = 100000;
   constexpr int kWindow = 256;
@@ -147,10 +137,10 @@ TEST(RawLimits, NeverReadingSubscriberCostsBoundedMemory) {
     if (i - answered >= kWindow) {
       ASSERT_NO_FATAL_FAILURE(read_answer());
     }
-    if (i % 5000 == 0) peak = std::max(peak, rss_bytes(server.pid()));
+    if (i % 5000 == 0) peak = std::max(peak, server.rss_bytes());
   }
   while (answered < kMessages) ASSERT_NO_FATAL_FAILURE(read_answer());
-  peak = std::max(peak, rss_bytes(server.pid()));
+  peak = std::max(peak, server.rss_bytes());
   std::printf("server RSS: %.1f MiB before, at most %.1f MiB while %d messages were sent to a subscriber that "
               "read nothing (growth %.1f MiB; bound 64 MiB)\n",
               static_cast<double>(base) / (1 << 20), static_cast<double>(peak) / (1 << 20), kMessages,

@@ -4,20 +4,15 @@
 // raw_*_test.cpp suites.
 
 #include <gtest/gtest.h>
-#include <poll.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
-#include <algorithm>
 #include <chrono>
 #include <cstdint>
 #include <memory>
-#include <span>
 #include <stdexcept>
 #include <string>
 #include <string_view>
 
-#include "loopback_socket.hpp"
+#include "frame_socket.hpp"
 #include "occhat/proto/error_code.hpp"
 #include "occhat/proto/frame.hpp"
 #include "occhat/proto/requests.hpp"
@@ -33,73 +28,27 @@ inline constexpr auto kTimeout = std::chrono::seconds(10);
 inline const std::string kPassword = "S3cret-Pa55word-xyz";
 inline constexpr std::string_view kClientName = "raw-test";
 
-// One raw TCP connection. Every read has a deadline, so a misbehaving server fails a test
-// instead of hanging it.
+// One raw TCP connection (harness::FrameSocket) with the tests' defaults: a 10 s timeout, and
+// a bad frame from the server is an exception.
 class RawClient {
  public:
   // receive_buffer > 0 shrinks the socket's receive buffer (set before connecting, so the TCP
   // window stays small): lets a test make a client that reads nothing back-pressure the server.
   explicit RawClient(std::uint16_t port, int receive_buffer = 0, const char* source_address = nullptr)
-      : fd_(connect_loopback(port, receive_buffer, source_address)) {}
-  ~RawClient() { close(); }
-  RawClient(const RawClient&) = delete;
-  RawClient& operator=(const RawClient&) = delete;
+      : socket_(port, receive_buffer, source_address) {}
 
-  void close() {
-    if (fd_ >= 0) ::close(fd_);
-    fd_ = -1;
-  }
+  void close() { socket_.close(); }
 
   // Returns false if the peer is gone.
-  bool send_bytes(std::string_view bytes) {
-    while (!bytes.empty()) {
-      const auto n = ::send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL);
-      if (n <= 0) return false;
-      bytes.remove_prefix(static_cast<std::size_t>(n));
-    }
-    return true;
-  }
+  bool send_bytes(std::string_view bytes) { return socket_.send_bytes(bytes); }
+  bool send(std::uint32_t request_id, const wire::Envelope& body) { return socket_.send(request_id, body); }
 
-  bool send(std::uint32_t request_id, const wire::Envelope& body) {
-    return send_bytes(proto::encode_frame(request_id, body));
-  }
-
-  enum class Read { frame, closed, timeout };
-
-  // Reads exactly `size` bytes (appended to `out`) before `deadline`.
-  Read read_exact(std::size_t size, std::string& out, std::chrono::steady_clock::time_point deadline) {
-    while (size > 0) {
-      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
-      if (left.count() <= 0) return Read::timeout;
-      pollfd pfd{fd_, POLLIN, 0};
-      const int ready = ::poll(&pfd, 1, static_cast<int>(left.count()));
-      if (ready == 0) return Read::timeout;
-      if (ready < 0) return Read::closed;
-      char buf[4096];
-      const auto n = ::recv(fd_, buf, std::min(size, sizeof buf), 0);
-      if (n <= 0) return Read::closed;  // EOF or reset
-      out.append(buf, static_cast<std::size_t>(n));
-      size -= static_cast<std::size_t>(n);
-    }
-    return Read::frame;
-  }
+  using Read = harness::FrameSocket::Read;  // never bad_frame here: that throws
 
   Read read_frame(proto::Frame& frame, std::chrono::milliseconds timeout = kTimeout) {
-    const auto deadline = std::chrono::steady_clock::now() + timeout;
-    std::string bytes;
-    if (auto r = read_exact(proto::kHeaderSize, bytes, deadline); r != Read::frame) return r;
-    proto::FrameHeader header;
-    const auto* data = reinterpret_cast<const std::uint8_t*>(bytes.data());
-    const auto error = proto::decode_header(std::span<const std::uint8_t, proto::kHeaderSize>(data, proto::kHeaderSize), header);
-    if (error != proto::DecodeError::none) throw std::runtime_error("server sent a bad header");
-    bytes.clear();
-    if (auto r = read_exact(header.payload_size, bytes, deadline); r != Read::frame) return r;
-    frame.request_id = header.request_id;
-    const auto* payload = reinterpret_cast<const std::uint8_t*>(bytes.data());
-    if (proto::decode_payload(header, {payload, bytes.size()}, frame.body) != proto::DecodeError::none) {
-      throw std::runtime_error("server sent a bad payload");
-    }
-    return Read::frame;
+    const Read r = socket_.read_frame(frame, std::chrono::steady_clock::now() + timeout);
+    if (r == Read::bad_frame) throw std::runtime_error("server sent a bad frame");
+    return r;
   }
 
   // Sends a request and returns the answer; fails the test on close or timeout.
@@ -112,20 +61,13 @@ class RawClient {
     return frame.body;
   }
 
-  // True if the server closes the connection within the timeout (after any frames, which go
-  // to `frames_seen`).
+  // True if the server closes the connection within the timeout (any frames before are dropped).
   bool closed_by_server(std::chrono::milliseconds timeout = kTimeout) {
-    const auto deadline = std::chrono::steady_clock::now() + timeout;
-    for (;;) {
-      std::string sink;
-      const auto r = read_exact(1, sink, deadline);
-      if (r == Read::closed) return true;
-      if (r == Read::timeout) return false;
-    }
+    return socket_.wait_closed(std::chrono::steady_clock::now() + timeout);
   }
 
  private:
-  int fd_ = -1;
+  harness::FrameSocket socket_;
 };
 
 inline occhat::ErrorCode code_of(const wire::Envelope& e) {

@@ -1,135 +1,94 @@
 #pragma once
-// Starts a real occhat-server process for a test: fresh data dir (unless one is given), port 0,
-// waits for its "listening on HOST:PORT" line. Stops it with SIGTERM on destruction.
+// One occhat-server child process, for the integration tests and occhat-bench (library
+// occhat_harness): started on the port the kernel picks (its "listening on HOST:PORT" line read
+// from stdout with a bounded wait), stderr appended to a log file, stopped with a signal and,
+// if it does not exit within a grace period, SIGKILL.
 
 #include <signal.h>
 #include <sys/types.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <chrono>
 #include <cstdint>
-#include <cstdio>
-#include <filesystem>
-#include <fstream>
-#include <sstream>
-#include <stdexcept>
 #include <string>
-#include <thread>
+#include <utility>
 #include <vector>
 
-namespace occhat::test {
+namespace occhat::harness {
+
+struct ServerConfig {
+  std::string binary;                  // path of occhat-server
+  std::string listen = "127.0.0.1:0";  // --listen
+  std::string data_dir;                // empty: a fresh directory under /tmp, removed at destruction
+  std::string log_path;                // empty: <data_dir>.log
+  std::vector<std::string> extra_args;
+  std::chrono::seconds start_timeout{20};  // for the "listening on" line
+  std::chrono::seconds stop_grace{10};     // after stop()'s signal, before SIGKILL
+};
 
 class ServerProcess {
  public:
-  // data_dir empty: a fresh directory under the system temp dir, removed by the destructor.
-  explicit ServerProcess(std::string data_dir = {}, std::vector<std::string> extra_args = {})
-      : extra_args_(std::move(extra_args)) {
-    if (data_dir.empty()) {
-      char tmpl[] = "/tmp/occhat-test-XXXXXX";
-      if (!mkdtemp(tmpl)) throw std::runtime_error("mkdtemp failed");
-      owned_dir_ = tmpl;
-      data_dir_ = owned_dir_ + "/data";
-    } else {
-      data_dir_ = std::move(data_dir);
-    }
-    log_path_ = data_dir_ + ".log";
-    start();
-  }
-
-  ~ServerProcess() {
-    stop(SIGTERM);
-    if (!owned_dir_.empty()) {
-      std::error_code ec;
-      std::filesystem::remove_all(owned_dir_, ec);
-    }
-  }
-
+  // Starts the server; throws std::runtime_error if it does not print its listening line in time.
+  explicit ServerProcess(ServerConfig config);
+  ~ServerProcess();  // stop(SIGTERM), then removes a data dir it made
   ServerProcess(const ServerProcess&) = delete;
   ServerProcess& operator=(const ServerProcess&) = delete;
 
-  // Starts the server (again, after stop(): same data dir, new port). Throws if it does not
-  // print its listening line within 15 s.
-  void start() {
-    int out_pipe[2];
-    if (pipe(out_pipe) != 0) throw std::runtime_error("pipe failed");
-    std::vector<std::string> args = {OCCHAT_SERVER_BIN, "--listen", "127.0.0.1:0", "--data-dir", data_dir_};
-    args.insert(args.end(), extra_args_.begin(), extra_args_.end());
-    pid_ = fork();
-    if (pid_ < 0) throw std::runtime_error("fork failed");
-    if (pid_ == 0) {
-      dup2(out_pipe[1], STDOUT_FILENO);
-      FILE* log = std::fopen(log_path_.c_str(), "a");
-      if (log) dup2(fileno(log), STDERR_FILENO);
-      close(out_pipe[0]);
-      close(out_pipe[1]);
-      std::vector<char*> argv;
-      for (auto& a : args) argv.push_back(a.data());
-      argv.push_back(nullptr);
-      execv(argv[0], argv.data());
-      _exit(127);
-    }
-    close(out_pipe[1]);
-    stdout_ = fdopen(out_pipe[0], "r");
-    std::string line;
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(15);
-    char buf[256];
-    while (std::chrono::steady_clock::now() < deadline) {
-      if (!std::fgets(buf, sizeof buf, stdout_)) break;
-      line = buf;
-      const std::string prefix = "listening on ";
-      if (line.rfind(prefix, 0) == 0) {
-        address_ = line.substr(prefix.size());
-        while (!address_.empty() && (address_.back() == '\n' || address_.back() == '\r')) address_.pop_back();
-        port_ = static_cast<std::uint16_t>(std::stoi(address_.substr(address_.rfind(':') + 1)));
-        return;
-      }
-    }
-    stop(SIGKILL);
-    throw std::runtime_error("occhat-server did not start; log: " + log());
-  }
-
-  // Sends `signal` and waits for the process; returns its exit status (as from waitpid), or -1
-  // if it was not running.
-  int stop(int signal = SIGTERM) {
-    if (pid_ <= 0) return -1;
-    kill(pid_, signal);
-    int status = 0;
-    waitpid(pid_, &status, 0);
-    pid_ = -1;
-    if (stdout_) {
-      std::fclose(stdout_);
-      stdout_ = nullptr;
-    }
-    return status;
-  }
-
-  bool running() const {
-    if (pid_ <= 0) return false;
-    return waitpid(pid_, nullptr, WNOHANG) == 0;
-  }
+  // Starts the server (again, after stop(): same data dir, new port).
+  void start();
+  // Sends `signal`, waits (SIGKILL after stop_grace) and returns the exit status as from
+  // waitpid, or -1 if nothing was running (status() then has how it ended, if it did).
+  int stop(int signal = SIGTERM);
+  // False once the child has exited (reaped here; status() tells how).
+  bool running();
 
   pid_t pid() const { return pid_; }
-  const std::string& address() const { return address_; }
+  const std::string& address() const { return address_; }  // "127.0.0.1:PORT"
   std::uint16_t port() const { return port_; }
-  const std::string& data_dir() const { return data_dir_; }
+  const std::string& data_dir() const { return config_.data_dir; }
+  const std::string& log_path() const { return config_.log_path; }
   // Everything the server wrote to stderr so far.
-  std::string log() const {
-    std::ifstream in(log_path_);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
-  }
+  std::string log() const;
+  // How the last run ended: "exit 0", "killed by signal 9", ...; empty while it runs.
+  const std::string& ended() const { return ended_; }
+  // VmRSS of the server in bytes; throws std::runtime_error if the process is gone.
+  std::uint64_t rss_bytes() const;
 
  private:
-  std::vector<std::string> extra_args_;
+  void reaped(int status);
+
+  ServerConfig config_;
   std::string owned_dir_;
-  std::string data_dir_;
-  std::string log_path_;
+  pid_t pid_ = -1;
+  int stdout_fd_ = -1;  // kept open while the server runs, so its writes never hit a closed pipe
   std::string address_;
   std::uint16_t port_ = 0;
-  pid_t pid_ = -1;
-  FILE* stdout_ = nullptr;
+  std::string ended_;
+};
+
+// VmRSS of process `pid` in bytes, 0 if it cannot be read.
+std::uint64_t rss_bytes_of(pid_t pid);
+
+}  // namespace occhat::harness
+
+#ifdef OCCHAT_SERVER_BIN
+namespace occhat::test {
+
+// The tests' server: the occhat-server of this build (OCCHAT_SERVER_BIN, set by the
+// occhat_test_support target), a fresh data dir unless one is given.
+class ServerProcess : public harness::ServerProcess {
+ public:
+  explicit ServerProcess(std::string data_dir = {}, std::vector<std::string> extra_args = {})
+      : harness::ServerProcess(config(std::move(data_dir), std::move(extra_args))) {}
+
+ private:
+  static harness::ServerConfig config(std::string data_dir, std::vector<std::string> extra_args) {
+    harness::ServerConfig c;
+    c.binary = OCCHAT_SERVER_BIN;
+    c.data_dir = std::move(data_dir);
+    c.extra_args = std::move(extra_args);
+    return c;
+  }
 };
 
 }  // namespace occhat::test
+#endif

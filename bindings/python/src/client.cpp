@@ -10,6 +10,7 @@
 
 #include "bindings.hpp"
 #include "occhat/client.hpp"
+#include "occhat/proto/limits.hpp"
 
 namespace py = pybind11;
 
@@ -78,10 +79,10 @@ void register_client(py::module_& m) {
       .def("friend_requests", &Client::friend_requests, release())
       .def("send_message", &Client::send_message, release(), py::arg("to"), py::arg("text"),
            py::arg("client_msg_id") = std::string())
-      .def("fetch_inbox", &Client::fetch_inbox, release(), py::arg("after_seq") = 0, py::arg("limit") = 1000)
+      .def("fetch_inbox", &Client::fetch_inbox, release(), py::arg("after_seq") = 0, py::arg("limit") = proto::kMaxInboxFetchLimit)
       .def("ack", &Client::ack, release(), py::arg("up_to_seq"))
       .def("subscribe", &Client::subscribe, release(), py::arg("after_seq") = 0)
-      .def("history", &Client::history, release(), py::arg("peer"), py::arg("limit") = 50,
+      .def("history", &Client::history, release(), py::arg("peer"), py::arg("limit") = proto::kDefaultHistoryLimit,
            py::arg("before_id") = 0)
       .def(
           "upload_file",

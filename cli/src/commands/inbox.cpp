@@ -10,11 +10,12 @@
 #include "errors.hpp"
 #include "event_format.hpp"
 #include "inbox_cursor.hpp"
+#include "occhat/proto/limits.hpp"
 
 namespace occhat::cli {
 namespace {
 
-constexpr std::uint32_t kPageSize = 1000;  // the server's maximum
+constexpr std::uint32_t kPageSize = proto::kMaxInboxFetchLimit;
 constexpr std::size_t kAckEvery = 256;
 
 class InboxCommand final : public Command {

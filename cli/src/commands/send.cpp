@@ -7,12 +7,14 @@
 #include <chrono>
 #include <iostream>
 #include <optional>
+#include <string>
 #include <thread>
 
 #include "command.hpp"
 #include "connection.hpp"
 #include "errors.hpp"
 #include "event_format.hpp"
+#include "occhat/proto/limits.hpp"
 #include "user_id.hpp"
 
 namespace occhat::cli {
@@ -47,7 +49,7 @@ class SendCommand final : public Command {
 
   void configure(CLI::App& sub) override {
     sub.add_option("ID", id_, "The friend's 6-digit user id")->required()->check(user_id_validator());
-    sub.add_option("TEXT", text_, "The message (UTF-8, up to 8192 bytes)");
+    sub.add_option("TEXT", text_, "The message (UTF-8, up to " + std::to_string(proto::kMaxTextBytes) + " bytes)");
     sub.add_flag("--stdin", from_stdin_,
                  "Send each non-empty line of stdin as one message, in order");
     sub.add_option("--client-id", client_id_,

@@ -8,6 +8,7 @@
 
 #include "errors.hpp"
 #include "event_format.hpp"
+#include "occhat/proto/limits.hpp"
 #include "shell/shell_session.hpp"
 #include "user_id.hpp"
 
@@ -15,7 +16,7 @@ namespace occhat::cli {
 namespace {
 
 constexpr std::uint32_t chat_history_lines = 20;
-constexpr std::uint32_t max_history_lines = 500;  // the server's limit per page
+constexpr std::uint32_t max_history_lines = proto::kMaxHistoryLimit;
 
 using Args = std::vector<std::string>;
 

@@ -33,6 +33,7 @@
 #include <vector>
 
 #include "occhat/error.hpp"
+#include "occhat/proto/limits.hpp"
 
 namespace occhat {
 
@@ -250,7 +251,7 @@ class Client {
   // Unacknowledged inbox events with seq > after_seq, oldest first, at most `limit` (1..1000;
   // invalid_argument otherwise). The server may return fewer (a frame holds at most 64 KiB):
   // continue from events.back().seq while `more`.
-  InboxPage fetch_inbox(Seq after_seq = 0, std::uint32_t limit = 1000);
+  InboxPage fetch_inbox(Seq after_seq = 0, std::uint32_t limit = proto::kMaxInboxFetchLimit);
   // Marks every inbox event with seq <= up_to_seq handled; the server never sends them again.
   void ack(Seq up_to_seq);
   // Asks the server to push this connection every unacknowledged inbox event after after_seq
@@ -294,7 +295,7 @@ class Client {
 
   // Messages between you and `peer`, both directions, oldest first; `limit` 1..500; before_id 0
   // means the newest. Throws invalid_argument for a bad limit.
-  HistoryPage history(UserId peer, std::uint32_t limit = 50, MessageId before_id = 0);
+  HistoryPage history(UserId peer, std::uint32_t limit = proto::kDefaultHistoryLimit, MessageId before_id = 0);
 
   // The logged-in user, if any (no server round trip). Cleared by logout(), disconnect() and the
   // loss of the connection (a session belongs to its connection).

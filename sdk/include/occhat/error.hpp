@@ -1,27 +1,5 @@
 #pragma once
-// occhat::Error — the one exception type of the SDK: a stable code plus a human message.
+// occhat::Error — the one exception type of the SDK: a stable code plus a human message (and
+// retry_after() with ErrorCode::rate_limited). Defined in occhat::proto, shared with the server.
 
-#include <chrono>
-#include <stdexcept>
-#include <string>
-
-#include "occhat/proto/error_code.hpp"
-
-namespace occhat {
-
-class Error : public std::runtime_error {
- public:
-  Error(ErrorCode code, const std::string& message,
-        std::chrono::milliseconds retry_after = std::chrono::milliseconds{0})
-      : std::runtime_error(message), code_(code), retry_after_(retry_after) {}
-
-  ErrorCode code() const noexcept { return code_; }
-  // Non-zero with ErrorCode::rate_limited: how long to wait before retrying.
-  std::chrono::milliseconds retry_after() const noexcept { return retry_after_; }
-
- private:
-  ErrorCode code_;
-  std::chrono::milliseconds retry_after_;
-};
-
-}  // namespace occhat
+#include "occhat/proto/error.hpp"

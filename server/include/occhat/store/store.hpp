@@ -28,17 +28,15 @@
 #include <string_view>
 #include <vector>
 
-#include "occhat/proto/error_code.hpp"
+#include "occhat/proto/error.hpp"
 
 namespace occhat::store {
 
-class StoreError : public std::runtime_error {
+// occhat::Error thrown by the store, so the server can tell storage failures (logged, their
+// internal text hidden from clients) from request errors.
+class StoreError : public occhat::Error {
  public:
-  StoreError(ErrorCode code, const std::string& message) : std::runtime_error(message), code_(code) {}
-  ErrorCode code() const noexcept { return code_; }
-
- private:
-  ErrorCode code_;
+  using Error::Error;
 };
 
 // The range user ids are drawn from (inclusive). The server picks ids (user_ids.hpp); a backend

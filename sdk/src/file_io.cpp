@@ -59,16 +59,18 @@ void pwrite_all(int fd, std::string_view bytes, std::uint64_t offset) {
   }
 }
 
-std::string read_small_file(const std::string& path) {
-  FileDescriptor fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
-  if (!fd) return {};
+std::string read_small_file(int fd) {
   std::string out;
   char buffer[4096];
   for (;;) {
-    const ssize_t n = ::read(fd.get(), buffer, sizeof buffer);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) break;
-    out.append(buffer, static_cast<std::size_t>(n));
+    std::size_t n = 0;
+    try {
+      n = pread_full(fd, buffer, out.size());
+    } catch (const std::system_error&) {
+      return {};
+    }
+    out.append(buffer, n);
+    if (n < sizeof buffer) break;
     if (out.size() > 64 * 1024) return {};  // not one of ours
   }
   return out;

@@ -35,8 +35,8 @@ std::string errno_text(int errnum);
 std::size_t pread_full(int fd, std::span<char> out, std::uint64_t offset);
 // Writes all of `bytes` at `offset`; throws std::system_error.
 void pwrite_all(int fd, std::string_view bytes, std::uint64_t offset);
-// Whole small file as a string; empty if it cannot be read.
-std::string read_small_file(const std::string& path);
+// The whole small file open at `fd`, from offset 0; empty if it cannot be read or is over 64 KiB.
+std::string read_small_file(int fd);
 // Makes a rename or creation in the directory of `path` durable; best effort.
 void fsync_parent_dir(const std::string& path) noexcept;
 

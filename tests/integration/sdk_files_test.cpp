@@ -290,6 +290,70 @@ TEST_F(SdkFilesTest, CorruptedPartEndsInIntegrityErrorAndIsKeptAside) {
   EXPECT_EQ(sha256_hex(out), file.sha256);
 }
 
+// The download directory may be writable by someone else (issue 12, item 6): an entry at
+// <path>.part or <path>.part.meta that the SDK did not make is refused, never followed.
+TEST_F(SdkFilesTest, PlantedSymlinksAreRefusedNotFollowed) {
+  const auto file = send_random("f.bin", 3 * kMiB + 7).file;
+  const std::string victim = path("victim");
+  {
+    std::ofstream(victim) << "precious\n";
+  }
+  for (const char* suffix : {".part", ".part.meta"}) {
+    for (const bool resume : {false, true}) {
+      const std::string out = path("out.bin");
+      fs::create_symlink(victim, out + suffix);
+      const auto error = error_of([&] { bob_->download_file(file.id, out, resume); });
+      EXPECT_EQ(error.code(), ErrorCode::invalid_argument);
+      EXPECT_EQ(std::string(error.what()), "cannot write " + out + suffix +
+                                     ": it is a symbolic link (not followed, left as it is; remove it to "
+                                     "download here)");
+      EXPECT_EQ(read_text(victim), "precious\n");
+      EXPECT_TRUE(fs::is_symlink(out + suffix));
+      EXPECT_FALSE(fs::exists(fs::symlink_status(out)));
+      fs::remove(out + suffix);
+      std::error_code ec;
+      fs::remove(out + ".part", ec);
+      fs::remove(out + ".part.meta", ec);
+    }
+  }
+  // Our own interrupted part is still resumed as before.
+  const std::string out = path("mine.bin");
+  ProgressLog cut;
+  cut.stop_at = kMiB;
+  EXPECT_THROW(bob_->download_file(file.id, out, false, cut.callback()), Interrupted);
+  const auto resumed = bob_->download_file(file.id, out, true);
+  EXPECT_GT(resumed.resumed_from, 0u);
+  EXPECT_EQ(sha256_hex(out), file.sha256);
+}
+
+// Someone swaps <path>.part for a link while the bytes arrive: the link must not become <path>.
+TEST_F(SdkFilesTest, PartSwappedDuringDownloadIsNotRenamedIntoPlace) {
+  const auto file = send_random("f.bin", 3 * kMiB + 7).file;
+  const std::string victim = path("victim");
+  {
+    std::ofstream(victim) << "precious\n";
+  }
+  const std::string out = path("out.bin");
+  bool swapped = false;
+  const auto error = error_of([&] {
+    bob_->download_file(file.id, out, false, [&](std::uint64_t done, std::uint64_t) {
+      if (done > 0 && !swapped) {
+        fs::rename(out + ".part", path("moved-away"));
+        fs::create_symlink(victim, out + ".part");
+        swapped = true;
+      }
+    });
+  });
+  ASSERT_TRUE(swapped);
+  EXPECT_EQ(error.code(), ErrorCode::invalid_argument);
+  EXPECT_EQ(std::string(error.what()), "cannot write " + out +
+                                 ".part: it was replaced by something else during the download (not followed, "
+                                 "left as it is; remove it to download here)");
+  EXPECT_EQ(read_text(victim), "precious\n");
+  EXPECT_FALSE(fs::exists(fs::symlink_status(out)));
+  EXPECT_TRUE(fs::is_symlink(out + ".part"));
+}
+
 TEST_F(SdkFilesTest, InterruptedUploadResumesFromServerOffset) {
   const std::uint64_t size = 12 * kMiB + 99;
   write_random_file(path("up.bin"), size, 7);

@@ -29,7 +29,9 @@ bot = occhat.Bot(args.server, args.home)
 @bot.on_file
 def on_file(event):
     target = os.path.join(args.dir, f"{event.file.id}")
-    result = bot.client.download(event.file.id, target, resume=True)
+    # The name is the file's id, so an existing copy holds the same bytes (an event delivered
+    # again after a crash inside this handler): fetching it again may replace it.
+    result = bot.client.download(event.file.id, target, resume=True, overwrite=True)
     digest = hashlib.sha256()
     with open(result.path, "rb") as f:
         for block in iter(lambda: f.read(1 << 20), b""):

@@ -7,7 +7,7 @@ import time
 from typing import Callable, Iterator, List, Optional
 
 from . import _occhat
-from ._errors import AuthError, ConnectionError, Error
+from ._errors import AuthError, ConnectionError, Error, InvalidArgumentError
 from ._home import Cursor, load_session, remove_session, resolve_home, save_session
 
 DEFAULT_SERVER = "127.0.0.1:7878"
@@ -209,16 +209,26 @@ class Client:
         """One file's record. Raises NotFoundError, NotAllowedError."""
         return self._logged_in().file_info(int(file_id))
 
-    def download(self, file_id: int, path=None, resume: bool = False,
-                 progress: Progress = None) -> "_occhat.DownloadResult":
+    def download(self, file_id: int, path=None, resume: bool = False, progress: Progress = None, *,
+                 overwrite: bool = False) -> "_occhat.DownloadResult":
         """Downloads a file to `path` (None: its name, made safe, in the current directory; a
         directory: that name inside it). The bytes are verified against the SHA-256 before the
-        file appears. resume=True continues an interrupted download. Raises IntegrityError."""
+        file appears. resume=True continues an interrupted download. Raises IntegrityError.
+
+        An existing `path` (a symlink too, even a dangling one) raises InvalidArgumentError
+        "PATH exists (use overwrite=True or another path)" before anything is fetched, like the
+        CLI without --force; overwrite=True replaces it (a symlink is replaced, never written
+        through). A symlink, hard link, FIFO or another user's file at PATH.part or
+        PATH.part.meta is never followed or reused: InvalidArgumentError "cannot write
+        PATH.part: it is a symbolic link (not followed, left as it is; ...)"."""
         raw = self._logged_in()
         if path is None or os.path.isdir(path):
             name = _safe_local_name(raw.file_info(int(file_id)).name)
             path = os.path.join(path or ".", name)
-        return raw.download_file(int(file_id), os.fspath(path), resume, progress)
+        path = os.fspath(path)
+        if not overwrite and os.path.lexists(path):  # lexists: a dangling link occupies the name
+            raise InvalidArgumentError(f"{path} exists (use overwrite=True or another path)", "invalid_argument")
+        return raw.download_file(int(file_id), path, resume, progress)
 
     # ---- events ---------------------------------------------------------------------------
 

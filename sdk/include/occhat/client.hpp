@@ -288,6 +288,10 @@ class Client {
   // exactly and the part is not longer than the file; otherwise (and with resume=false) it
   // starts over. On a SHA-256 mismatch the bytes are moved to "<path>.corrupt", the meta file
   // is deleted and integrity is thrown ("...; kept aside as <path>.corrupt").
+  // Only a regular file of the effective user with one link is used at "<path>.part" and
+  // "<path>.part.meta": a symlink, hard link, FIFO, directory or another user's file there is
+  // never followed, written or removed; invalid_argument "cannot write <path>.part: it is a
+  // symbolic link (not followed, left as it is; remove it to download here)" is thrown instead.
   // Throws not_found, not_allowed (neither sender nor recipient), conflict (the file is still
   // being uploaded), invalid_argument ("cannot write <file>: reason").
   DownloadResult download_file(FileId id, const std::string& path, bool resume = false,

@@ -7,7 +7,8 @@
 #   files     occhat-bench files                    vs  nginx (sendfile) + curl, `curl -C -` resume
 #   ceiling   iperf3 over loopback
 # Every JSON line goes to BUILD/bench-results.jsonl; bench/report.py renders the table, and a full
-# run (not --quick, or with --write-results) writes bench/RESULTS.md.
+# run (not --quick, or with --write-results) writes bench/RESULTS.md. A run that could not build
+# occhat or get every figure from occhat-bench exits 1 and leaves bench/RESULTS.md as it is.
 # Peers run on 127.0.0.1 on free ports with configs generated in a temp dir, and are stopped on
 # exit. Every step runs under `timeout`: a full run measures for under 10 minutes, --quick under 2
 # (building occhat first is not counted). Needs no terminal.
@@ -21,7 +22,8 @@ usage() {
   echo "  --quick          short runs and a 256 MiB file (a smoke run; no bench/RESULTS.md)" >&2
   echo "  --no-install     do not run scripts/setup.sh bench (the peers must be installed)" >&2
   echo "  --write-results  write bench/RESULTS.md even with --quick" >&2
-  echo "  OCCHAT_BENCH_BUILD_DIR overrides ./build." >&2
+  echo "  OCCHAT_BENCH_BUILD_DIR overrides ./build, OCCHAT_BENCH_CMAKE the cmake program." >&2
+  echo "  Exits 1, leaving bench/RESULTS.md as it is, when occhat could not be built or measured." >&2
 }
 quick=0
 install=1
@@ -39,6 +41,7 @@ done
 command_line="scripts/bench.sh${*:+ $*}"
 
 build="${OCCHAT_BENCH_BUILD_DIR:-$root/build}"
+cmake="${OCCHAT_BENCH_CMAKE:-cmake}"
 jobs="$(nproc 2>/dev/null || echo 2)"
 python=/usr/bin/python3
 results="$build/bench-results.jsonl"
@@ -55,35 +58,36 @@ step() { echo "== bench: $*" >&2; }
 warn() { echo "bench: $*" >&2; }
 
 # ---- install and build (not part of the time bound) ---------------------------------------
+# Without occhat's own figures a run is no benchmark of occhat: a failed build or a failed
+# measurement is an error (exit 1), and bench/RESULTS.md is then left as it is.
+fail() {
+  warn "$*"
+  if [ "$write_results" -eq 1 ]; then warn "bench/RESULTS.md is unchanged"; fi
+  exit 1
+}
 if [ "$install" -eq 1 ]; then bash scripts/setup.sh bench; fi
-for tool in mosquitto nginx curl iperf3 cc; do
-  command -v "$tool" >/dev/null 2>&1 || { warn "$tool is missing (run scripts/setup.sh bench)"; exit 1; }
-done
 
 mkdir -p "$build"
-step "configure and build occhat ($build, -j$jobs)"
-build_ok=1
-# The same configuration as scripts/test.sh, so the two share one build directory.
-if ! cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DOCCHAT_WERROR=ON \
-     >"$build/bench-build.log" 2>&1; then
-  build_ok=0
-else
-  targets=(--target occhat-server)
-  if cmake --build "$build" --target help 2>/dev/null | grep -q 'occhat-bench'; then
-    targets+=(--target occhat-bench)
-  fi
-  cmake --build "$build" -j"$jobs" "${targets[@]}" >>"$build/bench-build.log" 2>&1 || build_ok=0
-fi
-if [ "$build_ok" -eq 0 ]; then
-  tail -20 "$build/bench-build.log" >&2
-  warn "building occhat failed (log: $build/bench-build.log); measuring the peers only"
-fi
+step "configure and build occhat-server and occhat-bench ($build, -j$jobs)"
 bench_bin="$build/bench/occhat-bench"
-have_bench=0
-if [ -x "$bench_bin" ] && [ "$build_ok" -eq 1 ]; then have_bench=1; fi
-if [ "$have_bench" -eq 0 ] && [ "$build_ok" -eq 1 ]; then
-  warn "$bench_bin is not built yet: measuring the peers only"
+build_log="$build/bench-build.log"
+# The same configuration as scripts/test.sh, so the two share one build directory. Both targets
+# are always built (a no-op when they are up to date).
+if ! "$cmake" -S . -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DOCCHAT_WERROR=ON >"$build_log" 2>&1; then
+  tail -20 "$build_log" >&2
+  fail "configuring occhat failed (log: $build_log): occhat not measured"
 fi
+if ! "$cmake" --build "$build" -j"$jobs" --target occhat-server occhat-bench >>"$build_log" 2>&1; then
+  tail -20 "$build_log" >&2
+  fail "building occhat failed (log: $build_log): occhat not measured"
+fi
+if [ ! -x "$bench_bin" ]; then
+  fail "the build succeeded but left no $bench_bin (log: $build_log): occhat not measured"
+fi
+
+for tool in mosquitto nginx curl iperf3 cc; do
+  command -v "$tool" >/dev/null 2>&1 || fail "$tool is missing (run scripts/setup.sh bench)"
+done
 
 peers_bin="$build/bench-peers"
 mkdir -p "$peers_bin"
@@ -104,7 +108,7 @@ cleanup() {
     if kill -0 "$pid" 2>/dev/null; then kill -TERM "$pid" 2>/dev/null || true; fi
   done
   for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
-  rm -rf "$work"
+  rm -rf "$work" bench/RESULTS.md.new
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
@@ -124,15 +128,22 @@ stop_pid() {
 }
 # Runs occhat-bench SUBCOMMAND... under a time limit, working (server data dir, test files) under
 # $work so that it uses the same disk as the peers; its JSON lines go to the results.
+occhat_failed=()
 run_occhat() {
-  local limit="$1" name="$2" rc=0
+  local limit="$1" name="$2" rc=0 lines
   shift 2
-  if [ "$have_bench" -eq 0 ]; then warn "skipping occhat-bench $name (not built)"; return; fi
   step "occhat-bench $name $* (at most ${limit}s)"
   timeout --kill-after=10 "$limit" "$bench_bin" "$name" "$@" --work-dir "$work/occhat-$name" "${qflag[@]}" \
     >"$logs/occhat-$name.out" 2> >(tee "$logs/occhat-$name.err" >&2) || rc=$?
+  lines="$(grep -c '^{' "$logs/occhat-$name.out" || true)"
   grep '^{' "$logs/occhat-$name.out" >>"$work/results.jsonl" || true
-  if [ "$rc" -ne 0 ]; then warn "occhat-bench $name exited with $rc (124: timed out)"; fi
+  if [ "$rc" -ne 0 ]; then
+    warn "occhat-bench $name exited with $rc (124: timed out)"
+    occhat_failed+=("$name (exit $rc)")
+  elif [ "$lines" -eq 0 ]; then
+    warn "occhat-bench $name printed no result"
+    occhat_failed+=("$name (no result)")
+  fi
 }
 
 version_of() { "$@" 2>&1 | grep -oE '[0-9]+\.[0-9]+(\.[0-9]+)?' | head -1 || true; }
@@ -274,5 +285,18 @@ cp "$work/results.jsonl" "$results"
 step "done in ${elapsed}s; $(wc -l <"$results") result lines in $results"
 echo
 report_args=("$results" --command "$command_line")
-if [ "$write_results" -eq 1 ]; then report_args+=(--write bench/RESULTS.md); fi
+if [ ${#occhat_failed[@]} -gt 0 ]; then
+  # The table still shows what was measured; bench/RESULTS.md keeps the last good run.
+  "$python" bench/report.py "${report_args[@]}"
+  fail "occhat was not fully measured: occhat-bench ${occhat_failed[*]} (logs above)"
+fi
+if [ "$write_results" -eq 1 ]; then
+  # Written next to the run's work files, then moved into place only when complete.
+  report_args+=(--write "$work/RESULTS.md")
+fi
 "$python" bench/report.py "${report_args[@]}"
+if [ "$write_results" -eq 1 ]; then
+  cp "$work/RESULTS.md" bench/RESULTS.md.new
+  mv bench/RESULTS.md.new bench/RESULTS.md
+  echo "wrote bench/RESULTS.md"
+fi

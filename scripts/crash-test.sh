@@ -47,7 +47,8 @@ DRIVER_BIN="$BUILD/tests/crash/crash_driver"
 if [ ! -x "$SERVER_BIN" ] || [ ! -x "$DRIVER_BIN" ]; then
   echo "crash-test: building occhat-server and crash_driver in $BUILD" >&2
   if [ ! -f "$BUILD/CMakeCache.txt" ]; then
-    cmake -S "$ROOT" -B "$BUILD" -DCMAKE_BUILD_TYPE=RelWithDebInfo >&2 || exit 1
+    # The configuration of scripts/test.sh, which shares this build directory.
+    cmake -S "$ROOT" -B "$BUILD" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DOCCHAT_WERROR=ON >&2 || exit 1
   fi
   cmake --build "$BUILD" -j"$(nproc)" --target occhat-server crash_driver >&2 || exit 1
 fi

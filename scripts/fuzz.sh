@@ -48,8 +48,9 @@ if [ ${#names[@]} -eq 0 ]; then
 fi
 echo "fuzz: building ${names[*]} with $cxx into $build/"
 mkdir -p "$build"
+# -DOCCHAT_WERROR=ON: a developer/CI build, warnings are errors as in scripts/test.sh.
 if ! cmake -S . -B "$build" -DCMAKE_CXX_COMPILER="$cxx" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-      -DOCCHAT_FUZZ=ON -DOCCHAT_BUILD_TESTS=ON >"$build/configure.log" 2>&1; then
+      -DOCCHAT_FUZZ=ON -DOCCHAT_BUILD_TESTS=ON -DOCCHAT_WERROR=ON >"$build/configure.log" 2>&1; then
   tail -20 "$build/configure.log" >&2
   echo "fuzz: configure failed (log: $build/configure.log)" >&2
   exit 1

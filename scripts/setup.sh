@@ -13,7 +13,7 @@ case "$group" in
 esac
 
 packages=(
-  build-essential cmake pkg-config
+  build-essential cmake pkg-config ccache
   libasio-dev libcli11-dev libreadline-dev
   libsqlite3-dev sqlite3 libsodium-dev libssl-dev
   libprotobuf-dev protobuf-compiler

@@ -58,6 +58,29 @@ LoggedIn sign_up(RawClient& client, const std::string& nick) {
   return user;
 }
 
+// alice and bob, friends, each logged in on their own connection.
+struct Pair {
+  std::unique_ptr<RawClient> a, b;
+  LoggedIn alice, bob;
+};
+
+Pair friends(const ServerProcess& server) {
+  Pair pair{greeted(server), greeted(server), {}, {}};
+  pair.alice = sign_up(*pair.a, "alice");
+  pair.bob = sign_up(*pair.b, "bob");
+  EXPECT_TRUE(pair.a->call(4, rq::add_friend(pair.bob.id)).has_add_friend_result());
+  EXPECT_TRUE(pair.b->call(4, rq::add_friend(pair.alice.id)).has_add_friend_result());
+  return pair;
+}
+
+// alice begins an upload of `data` to bob; returns the answer (upload_state on success).
+wire::Envelope begin_upload(Pair& pair, const std::string& data) {
+  proto::Sha256 sha;
+  sha.update(data);
+  const auto digest = sha.finish();
+  return pair.a->call(5, rq::begin_upload(pair.bob.id, "f.bin", data.size(), std::string(digest.begin(), digest.end())));
+}
+
 // Before login only hello/register/login/resume make sense: a frame header announcing a big
 // payload is refused at once, so a connection cannot make the server hold 1 MiB before it has
 // even logged in. 300 connections that sent half of a 1 MiB frame each used to hold 150 MiB.
@@ -87,19 +110,11 @@ TEST(RawAbuse, BigFramesBeforeLoginAreRefusedBeforeTheyAreBuffered) {
 
 TEST(RawAbuse, AfterLoginFileChunksAreAcceptedAgain) {
   ServerProcess server;
-  auto a = greeted(server);
-  auto b = greeted(server);
-  const auto alice = sign_up(*a, "alice");
-  const auto bob = sign_up(*b, "bob");
-  ASSERT_TRUE(a->call(4, rq::add_friend(bob.id)).has_add_friend_result());
-  ASSERT_TRUE(b->call(4, rq::add_friend(alice.id)).has_add_friend_result());
+  auto pair = friends(server);
   const std::string data(512 * 1024, 'z');
-  proto::Sha256 sha;
-  sha.update(data);
-  const auto digest = sha.finish();
-  const auto begun = a->call(5, rq::begin_upload(bob.id, "big.bin", data.size(), std::string(digest.begin(), digest.end())));
+  const auto begun = begin_upload(pair, data);
   ASSERT_TRUE(begun.has_upload_state()) << begun.ShortDebugString();
-  const auto written = a->call(6, rq::upload_chunk(begun.upload_state().upload_id(), 0, data));
+  const auto written = pair.a->call(6, rq::upload_chunk(begun.upload_state().upload_id(), 0, data));
   ASSERT_TRUE(written.has_upload_state()) << written.ShortDebugString();
   EXPECT_EQ(written.upload_state().offset(), data.size());
 }
@@ -152,17 +167,11 @@ TEST(RawAbuse, ClientsThatNeverReadAreBoundedAndClosed) {
   constexpr int kConnections = 100;
   ServerProcess server({}, {"--max-queued-bytes", std::to_string(16 << 20), "--write-stall-timeout-seconds", "4",
                             "--idle-timeout-seconds", "600", "--max-unauthenticated-per-address", "1000"});
-  auto a = greeted(server);
-  auto b = greeted(server);
-  const auto alice = sign_up(*a, "alice");
-  const auto bob = sign_up(*b, "bob");
-  ASSERT_TRUE(a->call(4, rq::add_friend(bob.id)).has_add_friend_result());
-  ASSERT_TRUE(b->call(4, rq::add_friend(alice.id)).has_add_friend_result());
+  auto pair = friends(server);
+  auto& a = pair.a;
+  const auto& bob = pair.bob;
   const std::string data(1024 * 1024, 'f');
-  proto::Sha256 sha;
-  sha.update(data);
-  const auto digest = sha.finish();
-  const auto begun = a->call(5, rq::begin_upload(bob.id, "f.bin", data.size(), std::string(digest.begin(), digest.end())));
+  const auto begun = begin_upload(pair, data);
   ASSERT_TRUE(begun.has_upload_state()) << begun.ShortDebugString();
   const auto file_id = begun.upload_state().upload_id();
   ASSERT_TRUE(a->call(6, rq::upload_chunk(file_id, 0, data)).has_upload_state());

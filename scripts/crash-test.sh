@@ -82,7 +82,7 @@ now_ms() { date +%s%3N; }
 start_server() {
   local listen="$1" out="$WORK/server.out" deadline
   : > "$out"
-  "$SERVER_BIN" --listen "$listen" --data-dir "$DATA" --message-rate 0 >"$out" 2>>"$WORK/server.log" &
+  "$SERVER_BIN" --listen "$listen" --data-dir "$DATA" --message-rate 0 --register-rate-per-address 0 --register-rate 0 >"$out" 2>>"$WORK/server.log" &
   SERVER_PID=$!
   deadline=$(( $(now_ms) + 15000 ))
   while [ "$(now_ms)" -lt "$deadline" ]; do

@@ -96,6 +96,22 @@ int main(int argc, char** argv) {
   app.add_option("--message-burst", options.message_burst, "messages a user may send at once above the rate")
       ->capture_default_str()
       ->check(CLI::Range(1.0, 1e9));
+  app.add_option("--register-rate-per-address", options.register_rate_per_address,
+                 "registrations per hour from one client address (0: unlimited); beyond it RATE_LIMITED")
+      ->capture_default_str()
+      ->check(CLI::Range(0.0, 1e9));
+  app.add_option("--register-burst-per-address", options.register_burst_per_address,
+                 "registrations one client address may make at once above its rate")
+      ->capture_default_str()
+      ->check(CLI::Range(1.0, 1e9));
+  app.add_option("--register-rate", options.register_rate,
+                 "registrations per second across the server (0: unlimited); beyond it RATE_LIMITED")
+      ->capture_default_str()
+      ->check(CLI::Range(0.0, 1e9));
+  app.add_option("--register-burst", options.register_burst,
+                 "registrations the server accepts at once above --register-rate")
+      ->capture_default_str()
+      ->check(CLI::Range(1.0, 1e9));
   std::string durability = "disk";
   app.add_option("--durability", durability,
                  "when a message counts as stored: disk = fsynced (survives power loss); process = "

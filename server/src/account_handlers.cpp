@@ -2,6 +2,9 @@
 
 #include <fmt/format.h>
 
+#include <chrono>
+#include <cmath>
+
 #include "credentials.hpp"
 #include "log.hpp"
 #include "request_error.hpp"
@@ -13,6 +16,8 @@
 namespace occhat::server {
 namespace {
 
+using namespace std::chrono_literals;
+
 const char* kWrongCredentials = "wrong id or password";
 const char* kBadToken = "session token is not valid (log in again)";
 
@@ -21,6 +26,66 @@ void fill_user(wire::UserInfo& out, const store::User& user, bool own) {
   out.set_nick(user.nick);
   if (own) out.set_email(user.email);
 }
+
+// Registrations waiting for or in their hash. They have a thread of their own (server.cpp), so
+// logins never wait behind them; this bound keeps their queue short, so an honest registration
+// during a flood gets a prompt "retry in 2 s" rather than an answer minutes later, and memory
+// stays small. Beyond it: RATE_LIMITED (kBusyRetry), no token of the rate limits is taken.
+constexpr std::size_t kMaxPendingRegistrations = 8;
+constexpr std::chrono::milliseconds kBusyRetry = 2s;
+
+// "0.4 s", "12 s", "3 min": rounded up, so the user never retries too early.
+std::string retry_text(std::chrono::milliseconds wait) {
+  const auto ms = wait.count();
+  if (ms < 10'000) return fmt::format("{:.1f} s", std::ceil(static_cast<double>(ms) / 100.0) / 10.0);
+  if (ms < 120'000) return fmt::format("{} s", (ms + 999) / 1000);
+  return fmt::format("{} min", (ms + 59'999) / 60'000);
+}
+
+// Registrations are limited per client address and across the server (token buckets,
+// --register-rate-per-address / --register-rate) and by kMaxPendingRegistrations, all before any
+// hashing: each costs an argon2id hash (64 MiB, a core for ~0.1 s) and takes a user id for good.
+// A refused attempt takes no token. Throws RATE_LIMITED with the time to wait.
+void admit_registration(ServerContext& server, const RequestContext& context) {
+  const auto now = GlobalRateLimiter::Clock::now();
+  const std::string address(context.peer_address);
+  const auto address_wait = server.register_per_address.wait(address, now);
+  const auto global_wait = server.register_global.wait({}, now);
+  if (address_wait.count() > 0 && address_wait >= global_wait) {
+    log_event("conn {} registration from {} refused: address rate limit", context.connection_id,
+              context.peer_address);
+    throw RequestError(ErrorCode::rate_limited,
+                       fmt::format("too many registrations from your address; retry in {}", retry_text(address_wait)),
+                       address_wait);
+  }
+  if (global_wait.count() > 0) {
+    log_event("conn {} registration refused: server-wide rate limit", context.connection_id);
+    throw RequestError(ErrorCode::rate_limited,
+                       fmt::format("the server takes no more registrations right now; retry in {}",
+                                   retry_text(global_wait)),
+                       global_wait);
+  }
+  if (server.pending_registrations >= kMaxPendingRegistrations) {
+    throw RequestError(ErrorCode::rate_limited,
+                       fmt::format("the server is busy with registrations; retry in {}", retry_text(kBusyRetry)),
+                       kBusyRetry);
+  }
+  // Both have a token (checked above), so neither take() refuses.
+  server.register_per_address.take(address, now);
+  server.register_global.take({}, now);
+}
+
+// Counts a registration as pending while it waits for and runs its hash.
+class PendingRegistration {
+ public:
+  explicit PendingRegistration(ServerContext& server) : server_(server) { ++server_.pending_registrations; }
+  ~PendingRegistration() { --server_.pending_registrations; }
+  PendingRegistration(const PendingRegistration&) = delete;
+  PendingRegistration& operator=(const PendingRegistration&) = delete;
+
+ private:
+  ServerContext& server_;
+};
 
 }  // namespace
 
@@ -33,13 +98,25 @@ asio::awaitable<Reply> handle_register(ServerContext& server, const RequestConte
   validate_email(request.email());
   validate_nick(request.nick());
   validate_password(request.password());
-  auto hash_job = [password = request.password()] { return hash_password(password); };
-  std::string hash = co_await run_on(server.crypto.get_executor(), std::move(hash_job));
+  admit_registration(server, context);
+  std::string hash;
+  {
+    PendingRegistration pending(server);
+    auto hash_job = [password = request.password()] { return hash_password(password); };
+    // Not server.crypto: that pool verifies logins, which must not queue behind registrations.
+    asio::any_io_executor hashing = server.registration_crypto;
+    if (!hashing) hashing = server.crypto.get_executor();
+    hash = co_await run_on(std::move(hashing), std::move(hash_job));
+  }
   auto insert_job = [email = request.email(), nick = request.nick(), hash = std::move(hash)](store::Store& store) {
     return create_user_with_new_id(store, email, nick, hash);
   };
-  const auto id = co_await server.store.run(std::move(insert_job));
+  const NewUser created = co_await server.store.run(std::move(insert_job));
+  const auto id = created.id;
   log_event("conn {} registered user {}", context.connection_id, id);
+  if (const int percent = server.id_space_watch.observe(created.users)) {
+    log_event("{}", id_space_warning(percent, created.users, server.id_space_watch.size()));
+  }
   wire::Envelope answer;
   answer.mutable_register_response()->set_user_id(id);
   co_return answer;

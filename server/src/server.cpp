@@ -63,6 +63,12 @@ std::unique_ptr<StoreExecutor> open_store_executor(const ServerOptions& options)
 // Two hashing threads bound the memory argon2id may take (64 MiB per hash in flight) while
 // still letting one slow login not delay every other.
 constexpr int kCryptoThreads = 2;
+// Registrations hash on a pool of their own, never on the login threads above: logins of
+// existing accounts keep priority however many connections register (200 registering
+// connections used to queue their hashes ahead of every login, which then took 15 s+). One
+// thread: registrations are rare and rate-limited, the pool adds at most one hash (64 MiB, one
+// core) to the two above, and what waits for it is bounded (account_handlers.cpp).
+constexpr int kRegistrationCryptoThreads = 1;
 // File I/O threads: chunk writes, reads, hashing and fsync. A few, so one client's finish
 // (hashing gigabytes) does not stall everyone's chunks, yet disk I/O is not over-subscribed.
 constexpr int kFileIoThreads = 4;
@@ -86,6 +92,19 @@ std::unique_ptr<asio::ssl::context> load_tls(const ServerOptions& options) {
   return make_tls_server_context(options.tls_cert_file, options.tls_key_file);
 }
 
+// At start-up: how full the id space is already (a warning from 50% on, see IdSpaceWatch).
+asio::awaitable<void> check_id_space(ServerContext& context) {
+  try {
+    auto count_job = [](store::Store& store) { return store.user_count(); };
+    const std::uint64_t users = co_await context.store.run(std::move(count_job));
+    if (const int percent = context.id_space_watch.observe(users)) {
+      log_event("{}", id_space_warning(percent, users, context.id_space_watch.size()));
+    }
+  } catch (const std::exception& e) {
+    log_event("cannot count users at start-up: {}", e.what());
+  }
+}
+
 }  // namespace
 
 struct Server::Impl {
@@ -107,6 +126,10 @@ struct Server::Impl {
     context.limits.max_queued_bytes = static_cast<std::size_t>(options.max_queued_bytes);
     context.limits.write_stall_timeout = std::chrono::seconds(options.write_stall_timeout_seconds);
     context.send_limiter = SendRateLimiter(options.message_rate, options.message_burst);
+    context.register_per_address =
+        AddressRateLimiter(options.register_rate_per_address / 3600.0, options.register_burst_per_address);
+    context.register_global = GlobalRateLimiter(options.register_rate, options.register_burst);
+    context.registration_crypto = registration_crypto.get_executor();
     context.bus = std::make_unique<InProcessPushBus>(
         [this](std::uint32_t user_id, bool online) { announce_presence(context, user_id, online); });
     context.files = &files;
@@ -140,6 +163,7 @@ struct Server::Impl {
   std::unique_ptr<asio::ssl::context> tls = load_tls(options);  // null: plain TCP
   asio::io_context io{1};
   asio::thread_pool crypto{kCryptoThreads};
+  asio::thread_pool registration_crypto{kRegistrationCryptoThreads};
   asio::thread_pool file_io{kFileIoThreads};
   std::unique_ptr<StoreExecutor> store_executor;
   ServerContext context;
@@ -158,6 +182,7 @@ Server::Server(ServerOptions options) {
 Server::~Server() {
   if (!impl_) return;
   impl_->crypto.join();
+  impl_->registration_crypto.join();
   impl_->file_io.join();
   impl_->store_executor->shutdown();
 }
@@ -188,6 +213,7 @@ void Server::run() {
                  expire_uploads_periodically(impl.context, impl.expiry_timer,
                                              std::chrono::hours(impl.options.upload_expiry_hours), kExpiryInterval),
                  asio::detached);
+  asio::co_spawn(impl.io, check_id_space(impl.context), asio::detached);
   log_event("listening on {}", address());
   if (impl.tls) log_event("TLS on: certificate {}", impl.options.tls_cert_file.string());
   // Single network thread: connections, the push bus and the throttle need no locks. Blocking work (SQLite,
@@ -204,6 +230,7 @@ void Server::run() {
   // run() returned: no session is left and every store call a session awaited has finished.
   impl.store_executor->shutdown();
   impl.crypto.join();
+  impl.registration_crypto.join();
   impl.file_io.join();
   log_event("shutdown complete");
 }

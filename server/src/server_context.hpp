@@ -15,8 +15,9 @@
 #include "file_storage.hpp"
 #include "login_throttle.hpp"
 #include "push_bus.hpp"
-#include "send_rate_limiter.hpp"
+#include "rate_limiter.hpp"
 #include "store_executor.hpp"
+#include "user_ids.hpp"
 
 namespace occhat::server {
 
@@ -65,6 +66,16 @@ struct ServerContext {
   // Bytes queued for clients on every connection together (limits.max_queued_bytes).
   std::size_t queued_bytes = 0;
   SendRateLimiter send_limiter{0, 1};
+  // Registrations (account_handlers.cpp): token buckets per client address and across the
+  // server, checked before any hashing; registrations being hashed right now (bounded by
+  // kMaxPendingRegistrations there); and the warnings as the id space fills.
+  AddressRateLimiter register_per_address{0, 1};
+  GlobalRateLimiter register_global{0, 1};
+  std::size_t pending_registrations = 0;
+  IdSpaceWatch id_space_watch;
+  // Registration hashing runs here, not on `crypto`, so a flood of registrations cannot delay
+  // the logins of existing accounts (set up by the server; empty: `crypto` is used).
+  asio::any_io_executor registration_crypto;
   bool stopping = false;
 
   // Files (set up by the server after construction). Chunk writes, reads, hashing and fsync run

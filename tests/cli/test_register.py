@@ -130,3 +130,18 @@ def test_empty_stdin_password_is_rejected(server, home):
     rc, out, err = server.run(home, "register", "--email", "a@x", "--nick", "alice", "--password-stdin", stdin="")
     assert rc == 1, (out, err)
     assert_one_error_line(err)
+
+
+def test_registrations_beyond_the_address_limit_are_rate_limited(server_factory, home):
+    """--register-burst-per-address 2: the third registration from 127.0.0.1 is refused before
+    anything is hashed: exit 6 and when to retry (20 per hour: about 3 minutes)."""
+    srv = server_factory(["--register-burst-per-address", "2"])
+    srv.register(home, "a@x", "alice")
+    srv.register(home, "b@x", "bob")
+    rc, out, err = register(srv, home, "c@x", "carol")
+    assert rc == 6 and out == "", (rc, out, err)
+    assert_one_error_line(err, "too many registrations from your address; retry in 3 min")
+    rc, out, err = register(srv, home, "c@x", "carol", json=True)
+    error = assert_json_error(out, err, "rate_limited", 6)
+    assert 120_000 < error["retry_after_ms"] <= 180_000, error
+    assert "registration from 127.0.0.1 refused" in srv.stderr()

@@ -10,6 +10,7 @@
 #include <functional>
 #include <set>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "occhat/store/store.hpp"
@@ -61,7 +62,7 @@ TEST_F(UserIdsTest, FreshIdsAreInRangeUniqueAndRandom) {
   constexpr int kUsers = 2000;
   std::set<std::uint32_t> ids;
   for (int i = 0; i < kUsers; ++i) {
-    const auto id = create_user_with_new_id(*store_, "u@x", "u" + std::to_string(i), "h");
+    const auto id = create_user_with_new_id(*store_, "u@x", "u" + std::to_string(i), "h").id;
     ASSERT_GE(id, store::kMinUserId);
     ASSERT_LE(id, store::kMaxUserId);
     ASSERT_EQ(store_->find_user(id)->nick, "u" + std::to_string(i));
@@ -83,7 +84,7 @@ TEST_F(UserIdsTest, RandomIdsStayInTheSpace) {
 TEST_F(UserIdsTest, ATakenIdIsDrawnAgain) {
   ASSERT_TRUE(store_->create_user(111111, "a@x", "alice", "h"));
   ASSERT_TRUE(store_->create_user(222222, "b@x", "bob", "h"));
-  const auto id = create_user_with_new_id(*store_, "c@x", "carol", "hc", {}, scripted({111111, 222222, 333333}));
+  const auto id = create_user_with_new_id(*store_, "c@x", "carol", "hc", {}, scripted({111111, 222222, 333333})).id;
   EXPECT_EQ(id, 333333u);
   EXPECT_EQ(draws_, 3u);
   EXPECT_EQ(store_->find_user(333333)->nick, "carol");
@@ -95,7 +96,7 @@ TEST_F(UserIdsTest, ANinetyPercentFullSpaceIsRefused) {
   const UserIdSpace space{100000, 100009};  // 10 ids: 9 may be handed out
   std::set<std::uint32_t> ids;
   for (int i = 0; i < 9; ++i) {
-    const auto id = create_user_with_new_id(*store_, "u@x", "u", "h", space);
+    const auto id = create_user_with_new_id(*store_, "u@x", "u", "h", space).id;
     ASSERT_GE(id, space.first);
     ASSERT_LE(id, space.last);
     ids.insert(id);
@@ -116,6 +117,48 @@ TEST_F(UserIdsTest, HundredCollisionsInARowGiveUp) {
   EXPECT_EQ(message, "no free user id found");
   EXPECT_EQ(draws_, 100u);
   EXPECT_EQ(store_->user_count(), 1u);
+}
+
+// Filling a small space the way the server does (register, then IdSpaceWatch::observe with the
+// returned count): one warning at 50%, 75% and 90% each, then registrations are refused.
+TEST_F(UserIdsTest, FillingTheSpaceWarnsOncePerThreshold) {
+  const UserIdSpace space{100000, 100019};  // 20 ids: warnings at 10, 15 and 18 users
+  IdSpaceWatch watch(space);
+  EXPECT_EQ(watch.observe(store_->user_count()), 0);  // start-up, empty store
+  std::vector<std::pair<std::uint64_t, int>> warnings;
+  for (int i = 0; i < 18; ++i) {
+    const auto created = create_user_with_new_id(*store_, "u@x", "u", "h", space);
+    ASSERT_EQ(created.users, static_cast<std::uint64_t>(i + 1));
+    if (const int percent = watch.observe(created.users)) warnings.emplace_back(created.users, percent);
+  }
+  EXPECT_EQ(warnings, (std::vector<std::pair<std::uint64_t, int>>{{10, 50}, {15, 75}, {18, 90}}));
+  std::string message;
+  EXPECT_EQ(failure_of([&] { create_user_with_new_id(*store_, "u@x", "u", "h", space); }, message),
+            ErrorCode::resource_exhausted);
+  EXPECT_EQ(watch.observe(store_->user_count()), 0);  // already reported
+  EXPECT_NE(id_space_warning(90, 18, 20).find("18 of 20 user ids taken"), std::string::npos);
+  EXPECT_NE(id_space_warning(90, 18, 20).find("refused"), std::string::npos);
+  EXPECT_NE(id_space_warning(50, 10, 20).find("refused at 90%"), std::string::npos);
+}
+
+TEST(IdSpaceWatchTest, StartUpReportsOnlyTheHighestThresholdReached) {
+  IdSpaceWatch watch;  // the real space: 900000 ids
+  ASSERT_EQ(watch.size(), 900000u);
+  EXPECT_EQ(watch.observe(720000), 75);  // 80% at start-up: one line, for 75%
+  EXPECT_EQ(watch.observe(720001), 0);
+  EXPECT_EQ(watch.observe(809999), 0);
+  EXPECT_EQ(watch.observe(810000), 90);
+  EXPECT_EQ(watch.observe(810000), 0);
+}
+
+TEST(IdSpaceWatchTest, BelowHalfNothingIsReportedAndADropReArms) {
+  IdSpaceWatch watch(UserIdSpace{1, 100});
+  EXPECT_EQ(watch.observe(0), 0);
+  EXPECT_EQ(watch.observe(49), 0);
+  EXPECT_EQ(watch.observe(50), 50);
+  EXPECT_EQ(watch.observe(51), 0);
+  EXPECT_EQ(watch.observe(40), 0);  // fell below 50%
+  EXPECT_EQ(watch.observe(50), 50);  // crossing again is a new crossing
 }
 
 }  // namespace

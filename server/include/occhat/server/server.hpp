@@ -51,6 +51,14 @@ struct ServerOptions {
   // message_burst; 0 disables the limit. Beyond it: RATE_LIMITED with the time to wait.
   double message_rate = 1000;
   double message_burst = 2000;
+  // Registrations, each of which costs an argon2id hash and takes a user id for good: per client
+  // address per HOUR (bursts up to register_burst_per_address) and across the server per SECOND
+  // (bursts up to register_burst); 0 disables a limit. Beyond either: RATE_LIMITED with the time
+  // to wait, decided before any hashing.
+  double register_rate_per_address = 20;
+  double register_burst_per_address = 10;
+  double register_rate = 10;
+  double register_burst = 20;
   // Uploads announcing more bytes are refused before anything is stored (16 GiB).
   std::uint64_t max_file_size = 17179869184ull;
   // Unfinished uploads without activity for this long are removed (at start-up and hourly).

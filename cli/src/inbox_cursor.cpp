@@ -22,8 +22,9 @@ Error io_error(const std::string& what, const std::filesystem::path& path, int e
   return Error(ErrorCode::internal, what + " " + path.string() + ": " + std::strerror(err));
 }
 
-// A process killed between prepare() and commit() leaves its cursor.tmp.<pid>; remove those of
-// processes that are gone (a live one may be about to rename its file).
+// A process killed between prepare() and commit() leaves its cursor.tmp.<pid> (and
+// cursor.check.tmp.<pid>); remove those of processes that are gone (a live one may be about to
+// rename its file).
 void remove_stale_temp_files(const std::filesystem::path& dir) {
   std::error_code ec;
   for (std::filesystem::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {

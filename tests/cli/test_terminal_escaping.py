@@ -7,6 +7,7 @@ The server refuses control characters in a nick but allows bidi controls (format
 an e-mail may carry C1 controls such as U+009B (CSI); message texts may carry anything but NUL;
 file names lose their control characters on the server but keep bidi controls."""
 
+import json as jsonlib
 import re
 
 from conftest import TIME_TEXT, User, drain_inbox, make_user
@@ -164,3 +165,18 @@ def test_watch_and_shell_escape_server_text(server, tmp_path, watch_factory):
     assert f"{EVIL_NICK_SHOWN} ({evil.id}): {terminal_text(text)}" in out, out
     assert_no_raw(out)
     assert_no_raw(err)
+
+
+def test_login_error_messages_are_escaped_text_but_raw_json(tmp_path):
+    """Error messages go through the same escaping (one line, nothing a terminal acts on); the
+    JSON error keeps the exact text."""
+    from conftest import run
+
+    bad = "ho" + RLO + "st\x1b:1"
+    rc, out, err = run(tmp_path / "home", "--server", bad, "login", "123456", "--password-stdin", stdin="pw\n")
+    assert (rc, out) == (1, ""), (rc, out, err)
+    assert err == "occhat: invalid server address 'ho\\u202est\\x1b:1' (expected HOST:PORT)\n", err
+    rc, out, err = run(tmp_path / "home", "--server", bad, "login", "123456", "--password-stdin", stdin="pw\n",
+                       json=True)
+    assert (rc, err) == (1, ""), (rc, out, err)
+    assert bad in jsonlib.loads(out)["error"]["message"], out

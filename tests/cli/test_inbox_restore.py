@@ -187,3 +187,24 @@ def test_inbox_shown_but_not_acknowledged_is_skipped_silently(friends, server, t
     assert b.ok("inbox", "--reset-cursor", "--peek") == ""  # and acknowledged on the server
     a.ok("send", b.id, "three")
     assert texts(b.ok("inbox")) == ["three"]
+
+
+def test_running_watch_across_a_restore_shows_new_events(friends, server, tmp_path, watch_factory):
+    """The restore happens while `watch` runs: it reconnects to the restored server, and the
+    events that server numbers below the watch's cursor are shown, not skipped."""
+    a, b = friends.a, friends.b
+    a.ok("send", b.id, "before the backup")
+    assert texts(b.ok("inbox")) == ["before the backup"]
+    backup(server, tmp_path / "backup")
+    w = watch_factory(b)
+    for i in range(3):
+        a.ok("send", b.id, f"lost to the restore {i}")
+        assert w.wait_for(lambda e: e.get("type") == "message", what=f"message {i}")["text"] == f"lost to the restore {i}"
+    restore(server, tmp_path / "backup")
+    w.wait_stderr("occhat: reconnected")
+    a.ok("send", b.id, "new 1")
+    got = w.wait_for(lambda e: e.get("type") in ("message", "warning"), what="a message or warning")
+    assert got["type"] == "warning" and got["code"] == "inbox_behind_cursor", got
+    assert w.wait_for(lambda e: e.get("type") == "message", what="new 1")["text"] == "new 1"
+    assert w.interrupt() == 0
+    assert b.ok("inbox") == ""

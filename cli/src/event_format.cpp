@@ -15,6 +15,13 @@ void append_hex_escape(std::string& out, unsigned value) {
   out += buf;
 }
 
+// Bidi controls are all in the BMP, so four hex digits always do.
+void append_unicode_escape(std::string& out, char32_t cp) {
+  char buf[12];
+  std::snprintf(buf, sizeof buf, "\\u%04x", static_cast<unsigned>(cp));
+  out += buf;
+}
+
 std::int64_t now_ms() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
              std::chrono::system_clock::now().time_since_epoch())
@@ -59,6 +66,9 @@ std::string escape_for_terminal(std::string_view text) {
     } else if (proto::is_control(*cp)) {
       // C0, DEL and C1 (U+0080..U+009F: some terminals act on them; U+009B is CSI).
       append_hex_escape(out, static_cast<unsigned>(*cp));
+    } else if (proto::is_bidi_control(*cp)) {
+      // U+202E and friends reorder what follows: "invoice\u202efdp.exe" reads "invoiceexe.pdf".
+      append_unicode_escape(out, *cp);
     } else {
       out.append(text.substr(start, i - start));
     }

@@ -21,7 +21,11 @@ namespace occhat::cli {
 inline constexpr int kEventSchemaVersion = 1;
 
 // Newline -> "\n", tab kept, other C0 controls, DEL and C1 controls -> "\xNN" (lowercase hex of the
-// code point), bytes that are not valid UTF-8 -> "\xNN" of the byte; everything else unchanged.
+// code point), bidi controls (U+061C, U+200E, U+200F, U+202A..U+202E, U+2066..U+2069, see
+// proto::is_bidi_control) -> "\uNNNN" (lowercase hex), bytes that are not valid UTF-8 -> "\xNN"
+// of the byte; everything else unchanged. Every string from the server or from another user (nick,
+// e-mail, message text, file name, error message) goes through this on its way to a terminal;
+// JSON output keeps the exact text.
 std::string escape_for_terminal(std::string_view text);
 
 // Unix milliseconds as local "YYYY-MM-DD HH:MM:SS".

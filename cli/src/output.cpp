@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <iostream>
 
+#include "event_format.hpp"
 #include "exit_codes.hpp"
 
 namespace occhat::cli {
@@ -43,7 +44,9 @@ int Output::error(const Error& error) const {
     if (error.code() == ErrorCode::rate_limited) body["retry_after_ms"] = error.retry_after().count();
     std::cout << dump(Json{{"error", body}}) << '\n' << std::flush;
   } else {
-    std::cerr << "occhat: " << message << '\n' << std::flush;
+    // A server's message (or a nick or file name inside one) must not reach a terminal raw; the
+    // CLI's own messages escape what they quote already, and escaping again changes nothing.
+    std::cerr << "occhat: " << escape_for_terminal(message) << '\n' << std::flush;
   }
   return code;
 }

@@ -116,6 +116,18 @@ TEST(Utf8, IsControl) {
   EXPECT_FALSE(is_control(U'\u20ac'));
 }
 
+TEST(Utf8, IsBidiControl) {
+  for (const char32_t cp : {U'\u061c', U'\u200e', U'\u200f', U'\u202a', U'\u202b', U'\u202c', U'\u202d',
+                            U'\u202e', U'\u2066', U'\u2067', U'\u2068', U'\u2069'}) {
+    EXPECT_TRUE(is_bidi_control(cp)) << static_cast<unsigned>(cp);
+  }
+  for (const char32_t cp : {U'a', U'\u061b', U'\u061d', U'\u200d', U'\u2010', U'\u2029', U'\u202f',
+                            U'\u2065', U'\u206a', U'\u05d0', U'\U0001f600'}) {
+    EXPECT_FALSE(is_bidi_control(cp)) << static_cast<unsigned>(cp);
+  }
+  EXPECT_FALSE(is_control(U'\u202e'));  // a format character, not a control character
+}
+
 TEST(Utf8, CleanUtf8ReplacesBadBytesAndChosenCharacters) {
   const auto no_digits = [](char32_t cp) { return cp >= U'0' && cp <= U'9'; };
   EXPECT_EQ(clean_utf8("a1\xc3\xa9", "?", 100, no_digits), "a?\xc3\xa9");

@@ -2,6 +2,7 @@
 
 #include "command.hpp"
 #include "connection.hpp"
+#include "event_format.hpp"
 #include "user_id.hpp"
 
 namespace occhat::cli {
@@ -23,7 +24,7 @@ class FindCommand final : public Command {
     Json json{{"id", user.id}, {"nick", user.nick}};
     // The server sends the e-mail only for the caller's own id.
     if (!user.email.empty()) json["email"] = user.email;
-    ctx.out.result(std::to_string(user.id) + " " + user.nick, json);
+    ctx.out.result(std::to_string(user.id) + " " + escape_for_terminal(user.nick), json);
   }
 
  private:

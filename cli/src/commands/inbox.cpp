@@ -1,6 +1,7 @@
-// occhat inbox [--peek] [--limit N]: prints pending inbox events oldest first, then acknowledges
-// them (not with --peek). The cursor file makes a run killed between printing and acking skip
-// what it already showed next time.
+// occhat inbox [--peek] [--limit N] [--reset-cursor]: prints pending inbox events oldest first,
+// then acknowledges them (not with --peek). The cursor file makes a run killed between printing
+// and acking skip what it already showed next time; a server whose inbox went back below the
+// cursor (restored from a backup) is noticed and its pending events are shown, not skipped.
 
 #include <algorithm>
 #include <iostream>
@@ -28,6 +29,9 @@ class InboxCommand final : public Command {
   void configure(CLI::App& sub) override {
     sub.add_flag("--peek", peek_, "Print without acknowledging (they stay pending)");
     sub.add_option("--limit", limit_, "Print at most N events")->type_name("N");
+    sub.add_flag("--reset-cursor", reset_cursor_,
+                 "Forget which events this home has shown and print every event the server still has "
+                 "pending (e.g. after the server's data was restored from a backup)");
   }
 
   void run(Context& ctx) override {
@@ -35,6 +39,11 @@ class InboxCommand final : public Command {
     const auto logged_in = open_logged_in(ctx);
     Client& client = *logged_in.client;
     InboxCursor cursor(ctx.home.dir(), logged_in.session.user.id);
+    if (reset_cursor_) {
+      cursor.reset(/*keep_files=*/peek_);
+    } else if (const auto warning = cursor.sync(client)) {
+      report_cursor_warning(ctx.out, *warning);
+    }
 
     Seq after = cursor.value();
     std::size_t printed = 0;
@@ -54,6 +63,7 @@ class InboxCommand final : public Command {
           break;
         }
         after = std::max(after, e.seq);
+        if (const auto warning = cursor.check_event(e.seq)) report_cursor_warning(ctx.out, *warning);
         if (e.seq <= cursor.value()) continue;  // shown by an earlier run that died before acking
         const std::string text = format_event_line(e);
         const Json json = event_json(e);
@@ -62,7 +72,7 @@ class InboxCommand final : public Command {
           ctx.out.result(text, json);
           continue;
         }
-        cursor.prepare(e.seq);
+        cursor.prepare(e);
         ctx.out.result(text, json);
         cursor.commit();
         if (++since_ack == kAckEvery) {
@@ -71,12 +81,14 @@ class InboxCommand final : public Command {
         }
       }
     }
-    // Also acknowledges what an earlier run showed but could not ack.
+    // Also acknowledges what an earlier run showed but could not ack (sync() checked that the
+    // server's events up to the cursor are the ones shown; it never acknowledges past them).
     if (!peek_ && cursor.value() > 0) client.ack(cursor.value());
   }
 
  private:
   bool peek_ = false;
+  bool reset_cursor_ = false;
   std::optional<long long> limit_;
 };
 

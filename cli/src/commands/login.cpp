@@ -4,6 +4,7 @@
 
 #include "command.hpp"
 #include "connection.hpp"
+#include "event_format.hpp"
 #include "password.hpp"
 #include "user_id.hpp"
 
@@ -32,7 +33,8 @@ class LoginCommand final : public Command {
     std::string ca = connection.ca_file;
     if (!ca.empty()) ca = std::filesystem::absolute(ca).lexically_normal().string();
     ctx.home.save_session(SavedSession{server, session.user.id, session.token, connection.tls, ca});
-    ctx.out.result("logged in as " + std::to_string(session.user.id) + " (" + session.user.nick + ")",
+    ctx.out.result("logged in as " + std::to_string(session.user.id) + " (" +
+                       escape_for_terminal(session.user.nick) + ")",
                    Json{{"id", session.user.id}, {"nick", session.user.nick}});
   }
 

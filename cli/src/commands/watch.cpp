@@ -126,7 +126,7 @@ class WatchCommand final : public Command {
           client.disconnect();
           connect_client(client, server);
         }
-        start(client, saved, cursor);
+        start(ctx, client, saved, cursor);
         if (failures > 0) std::cerr << "occhat: reconnected\n" << std::flush;
         failures = 0;
         print_events(ctx, client, cursor);
@@ -150,8 +150,10 @@ class WatchCommand final : public Command {
   }
 
  private:
-  void start(Client& client, const SavedSession& saved, InboxCursor& cursor) {
+  void start(Context& ctx, Client& client, const SavedSession& saved, InboxCursor& cursor) {
     resume_saved(client, saved, /*announce_presence=*/true);
+    // On every connection: the server may have gone back (restored from a backup) while away.
+    if (const auto warning = cursor.sync(client)) report_cursor_warning(ctx.out, *warning);
     client.subscribe(cursor.value());
     // Events an earlier run printed but could not acknowledge are not pushed again (the
     // subscription starts after the cursor); acknowledge them now.
@@ -181,6 +183,7 @@ class WatchCommand final : public Command {
         throw Error(ErrorCode::unavailable, "connection lost");
       }
       last_event = Clock::now();
+      if (const auto warning = cursor.check_event(event->seq)) report_cursor_warning(ctx.out, *warning);
       if (event->seq != 0 && event->seq <= cursor.value()) continue;
       const std::string text = format_event_line(*event);
       const Json json = event_json(*event);
@@ -188,7 +191,7 @@ class WatchCommand final : public Command {
         ctx.out.result(text, json);
         continue;
       }
-      cursor.prepare(event->seq);
+      cursor.prepare(*event);
       ctx.out.result(text, json);
       cursor.commit();
       unacked_ = true;

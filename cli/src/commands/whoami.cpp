@@ -3,6 +3,7 @@
 
 #include "command.hpp"
 #include "connection.hpp"
+#include "event_format.hpp"
 
 namespace occhat::cli {
 namespace {
@@ -17,7 +18,8 @@ class WhoamiCommand final : public Command {
   void run(Context& ctx) override {
     const auto logged_in = open_logged_in(ctx);
     const UserInfo& user = logged_in.session.user;
-    ctx.out.result(std::to_string(user.id) + " " + user.nick + " <" + user.email + ">",
+    ctx.out.result(std::to_string(user.id) + " " + escape_for_terminal(user.nick) + " <" +
+                       escape_for_terminal(user.email) + ">",
                    Json{{"id", user.id}, {"nick", user.nick}, {"email", user.email}});
   }
 };

@@ -49,6 +49,12 @@ ShellSession::~ShellSession() {
 
 void ShellSession::login() {
   me_ = resume_saved(*client_, saved_, shell_connection().announce_presence).user;
+  // On every connection: the server may have gone back (restored from a backup) while away.
+  if (const auto warning = cursor_.sync(*client_)) print_notice(warning->message());
+  // What the last connection saw says nothing about this one's server: acknowledge what the
+  // cursor covers (checked by sync) and then only what this connection shows.
+  shown_up_to_ = cursor_.value();
+  acked_up_to_ = 0;
   // Subscribe before reading the list: a friend who comes online in between is then reported
   // by a presence event rather than missed.
   client_->subscribe(cursor_.value());
@@ -150,13 +156,14 @@ void ShellSession::handle_events() {
 
 bool ShellSession::show_event(const Event& event) {
   if (event.seq != 0) {
+    if (const auto warning = cursor_.check_event(event.seq)) print_notice(warning->message());
     shown_up_to_ = std::max(shown_up_to_, event.seq);
     if (event.seq <= cursor_.value()) return false;  // shown before a crash or on another path
   }
   print_line(format_event_line(event));
   if (event.seq != 0) {
     try {
-      cursor_.advance(event.seq);
+      cursor_.advance(event);
     } catch (const Error& e) {
       print_error(e);
     }
@@ -235,7 +242,9 @@ void ShellSession::print_error(const Error& error) { print_notice(error.what());
 
 void ShellSession::print_notice(std::string message) {
   std::replace(message.begin(), message.end(), '\n', ' ');  // one line, as everywhere in the CLI
-  const std::string line = "occhat: " + message + "\n";
+  std::replace(message.begin(), message.end(), '\r', ' ');
+  // A server's error message is server-supplied text like any other: escaped for the terminal.
+  const std::string line = "occhat: " + escape_for_terminal(message) + "\n";
   if (editor_) {
     editor_->print(line, /*to_stderr=*/true);
   } else {

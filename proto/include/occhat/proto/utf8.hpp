@@ -58,6 +58,16 @@ inline bool is_valid_utf8(std::string_view text) noexcept {
 // C0 controls, DEL and C1 controls (U+0080..U+009F, which some terminals act on: U+009B is CSI).
 constexpr bool is_control(char32_t cp) noexcept { return cp < 0x20 || (cp >= 0x7f && cp <= 0x9f); }
 
+// The Unicode bidirectional formatting characters (Bidi_Control): U+061C ARABIC LETTER MARK,
+// U+200E/U+200F (LRM, RLM), U+202A..U+202E (LRE, RLE, PDF, LRO, RLO) and U+2066..U+2069 (LRI,
+// RLI, FSI, PDI). They are not control characters, but they reorder the text around them on a
+// terminal ("invoice\u202Efdp.exe" shows as "invoiceexe.pdf"), so text shown to a user escapes
+// them.
+constexpr bool is_bidi_control(char32_t cp) noexcept {
+  return cp == 0x061c || cp == 0x200e || cp == 0x200f || (cp >= 0x202a && cp <= 0x202e) ||
+         (cp >= 0x2066 && cp <= 0x2069);
+}
+
 // `text` made safe a character at a time: each byte that starts no well-formed sequence, and
 // each code point for which replaced(cp) is true, becomes `replacement`; the rest is kept. The
 // result is cut to at most `max_bytes`, whole characters only (never half a sequence).

@@ -96,6 +96,14 @@ int main(int argc, char** argv) {
   app.add_option("--message-burst", options.message_burst, "messages a user may send at once above the rate")
       ->capture_default_str()
       ->check(CLI::Range(1.0, 1e9));
+  app.add_option("--friend-request-rate", options.friend_request_rate,
+                 "new friend requests per hour per user (0: unlimited); beyond it RATE_LIMITED")
+      ->capture_default_str()
+      ->check(CLI::Range(0.0, 1e9));
+  app.add_option("--friend-request-burst", options.friend_request_burst,
+                 "friend requests a user may send at once above the rate")
+      ->capture_default_str()
+      ->check(CLI::Range(1.0, 1e9));
   std::string durability = "disk";
   app.add_option("--durability", durability,
                  "when a message counts as stored: disk = fsynced (survives power loss); process = "

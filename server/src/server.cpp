@@ -107,6 +107,7 @@ struct Server::Impl {
     context.limits.max_queued_bytes = static_cast<std::size_t>(options.max_queued_bytes);
     context.limits.write_stall_timeout = std::chrono::seconds(options.write_stall_timeout_seconds);
     context.send_limiter = SendRateLimiter(options.message_rate, options.message_burst);
+    context.friend_request_limiter = SendRateLimiter(options.friend_request_rate / 3600.0, options.friend_request_burst);
     context.bus = std::make_unique<InProcessPushBus>(
         [this](std::uint32_t user_id, bool online) { announce_presence(context, user_id, online); });
     context.files = &files;

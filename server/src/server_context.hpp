@@ -65,6 +65,8 @@ struct ServerContext {
   // Bytes queued for clients on every connection together (limits.max_queued_bytes).
   std::size_t queued_bytes = 0;
   SendRateLimiter send_limiter{0, 1};
+  // New friend requests per user (ServerOptions::friend_request_rate, converted to per second).
+  SendRateLimiter friend_request_limiter{0, 1};
   bool stopping = false;
 
   // Files (set up by the server after construction). Chunk writes, reads, hashing and fsync run

@@ -51,6 +51,11 @@ struct ServerOptions {
   // message_burst; 0 disables the limit. Beyond it: RATE_LIMITED with the time to wait.
   double message_rate = 1000;
   double message_burst = 2000;
+  // Friend requests per hour per user, with bursts up to friend_request_burst; 0 disables the
+  // limit. Only an add that would store a new request counts (not accepting one, not asking
+  // again while one is pending). Beyond it: RATE_LIMITED with the time to wait.
+  double friend_request_rate = 30;
+  double friend_request_burst = 10;
   // Uploads announcing more bytes are refused before anything is stored (16 GiB).
   std::uint64_t max_file_size = 17179869184ull;
   // Unfinished uploads without activity for this long are removed (at start-up and hourly).

@@ -110,6 +110,12 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(0.0, 1e9));
   app.add_option("--register-burst", options.register_burst,
                  "registrations the server accepts at once above --register-rate")
+  app.add_option("--friend-request-rate", options.friend_request_rate,
+                 "new friend requests per hour per user (0: unlimited); beyond it RATE_LIMITED")
+      ->capture_default_str()
+      ->check(CLI::Range(0.0, 1e9));
+  app.add_option("--friend-request-burst", options.friend_request_burst,
+                 "friend requests a user may send at once above the rate")
       ->capture_default_str()
       ->check(CLI::Range(1.0, 1e9));
   std::string durability = "disk";

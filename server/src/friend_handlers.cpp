@@ -3,6 +3,8 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <chrono>
+#include <string>
 
 #include "log.hpp"
 #include "request_error.hpp"
@@ -20,6 +22,13 @@ void fill_pending(wire::PendingRequest& out, const store::PendingRequest& reques
   out.set_time_ms(request.time_ms);
 }
 
+// "45 s", "2 min": rounded up, so the user never retries too early.
+std::string wait_text(std::chrono::milliseconds wait) {
+  const auto seconds = (wait.count() + 999) / 1000;
+  if (seconds < 60) return fmt::format("{} s", seconds < 1 ? 1 : seconds);
+  return fmt::format("{} min", (seconds + 59) / 60);
+}
+
 }  // namespace
 
 asio::awaitable<Reply> handle_add_friend(ServerContext& server, const RequestContext& context,
@@ -27,6 +36,17 @@ asio::awaitable<Reply> handle_add_friend(ServerContext& server, const RequestCon
   const std::uint32_t me = context.user_id.value();
   const std::uint32_t other = request.user_id();
   if (other == me) throw RequestError(ErrorCode::invalid_argument, "you cannot add yourself as a friend");
+  // Only an add that would store a new request takes a token: accepting, asking again while
+  // pending and "already friends" stay free. Checked before storing anything. (Not atomic with
+  // the add: the other side may change their state in between, which only they can exploit.)
+  auto link_job = [me, other](store::Store& store) { return store.friend_link(me, other); };
+  const store::FriendLink link = co_await server.store.run(std::move(link_job));
+  if (link == store::FriendLink::none) {
+    if (auto wait = server.friend_request_limiter.take(me, SendRateLimiter::Clock::now())) {
+      throw RequestError(ErrorCode::rate_limited, fmt::format("too many friend requests; retry in {}", wait_text(*wait)),
+                         *wait);
+    }
+  }
   auto add_job = [me, other](store::Store& store) { return store.add_friend(me, other); };
   const store::AddFriendResult result = co_await server.store.run(std::move(add_job));
 
@@ -38,6 +58,9 @@ asio::awaitable<Reply> handle_add_friend(ServerContext& server, const RequestCon
     case store::AddFriendState::requested:
       out->set_state(wire::AddFriendResult::REQUESTED);
       if (result.notice) log_event("user {} sent a friend request to user {}", me, other);
+      if (result.coalesced) {
+        log_debug("user {} asked user {} again; the earlier notice is still unacknowledged, none added", me, other);
+      }
       break;
     case store::AddFriendState::now_friends:
       out->set_state(wire::AddFriendResult::NOW_FRIENDS);

@@ -76,6 +76,8 @@ struct ServerContext {
   // Registration hashing runs here, not on `crypto`, so a flood of registrations cannot delay
   // the logins of existing accounts (set up by the server; empty: `crypto` is used).
   asio::any_io_executor registration_crypto;
+  // New friend requests per user (ServerOptions::friend_request_rate, converted to per second).
+  SendRateLimiter friend_request_limiter{0, 1};
   bool stopping = false;
 
   // Files (set up by the server after construction). Chunk writes, reads, hashing and fsync run

@@ -29,6 +29,26 @@ bool are_friends(Database& db, std::uint32_t a, std::uint32_t b) {
   return stmt.step();
 }
 
+namespace {
+
+// Whether `from`'s latest friend-request notice is still unacknowledged in `to`'s inbox.
+bool unacknowledged_request_notice(Database& db, std::uint32_t from, std::uint32_t to) {
+  Statement stmt(db,
+                 "SELECT 1 FROM friend_request_notices n LEFT JOIN inbox_state s ON s.user_id = n.to_id "
+                 "WHERE n.to_id = ?1 AND n.from_id = ?2 AND n.seq > coalesce(s.acked_seq, 0)");
+  stmt.bind(1, std::int64_t{to}).bind(2, std::int64_t{from});
+  return stmt.step();
+}
+
+// `to` answered `from`'s request(s): the next request from `from` notifies again.
+void forget_request_notices(Database& db, std::uint32_t from, std::uint32_t to) {
+  Statement stmt(db, "DELETE FROM friend_request_notices WHERE to_id = ?1 AND from_id = ?2");
+  stmt.bind(1, std::int64_t{to}).bind(2, std::int64_t{from});
+  stmt.step();
+}
+
+}  // namespace
+
 AddFriendResult add_friend(Database& db, std::uint32_t from, std::uint32_t to) {
   if (from == to) throw StoreError(ErrorCode::invalid_argument, "you cannot add yourself as a friend");
   AddFriendResult result;
@@ -57,6 +77,9 @@ AddFriendResult add_friend(Database& db, std::uint32_t from, std::uint32_t to) {
     Statement befriend(db, "INSERT INTO friendships(user_id, friend_id, created_ms) VALUES(?1, ?2, ?3), (?2, ?1, ?3)");
     befriend.bind(1, std::int64_t{from}).bind(2, std::int64_t{to}).bind(3, now);
     befriend.step();
+    // Both have answered: a request after they part again is a new one and notifies again.
+    forget_request_notices(db, from, to);
+    forget_request_notices(db, to, from);
     notice.accepted = true;
     append_inbox_item(db, notice);
     result.state = AddFriendState::now_friends;
@@ -68,10 +91,20 @@ AddFriendResult add_friend(Database& db, std::uint32_t from, std::uint32_t to) {
   request.bind(1, std::int64_t{from}).bind(2, std::int64_t{to}).bind(3, now);
   request.step();
   result.state = AddFriendState::requested;
-  if (db.changes() > 0) {
-    append_inbox_item(db, notice);
-    result.notice = std::move(notice);
+  if (db.changes() == 0) return result;  // already pending: its notice was stored then
+  if (unacknowledged_request_notice(db, from, to)) {
+    // Asked, withdrew, asked again: the notice `to` has not acknowledged yet stands for this
+    // request too.
+    result.coalesced = true;
+    return result;
   }
+  append_inbox_item(db, notice);
+  Statement remember(db,
+                     "INSERT INTO friend_request_notices(to_id, from_id, seq) VALUES(?1, ?2, ?3) "
+                     "ON CONFLICT(to_id, from_id) DO UPDATE SET seq = excluded.seq");
+  remember.bind(1, std::int64_t{to}).bind(2, std::int64_t{from}).bind(3, static_cast<std::int64_t>(notice.seq));
+  remember.step();
+  result.notice = std::move(notice);
   return result;
 }
 
@@ -87,7 +120,21 @@ bool remove_friend(Database& db, std::uint32_t user_id, std::uint32_t other) {
   requests.bind(1, std::int64_t{user_id}).bind(2, std::int64_t{other});
   requests.step();
   removed += db.changes();
+  // `user_id` has answered `other` (declined, or ended the friendship): `other` may notify again.
+  // Not the other way round: withdrawing one's own request must not earn a fresh notice.
+  if (removed > 0) forget_request_notices(db, other, user_id);
   return removed > 0;
+}
+
+FriendLink friend_link(Database& db, std::uint32_t user_id, std::uint32_t other) {
+  if (are_friends(db, user_id, other)) return FriendLink::friends;
+  Statement stmt(db,
+                 "SELECT from_id FROM friend_requests WHERE (from_id = ?1 AND to_id = ?2) OR (from_id = ?2 AND to_id = ?1)");
+  stmt.bind(1, std::int64_t{user_id}).bind(2, std::int64_t{other});
+  // Both directions at once cannot be stored: the second add accepts the first.
+  if (!stmt.step()) return FriendLink::none;
+  return static_cast<std::uint32_t>(stmt.column_int(0)) == user_id ? FriendLink::request_sent
+                                                                   : FriendLink::request_received;
 }
 
 std::vector<Friend> friends(Database& db, std::uint32_t user_id) {

@@ -27,6 +27,7 @@ AddFriendResult add_friend(Database& db, std::uint32_t from, std::uint32_t to);
 bool remove_friend(Database& db, std::uint32_t user_id, std::uint32_t other);
 std::vector<Friend> friends(Database& db, std::uint32_t user_id);
 FriendRequests friend_requests(Database& db, std::uint32_t user_id);
+FriendLink friend_link(Database& db, std::uint32_t user_id, std::uint32_t other);
 
 // message_queries.cpp
 SendResult send_message(Database& db, std::uint32_t from, std::uint32_t to, std::string_view text,

@@ -12,7 +12,7 @@ namespace {
 
 // Append-only: step N brings the schema from version N to N+1. Never edit a released step;
 // add a new one (files in the field are already at the old step's result).
-constexpr std::array<std::string_view, 3> kMigrations{
+constexpr std::array<std::string_view, 4> kMigrations{
     // 0 -> 1: accounts and login sessions.
     R"sql(
 CREATE TABLE users (
@@ -110,6 +110,27 @@ CREATE INDEX files_by_pair ON files(pair_key, id);
 CREATE INDEX files_by_sender ON files(sender, id);
 CREATE INDEX files_by_recipient ON files(recipient, id);
 ALTER TABLE inbox ADD COLUMN file_id INTEGER REFERENCES files(id);
+)sql",
+    // 3 -> 4: friend-request notices, so repeated requests cannot flood an inbox. One row per
+    // (target, asker): the seq of the latest friend-request notice `from_id` put into `to_id`'s
+    // inbox. It outlives a withdrawn request (add/remove/add), so while that notice is not
+    // acknowledged (seq > to_id's acked_seq) a new request from the same user adds no second
+    // one. The row goes when `to_id` answers: accepts (either side's add completing the
+    // friendship) or removes `from_id`. Filled from the notices still unacknowledged, except
+    // where the two are friends already.
+    R"sql(
+CREATE TABLE friend_request_notices (
+  to_id   INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  from_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  seq     INTEGER NOT NULL,
+  PRIMARY KEY (to_id, from_id)
+) WITHOUT ROWID;
+INSERT INTO friend_request_notices(to_id, from_id, seq)
+  SELECT i.user_id, i.other_user, max(i.seq) FROM inbox i JOIN inbox_state s ON s.user_id = i.user_id
+  WHERE i.kind = 2 AND i.accepted = 0 AND i.seq > s.acked_seq
+    AND EXISTS (SELECT 1 FROM users u WHERE u.id = i.other_user)
+    AND NOT EXISTS (SELECT 1 FROM friendships f WHERE f.user_id = i.user_id AND f.friend_id = i.other_user)
+  GROUP BY i.user_id, i.other_user;
 )sql",
 };
 

@@ -160,6 +160,10 @@ class SqliteStoreImpl final : public SqliteStore {
     return in_transaction(db_, [&] { return sqlite::friend_requests(db_, user_id); });
   }
 
+  FriendLink friend_link(std::uint32_t user_id, std::uint32_t other) override {
+    return in_transaction(db_, [&] { return sqlite::friend_link(db_, user_id, other); });
+  }
+
   SendResult send_message(std::uint32_t from, std::uint32_t to, std::string_view text,
                           std::string_view client_msg_id) override {
     return in_transaction(db_, [&] { return sqlite::send_message(db_, from, to, text, client_msg_id); });

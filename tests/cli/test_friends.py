@@ -1,5 +1,6 @@
 """Friends: add (request, accept, already), requests, remove, friends; the C-is-not-a-friend rules."""
 
+import json as jsonlib
 import re
 
 from conftest import TIME_JSON, TIME_TEXT, assert_one_error_line, befriend, eventually, make_user
@@ -137,3 +138,53 @@ def test_friend_commands_need_a_session(server, home):
         rc, out, err = server.run(home, *args)
         assert (rc, out) == (3, ""), (args, rc, out, err)
         assert_one_error_line(err)
+
+
+def test_repeated_request_leaves_one_notice(server_factory, tmp_path):
+    """Friend-request spam (issue 12 item 7): add/remove/add... puts one notice into the other
+    user's inbox until they acknowledged it or answered. (Each add after a withdrawal counts
+    against --friend-request-rate; raised here so the repetition reaches the store.)"""
+    srv = server_factory(extra_args=("--friend-request-rate", "100000", "--friend-request-burst", "1000"))
+    a, b = (make_user(srv, tmp_path, n) for n in ("alice", "bob"))
+    for _ in range(20):
+        assert a.ok("add", b.id) == f"friend request sent to bob ({b.id})\n"
+        assert a.ok("remove", b.id) == f"removed {b.id}\n"
+    a.ok("add", b.id)
+    out = b.ok("requests")
+    assert re.fullmatch(rf"incoming:\n  {a.id} alice  \(since {TIME_TEXT}\)\noutgoing:\n  \(none\)\n", out), out
+    # `inbox` prints the one notice and acknowledges it...
+    out = b.ok("inbox")
+    assert re.fullmatch(
+        rf"\[{TIME_TEXT}\] friend request from alice \({a.id}\); accept with: occhat add {a.id}\n", out), out
+    # ...so the next request is news again, once.
+    for _ in range(5):
+        a.ok("remove", b.id)
+        a.ok("add", b.id)
+    [event] = b.jsonl("inbox")
+    assert (event["type"], event["from"], event["accepted"]) == ("friend_request", a.id, False)
+    # Declining is an answer too.
+    a.ok("add", b.id)
+    b.ok("remove", a.id)
+    a.ok("add", b.id)
+    assert len(b.jsonl("inbox")) == 1
+
+
+def test_add_rate_limited(server_factory, tmp_path):
+    # Two at once, then one every 10 s.
+    srv = server_factory(extra_args=("--friend-request-rate", "360", "--friend-request-burst", "2"))
+    a, b, c, d = (make_user(srv, tmp_path, n) for n in ("alice", "bob", "carol", "dave"))
+    a.ok("add", b.id)
+    a.ok("add", c.id)
+    rc, out, err = a.run("add", d.id)
+    assert (rc, out) == (6, ""), (rc, out, err)
+    line = assert_one_error_line(err)
+    assert re.fullmatch(r"occhat: too many friend requests; retry in ([1-9]|10) s", line), line
+    rc, out, err = a.run("add", d.id, json=True)
+    assert (rc, err) == (6, ""), (rc, out, err)
+    body = jsonlib.loads(out)["error"]
+    assert (body["code"], body["exit_code"]) == ("rate_limited", 6), body
+    assert 0 < body["retry_after_ms"] <= 10000, body
+    assert d.ok("requests") == "incoming:\n  (none)\noutgoing:\n  (none)\n"
+    # Accepting is not limited.
+    d.ok("add", a.id)
+    assert a.ok("add", d.id) == f"you and dave ({d.id}) are now friends\n"

@@ -80,6 +80,7 @@ void SessionHarness::start() {
                                      : server::log_level_named(log).value_or(server::LogLevel::info);
   options.fsync_commits = false;  // fuzzing wants executions, not durability
   options.message_rate = 0;       // no limit: an input's outcome must not depend on timing
+  options.friend_request_rate = 0;
   options.login_max_failures = 1000000;  // the flag's maximum: inputs never lock an account
   options.max_file_size = 1 << 20;
   server_ = std::make_unique<server::Server>(options);

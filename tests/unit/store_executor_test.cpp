@@ -65,6 +65,9 @@ class CountingStore final : public store::SqliteStore {
   }
   std::vector<store::Friend> friends(std::uint32_t user_id) override { return inner_->friends(user_id); }
   store::FriendRequests friend_requests(std::uint32_t user_id) override { return inner_->friend_requests(user_id); }
+  store::FriendLink friend_link(std::uint32_t user_id, std::uint32_t other) override {
+    return inner_->friend_link(user_id, other);
+  }
   store::SendResult send_message(std::uint32_t from, std::uint32_t to, std::string_view text,
                                  std::string_view client_msg_id) override {
     return inner_->send_message(from, to, text, client_msg_id);

@@ -59,6 +59,11 @@ struct ServerOptions {
   double register_burst_per_address = 10;
   double register_rate = 10;
   double register_burst = 20;
+  // Friend requests per hour per user, with bursts up to friend_request_burst; 0 disables the
+  // limit. Only an add that would store a new request counts (not accepting one, not asking
+  // again while one is pending). Beyond it: RATE_LIMITED with the time to wait.
+  double friend_request_rate = 30;
+  double friend_request_burst = 10;
   // Uploads announcing more bytes are refused before anything is stored (16 GiB).
   std::uint64_t max_file_size = 17179869184ull;
   // Unfinished uploads without activity for this long are removed (at start-up and hourly).

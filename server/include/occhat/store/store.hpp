@@ -54,7 +54,7 @@ struct User {
   std::int64_t created_at = 0;  // Unix seconds
 };
 
-// ---- friends, messages, inbox (schema 2) ----
+// ---- friends, messages, inbox (schema 2; friend-request notices schema 4) ----
 
 struct Friend {
   std::uint32_t id = 0;
@@ -154,9 +154,16 @@ struct AddFriendResult {
   AddFriendState state = AddFriendState::requested;
   User other;  // the other user
   // The item this call put into the other user's inbox; nullopt when nothing new was stored
-  // (already friends, or a repeated request).
+  // (already friends, a repeated request, or a coalesced one).
   std::optional<InboxItem> notice;
+  // requested, a new pending request stored, but no notice: an earlier friend-request notice
+  // from the same user is still unacknowledged in the other user's inbox (see add_friend).
+  bool coalesced = false;
 };
+
+// How two users stand (friend_link): the server charges its friend-request limit only for an
+// add that would store a new request (none).
+enum class FriendLink { none, friends, request_sent, request_received };
 
 struct PublishResult {
   FileRecord file;
@@ -205,13 +212,23 @@ class Store {
 
   // `from` asks `to` to be friends. If `to` had already asked `from`, both requests are removed
   // and they become friends (state now_friends; `to` gets an accepted notice in the inbox).
-  // Otherwise a pending request from->to is stored (idempotent; only the first stores a notice
-  // in `to`'s inbox). Throws StoreError(invalid_argument) if from == to,
-  // StoreError(not_found) if `to` does not exist.
+  // Otherwise a pending request from->to is stored (idempotent while it is pending). A new
+  // pending request puts a friend-request notice into `to`'s inbox unless `from`'s previous
+  // notice is still unacknowledged there (seq > to's acked_seq) and `to` has not answered
+  // `from` since (accepted, or removed `from`): then it is coalesced into that notice
+  // (coalesced=true, no notice), so asking, withdrawing and asking again cannot flood an
+  // inbox. At most one unacknowledged notice per asker, until the target acknowledges past it
+  // or answers. Throws StoreError(invalid_argument) if from == to, StoreError(not_found) if
+  // `to` does not exist.
   virtual AddFriendResult add_friend(std::uint32_t from, std::uint32_t to) = 0;
 
   // Removes the friendship and pending requests in either direction. False if none existed.
+  // Counts as `user_id` answering `other`: `other`'s next request notifies again.
   virtual bool remove_friend(std::uint32_t user_id, std::uint32_t other) = 0;
+
+  // How `user_id` and `other` stand: friends, a pending request either way, or none (also
+  // for an unknown `other`).
+  virtual FriendLink friend_link(std::uint32_t user_id, std::uint32_t other) = 0;
 
   // The user's friends sorted by nick, then id.
   virtual std::vector<Friend> friends(std::uint32_t user_id) = 0;

@@ -163,6 +163,7 @@ asio::awaitable<Reply> handle_begin_upload(ServerContext& server, const RequestC
       co_await server.store.run(std::move(forget_job));
       auto remove_job = [files, upload_id] { files->remove_part(upload_id); };
       co_await run_on(server.file_io, std::move(remove_job));
+      release_upload(server, upload_id);  // in case a concurrent begin resumed the row meanwhile
     }
     log_event("user {} upload {} to user {} ({} bytes) refused", me, upload_id, to, size);
     std::rethrow_exception(failure);

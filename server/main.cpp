@@ -63,6 +63,17 @@ int main(int argc, char** argv) {
                  "remove unfinished uploads after this many hours without activity")
       ->capture_default_str()
       ->check(CLI::Range(1, 24 * 365));
+  app.add_option("--min-free-bytes", options.min_free_bytes,
+                 "refuse uploads unless this many bytes stay free on the data dir's file system after all "
+                 "unfinished uploads (room for logins and messages)")
+      ->capture_default_str();
+  app.add_option("--max-unfinished-uploads", options.max_unfinished_uploads,
+                 "unfinished uploads one user may have at once")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 1000000));
+  app.add_option("--max-unfinished-upload-bytes", options.max_unfinished_upload_bytes,
+                 "announced bytes of one user's unfinished uploads together")
+      ->capture_default_str();
   app.add_option("--max-connections", options.max_connections,
                  "open connections in all; more are refused with RESOURCE_EXHAUSTED (0: the open-file "
                  "limit minus 64)")

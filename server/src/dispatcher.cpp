@@ -89,6 +89,7 @@ asio::awaitable<Reply> route(ServerContext& server, const RequestContext& contex
     case Case::kListFilesRequest: co_return co_await handle_list_files(server, context, request.list_files_request());
     case Case::kGetFileRequest: co_return co_await handle_get_file(server, context, request.get_file_request());
     case Case::kReadFileRequest: co_return co_await handle_read_file(server, context, request.read_file_request());
+    case Case::kCancelUploadRequest: co_return co_await handle_cancel_upload(server, context, request.cancel_upload_request());
     default:
       // A well-formed frame that is not a request (e.g. a client sending `pong`): the peer does
       // not speak our protocol.

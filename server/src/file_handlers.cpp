@@ -69,6 +69,44 @@ asio::awaitable<store::FileRecord> party_file(ServerContext& server, std::uint32
   co_return *file;
 }
 
+// Admits an upload that begins or resumes (size `size`, `offset` bytes already on disk, `free`
+// bytes free on the file system now) and reserves its remaining bytes, or throws
+// RESOURCE_EXHAUSTED. Runs on the network thread without awaiting, so two begins cannot both
+// count the same free bytes.
+void admit_upload(ServerContext& server, std::uint32_t me, std::uint64_t upload_id, std::uint64_t size,
+                  std::uint64_t offset, std::uint64_t free_now, bool resumed) {
+  if (!resumed || server.reservations.count(upload_id) == 0) {
+    // Per-sender quota on unfinished uploads (a resumed one is counted already).
+    std::size_t count = 0;
+    unsigned __int128 bytes = size;
+    for (const auto& [id, r] : server.reservations) {
+      if (id == upload_id || r.sender != me) continue;
+      ++count;
+      bytes += r.size;
+    }
+    if (count >= server.max_unfinished_uploads) {
+      throw RequestError(ErrorCode::resource_exhausted,
+                         fmt::format("you have {} unfinished uploads, the server's limit: finish or cancel one first", count));
+    }
+    if (bytes > server.max_unfinished_upload_bytes) {
+      throw RequestError(ErrorCode::resource_exhausted,
+                         fmt::format("your unfinished uploads would exceed the server's limit of {} bytes: finish or "
+                                     "cancel one first",
+                                     server.max_unfinished_upload_bytes));
+    }
+  }
+  const std::uint64_t remaining = size > offset ? size - offset : 0;
+  const unsigned __int128 needed =
+      static_cast<unsigned __int128>(server.reserved_bytes(upload_id)) + remaining + server.min_free_bytes;
+  if (free_now < needed) {
+    throw RequestError(ErrorCode::resource_exhausted, "not enough disk space on the server");
+  }
+  server.reservations[upload_id] = ServerContext::UploadReservation{me, size, std::min(offset, size)};
+}
+
+// An upload is gone (published, discarded, cancelled, expired): its reservation too.
+void release_upload(ServerContext& server, std::uint64_t upload_id) { server.reservations.erase(upload_id); }
+
 // Envelope overhead of a file_list: tag and length of the Envelope field.
 constexpr std::size_t kListOverhead = 2 + 3;
 
@@ -103,15 +141,18 @@ asio::awaitable<Reply> handle_begin_upload(ServerContext& server, const RequestC
   const std::uint64_t upload_id = begun.upload.id;
 
   FileStorage* files = server.files;
-  auto open_job = [files, upload_id, size] {
-    const std::uint64_t offset = files->open_part(upload_id);
-    files->require_free_space(size > offset ? size - offset : 0);
-    return offset;
+  struct Opened {
+    std::uint64_t offset = 0;
+    std::uint64_t free = 0;
   };
+  auto open_job = [files, upload_id] { return Opened{files->open_part(upload_id), files->free_bytes()}; };
   std::exception_ptr failure;
-  std::uint64_t offset = 0;
+  Opened opened;
   try {
-    offset = co_await run_on(server.file_io, std::move(open_job));
+    opened = co_await run_on(server.file_io, std::move(open_job));
+    // Back on the network thread: the check and the reservation below happen with no await in
+    // between, so concurrent begins see each other's reservations.
+    admit_upload(server, me, upload_id, size, opened.offset, opened.free, begun.resumed);
   } catch (...) {
     failure = std::current_exception();
   }
@@ -122,10 +163,12 @@ asio::awaitable<Reply> handle_begin_upload(ServerContext& server, const RequestC
       co_await server.store.run(std::move(forget_job));
       auto remove_job = [files, upload_id] { files->remove_part(upload_id); };
       co_await run_on(server.file_io, std::move(remove_job));
+      release_upload(server, upload_id);  // in case a concurrent begin resumed the row meanwhile
     }
-    log_event("user {} upload {} to user {} rejected: no room for {} bytes", me, upload_id, to, size);
+    log_event("user {} upload {} to user {} ({} bytes) refused", me, upload_id, to, size);
     std::rethrow_exception(failure);
   }
+  const std::uint64_t offset = opened.offset;
   if (begun.resumed) {
     log_event("user {} resumed upload {} to user {} at offset {} of {} bytes", me, upload_id, to, offset, size);
   } else {
@@ -153,6 +196,9 @@ asio::awaitable<Reply> handle_upload_chunk(ServerContext& server, const RequestC
   FileStorage* files = server.files;
   auto write_job = [files, upload_id, offset, data] { return files->append(upload_id, offset, as_bytes(*data)); };
   const std::uint64_t new_offset = co_await run_on(server.file_io, std::move(write_job));
+  if (auto found = server.reservations.find(upload_id); found != server.reservations.end()) {
+    found->second.received = new_offset;
+  }
   co_return upload_state(upload_id, new_offset);
 }
 
@@ -172,6 +218,7 @@ asio::awaitable<Reply> handle_finish_upload(ServerContext& server, const Request
     co_await server.store.run(std::move(forget_job));
     auto remove_job = [files, upload_id] { files->remove_part(upload_id); };
     co_await run_on(server.file_io, std::move(remove_job));
+    release_upload(server, upload_id);
     log_event("user {} upload {} rejected: SHA-256 mismatch (discarded)", me, upload_id);
     throw RequestError(ErrorCode::integrity, "file does not match its SHA-256");
   }
@@ -191,6 +238,7 @@ asio::awaitable<Reply> handle_finish_upload(ServerContext& server, const Request
     co_await run_on(server.file_io, std::move(unpublish_job));
     std::rethrow_exception(failure);
   }
+  release_upload(server, upload_id);
   log_event("user {} published file {} to user {} ({} bytes)", me, published.file.id, upload.recipient, size);
   Reply reply;
   fill_file_info(*reply.body.mutable_file_info(), published.file);
@@ -204,12 +252,22 @@ asio::awaitable<Reply> handle_list_files(ServerContext& server, const RequestCon
   const std::uint32_t peer = request.peer();
   auto list_job = [me, peer](store::Store& store) { return store.list_files(me, peer); };
   const std::vector<store::FileRecord> found = co_await server.store.run(std::move(list_job));
-  // Keep the newest that fit in one frame.
+  // The page ends before `before_id` (its place in the list; an id no longer listed: every
+  // lower id), newest first, as many as fit in one frame and `limit`.
+  const std::uint64_t before = request.before_id();
+  const auto place =
+      std::find_if(found.begin(), found.end(), [before](const store::FileRecord& f) { return f.id == before; });
+  std::vector<const store::FileRecord*> candidates;
+  for (auto it = found.begin(); it != found.end(); ++it) {
+    if (before != 0 && (place != found.end() ? it >= place : it->id >= before)) continue;
+    candidates.push_back(&*it);
+  }
+  const std::size_t limit = request.limit() == 0 ? candidates.size() : request.limit();
   std::vector<wire::FileInfo> kept;
-  std::size_t used = kListOverhead;
-  for (auto it = found.rbegin(); it != found.rend(); ++it) {
+  std::size_t used = kListOverhead + 2;  // + `more`
+  for (auto it = candidates.rbegin(); it != candidates.rend() && kept.size() < limit; ++it) {
     wire::FileInfo info;
-    fill_file_info(info, *it);
+    fill_file_info(info, **it);
     const std::size_t cost = 1 + 3 + info.ByteSizeLong();
     if (used + cost > proto::kMaxControlPayload) break;
     used += cost;
@@ -218,6 +276,26 @@ asio::awaitable<Reply> handle_list_files(ServerContext& server, const RequestCon
   wire::Envelope answer;
   auto* list = answer.mutable_file_list();
   for (auto it = kept.rbegin(); it != kept.rend(); ++it) *list->add_files() = std::move(*it);
+  list->set_more(kept.size() < candidates.size());
+  co_return answer;
+}
+
+asio::awaitable<Reply> handle_cancel_upload(ServerContext& server, const RequestContext& context,
+                                            const wire::CancelUploadRequest& request) {
+  const std::uint32_t me = context.user_id.value();
+  const std::uint64_t upload_id = request.upload_id();
+  co_await own_upload(server, me, upload_id);
+  BusyUpload busy(server, upload_id);
+  auto forget_job = [upload_id](store::Store& store) { return store.delete_upload(upload_id); };
+  const bool deleted = co_await server.store.run(std::move(forget_job));
+  if (!deleted) throw RequestError(ErrorCode::not_found, fmt::format("no upload with id {}", upload_id));
+  FileStorage* files = server.files;
+  auto remove_job = [files, upload_id] { files->remove_part(upload_id); };
+  co_await run_on(server.file_io, std::move(remove_job));
+  release_upload(server, upload_id);
+  log_event("user {} cancelled upload {}", me, upload_id);
+  wire::Envelope answer;
+  answer.mutable_ok();
   co_return answer;
 }
 

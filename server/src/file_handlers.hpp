@@ -27,6 +27,9 @@ asio::awaitable<Reply> handle_finish_upload(ServerContext& server, const Request
                                             const wire::FinishUploadRequest& request);
 asio::awaitable<Reply> handle_list_files(ServerContext& server, const RequestContext& context,
                                          const wire::ListFilesRequest& request);
+// Deletes one of the caller's own unfinished uploads (row, part file, reservation). Answer: ok.
+asio::awaitable<Reply> handle_cancel_upload(ServerContext& server, const RequestContext& context,
+                                            const wire::CancelUploadRequest& request);
 asio::awaitable<Reply> handle_get_file(ServerContext& server, const RequestContext& context,
                                        const wire::GetFileRequest& request);
 asio::awaitable<Reply> handle_read_file(ServerContext& server, const RequestContext& context,

@@ -18,8 +18,6 @@
 namespace occhat::server {
 namespace {
 
-constexpr std::uint64_t kFreeSpaceReserve = 64ull * 1024 * 1024;
-
 // Closes a descriptor on every path out of a call.
 class Fd {
  public:
@@ -78,8 +76,32 @@ std::filesystem::path FileStorage::published_path(std::uint64_t file_id) const {
   return published_ / fmt::format("{}", file_id);
 }
 
+std::optional<std::uint64_t> FileStorage::part_size(std::uint64_t upload_id) const {
+  struct stat st {};
+  if (::lstat(part_path(upload_id).c_str(), &st) != 0 || !S_ISREG(st.st_mode)) return std::nullopt;
+  return static_cast<std::uint64_t>(st.st_size);
+}
+
+std::optional<std::uint64_t> FileStorage::published_size(std::uint64_t file_id) const {
+  struct stat st {};
+  if (::lstat(published_path(file_id).c_str(), &st) != 0 || !S_ISREG(st.st_mode)) return std::nullopt;
+  return static_cast<std::uint64_t>(st.st_size);
+}
+
+proto::Sha256Digest FileStorage::hash_published(std::uint64_t file_id, std::uint64_t size) const {
+  const auto path = published_path(file_id);
+  try {
+    return proto::sha256_file(path, size);
+  } catch (const std::system_error& e) {
+    fail("hash", path, e.code().value());
+  }
+}
+
 std::uint64_t FileStorage::open_part(std::uint64_t upload_id) const {
   const auto path = part_path(upload_id);
+  if (!part_size(upload_id)) {
+    if (const auto published = published_size(upload_id)) return *published;
+  }
   Fd fd(::open(path.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600));
   if (fd.get() < 0) fail("open", path, errno);
   return size_of(fd.get(), path);
@@ -110,7 +132,8 @@ std::uint64_t FileStorage::append(std::uint64_t upload_id, std::uint64_t offset,
 }
 
 proto::Sha256Digest FileStorage::sync_and_hash(std::uint64_t upload_id, std::uint64_t size) const {
-  const auto path = part_path(upload_id);
+  auto path = part_path(upload_id);
+  if (!part_size(upload_id) && published_size(upload_id)) path = published_path(upload_id);
   {
     Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW));
     if (fd.get() < 0) fail("open", path, errno);
@@ -128,7 +151,11 @@ proto::Sha256Digest FileStorage::sync_and_hash(std::uint64_t upload_id, std::uin
 void FileStorage::publish(std::uint64_t upload_id, std::uint64_t file_id) const {
   const auto from = part_path(upload_id);
   const auto to = published_path(file_id);
-  if (std::rename(from.c_str(), to.c_str()) != 0) fail("rename", from, errno);
+  if (std::rename(from.c_str(), to.c_str()) != 0) {
+    const int error = errno;
+    // Published already (a finish after a crash between this and the commit): only sync.
+    if (!(error == ENOENT && published_size(file_id))) fail("rename", from, error);
+  }
   sync_dir(published_);
   sync_dir(uploads_);
 }
@@ -175,14 +202,12 @@ std::string FileStorage::read(std::uint64_t file_id, std::uint64_t offset, std::
   return data;
 }
 
-void FileStorage::require_free_space(std::uint64_t bytes) const {
+std::uint64_t FileStorage::free_bytes() const {
   struct statvfs fs {};
   if (::statvfs(root_.c_str(), &fs) != 0) fail("statvfs", root_, errno);
   // f_bavail: blocks available to an unprivileged process (what we can really use).
   const auto free = static_cast<unsigned __int128>(fs.f_bavail) * fs.f_frsize;
-  if (free < static_cast<unsigned __int128>(bytes) + kFreeSpaceReserve) {
-    throw RequestError(ErrorCode::resource_exhausted, "not enough disk space on the server");
-  }
+  return free > UINT64_MAX ? UINT64_MAX : static_cast<std::uint64_t>(free);
 }
 
 }  // namespace occhat::server

@@ -25,7 +25,17 @@ class FileStorage {
   explicit FileStorage(const std::filesystem::path& data_dir);
 
   // Bytes received so far (the part file's size), creating an empty part file if none exists.
+  // An upload whose bytes were already published (a crash between publishing and committing
+  // its row) has no part file: its published file's size is answered and nothing is created,
+  // so the client finishes it instead of starting over.
   std::uint64_t open_part(std::uint64_t upload_id) const;
+
+  // The part file's size, or nullopt if there is none (nothing is created).
+  std::optional<std::uint64_t> part_size(std::uint64_t upload_id) const;
+  // The published file's size, or nullopt if there is none.
+  std::optional<std::uint64_t> published_size(std::uint64_t file_id) const;
+  // SHA-256 of the first `size` bytes of published file `file_id` (start-up recovery).
+  proto::Sha256Digest hash_published(std::uint64_t file_id, std::uint64_t size) const;
 
   // Appends `data` at `offset`, which must be the part file's size (else RequestError(conflict)
   // "upload is at offset N"). No fsync: finish() syncs once, and the SHA-256 check catches any
@@ -33,11 +43,13 @@ class FileStorage {
   std::uint64_t append(std::uint64_t upload_id, std::uint64_t offset, std::span<const std::uint8_t> data) const;
 
   // fsyncs the part file and hashes its first `size` bytes. Throws RequestError(conflict) if it
-  // holds a different number of bytes.
+  // holds a different number of bytes. Without a part file, an already published file of the
+  // same id is checked instead (finish after a crash between publish() and the commit).
   proto::Sha256Digest sync_and_hash(std::uint64_t upload_id, std::uint64_t size) const;
 
   // Moves the (synced) part file to published/<file_id> and fsyncs the directory, so the bytes
-  // are at their final place before the caller commits the row.
+  // are at their final place before the caller commits the row. Idempotent: if the part is gone
+  // and the published file is there, it only syncs.
   void publish(std::uint64_t upload_id, std::uint64_t file_id) const;
   // Undoes publish() when the commit failed, so nothing is left half-published.
   void unpublish(std::uint64_t file_id, std::uint64_t upload_id) const;
@@ -51,9 +63,8 @@ class FileStorage {
   // Up to `length` bytes of published file `file_id` from `offset` (fewer at the end).
   std::string read(std::uint64_t file_id, std::uint64_t offset, std::uint32_t length) const;
 
-  // Throws RequestError(resource_exhausted) "not enough disk space on the server" unless the
-  // file system of the data dir has `bytes` plus a 64 MiB reserve free.
-  void require_free_space(std::uint64_t bytes) const;
+  // Bytes free for us on the data dir's file system (statvfs f_bavail * f_frsize).
+  std::uint64_t free_bytes() const;
 
   std::filesystem::path part_path(std::uint64_t upload_id) const;
   std::filesystem::path published_path(std::uint64_t file_id) const;

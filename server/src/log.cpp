@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cstdio>
 #include <ctime>
+#include <exception>
 
 namespace occhat::server {
 namespace {
@@ -33,8 +34,14 @@ void write_log_line(std::string_view message) {
   gmtime_r(&seconds, &utc);
   char stamp[32];
   std::strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%S", &utc);
-  // One fmt::print call per line so concurrent threads never interleave within a line.
-  fmt::print(stderr, "{}.{:03}Z {}\n", stamp, millis, message);
+  // One fmt::print call per line so concurrent threads never interleave within a line. A log
+  // that cannot be written (its disk is full) loses the line; it never fails the caller (which
+  // may be answering a request, or handling an error).
+  try {
+    fmt::print(stderr, "{}.{:03}Z {}\n", stamp, millis, message);
+  } catch (const std::exception&) {
+    std::clearerr(stderr);
+  }
   std::fflush(stderr);
 }
 

@@ -77,6 +77,17 @@ constexpr std::chrono::hours kExpiryInterval{1};
 // (a few per file I/O thread), the listening socket, logs.
 constexpr std::size_t kReservedDescriptors = 64;
 
+// Unfinished uploads are recovered (reservations, crash leftovers) before the first request is
+// read and before the first expiry sweep.
+asio::awaitable<void> recover_then_accept(asio::ip::tcp::acceptor& acceptor, ServerContext& server,
+                                          asio::ssl::context* tls, std::chrono::seconds handshake_timeout,
+                                          asio::steady_timer& expiry_timer, std::chrono::hours expiry) {
+  co_await recover_uploads(server);
+  asio::co_spawn(server.network, expire_uploads_periodically(server, expiry_timer, expiry, kExpiryInterval),
+                 asio::detached);
+  co_await accept_loop(acceptor, server, tls, handshake_timeout);
+}
+
 std::size_t connections_allowed_by_fd_limit() {
   rlimit limit{};
   if (::getrlimit(RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur == RLIM_INFINITY) return 100000;
@@ -136,6 +147,9 @@ struct Server::Impl {
     context.files = &files;
     context.file_io = file_io.get_executor();
     context.max_file_size = options.max_file_size;
+    context.min_free_bytes = options.min_free_bytes;
+    context.max_unfinished_uploads = static_cast<std::size_t>(options.max_unfinished_uploads);
+    context.max_unfinished_upload_bytes = options.max_unfinished_upload_bytes;
     const auto endpoint = resolve(io, options.host, options.port);
     acceptor.open(endpoint.protocol());
     acceptor.set_option(asio::ip::tcp::acceptor::reuse_address(true));
@@ -207,12 +221,9 @@ void Server::run() {
     });
   }
   asio::co_spawn(impl.io,
-                 accept_loop(impl.acceptor, impl.context, impl.tls.get(),
-                             std::chrono::seconds(impl.options.tls_handshake_timeout_seconds)),
-                 asio::detached);
-  asio::co_spawn(impl.io,
-                 expire_uploads_periodically(impl.context, impl.expiry_timer,
-                                             std::chrono::hours(impl.options.upload_expiry_hours), kExpiryInterval),
+                 recover_then_accept(impl.acceptor, impl.context, impl.tls.get(),
+                                     std::chrono::seconds(impl.options.tls_handshake_timeout_seconds),
+                                     impl.expiry_timer, std::chrono::hours(impl.options.upload_expiry_hours)),
                  asio::detached);
   asio::co_spawn(impl.io, check_id_space(impl.context), asio::detached);
   log_event("listening on {}", address());

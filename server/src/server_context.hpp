@@ -88,6 +88,32 @@ struct ServerContext {
   // Uploads a request is writing or finishing right now: a second connection of the same sender
   // touching the same upload meanwhile gets CONFLICT instead of racing on the part file.
   std::unordered_set<std::uint64_t> busy_uploads;
+
+  // Every unfinished upload with what it still needs on disk (size - received): begin_upload
+  // reserves the rest of the file here, so concurrent begins cannot promise the same free
+  // bytes twice. Rebuilt at start-up from the store and the part files' sizes; entries go when
+  // an upload is published, discarded, cancelled or expires.
+  struct UploadReservation {
+    std::uint32_t sender = 0;
+    std::uint64_t size = 0;
+    std::uint64_t received = 0;
+  };
+  std::unordered_map<std::uint64_t, UploadReservation> reservations;
+  // Uploads are refused while fewer than this many bytes would stay free after them, so the
+  // database (logins, sessions, messages) always has room (--min-free-bytes).
+  std::uint64_t min_free_bytes = 0;
+  // Per sender: unfinished uploads at once, and their announced bytes together.
+  std::size_t max_unfinished_uploads = 16;
+  std::uint64_t max_unfinished_upload_bytes = 0;
+
+  // Bytes the unfinished uploads other than `except` still have to write.
+  std::uint64_t reserved_bytes(std::uint64_t except = 0) const {
+    std::uint64_t total = 0;
+    for (const auto& [id, r] : reservations) {
+      if (id != except && r.size > r.received) total += r.size - r.received;
+    }
+    return total;
+  }
 };
 
 }  // namespace occhat::server

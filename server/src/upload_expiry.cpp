@@ -3,6 +3,8 @@
 #include <asio/redirect_error.hpp>
 #include <asio/use_awaitable.hpp>
 
+#include <algorithm>
+#include <limits>
 #include <vector>
 
 #include "file_storage.hpp"
@@ -38,11 +40,63 @@ asio::awaitable<void> sweep(ServerContext& server, std::chrono::hours expiry) {
     co_await server.store.run(std::move(forget_job));
     auto remove_job = [files, upload_id] { files->remove_part(upload_id); };
     co_await run_on(server.file_io, std::move(remove_job));
+    server.reservations.erase(upload_id);
     log_event("upload {} from user {} expired after {} h without activity", upload_id, upload.sender, expiry.count());
   }
 }
 
 }  // namespace
+
+asio::awaitable<void> recover_uploads(ServerContext& server) {
+  std::vector<store::Upload> uploads;
+  try {
+    auto all_job = [](store::Store& store) { return store.stale_uploads(std::numeric_limits<std::int64_t>::max()); };
+    uploads = co_await server.store.run(std::move(all_job));
+  } catch (const std::exception& e) {
+    log_event("upload recovery: cannot list unfinished uploads: {}", e.what());
+    co_return;
+  }
+  FileStorage* files = server.files;
+  std::size_t completed = 0;
+  for (const auto& upload : uploads) {
+    const std::uint64_t upload_id = upload.id;
+    const std::uint64_t size = upload.size;
+    const proto::Sha256Digest sha256 = upload.sha256;
+    struct Found {
+      std::uint64_t received = 0;
+      bool published = false;  // no part file, and a published file with the right bytes
+    };
+    auto look_job = [files, upload_id, size, sha256] {
+      Found found;
+      if (const auto part = files->part_size(upload_id)) {
+        found.received = *part;
+      } else if (const auto published = files->published_size(upload_id); published && *published == size) {
+        found.published = files->hash_published(upload_id, size) == sha256;
+        found.received = size;
+      }
+      return found;
+    };
+    Found found;
+    try {
+      found = co_await run_on(server.file_io, std::move(look_job));
+      if (found.published) {
+        auto commit_job = [upload_id](store::Store& store) { return store.publish_upload(upload_id); };
+        co_await server.store.run(std::move(commit_job));
+        ++completed;
+        log_event("upload {} from user {}: its bytes were published before a crash; file row committed now",
+                  upload_id, upload.sender);
+        continue;
+      }
+    } catch (const std::exception& e) {
+      log_event("upload recovery: upload {}: {}", upload_id, e.what());
+    }
+    server.reservations[upload_id] = ServerContext::UploadReservation{upload.sender, size, std::min(found.received, size)};
+  }
+  if (!uploads.empty()) {
+    log_event("{} unfinished upload(s), {} bytes still to come; {} completed after a crash", server.reservations.size(),
+              server.reserved_bytes(), completed);
+  }
+}
 
 asio::awaitable<void> expire_uploads_periodically(ServerContext& server, asio::steady_timer& timer,
                                                   std::chrono::hours expiry, std::chrono::seconds interval) {

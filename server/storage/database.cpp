@@ -2,9 +2,32 @@
 
 #include <fmt/format.h>
 
+#include <cerrno>
+
 #include "occhat/store/store.hpp"
 
 namespace occhat::store::sqlite {
+namespace {
+
+// A full disk is the client's to know (RESOURCE_EXHAUSTED "server disk is full": retry later),
+// not an INTERNAL failure: SQLITE_FULL, or an I/O error whose cause was ENOSPC/EDQUOT. SQLite
+// rolls the statement (or transaction) back, so the next write works again once there is room.
+bool disk_full(sqlite3* db, int rc) {
+  if ((rc & 0xff) == SQLITE_FULL) return true;
+  if ((rc & 0xff) == SQLITE_IOERR) {
+    const int error = sqlite3_system_errno(db);
+    return error == ENOSPC || error == EDQUOT;
+  }
+  return false;
+}
+
+[[noreturn]] void throw_sqlite(sqlite3* db, int rc, std::string_view what) {
+  const std::string message = sqlite3_errmsg(db);
+  if (disk_full(db, rc)) throw StoreError(ErrorCode::resource_exhausted, "server disk is full");
+  throw StoreError(ErrorCode::internal, fmt::format("{}: {}", what, message));
+}
+
+}  // namespace
 
 Database::Database(const std::string& path) {
   const int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
@@ -55,9 +78,7 @@ void Database::release(sqlite3_stmt* stmt, bool* in_use) noexcept {
   *in_use = false;
 }
 
-void Database::fail(std::string_view what) const {
-  throw StoreError(ErrorCode::internal, fmt::format("{}: {}", what, sqlite3_errmsg(db_)));
-}
+void Database::fail(std::string_view what) const { throw_sqlite(db_, sqlite3_extended_errcode(db_), what); }
 
 void Database::exec(std::string_view sql) {
   const std::string text(sql);
@@ -109,8 +130,10 @@ bool Statement::step(bool constraint_ok) {
     return false;
   }
   // Reset so the statement's error does not linger into the next use.
+  const bool full = disk_full(db_.handle(), rc);
   const std::string message = sqlite3_errmsg(db_.handle());
   sqlite3_reset(stmt_);
+  if (full) throw StoreError(ErrorCode::resource_exhausted, "server disk is full");
   throw StoreError(ErrorCode::internal, fmt::format("sqlite step failed: {}", message));
 }
 

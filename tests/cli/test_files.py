@@ -415,3 +415,62 @@ def test_files_json_is_one_object_per_line(friends, tmp_path):
         [(ids[0], "one", a.id, b.id), (ids[1], "two", b.id, a.id)], rows  # both directions, oldest first
     text = a.ok("files", b.id).splitlines()
     assert "from alice" in text[0] and "from bob" in text[1], text
+
+
+def test_upload_cancel_frees_the_upload_and_the_quota(server_factory, tmp_path):
+    """Issue 12 item 2: an unfinished upload could not be given up (its part file stayed 24 h),
+    and one user could hold any number of them."""
+    srv = server_factory(extra_args=["--max-unfinished-uploads", "1"])
+    (tmp_path / "homes").mkdir()
+    a = make_user(srv, tmp_path / "homes", "alice")
+    b = make_user(srv, tmp_path / "homes", "bob")
+    befriend(a, b)
+    drain_inbox(b)
+    src = tmp_path / "half.bin"
+    size = 50 * MIB
+    write_random(src, size)
+    proc = spawn(a, "upload", b.id, src, json=True)
+    kill_when(proc, lambda: largest_upload_part(srv), size // 4, "the upload")
+    assert len(upload_parts(srv)) == 1
+
+    # The quota: a second unfinished upload is refused before anything is stored.
+    other = tmp_path / "other.bin"
+    other.write_bytes(b"other")
+    rc, out, err = a.run("upload", b.id, other)
+    assert (rc, out) == (10, ""), (rc, out, err)
+    assert_one_error_line(err, "you have 1 unfinished uploads, the server's limit: finish or cancel one first")
+
+    # Cancel: the same file and recipient as a resume.
+    upload_id = a.jsonl("files", b.id)[0]["id"]
+    rc, out, err = a.run("upload", b.id, src, "--cancel")
+    assert (rc, err) == (0, ""), (rc, out, err)
+    assert out == f"cancelled upload {upload_id} of {src} to {b.id}\n", out
+    assert upload_parts(srv) == []
+    assert a.ok("files", b.id) == ""
+    rc, out, err = a.run("upload", b.id, src, "--cancel")
+    assert (rc, out) == (4, ""), (rc, out, err)
+    assert_one_error_line(err, f"no unfinished upload of {src} to {b.id}")
+    rc, out, err = a.run("upload", b.id, src, "--cancel", json=True)
+    assert rc == 4, (rc, out, err)
+    assert_json_error(out, err, "not_found", 4)
+
+    # The slot is free again.
+    assert upload(a, b, other)["size"] == 5
+    src.unlink()
+
+
+def test_files_pages_with_before_and_limit(friends, tmp_path):
+    a, b = friends.a, friends.b
+    src = tmp_path / "p"
+    ids = []
+    for i in range(4):
+        src.write_bytes(b"p" * i)
+        ids.append(upload(a, b, src, "--name", f"p{i}")["id"])
+    assert [r["id"] for r in a.jsonl("files", b.id)] == ids
+    rc, out, err = a.run("files", b.id, "--limit", "2")
+    assert rc == 0, (rc, out, err)
+    assert len(out.splitlines()) == 2 and "p2" in out and "p3" in out, out
+    assert err == f"older files: occhat files {b.id} --before {ids[2]}\n", err
+    assert [r["id"] for r in a.jsonl("files", b.id, "--before", str(ids[2]), "--limit", "2")] == ids[:2]
+    rc, out, err = a.run("files", b.id, "--before", str(ids[0]))
+    assert (rc, out, err) == (0, "", ""), (rc, out, err)

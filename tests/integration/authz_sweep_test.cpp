@@ -607,6 +607,14 @@ const std::map<int, Probe>& probes() {
                }
                expect_refused(c.w, c.m.call(rq::read_file(kNoSuchFile, 0, 10)), ErrorCode::not_found, "read unknown");
              }};
+    // 70 cancel_upload: another user's upload (or a published file) does not exist for mallory;
+    // the victim's upload and its part file stay (the snapshot compares them).
+    t[70] = {Kind::request, [](const World& w) { return rq::cancel_upload(w.upload_id); }, [](Ctx& c) {
+               for (const auto id : {c.w.upload_id, c.w.file_id, std::uint64_t{kNoSuchFile}}) {
+                 expect_refused(c.w, c.m.call(rq::cancel_upload(id)), ErrorCode::not_found,
+                                "cancel_upload of " + std::to_string(id));
+               }
+             }};
     return t;
   }();
   return table;

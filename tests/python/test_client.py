@@ -138,3 +138,35 @@ def test_other_threads_run_while_events_blocks(env):
     # With the GIL held for the whole second the counter could not have moved.
     assert during_raw > 100000, during_raw
     assert during_events > 100000, during_events
+
+
+def test_cancel_upload_and_files_page(env, tmp_path):
+    alice, bob = env.user("alice"), env.user("bob")
+    env.befriend(alice, bob)
+    a = occhat.Client(env.server.address, alice[1])
+    src = tmp_path / "big.bin"
+    src.write_bytes(b"y" * (3 << 20))
+
+    def stop(done, total):
+        if done > 0:
+            raise KeyError("stop here")
+    with pytest.raises(KeyError):
+        a.upload(bob[0], src, progress=stop)
+    [pending] = a.files(bob[0])
+    assert pending.state == "uploading"
+    assert a.cancel_upload_file(bob[0], src) == pending.id
+    assert a.files(bob[0]) == []
+    with pytest.raises(occhat.NotFoundError):
+        a.cancel_upload(pending.id)
+    with pytest.raises(occhat.NotFoundError):
+        a.cancel_upload_file(bob[0], src)
+
+    ids = []
+    for i in range(3):
+        (tmp_path / "s").write_bytes(b"s" * i)
+        ids.append(a.upload(bob[0], tmp_path / "s", name=f"s{i}").file.id)
+    page = a.files_page(bob[0], limit=2)
+    assert [f.id for f in page.files] == ids[1:] and page.more
+    page = a.files_page(bob[0], before=page.files[0].id)
+    assert [f.id for f in page.files] == ids[:1] and not page.more
+    assert isinstance(page, occhat.FilePage)

@@ -12,7 +12,7 @@ See occhat.Bot for handlers with decorators. Every blocking call releases the GI
 
 from ._errors import (AuthError, ConnectionError, Error, IntegrityError, InvalidArgumentError,
                       NotAllowedError, NotFoundError, RateLimitedError)
-from ._occhat import (AddFriendResult, DownloadResult, Event, FileInfo, Friend, FriendRequest,
+from ._occhat import (AddFriendResult, DownloadResult, Event, FileInfo, FilePage, Friend, FriendRequest,
                       FriendRequests, HistoryPage, InboxPage, Message, RawClient, SendResult,
                       Session, UploadResult, UserInfo)
 from ._client import DEFAULT_SERVER, Client, EventStream
@@ -25,6 +25,6 @@ __all__ = [
     "Error", "AuthError", "NotFoundError", "NotAllowedError", "RateLimitedError", "IntegrityError",
     "ConnectionError", "InvalidArgumentError",
     "UserInfo", "Session", "Friend", "FriendRequest", "FriendRequests", "AddFriendResult", "Message",
-    "SendResult", "HistoryPage", "FileInfo", "UploadResult", "DownloadResult", "Event", "InboxPage",
+    "SendResult", "HistoryPage", "FileInfo", "FilePage", "UploadResult", "DownloadResult", "Event", "InboxPage",
     "RawClient",
 ]

@@ -205,6 +205,23 @@ class Client:
         """Files exchanged with `peer` (0: anyone), oldest first."""
         return self._logged_in().files(int(peer))
 
+    def files_page(self, peer: int, before: int = 0, limit: int = 0) -> "_occhat.FilePage":
+        """A page of that history: at most `limit` files (0: as many as fit in one answer, about
+        900) listed before file `before` (0: the newest); `.more` when older ones exist."""
+        return self._logged_in().files_page(int(peer), int(before), int(limit))
+
+    def cancel_upload(self, upload_id: int) -> None:
+        """Cancels your own unfinished upload (a FileInfo in state "uploading" that you send):
+        the server deletes its bytes and frees its space and your quota slot. Raises
+        NotFoundError (unknown, finished or not yours); occhat.Error with code "conflict" while it
+        is being written."""
+        self._logged_in().cancel_upload(int(upload_id))
+
+    def cancel_upload_file(self, to: int, path) -> int:
+        """Cancels the unfinished upload of the file at `path` to `to` (the one upload() would
+        resume) and returns its id. Raises NotFoundError if there is none."""
+        return self._logged_in().cancel_upload_file(int(to), os.fspath(path))
+
     def file_info(self, file_id: int) -> "_occhat.FileInfo":
         """One file's record. Raises NotFoundError, NotAllowedError."""
         return self._logged_in().file_info(int(file_id))

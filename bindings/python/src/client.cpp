@@ -92,6 +92,10 @@ void register_client(py::module_& m) {
           },
           py::arg("to"), py::arg("path"), py::arg("name") = py::none(), py::arg("progress") = py::none())
       .def("files", &Client::files, release(), py::arg("peer") = 0)
+      .def("files_page", &Client::files_page, release(), py::arg("peer"), py::arg("before_id") = 0,
+           py::arg("limit") = 0)
+      .def("cancel_upload", &Client::cancel_upload, release(), py::arg("upload_id"))
+      .def("cancel_upload_file", &Client::cancel_upload_file, release(), py::arg("to"), py::arg("path"))
       .def("file_info", &Client::file_info, release(), py::arg("file_id"))
       .def(
           "download_file",

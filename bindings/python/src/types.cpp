@@ -136,6 +136,9 @@ void register_types(py::module_& m) {
         return "SendResult(id=" + num(r.id) + ", duplicate=" + (r.duplicate ? "True" : "False") + ")";
       });
 
+  py::class_<FilePage>(m, "FilePage", "Files oldest first; `more` when older ones exist.")
+      .def_readonly("files", &FilePage::files)
+      .def_readonly("more", &FilePage::more);
   py::class_<HistoryPage>(m, "HistoryPage", "Messages oldest first; `more` when older ones exist.")
       .def_readonly("messages", &HistoryPage::messages)
       .def_readonly("more", &HistoryPage::more);

@@ -1,4 +1,6 @@
 // occhat upload ID PATH [--name NAME]: sends a file to a friend (online or offline).
+// occhat upload ID PATH --cancel: abandons the unfinished upload of that file to that friend
+// (the one a re-run would resume: same recipient, size and SHA-256); the server frees its bytes.
 //
 // Re-running the same command after an interruption continues where the server stopped: the SDK
 // asks for the server's offset of an unfinished upload of the same bytes to the same friend.
@@ -55,11 +57,21 @@ class UploadCommand final : public Command {
     sub.add_option("PATH", path_, "The file to send")->required();
     sub.add_option("--name", name_, "Show the file under NAME (default: PATH's base name)")
         ->type_name("NAME");
+    sub.add_flag("--cancel", cancel_,
+                 "Cancel the unfinished upload of PATH to ID instead (the server deletes its bytes)");
   }
 
   void run(Context& ctx) override {
     const UserId to = parse_user_id(id_);
     check_readable(path_);
+    if (cancel_) {
+      const auto logged_in = open_logged_in(ctx);
+      const FileId cancelled = logged_in.client->cancel_upload_file(to, path_);
+      ctx.out.result("cancelled upload " + std::to_string(cancelled) + " of " + escape_for_terminal(path_) + " to " +
+                         std::to_string(to),
+                     Json{{"cancelled", cancelled}, {"to", to}});
+      return;
+    }
     const std::string shown_name =
         name_ ? *name_ : std::filesystem::path(path_).filename().string();
 
@@ -87,6 +99,7 @@ class UploadCommand final : public Command {
   std::string id_;
   std::string path_;
   std::optional<std::string> name_;
+  bool cancel_ = false;
 };
 
 }  // namespace

@@ -126,6 +126,13 @@ struct UploadResult {
   std::uint64_t bytes_sent = 0;    // file bytes sent by this call
 };
 
+// One page of a file history (Client::files_page): oldest first; `more`: older files exist
+// (ask again with before_id = files.front().id).
+struct FilePage {
+  std::vector<FileInfo> files;
+  bool more = false;
+};
+
 struct DownloadResult {
   FileInfo file;
   std::string path;                 // where the verified file now is
@@ -275,8 +282,22 @@ class Client {
   UploadResult upload_file(UserId to, const std::string& path, const std::optional<std::string>& name = std::nullopt,
                            const ProgressCallback& progress = {});
 
-  // Files exchanged with `peer` (both directions, oldest first); peer 0: with anyone.
+  // Abandons your own unfinished upload `upload_id` (FileInfo::id of a file in state
+  // "uploading" that you send): the server deletes its bytes and frees its disk reservation and
+  // your unfinished-upload quota slot. Throws not_found (no such unfinished upload of yours:
+  // unknown, finished, or someone else's), conflict (it is being written right now).
+  void cancel_upload(FileId upload_id);
+  // Cancels the unfinished upload of the file at `path` to `to` (the one upload_file(to, path)
+  // would resume: same recipient, size and SHA-256) and returns its id. Throws invalid_argument
+  // (cannot read PATH), not_found ("no unfinished upload of PATH to ID"), conflict.
+  FileId cancel_upload_file(UserId to, const std::string& path);
+
+  // Files exchanged with `peer` (both directions, oldest first); peer 0: with anyone. The newest
+  // that fit in one frame (about 900); files_page() reaches older ones.
   std::vector<FileInfo> files(UserId peer = 0);
+  // A page of that history: at most `limit` files (0: as many as fit in a frame) before file
+  // `before_id` (0: the newest).
+  FilePage files_page(UserId peer, FileId before_id = 0, std::uint32_t limit = 0);
   // Throws not_found, not_allowed (you are neither sender nor recipient).
   FileInfo file_info(FileId id);
 

@@ -159,9 +159,18 @@ inline wire::Envelope finish_upload(std::uint64_t upload_id) {
   return e;
 }
 
-inline wire::Envelope list_files(std::uint32_t peer) {
+inline wire::Envelope list_files(std::uint32_t peer, std::uint64_t before_id = 0, std::uint32_t limit = 0) {
   wire::Envelope e;
-  e.mutable_list_files_request()->set_peer(peer);
+  auto* r = e.mutable_list_files_request();
+  r->set_peer(peer);
+  r->set_before_id(before_id);
+  r->set_limit(limit);
+  return e;
+}
+
+inline wire::Envelope cancel_upload(std::uint64_t upload_id) {
+  wire::Envelope e;
+  e.mutable_cancel_upload_request()->set_upload_id(upload_id);
   return e;
 }
 

@@ -68,6 +68,13 @@ struct ServerOptions {
   std::uint64_t max_file_size = 17179869184ull;
   // Unfinished uploads without activity for this long are removed (at start-up and hourly).
   int upload_expiry_hours = 24;
+  // Uploads are refused (RESOURCE_EXHAUSTED "not enough disk space on the server") unless this
+  // many bytes stay free on the data dir's file system after every unfinished upload's remaining
+  // bytes: room for the database (logins, sessions, messages) that uploads may never take.
+  std::uint64_t min_free_bytes = 256ull * 1024 * 1024;
+  // Per sender: unfinished uploads at once, and the announced bytes of them together.
+  int max_unfinished_uploads = 16;
+  std::uint64_t max_unfinished_upload_bytes = 64ull * 1024 * 1024 * 1024;
   // false: acknowledge commits once written to the OS rather than fsynced (--durability process).
   bool fsync_commits = true;
   LogLevel log_level = LogLevel::info;

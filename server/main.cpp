@@ -121,6 +121,8 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(0.0, 1e9));
   app.add_option("--register-burst", options.register_burst,
                  "registrations the server accepts at once above --register-rate")
+      ->capture_default_str()
+      ->check(CLI::Range(1.0, 1e9));
   app.add_option("--friend-request-rate", options.friend_request_rate,
                  "new friend requests per hour per user (0: unlimited); beyond it RATE_LIMITED")
       ->capture_default_str()

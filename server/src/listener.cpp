@@ -12,10 +12,12 @@
 #include "log.hpp"
 #include "occhat/proto/error_code.hpp"
 #include "occhat/proto/frame.hpp"
+#include "push_bus.hpp"
 #include "server_context.hpp"
 #include "session.hpp"
 #include "tls_context.hpp"
 #include "transport.hpp"
+#include "wire_convert.hpp"
 
 namespace occhat::server {
 namespace {
@@ -57,12 +59,8 @@ asio::awaitable<void> start_tls_session(std::shared_ptr<Handshakes> handshakes, 
   if (plaintext && !server.stopping) {
     // Our own clients without --tls read this as a normal final error (UNAVAILABLE, exit 2).
     log_event("conn {} closed: TLS handshake failed: plaintext client on the TLS port", id);
-    wire::Envelope body;
-    body.mutable_error()->set_code(static_cast<wire::ErrorCode>(ErrorCode::unavailable));
-    body.mutable_error()->set_message("this server requires TLS");
-    std::string frame;
-    if (proto::encode_frame(proto::kPushRequestId, body, frame)) {
-      co_await transport->refuse_plaintext(frame, kPlaintextGrace);
+    if (const SharedFrame frame = encode_push(error_body(ErrorCode::unavailable, "this server requires TLS"))) {
+      co_await transport->refuse_plaintext(*frame, kPlaintextGrace);
     }
     handshakes->open.erase(id);
     co_return;

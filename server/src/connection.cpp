@@ -133,7 +133,7 @@ void Connection::stop() {
   stopped_ = true;
   update_login_slot();
   server_.connections.erase(id_);
-  drop_queue();
+  release_queue_accounting();
   asio::error_code ec;
   socket_.shutdown(asio::ip::tcp::socket::shutdown_both, ec);
   socket_.close(ec);
@@ -144,10 +144,11 @@ void Connection::stop() {
   log_event("conn {} closed", id_);
 }
 
-void Connection::drop_queue() noexcept {
+void Connection::release_queue_accounting() noexcept {
+  // The frames themselves stay until the connection is destroyed: a write in progress may still
+  // point at them. Only the server-wide count lets go of them now.
   server_.queued_bytes -= outbound_bytes_;
   outbound_bytes_ = 0;
-  outbound_.clear();
 }
 
 void Connection::enqueue(SharedFrame frame) {
@@ -301,7 +302,6 @@ asio::awaitable<void> Connection::writer() {
   auto self = shared_from_this();  // keeps the connection alive while it flushes
   try {
     std::vector<asio::const_buffer> buffers;
-    std::vector<SharedFrame> writing;
     while (!stopped_) {
       if (outbound_.empty()) {
         if (closing_) break;
@@ -311,13 +311,11 @@ asio::awaitable<void> Connection::writer() {
       }
       // What is queued goes out in one write (one syscall for a burst of answers), up to a slice.
       buffers.clear();
-      writing.clear();
       std::size_t count = 0;
       std::size_t bytes = 0;
       for (const auto& frame : outbound_) {
         if (count > 0 && bytes + frame->size() > kWriteSlice) break;
         buffers.push_back(asio::buffer(*frame));
-        writing.push_back(frame);  // alive until the write is done, even if stop() drops the queue
         bytes += frame->size();
         ++count;
       }
@@ -327,7 +325,7 @@ asio::awaitable<void> Connection::writer() {
       if (watchdog_wake_ > write_started_ + server_.limits.write_stall_timeout) idle_timer_.cancel();
       co_await transport_->write(buffers);
       writing_ = false;
-      if (stopped_) break;  // stop() dropped the queue meanwhile
+      if (stopped_) break;  // stop() released the queue's accounting meanwhile
       outbound_bytes_ -= bytes;
       server_.queued_bytes -= bytes;
       outbound_.erase(outbound_.begin(), outbound_.begin() + static_cast<std::ptrdiff_t>(count));

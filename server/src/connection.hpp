@@ -108,7 +108,8 @@ class Connection final : public PushOutbox, public std::enable_shared_from_this<
   // A connection holds a login slot (server.unauthenticated, per address) while it is open,
   // not logged in and not closing.
   void update_login_slot();
-  void drop_queue() noexcept;
+  // At stop: the queued bytes no longer count towards limits.max_queued_bytes.
+  void release_queue_accounting() noexcept;
   void enqueue(SharedFrame frame);
   void enqueue(std::uint32_t request_id, const wire::Envelope& body);
 

@@ -55,7 +55,14 @@ AddFriendResult from_wire(const wire::AddFriendResult& result) {
 }
 
 Message from_wire(const wire::ChatMessage& message) {
-  return Message{message.id(), message.from(), message.to(), message.from_nick(), message.text(), message.time_ms()};
+  Message out;
+  out.id = message.id();
+  out.from = message.from();
+  out.to = message.to();
+  out.from_nick = message.from_nick();
+  out.text = message.text();
+  out.time_ms = message.time_ms();
+  return out;
 }
 
 SendResult from_wire(const wire::MessageSent& sent) {

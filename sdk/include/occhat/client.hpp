@@ -77,6 +77,55 @@ struct AddFriendResult {
   UserInfo user;  // the other user (id, nick)
 };
 
+// ---- rooms ----
+
+// Room ids come from their own space (1000000 and up); user ids have 6 digits.
+using RoomId = std::uint32_t;
+
+enum class RoomRole { member, admin, owner };
+// "member", "admin", "owner".
+const char* to_string(RoomRole role) noexcept;
+
+struct RoomRef {
+  RoomId id = 0;
+  std::string name;
+};
+
+struct Room {
+  RoomId id = 0;
+  std::string name;
+  RoomRole role = RoomRole::member;  // the caller's role (an invitation: the role on joining)
+  std::uint32_t members = 0;
+  UserId owner = 0;
+  std::int64_t created_ms = 0;
+  UserInfo invited_by;  // only for RoomList::invites
+};
+
+struct RoomList {
+  std::vector<Room> rooms;    // rooms you are a member of, by name then id
+  std::vector<Room> invites;  // invitations you have not answered
+};
+
+struct RoomMember {
+  UserId id = 0;
+  std::string nick;
+  RoomRole role = RoomRole::member;
+  bool online = false;
+  std::int64_t joined_ms = 0;
+};
+
+// What happened in a room (Event::room_event). `kind` is one of "invited" (actor invited you),
+// "joined", "left", "removed" (actor removed subject), "role_changed" (subject now has `role`),
+// "renamed" (room.name is the new name), "deleted", "declined" (subject declined your
+// invitation), or "unknown" for a kind this SDK version does not know.
+struct RoomEvent {
+  std::string kind;
+  RoomRef room;
+  UserInfo actor;
+  UserInfo subject;
+  RoomRole role = RoomRole::member;
+};
+
 struct Message {
   MessageId id = 0;
   UserId from = 0;
@@ -84,6 +133,8 @@ struct Message {
   std::string from_nick;
   std::string text;  // valid UTF-8; may contain newlines and control characters: escape for display
   std::int64_t time_ms = 0;  // server time when stored, Unix ms
+  std::optional<RoomRef> room;  // set for a room message (then `to` is 0)
+  std::vector<UserId> mentions;  // room members the text names as @ID, in order of first mention
 };
 
 struct SendResult {
@@ -111,6 +162,7 @@ struct FileInfo {
   std::string sender_nick;
   std::int64_t time_ms = 0;
   std::string state;  // "available", or "uploading" while an upload is unfinished
+  std::optional<RoomRef> room;  // set for a file sent to a room (then `recipient` is 0)
 };
 
 // Called as bytes move: `done` of `total` bytes of the file (including bytes that a resume
@@ -144,12 +196,14 @@ struct DownloadResult {
 //   "message"         seq, time_ms, message          (sequenced: acknowledge with ack(seq))
 //   "friend_request"  seq, time_ms, user, accepted   (sequenced) user asked to be your friend,
 //                                                    or (accepted=true) accepted your request
-//   "file"            seq, time_ms, user, file       (sequenced) user sent you a file
+//   "file"            seq, time_ms, user, file       (sequenced) user sent you (or a room: file->room) a file
+//   "room"            seq, time_ms, room_event       (sequenced) a membership or settings change
 //   "presence"        user, online                   a friend came online or went offline
 //   "disconnected"                                   the connection was lost (SDK-made)
 //   "unknown"         seq, time_ms                   an inbox item of a kind this SDK version
 //                                                    does not know (sequenced: ack past it)
-// For "message", `user` is the sender too (id, nick), like message->from / from_nick.
+// For "message", `user` is the sender too (id, nick), like message->from / from_nick; a room
+// message has message->room set.
 // Events of one connection arrive in the server's order; sequenced ones by increasing seq.
 struct Event {
   std::string type;
@@ -159,6 +213,7 @@ struct Event {
   std::int64_t time_ms = 0;
   std::optional<Message> message;
   std::optional<FileInfo> file;
+  std::optional<RoomEvent> room_event;
   UserInfo user;
   bool online = false;
   bool accepted = false;
@@ -321,6 +376,58 @@ class Client {
   // Messages between you and `peer`, both directions, oldest first; `limit` 1..500; before_id 0
   // means the newest. Throws invalid_argument for a bad limit.
   HistoryPage history(UserId peer, std::uint32_t limit = proto::kDefaultHistoryLimit, MessageId before_id = 0);
+
+  // ---- rooms (all throw unauthenticated when not logged in, and not_allowed "you are not a
+  // member of room ID" for a room you are not in, whether or not it exists) ----
+
+  // Creates a room named `name` (1..64 characters) with you as its owner. Throws
+  // invalid_argument (bad name).
+  Room create_room(const std::string& name);
+  // Invites friends (any member may). Members and users already invited are skipped. Throws
+  // not_allowed (someone is not your friend), resource_exhausted (the room would be over the
+  // server's member limit).
+  void invite_to_room(RoomId room, const std::vector<UserId>& users);
+  // Answers an invitation. join_room throws not_allowed without one, resource_exhausted when
+  // the room is full.
+  Room join_room(RoomId room);
+  void decline_room(RoomId room);
+  // Leaves a room. The owner must transfer_room() or delete_room() first (conflict), unless
+  // they are its only member: then leaving deletes it.
+  void leave_room(RoomId room);
+  // Owner: removes anyone; admin: removes plain members.
+  void remove_from_room(RoomId room, UserId user);
+  // Owner only: makes a member an admin, or (admin=false) a plain member again.
+  void set_room_admin(RoomId room, UserId user, bool admin = true);
+  // Owner only: hands ownership to another member; you become an admin.
+  void transfer_room(RoomId room, UserId new_owner);
+  // Owner and admins.
+  void rename_room(RoomId room, const std::string& name);
+  // Owner only: deletes the room with its history and files.
+  void delete_room(RoomId room);
+  RoomList rooms();
+  // Every member, by id (several round trips for a big room).
+  std::vector<RoomMember> room_members(RoomId room);
+
+  // Sends to every member of a room, as send_message does to a friend.
+  SendResult send_room_message(RoomId room, const std::string& text, const std::string& client_msg_id = {});
+  // The room's messages from when you joined, oldest first; as history().
+  HistoryPage room_history(RoomId room, std::uint32_t limit = proto::kDefaultHistoryLimit, MessageId before_id = 0);
+  // Sends a file to a room (every member is notified), as upload_file does to a friend.
+  UploadResult upload_room_file(RoomId room, const std::string& path,
+                                const std::optional<std::string>& name = std::nullopt,
+                                const ProgressCallback& progress = {});
+  // The room's files (every member's), oldest first, as files() / files_page().
+  std::vector<FileInfo> room_files(RoomId room);
+  FilePage room_files_page(RoomId room, FileId before_id = 0, std::uint32_t limit = 0);
+
+  // ---- blocking ----
+
+  // Blocks a user: ends any friendship or pending request with them, and from now on their
+  // friend requests, room invitations and room messages never reach you (they are not told).
+  // Idempotent. Throws not_found (no such user), invalid_argument (yourself).
+  void block_user(UserId id);
+  void unblock_user(UserId id);
+  std::vector<UserInfo> blocked_users();
 
   // The logged-in user, if any (no server round trip). Cleared by logout(), disconnect() and the
   // loss of the connection (a session belongs to its connection).

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# Crash consistency (hardening issue, item 3): N sender/recipient pairs send messages while the
-# server is killed with SIGKILL and restarted K times at random moments (same port, same data
-# dir). Afterwards every acknowledged message must be in the recipient's history exactly once and
-# have been delivered exactly once through the recipient's inbox, and SQLite's integrity check
-# must pass.
+# Crash consistency (hardening issue, item 3; rooms issue): N sender/recipient pairs send
+# messages, alternately 1:1 and to a room the two share, while the server is killed with SIGKILL
+# and restarted K times at random moments (same port, same data dir). Afterwards every
+# acknowledged message must be in its history exactly once and have been delivered exactly once
+# through the recipient's inbox (a room message also exactly once through the sender's own
+# inbox, as it reaches every member), and SQLite's integrity check must pass.
 #
 #   scripts/crash-test.sh [--kills K] [--clients N] [--seconds-between MIN MAX] [--keep]
 #
@@ -16,8 +17,8 @@
 # check that the checker catches them (the run must then fail).
 #
 # Uses occhat-server and crash_driver from ${OCCHAT_BUILD_DIR:-build}; builds them (into that
-# directory) only if one is missing. Prints, one per line: kills, acknowledged, lost, duplicated,
-# integrity; exits non-zero if anything was lost or duplicated, the integrity check failed, or a
+# directory) only if one is missing. Prints, one per line: kills, acknowledged, room acknowledged
+# (those of them sent to rooms), lost, duplicated, integrity; exits non-zero if anything was lost or duplicated, the integrity check failed, or a
 # step did not finish in time.
 set -u -o pipefail
 
@@ -174,7 +175,7 @@ print("\n".join(r[0] for r in sqlite3.connect(sys.argv[1]).execute("PRAGMA integ
 fi
 
 echo "kills: $kills"
-grep -E '^(acknowledged|lost|duplicated): ' "$WORK/driver.out"
+grep -E '^(acknowledged|room acknowledged|lost|duplicated): ' "$WORK/driver.out"
 echo "integrity: ${integrity:-missing}"
 grep -v '^crash_driver: senders retried' "$WORK/driver.err" | head -n 20 >&2
 grep '^crash_driver: senders retried' "$WORK/driver.err" >&2

@@ -2,16 +2,21 @@
 //
 // N sender/recipient pairs on the C++ SDK, against a server that the script SIGKILLs and
 // restarts (same port, same data dir) while they work:
-//   setup    registers 2N users and makes each pair friends (before any kill), then creates
+//   setup    registers 2N users, makes each pair friends and members of a room of their own
+//            (sender owner, recipient invited and joined) before any kill, then creates
 //            --ready-file;
-//   run      each sender sends messages with unique client_msg_ids, retrying after any failure
+//   run      each sender sends messages, alternately to its recipient and to their room, with
+//            unique client_msg_ids, retrying after any failure
 //            with the SAME client_msg_id until the server answers success ("acknowledged"); each
 //            recipient stays subscribed (reconnect + resume + subscribe after its last seq),
 //            records every inbox item by seq and acknowledges;
 //   stop     when --stop-file appears: senders finish the message in hand, recipients wait until
 //            they have seen every acknowledged message (bounded), then a final check reads each
-//            pair's whole history and whatever is still pending in each inbox.
-// Prints `acknowledged: N`, `lost: N`, `duplicated: N` (one per line, stdout) and exits 0 only if
+//            pair's whole history (1:1 and room) and whatever is still pending in each inbox.
+//            A room message must reach both members' inboxes exactly once: the recipient's (live
+//            or on catch-up) and the sender's own (read at the end: the sender never acknowledges).
+// Prints `acknowledged: N`, `room acknowledged: N` (those of them sent to rooms), `lost: N`,
+// `duplicated: N` (one per line, stdout) and exits 0 only if
 // nothing was lost or duplicated. Details of any anomaly go to stderr. Every wait is bounded by
 // --timeout-seconds (overall).
 
@@ -106,6 +111,7 @@ bool reconnect(occhat::Client& client, const std::string& server, const std::str
 
 struct Pair {
   occhat::UserId sender = 0, recipient = 0;
+  occhat::RoomId room = 0;
   std::string sender_token, recipient_token;
 };
 
@@ -137,6 +143,9 @@ Pair set_up_pair(const std::string& server, int index) {
   p.recipient_token = r.login(p.recipient, kPassword).token;
   s.add_friend(p.recipient);
   if (r.add_friend(p.sender).state != occhat::AddFriendState::now_friends) throw std::runtime_error("not friends");
+  p.room = s.create_room("crash room " + n).id;
+  s.invite_to_room(p.room, {p.recipient});
+  r.join_room(p.room);
   return p;
 }
 
@@ -146,7 +155,11 @@ struct Acked {
   std::string client_msg_id;
   std::string text;
   occhat::MessageId id = 0;
+  bool room = false;
 };
+
+// Room messages and 1:1 messages are numbered separately: a delivery is named by both.
+using MessageKey = std::pair<bool, occhat::MessageId>;
 
 struct SenderResult {
   std::vector<Acked> acked;
@@ -154,8 +167,8 @@ struct SenderResult {
   std::uint64_t duplicate_answers = 0;  // retries answered with duplicate=true
 };
 
-std::string text_for(int pair, std::uint64_t n) {
-  return "crash-test pair " + std::to_string(pair) + " message " + std::to_string(n);
+std::string text_for(int pair, std::uint64_t n, bool room) {
+  return "crash-test pair " + std::to_string(pair) + (room ? " room message " : " message ") + std::to_string(n);
 }
 
 void run_sender(const Options& o, const Pair& p, int index, SenderResult& out, std::mutex& mutex) {
@@ -163,13 +176,14 @@ void run_sender(const Options& o, const Pair& p, int index, SenderResult& out, s
   if (!reconnect(client, o.server, p.sender_token)) give_up("sender cannot connect");
   for (std::uint64_t n = 0; !g_stop.load(); ++n) {
     const std::string cid = "p" + std::to_string(index) + "-m" + std::to_string(n);
-    const std::string text = text_for(index, n);
+    const bool room = n % 2 == 1;
+    const std::string text = text_for(index, n, room);
     for (;;) {
       if (past_deadline()) give_up("sender " + std::to_string(index) + " ran out of time");
       try {
-        const auto sent = client.send_message(p.recipient, text, cid);
+        const auto sent = room ? client.send_room_message(p.room, text, cid) : client.send_message(p.recipient, text, cid);
         std::lock_guard lock(mutex);
-        out.acked.push_back(Acked{cid, text, sent.id});
+        out.acked.push_back(Acked{cid, text, sent.id, room});
         if (sent.duplicate) ++out.duplicate_answers;
         break;
       } catch (const occhat::Error& e) {
@@ -191,7 +205,13 @@ struct Delivery {
   occhat::Seq seq = 0;
   occhat::MessageId id = 0;
   std::string text;
+  bool room = false;
 };
+
+Delivery delivery_of(const occhat::Event& event) {
+  if (!event.message) return Delivery{event.seq, 0, event.type, false};
+  return Delivery{event.seq, event.message->id, event.message->text, event.message->room.has_value()};
+}
 
 struct RecipientState {
   std::mutex mutex;
@@ -200,7 +220,7 @@ struct RecipientState {
   std::uint64_t redelivered_different = 0; // a seq seen again with OTHER content: the store reused a seq
   std::uint64_t gaps = 0;                  // a push skipped seqs
   occhat::Seq last_seq = 0;
-  std::set<occhat::MessageId> seen_ids;
+  std::set<MessageKey> seen;
   std::uint64_t reconnects = 0;
 };
 
@@ -232,24 +252,23 @@ void run_recipient(const Options& o, const Pair& p, int index, RecipientState& s
       }
       if (event && event->seq > 0) {
         std::lock_guard lock(st.mutex);
-        const occhat::MessageId id = event->message ? event->message->id : 0;
-        const std::string text = event->message ? event->message->text : event->type;
+        const Delivery d = delivery_of(*event);
         const auto it = st.by_seq.find(event->seq);
         if (it != st.by_seq.end()) {
-          if (it->second.id == id && it->second.text == text) {
+          if (it->second.id == d.id && it->second.text == d.text && it->second.room == d.room) {
             ++st.redelivered_same;
           } else {
             ++st.redelivered_different;
             note("recipient ", index, ": seq ", event->seq, " delivered as message ", it->second.id, " and later as ",
-                 id);
+                 d.id);
           }
         } else {
           if (event->seq > st.last_seq + 1 && st.last_seq > 0) {
             ++st.gaps;
             note("recipient ", index, ": seq jumped from ", st.last_seq, " to ", event->seq);
           }
-          st.by_seq.emplace(event->seq, Delivery{event->seq, id, text});
-          if (id) st.seen_ids.insert(id);
+          st.by_seq.emplace(event->seq, d);
+          if (d.id) st.seen.insert(MessageKey{d.room, d.id});
           st.last_seq = std::max(st.last_seq, event->seq);
         }
       }
@@ -272,15 +291,27 @@ void run_recipient(const Options& o, const Pair& p, int index, RecipientState& s
 
 // ---- verification ---------------------------------------------------------------------------------
 
-// The whole conversation of a pair, oldest first (paged backwards by before_id).
-std::vector<occhat::Message> whole_history(occhat::Client& client, occhat::UserId peer) {
+// A whole conversation, oldest first (paged backwards by before_id): with a peer, or of a room.
+std::vector<occhat::Message> whole_history(occhat::Client& client, occhat::UserId peer, occhat::RoomId room = 0) {
   std::vector<occhat::Message> all;
   occhat::MessageId before = 0;
   for (;;) {
-    const auto page = client.history(peer, 500, before);
+    const auto page = room ? client.room_history(room, 500, before) : client.history(peer, 500, before);
     all.insert(all.begin(), page.messages.begin(), page.messages.end());
     if (!page.more || page.messages.empty()) break;
     before = page.messages.front().id;
+  }
+  return all;
+}
+
+// Every inbox item after `after`, oldest first.
+std::vector<occhat::Event> whole_inbox(occhat::Client& client, occhat::Seq after) {
+  std::vector<occhat::Event> all;
+  for (;;) {
+    const auto page = client.fetch_inbox(after, 1000);
+    all.insert(all.end(), page.events.begin(), page.events.end());
+    if (!page.more || page.events.empty()) break;
+    after = page.events.back().seq;
   }
   return all;
 }
@@ -384,7 +415,7 @@ int main(int argc, char** argv) {
     for (std::size_t i = 0; i < pairs.size() && all; ++i) {
       std::lock_guard lock(received[i].mutex);
       for (const auto& a : sent[i].acked) {
-        if (!received[i].seen_ids.count(a.id)) {
+        if (!received[i].seen.count(MessageKey{a.room, a.id})) {
           all = false;
           break;
         }
@@ -398,13 +429,15 @@ int main(int argc, char** argv) {
 
   // Final check on fresh connections: each pair's whole history, and anything still pending in
   // the recipient's inbox after the last seq it handled.
-  std::uint64_t acknowledged = 0, lost = 0, duplicated = 0, retries = 0, dup_answers = 0, reconnects = 0;
+  std::uint64_t acknowledged = 0, room_acknowledged = 0, lost = 0, duplicated = 0, retries = 0, dup_answers = 0,
+                reconnects = 0;
   std::uint64_t redelivered = 0;
   for (std::size_t i = 0; i < pairs.size(); ++i) {
     const Pair& p = pairs[i];
     SenderResult& s = sent[i];
     RecipientState& r = received[i];
     acknowledged += s.acked.size();
+    for (const auto& a : s.acked) room_acknowledged += a.room ? 1 : 0;
     retries += s.retries;
     dup_answers += s.duplicate_answers;
     reconnects += r.reconnects;
@@ -413,53 +446,63 @@ int main(int argc, char** argv) {
     occhat::Client client(client_options());
     if (!reconnect(client, o.server, p.recipient_token)) give_up("verification cannot connect");
     std::vector<occhat::Message> history;
-    std::vector<occhat::Event> pending;
+    std::vector<occhat::Event> pending, sender_inbox;
     try {
       history = whole_history(client, p.sender);
-      occhat::Seq after = r.last_seq;
-      for (;;) {
-        const auto page = client.fetch_inbox(after, 1000);
-        pending.insert(pending.end(), page.events.begin(), page.events.end());
-        if (!page.more || page.events.empty()) break;
-        after = page.events.back().seq;
-      }
+      const auto room_history = whole_history(client, 0, p.room);
+      history.insert(history.end(), room_history.begin(), room_history.end());
+      pending = whole_inbox(client, r.last_seq);
+      occhat::Client sender_client(client_options());
+      if (!reconnect(sender_client, o.server, p.sender_token)) give_up("verification cannot connect");
+      sender_inbox = whole_inbox(sender_client, 0);
     } catch (const occhat::Error& e) {
       give_up(std::string("verification failed: ") + e.what());
     }
     for (const auto& e : pending) {
       if (r.by_seq.count(e.seq)) continue;
-      const occhat::MessageId id = e.message ? e.message->id : 0;
-      r.by_seq.emplace(e.seq, Delivery{e.seq, id, e.message ? e.message->text : e.type});
+      r.by_seq.emplace(e.seq, delivery_of(e));
     }
 
     std::map<std::string, int> history_count;  // text -> occurrences
     std::map<std::string, occhat::MessageId> history_id;
     for (const auto& m : history) {
-      if (m.from != p.sender || m.to != p.recipient) continue;
+      const bool ours = m.room ? m.from == p.sender : (m.from == p.sender && m.to == p.recipient);
+      if (!ours) continue;
       ++history_count[m.text];
       history_id[m.text] = m.id;
     }
-    std::map<occhat::MessageId, int> delivered_count;  // message id -> inbox items carrying it
+    std::map<MessageKey, int> delivered_count;  // message -> the recipient's inbox items carrying it
     std::map<std::string, int> delivered_text;
     for (const auto& [seq, d] : r.by_seq) {
       if (!d.id) continue;
-      ++delivered_count[d.id];
+      ++delivered_count[MessageKey{d.room, d.id}];
       ++delivered_text[d.text];
+    }
+    std::map<MessageKey, int> sender_copies;  // room message -> the sender's own inbox items carrying it
+    for (const auto& e : sender_inbox) {
+      const Delivery d = delivery_of(e);
+      if (d.room) ++sender_copies[MessageKey{true, d.id}];
     }
     std::set<std::string> acked_texts;
     std::uint64_t pair_lost = 0, pair_dup = 0;
     for (const auto& a : s.acked) {
       acked_texts.insert(a.text);
+      const MessageKey key{a.room, a.id};
       const int in_history = history_count.count(a.text) ? history_count[a.text] : 0;
-      const int in_inbox = delivered_count.count(a.id) ? delivered_count[a.id] : 0;
+      const int in_inbox = delivered_count.count(key) ? delivered_count[key] : 0;
       const int text_in_inbox = delivered_text.count(a.text) ? delivered_text[a.text] : 0;
-      if (in_history == 0 || in_inbox == 0 || (in_history == 1 && history_id[a.text] != a.id)) {
+      // A 1:1 message is not copied to its sender's inbox; a room message is, once.
+      const int own_copies = sender_copies.count(key) ? sender_copies[key] : 0;
+      const int own_expected = a.room ? 1 : 0;
+      if (in_history == 0 || in_inbox == 0 || own_copies < own_expected ||
+          (in_history == 1 && history_id[a.text] != a.id)) {
         ++pair_lost;
-        note("pair ", i, ": LOST ", a.client_msg_id, " (message ", a.id, "): history ", in_history, ", inbox ", in_inbox);
-      } else if (in_history > 1 || in_inbox > 1 || text_in_inbox > 1) {
+        note("pair ", i, ": LOST ", a.client_msg_id, " (", a.room ? "room " : "", "message ", a.id, "): history ",
+             in_history, ", inbox ", in_inbox, ", sender's inbox ", own_copies);
+      } else if (in_history > 1 || in_inbox > 1 || text_in_inbox > 1 || own_copies > own_expected) {
         ++pair_dup;
-        note("pair ", i, ": DUPLICATED ", a.client_msg_id, " (message ", a.id, "): history ", in_history, ", inbox ",
-             in_inbox, ", inbox by text ", text_in_inbox);
+        note("pair ", i, ": DUPLICATED ", a.client_msg_id, " (", a.room ? "room " : "", "message ", a.id, "): history ",
+             in_history, ", inbox ", in_inbox, ", inbox by text ", text_in_inbox, ", sender's inbox ", own_copies);
       }
     }
     // Messages the server stored that no send acknowledged: a retry that was stored twice.
@@ -478,7 +521,7 @@ int main(int argc, char** argv) {
   }
   note("senders retried ", retries, " times (", dup_answers, " retries answered as duplicates); recipients (re)connected ",
        reconnects, " times; ", redelivered, " re-pushed seqs ignored");
-  std::cout << "acknowledged: " << acknowledged << "\nlost: " << lost << "\nduplicated: " << duplicated << "\n"
+  std::cout << "acknowledged: " << acknowledged << "\nroom acknowledged: " << room_acknowledged << "\nlost: " << lost << "\nduplicated: " << duplicated << "\n"
             << std::flush;
   return lost == 0 && duplicated == 0 && acknowledged > 0 ? 0 : 1;
 }

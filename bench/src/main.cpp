@@ -55,6 +55,16 @@ int main(int argc, char** argv) {
   add_common_options(*files_cmd, common);
   files_cmd->add_option("--size-mib", files.size_mib, "file size in MiB")->capture_default_str();
 
+  RoomOptions room;
+  auto* room_cmd = app.add_subcommand("room", "a room of N online members, one sending: fan-out latency, deliveries/s, store growth");
+  add_common_options(*room_cmd, common);
+  room_cmd->add_option("--members", room.members, "members of the room, all subscribed")->capture_default_str();
+  room_cmd->add_option("--seconds", room.seconds, "measured seconds per stage (after a 1 s warm-up)")->capture_default_str();
+  room_cmd->add_option("--size", room.size, "message text bytes")->capture_default_str();
+  room_cmd->add_option("--rate", room.rate, "fanout stage: room messages per second (open loop)")->capture_default_str();
+  room_cmd->add_option("--window", room.window, "deliveries stage: sends in flight")->capture_default_str();
+  room_cmd->add_option("--offline-messages", room.offline_messages, "offline stage: messages sent")->capture_default_str();
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -65,6 +75,7 @@ int main(int argc, char** argv) {
     if (*backlog_cmd) run_backlog(common, backlog);
     if (*connections_cmd) run_connections(common, connections);
     if (*files_cmd) run_files(common, files);
+    if (*room_cmd) run_room(common, room);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "occhat-bench: %s\n", e.what());
     return 1;

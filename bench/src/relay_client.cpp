@@ -95,7 +95,7 @@ void RelayClient::send_one() {
   ++in_flight_;
   ++requested_;
   shared_.requested.fetch_add(1, std::memory_order_relaxed);
-  conn_->send(rq::send_message(config_.peer, text_),
+  conn_->send(config_.room ? rq::send_room_message(config_.room, text_) : rq::send_message(config_.peer, text_),
               [this, alive = alive_](const wire::Envelope* answer) {
                 if (*alive) on_sent(answer);
               });
@@ -127,6 +127,7 @@ void RelayClient::on_message(const std::string& text, std::int64_t received_ns) 
     return;
   }
   latencies_.push_back(received_ns - sent_ns);
+  sent_times_.push_back(sent_ns);
 }
 
 void RelayClient::schedule_open_loop() {

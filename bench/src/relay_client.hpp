@@ -42,6 +42,7 @@ struct RelayShared {
 struct RelayClientConfig {
   std::uint32_t self = 0;
   std::uint32_t peer = 0;
+  std::uint32_t room = 0;  // > 0: messages go to this room instead of to `peer`
   std::string token;
   std::size_t text_size = 100;
   std::size_t window = 1;                  // closed loop: requests in flight
@@ -63,8 +64,11 @@ class RelayClient {
   // Posts a stop of the ack timer and the send timer.
   void finish();
 
-  // Latencies recorded inside the window (read after the io threads stopped).
+  // Latencies recorded inside the window (read after the io threads stopped), and the send time
+  // of each (the same index): a room message reaches many clients, and its fan-out latency is
+  // that of its last receipt.
   std::vector<std::int64_t>& latencies_ns() { return latencies_; }
+  const std::vector<std::int64_t>& sent_times_ns() const { return sent_times_; }
   // Where the inbox stands (read after the io threads stopped, or from the io thread).
   const InboxReceiver& receiver() const { return receiver_; }
   void ack_now();
@@ -87,6 +91,7 @@ class RelayClient {
   std::uint64_t requested_ = 0;
   std::string text_;
   std::vector<std::int64_t> latencies_;
+  std::vector<std::int64_t> sent_times_;
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };
 

@@ -34,9 +34,19 @@ struct FilesOptions {
   std::uint64_t size_mib = 1024;
 };
 
+struct RoomOptions {
+  std::size_t members = 1000;
+  double seconds = 5;
+  std::size_t size = 100;
+  std::size_t window = 8;             // deliveries stage: sends in flight
+  double rate = 20;                   // fanout stage: room messages per second
+  std::uint64_t offline_messages = 200;  // offline stage
+};
+
 void run_relay(const CommonOptions& common, RelayOptions options);
 void run_backlog(const CommonOptions& common, BacklogOptions options);
 void run_connections(const CommonOptions& common, ConnectionsOptions options);
 void run_files(const CommonOptions& common, FilesOptions options);
+void run_room(const CommonOptions& common, RoomOptions options);
 
 }  // namespace occhat::bench

@@ -180,6 +180,26 @@ def build_rows(records):
     target = "≤ 1 s per 100,000" if n == 100000 or n is None else f"≤ 1 s per 100,000 (≤ {limit:.2f} s here)"
     row(label, fmt_s(ours), peer_name, fmt_s(peer), ratio, target, met_text(check(ours, lambda x: x <= limit)))
 
+    # Rooms: no peer runs rooms here; deliveries are held against occhat's own 1:1 window rate.
+    fo = pick(records, "room", "fanout")
+    members = param(fo, "members")
+    of = f"{members:,}-member room" if isinstance(members, int) else "room"
+    rate = param(fo, "rate")
+    at = f" at {rate:g} msg/s" if isinstance(rate, (int, float)) else ""
+    for name, key in (("p50", "p50_us"), ("p99", "p99_us")):
+        row(f"{of}: send to last member's receipt, {name}{at}", fmt_us(metric(fo, key)), "—", "—", "—", "—", "—")
+    rd = pick(records, "room", "deliveries")
+    ours = metric(rd, "deliveries_per_s")
+    relay_window = metric(rw, "msgs_per_s")
+    ratio = None if ours is None or not relay_window else ours / relay_window
+    row(f"{of}: deliveries/s" + (f", window {param(rd, 'window')}" if rd else ""), fmt_rate(ours),
+        "occhat 1:1 relay, window", fmt_rate(relay_window), fmt_ratio(ours, relay_window, "ours/1:1"),
+        "≥ 1.0× 1:1 window rate", met_text(check(ratio, lambda x: x >= 1.0)))
+    row(f"{of}: store growth per message, members online", fmt_bytes(metric(rd, "store_bytes_per_msg")),
+        "—", "—", "—", "—", "—")
+    row(f"{of}: store growth per message, members offline",
+        fmt_bytes(metric(pick(records, "room", "offline"), "store_bytes_per_msg")), "—", "—", "—", "—", "—")
+
     rc = pick(records, "connections", "idle")
     held = metric(rc, "held")
     clients = param(rc, "clients")

@@ -4,6 +4,7 @@
 #   relay     build/bench/occhat-bench relay --all  vs  mosquitto QoS 1 + bench/peers/mqtt_bench.c
 #   backlog   occhat-bench backlog                  vs  mqtt_bench --mode backlog (persistent session)
 #   conns     occhat-bench connections              (targets only: no peer)
+#   room      occhat-bench room                     (a 1,000-member room; against occhat's 1:1 relay)
 #   files     occhat-bench files                    vs  nginx (sendfile) + curl, `curl -C -` resume
 #   ceiling   iperf3 over loopback
 # Every JSON line goes to BUILD/bench-results.jsonl; bench/report.py renders the table, and a full
@@ -48,10 +49,10 @@ results="$build/bench-results.jsonl"
 
 if [ "$quick" -eq 1 ]; then
   mqtt_seconds=2; mqtt_backlog=20000; file_mib=256; iperf_seconds=2; qflag=(--quick)
-  t_relay=45; t_backlog=25; t_conns=40; t_files=40
+  t_relay=45; t_backlog=25; t_conns=40; t_files=40; t_room=90
 else
   mqtt_seconds=5; mqtt_backlog=100000; file_mib=1024; iperf_seconds=5; qflag=()
-  t_relay=180; t_backlog=90; t_conns=120; t_files=150
+  t_relay=180; t_backlog=90; t_conns=120; t_files=150; t_room=240
 fi
 
 step() { echo "== bench: $*" >&2; }
@@ -209,6 +210,7 @@ stop_pid "$mosq_pid"
 run_occhat "$t_relay" relay --all
 run_occhat "$t_backlog" backlog
 run_occhat "$t_conns" connections
+run_occhat "$t_room" room
 
 # ---- nginx + curl: the file peer ----------------------------------------------------------
 file_bytes=$((file_mib * 1024 * 1024))

@@ -95,7 +95,9 @@ void RelayClient::send_one() {
   ++in_flight_;
   ++requested_;
   shared_.requested.fetch_add(1, std::memory_order_relaxed);
-  conn_->send(config_.room ? rq::send_room_message(config_.room, text_) : rq::send_message(config_.peer, text_),
+  auto request = rq::send_message(config_.peer, text_);
+  if (config_.room) request.mutable_send_message_request()->set_room_id(config_.room);
+  conn_->send(request,
               [this, alive = alive_](const wire::Envelope* answer) {
                 if (*alive) on_sent(answer);
               });

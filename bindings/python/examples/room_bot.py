@@ -4,8 +4,13 @@
     occhat login ID                      # once, as the bot's account
     python3 bindings/python/examples/room_bot.py [--server HOST:PORT] [--home DIR]
 
-Befriend it (it accepts every friend request) and invite it to a room; then, in the room (or
-1:1): "/roll" (1-6), "/roll 20" (1-20), "/help", or a message naming the bot as "@ID".
+Befriend it (it accepts every friend request) and invite it to a room, then talk to it there
+(or 1:1): "/roll" (1-6), "/roll 20" (1-20), "/help", or a message naming it as "@ID":
+
+    occhat add BOT_ID                    # as you; the bot accepts
+    occhat room create games             # prints ROOM
+    occhat room invite ROOM BOT_ID       # the bot joins
+    occhat send --room ROOM "/roll 20"
 """
 
 import argparse

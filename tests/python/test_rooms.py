@@ -115,7 +115,7 @@ def test_room_calls_round_trip(env, tmp_path):
     assert a.blocked_users() == []
 
 
-def test_events_carry_the_room_and_mentions(env):
+def test_events_carry_the_room_and_mentions(env, tmp_path):
     alice, bob = env.user("alice"), env.user("bob")
     env.befriend(alice, bob)
     a, b = clients(env, alice, bob)
@@ -138,6 +138,11 @@ def test_events_carry_the_room_and_mentions(env):
     joined = [e.room_event for e in a.inbox() if e.type == "room"]
     assert [(j.kind, j.subject.id) for j in joined] == [("joined", bob[0])]
     assert isinstance(joined[0].room, occhat.RoomRef)
+
+    (tmp_path / "f.txt").write_text("f")
+    up = a.upload_room_file(room.id, tmp_path / "f.txt")
+    [file] = [e for e in b.inbox() if e.type == "file"]
+    assert file.file.id == up.file.id and file.room.id == room.id and file.sender.id == alice[0]
 
     a.send(bob[0], "1:1")  # a 1:1 message has no room and no mentions
     [direct] = [e for e in b.inbox() if e.type == "message"]

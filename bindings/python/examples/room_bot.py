@@ -22,10 +22,10 @@ import occhat
 parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
 parser.add_argument("--server", help="HOST:PORT (default: $OCCHAT_SERVER or the saved session's)")
 parser.add_argument("--home", help="home dir with session.json (default: $OCCHAT_HOME or ~/.occhat)")
-args = parser.parse_args()
+options = parser.parse_args()
 logging.basicConfig(level=logging.INFO, format="%(message)s")
 
-bot = occhat.Bot(args.server, args.home)
+bot = occhat.Bot(options.server, options.home)
 me = bot.client.whoami()
 HELP = "/roll [SIDES] rolls a die (6 sides unless told); /help shows this"
 
@@ -43,13 +43,13 @@ def befriend(event):
 
 
 @bot.on_command("roll")
-def roll(event, arg):
-    sides = int(arg) if arg.isdigit() and 1 < int(arg) <= 1000 else 6
+def roll(event, args):
+    sides = int(args) if args.isdigit() and 2 <= int(args) <= 1000 else 6
     bot.reply(event, f"{event.sender.nick} rolled {random.randint(1, sides)} (d{sides})")
 
 
 @bot.on_command("help")
-def usage(event, arg):
+def usage(event, args):
     bot.reply(event, HELP)
 
 

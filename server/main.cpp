@@ -131,6 +131,14 @@ int main(int argc, char** argv) {
                  "friend requests a user may send at once above the rate")
       ->capture_default_str()
       ->check(CLI::Range(1.0, 1e9));
+  app.add_option("--max-room-members", options.max_room_members,
+                 "members one room may have; invitations and joins past it are refused with RESOURCE_EXHAUSTED")
+      ->capture_default_str()
+      ->check(CLI::Range(2, 100000));
+  app.add_option("--max-rooms-per-user", options.max_rooms_per_user,
+                 "rooms one user may own at once; more are refused with RESOURCE_EXHAUSTED")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 1000000));
   std::string durability = "disk";
   app.add_option("--durability", durability,
                  "when a message counts as stored: disk = fsynced (survives power loss); process = "

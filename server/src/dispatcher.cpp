@@ -3,6 +3,7 @@
 #include <exception>
 
 #include "account_handlers.hpp"
+#include "block_handlers.hpp"
 #include "file_handlers.hpp"
 #include "friend_handlers.hpp"
 #include "inbox_handlers.hpp"
@@ -10,6 +11,7 @@
 #include "message_handlers.hpp"
 #include "occhat/store/store.hpp"
 #include "request_error.hpp"
+#include "room_handlers.hpp"
 #include "server_context.hpp"
 #include "wire_convert.hpp"
 
@@ -79,6 +81,13 @@ asio::awaitable<Reply> route(ServerContext& server, const RequestContext& contex
     case Case::kListFriendsRequest: co_return co_await handle_list_friends(server, context);
     case Case::kListFriendRequestsRequest: co_return co_await handle_list_friend_requests(server, context);
     case Case::kSendMessageRequest: co_return co_await handle_send_message(server, context, request.send_message_request());
+    case Case::kCreateRoomRequest: co_return co_await handle_create_room(server, context, request.create_room_request());
+    case Case::kRoomChangeRequest: co_return co_await handle_room_change(server, context, request.room_change_request());
+    case Case::kListRoomsRequest: co_return co_await handle_list_rooms(server, context);
+    case Case::kListRoomMembersRequest:
+      co_return co_await handle_list_room_members(server, context, request.list_room_members_request());
+    case Case::kBlockUserRequest: co_return co_await handle_block_user(server, context, request.block_user_request());
+    case Case::kListBlockedRequest: co_return co_await handle_list_blocked(server, context);
     case Case::kFetchInboxRequest: co_return co_await handle_fetch_inbox(server, context, request.fetch_inbox_request());
     case Case::kAckRequest: co_return co_await handle_ack(server, context, request.ack_request());
     case Case::kSubscribeRequest: co_return co_await handle_subscribe(server, context, request.subscribe_request());

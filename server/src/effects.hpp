@@ -34,6 +34,11 @@ struct RevokeToken {
 struct Deliver {
   store::InboxItem item;
 };
+// Committed inbox items of many users at once (a room message or event: one per member), so a
+// 1,000-member fan-out is one effect, not a thousand. Each goes to its own user's connections.
+struct DeliverMany {
+  std::vector<store::InboxItem> items;
+};
 // Starts this connection's inbox subscription after `after_seq`, or moves it forward.
 struct Subscribe {
   std::uint64_t after_seq = 0;
@@ -55,7 +60,7 @@ struct Befriended {
 namespace occhat::server {
 
 using Effect = std::variant<effect::HelloDone, effect::LogIn, effect::LogOut, effect::RevokeToken, effect::Deliver,
-                            effect::Subscribe, effect::Acknowledged, effect::Befriended>;
+                            effect::DeliverMany, effect::Subscribe, effect::Acknowledged, effect::Befriended>;
 
 struct Reply {
   Reply() = default;

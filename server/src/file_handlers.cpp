@@ -58,12 +58,23 @@ asio::awaitable<store::Upload> own_upload(ServerContext& server, std::uint32_t m
   co_return *upload;
 }
 
-// A file the caller is a party of (published or still uploading).
+// A file the caller is a party of (published or still uploading): sender or recipient, or for
+// a room file a member of the room (the room's files are every member's).
 asio::awaitable<store::FileRecord> party_file(ServerContext& server, std::uint32_t me, std::uint64_t file_id) {
-  auto find_job = [file_id](store::Store& store) { return store.find_file(file_id); };
-  const std::optional<store::FileRecord> file = co_await server.store.run(std::move(find_job));
+  struct Found {
+    std::optional<store::FileRecord> file;
+    bool member = false;
+  };
+  auto find_job = [me, file_id](store::Store& store) {
+    Found found{store.find_file(file_id), false};
+    if (found.file && found.file->room_id != 0) found.member = store.is_room_member(me, found.file->room_id);
+    return found;
+  };
+  const Found found = co_await server.store.run(std::move(find_job));
+  const std::optional<store::FileRecord>& file = found.file;
   if (!file) throw RequestError(ErrorCode::not_found, fmt::format("no file with id {}", file_id));
-  if (file->sender != me && file->recipient != me) {
+  const bool allowed = file->room_id != 0 ? found.member : (file->sender == me || file->recipient == me);
+  if (!allowed) {
     throw RequestError(ErrorCode::not_allowed, fmt::format("you may not access file {}", file_id));
   }
   co_return *file;
@@ -119,7 +130,15 @@ asio::awaitable<Reply> handle_begin_upload(ServerContext& server, const RequestC
                                            const wire::BeginUploadRequest& request) {
   const std::uint32_t me = context.user_id.value();
   const std::uint32_t to = request.to();
-  auto check_job = [me, to](store::Store& store) {
+  const std::uint32_t room_id = request.room_id();
+  if (room_id != 0 && to != 0) throw RequestError(ErrorCode::invalid_argument, "set either to or room_id, not both");
+  auto check_job = [me, to, room_id](store::Store& store) {
+    if (room_id != 0) {
+      if (!store.is_room_member(me, room_id)) {
+        throw RequestError(ErrorCode::not_allowed, fmt::format("you are not a member of room {}", room_id));
+      }
+      return true;
+    }
     if (!store.find_user(to)) throw RequestError(ErrorCode::not_found, fmt::format("no user with id {}", to));
     if (!store.are_friends(me, to)) throw RequestError(ErrorCode::not_allowed, fmt::format("{} is not your friend", to));
     return true;
@@ -134,7 +153,8 @@ asio::awaitable<Reply> handle_begin_upload(ServerContext& server, const RequestC
   }
   store::Sha256 sha256{};
   std::memcpy(sha256.data(), request.sha256().data(), sha256.size());
-  auto begin_job = [me, to, name = clean_file_name(request.name()), size, sha256](store::Store& store) {
+  auto begin_job = [me, to, room_id, name = clean_file_name(request.name()), size, sha256](store::Store& store) {
+    if (room_id != 0) return store.begin_room_upload(me, room_id, name, size, sha256);
     return store.begin_upload(me, to, name, size, sha256);
   };
   const store::BeginUploadResult begun = co_await server.store.run(std::move(begin_job));
@@ -242,7 +262,11 @@ asio::awaitable<Reply> handle_finish_upload(ServerContext& server, const Request
   log_event("user {} published file {} to user {} ({} bytes)", me, published.file.id, upload.recipient, size);
   Reply reply;
   fill_file_info(*reply.body.mutable_file_info(), published.file);
-  reply.effects.emplace_back(effect::Deliver{published.item});
+  if (published.file.room_id != 0) {
+    reply.effects.emplace_back(effect::DeliverMany{std::move(published.room_items)});
+  } else {
+    reply.effects.emplace_back(effect::Deliver{published.item});
+  }
   co_return reply;
 }
 
@@ -250,7 +274,11 @@ asio::awaitable<Reply> handle_list_files(ServerContext& server, const RequestCon
                                          const wire::ListFilesRequest& request) {
   const std::uint32_t me = context.user_id.value();
   const std::uint32_t peer = request.peer();
-  auto list_job = [me, peer](store::Store& store) { return store.list_files(me, peer); };
+  const std::uint32_t room_id = request.room_id();
+  if (room_id != 0 && peer != 0) throw RequestError(ErrorCode::invalid_argument, "set either peer or room_id, not both");
+  auto list_job = [me, peer, room_id](store::Store& store) {
+    return room_id != 0 ? store.list_room_files(me, room_id) : store.list_files(me, peer);
+  };
   const std::vector<store::FileRecord> found = co_await server.store.run(std::move(list_job));
   // The page ends before `before_id` (its place in the list; an id no longer listed: every
   // lower id), newest first, as many as fit in one frame and `limit`.

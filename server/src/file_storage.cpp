@@ -176,6 +176,12 @@ void FileStorage::remove_part(std::uint64_t upload_id) const {
   if (ec) log_event("file storage: cannot remove part of upload {}: {}", upload_id, ec.message());
 }
 
+void FileStorage::remove_published(std::uint64_t file_id) const {
+  std::error_code ec;
+  std::filesystem::remove(published_path(file_id), ec);
+  if (ec) log_event("file storage: cannot remove file {}: {}", file_id, ec.message());
+}
+
 std::optional<std::filesystem::file_time_type> FileStorage::part_modified(std::uint64_t upload_id) const {
   std::error_code ec;
   const auto time = std::filesystem::last_write_time(part_path(upload_id), ec);

@@ -56,6 +56,8 @@ class FileStorage {
 
   // Best effort, for discarded and expired uploads.
   void remove_part(std::uint64_t upload_id) const;
+  // Best effort, for the files of a deleted room.
+  void remove_published(std::uint64_t file_id) const;
 
   // The part file's last modification, or nullopt if it does not exist.
   std::optional<std::filesystem::file_time_type> part_modified(std::uint64_t upload_id) const;

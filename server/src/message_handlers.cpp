@@ -7,6 +7,7 @@
 #include "log.hpp"
 #include "occhat/proto/limits.hpp"
 #include "request_error.hpp"
+#include "room_handlers.hpp"
 #include "server_context.hpp"
 #include "validation.hpp"
 #include "wire_convert.hpp"
@@ -32,6 +33,8 @@ asio::awaitable<Reply> handle_send_message(ServerContext& server, const RequestC
                        fmt::format("too many messages; retry in {:.1f} s", std::ceil(static_cast<double>(wait->count()) / 100.0) / 10.0),
                        *wait);
   }
+  // Room sends count against the same per-user rate as 1:1 sends (taken above).
+  if (request.room_id() != 0) co_return co_await handle_send_room_message(server, context, request);
   if (to == me) throw RequestError(ErrorCode::invalid_argument, "you cannot send a message to yourself");
   validate_message_text(request.text());
   validate_client_msg_id(request.client_msg_id());
@@ -57,6 +60,7 @@ asio::awaitable<Reply> handle_send_message(ServerContext& server, const RequestC
 
 asio::awaitable<Reply> handle_history(ServerContext& server, const RequestContext& context,
                                       const wire::HistoryRequest& request) {
+  if (request.room_id() != 0) co_return co_await handle_room_history(server, context, request);
   const std::uint32_t me = context.user_id.value();
   const std::uint32_t peer = request.peer();
   const std::uint32_t limit = request.limit() == 0 ? kDefaultHistoryLimit : request.limit();

@@ -147,6 +147,8 @@ struct Server::Impl {
     context.files = &files;
     context.file_io = file_io.get_executor();
     context.max_file_size = options.max_file_size;
+    context.max_room_members = static_cast<std::uint32_t>(options.max_room_members);
+    context.max_rooms_per_user = static_cast<std::uint32_t>(options.max_rooms_per_user);
     context.min_free_bytes = options.min_free_bytes;
     context.max_unfinished_uploads = static_cast<std::size_t>(options.max_unfinished_uploads);
     context.max_unfinished_upload_bytes = options.max_unfinished_upload_bytes;

@@ -79,6 +79,9 @@ struct ServerContext {
   // New friend requests per user (ServerOptions::friend_request_rate, converted to per second).
   SendRateLimiter friend_request_limiter{0, 1};
   bool stopping = false;
+  // Rooms (--max-room-members, --max-rooms-per-user).
+  std::uint32_t max_room_members = 1000;
+  std::uint32_t max_rooms_per_user = 100;
 
   // Files (set up by the server after construction). Chunk writes, reads, hashing and fsync run
   // on file_io, never here or on the store thread.

@@ -101,6 +101,9 @@ void Session::apply(const Effect& effect) {
                    server_.bus->revoke_token(revoke.user_id, revoke.token_hash, connection_.id());
                  },
                  [this](const effect::Deliver& deliver) { server_.bus->publish_inbox_item(deliver.item); },
+                 [this](const effect::DeliverMany& deliver) {
+                   for (const auto& item : deliver.items) server_.bus->publish_inbox_item(item);
+                 },
                  [this](const effect::Subscribe& subscribe) { this->subscribe(subscribe.after_seq); },
                  [this](const effect::Acknowledged& ack) {
                    if (subscription_) subscription_->acknowledged(ack.acked_seq);

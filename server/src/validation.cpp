@@ -67,4 +67,21 @@ void validate_client_msg_id(std::string_view client_msg_id) {
   }
 }
 
+std::string clean_room_name(std::string_view name) {
+  constexpr std::size_t kMaxRoomNameChars = 64;
+  const auto space = [](char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; };
+  while (!name.empty() && space(name.front())) name.remove_prefix(1);
+  while (!name.empty() && space(name.back())) name.remove_suffix(1);
+  if (name.empty()) invalid("room name must not be empty");
+  std::size_t pos = 0;
+  std::size_t count = 0;
+  while (pos < name.size()) {
+    const auto cp = proto::decode_utf8(name, pos);
+    if (!cp) invalid("room name must be valid UTF-8");
+    if (proto::is_control(*cp)) invalid("room name must not contain control characters");
+    if (++count > kMaxRoomNameChars) invalid("room name must be at most 64 characters");
+  }
+  return std::string(name);
+}
+
 }  // namespace occhat::server

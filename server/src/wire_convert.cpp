@@ -33,6 +33,37 @@ void fill_message(wire::ChatMessage& out, const store::Message& message) {
   out.set_text(message.text);
   out.set_time_ms(message.time_ms);
   out.set_from_nick(message.from_nick);
+  if (message.room_id != 0) {
+    out.mutable_room()->set_id(message.room_id);
+    out.mutable_room()->set_name(message.room_name);
+    for (const std::uint32_t id : message.mentions) out.add_mentions(id);
+  }
+}
+
+void fill_room_info(wire::RoomInfo& out, const store::RoomView& view) {
+  out.set_id(view.room.id);
+  out.set_name(view.room.name);
+  out.set_role(static_cast<wire::RoomRole>(view.role));
+  out.set_members(view.room.members);
+  out.set_owner(view.room.owner);
+  out.set_created_ms(view.room.created_ms);
+  if (view.inviter != 0) {
+    out.mutable_invited_by()->set_id(view.inviter);
+    out.mutable_invited_by()->set_nick(view.inviter_nick);
+  }
+}
+
+void fill_room_event(wire::RoomEvent& out, const store::RoomEvent& event) {
+  out.set_kind(static_cast<wire::RoomEvent::Kind>(event.kind));
+  out.mutable_room()->set_id(event.room_id);
+  out.mutable_room()->set_name(event.room_name);
+  out.mutable_actor()->set_id(event.actor);
+  out.mutable_actor()->set_nick(event.actor_nick);
+  if (event.subject != 0) {
+    out.mutable_subject()->set_id(event.subject);
+    out.mutable_subject()->set_nick(event.subject_nick);
+  }
+  out.set_role(static_cast<wire::RoomRole>(event.role));
 }
 
 void fill_file_info(wire::FileInfo& out, const store::FileRecord& file) {
@@ -46,6 +77,10 @@ void fill_file_info(wire::FileInfo& out, const store::FileRecord& file) {
   out.set_state(file.state == store::FileRecord::State::uploading ? wire::FileInfo::UPLOADING
                                                                   : wire::FileInfo::AVAILABLE);
   out.set_sender_nick(file.sender_nick);
+  if (file.room_id != 0) {
+    out.mutable_room()->set_id(file.room_id);
+    out.mutable_room()->set_name(file.room_name);
+  }
 }
 
 void fill_inbox_item(wire::InboxItem& out, const store::InboxItem& item) {
@@ -53,7 +88,11 @@ void fill_inbox_item(wire::InboxItem& out, const store::InboxItem& item) {
   out.set_time_ms(item.time_ms);
   switch (item.kind) {
     case store::InboxItem::Kind::message:
+    case store::InboxItem::Kind::room_message:
       fill_message(*out.mutable_message(), item.message);
+      break;
+    case store::InboxItem::Kind::room_event:
+      fill_room_event(*out.mutable_room_event(), item.room_event);
       break;
     case store::InboxItem::Kind::friend_request: {
       auto* notice = out.mutable_friend_request();

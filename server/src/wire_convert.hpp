@@ -21,6 +21,8 @@ wire::Envelope error_body(ErrorCode code, std::string_view message,
 void fill_message(wire::ChatMessage& out, const store::Message& message);
 void fill_file_info(wire::FileInfo& out, const store::FileRecord& file);
 void fill_inbox_item(wire::InboxItem& out, const store::InboxItem& item);
+void fill_room_info(wire::RoomInfo& out, const store::RoomView& view);
+void fill_room_event(wire::RoomEvent& out, const store::RoomEvent& event);
 
 // Appends items[begin...] to `out` while there are at most `max_items` of them and the Envelope
 // carrying `out` (with `more` set) stays within `max_payload` bytes. Always takes at least one

@@ -29,7 +29,7 @@ Sha256 column_sha(Statement& stmt, int index) {
   return digest;
 }
 
-constexpr const char* kUploadColumns = "id, sender, recipient, name, size, sha256, created_ms, updated_ms";
+constexpr const char* kUploadColumns = "id, sender, recipient, name, size, sha256, created_ms, updated_ms, room_id";
 
 Upload read_upload(Statement& stmt) {
   Upload upload;
@@ -41,17 +41,21 @@ Upload read_upload(Statement& stmt) {
   upload.sha256 = column_sha(stmt, 5);
   upload.created_ms = stmt.column_int(6);
   upload.updated_ms = stmt.column_int(7);
+  upload.room_id = static_cast<std::uint32_t>(stmt.column_int(8));
+  if (upload.room_id != 0) upload.recipient = 0;  // stored as the sender (see schema step 5)
   return upload;
 }
 
-// Both tables as one relation of FileRecord columns: id, name, size, sha256, sender, recipient,
-// sender nick, time, state, pair_key.
+// Both tables as one relation of FileRecord columns: id, name, size, sha256, sender, recipient
+// (0 for a room file), sender nick, time, state, pair_key, room_id, room name.
 constexpr const char* kAllFiles =
-    "SELECT f.id, f.name, f.size, f.sha256, f.sender, f.recipient, u.nick, f.created_ms, 0 AS state, f.pair_key "
-    "FROM files f JOIN users u ON u.id = f.sender "
+    "SELECT f.id, f.name, f.size, f.sha256, f.sender, iif(f.room_id IS NULL, f.recipient, 0) AS recipient, u.nick, "
+    "       f.created_ms, 0 AS state, f.pair_key, f.room_id, r.name AS room_name "
+    "FROM files f JOIN users u ON u.id = f.sender LEFT JOIN rooms r ON r.id = f.room_id "
     "UNION ALL "
-    "SELECT p.id, p.name, p.size, p.sha256, p.sender, p.recipient, u.nick, p.created_ms, 1 AS state, p.pair_key "
-    "FROM uploads p JOIN users u ON u.id = p.sender";
+    "SELECT p.id, p.name, p.size, p.sha256, p.sender, iif(p.room_id IS NULL, p.recipient, 0), u.nick, "
+    "       p.created_ms, 1 AS state, p.pair_key, p.room_id, r.name "
+    "FROM uploads p JOIN users u ON u.id = p.sender LEFT JOIN rooms r ON r.id = p.room_id";
 
 FileRecord read_file_record(Statement& stmt) {
   FileRecord file;
@@ -64,6 +68,8 @@ FileRecord read_file_record(Statement& stmt) {
   file.sender_nick = stmt.column_text(6);
   file.time_ms = stmt.column_int(7);
   file.state = static_cast<FileRecord::State>(stmt.column_int(8));
+  file.room_id = static_cast<std::uint32_t>(stmt.column_int(10));
+  file.room_name = stmt.column_text(11);
   return file;
 }
 
@@ -77,7 +83,8 @@ BeginUploadResult begin_upload(Database& db, std::uint32_t from, std::uint32_t t
   BeginUploadResult result;
   Statement existing(db, fmt::format("UPDATE uploads SET name = ?5, updated_ms = ?6 "
                                      "WHERE id = (SELECT id FROM uploads WHERE sender = ?1 AND recipient = ?2 "
-                                     "AND size = ?3 AND sha256 = ?4 ORDER BY id LIMIT 1) RETURNING {}",
+                                     "AND size = ?3 AND sha256 = ?4 AND room_id IS NULL ORDER BY id LIMIT 1) "
+                                     "RETURNING {}",
                                      kUploadColumns));
   existing.bind(1, std::int64_t{from}).bind(2, std::int64_t{to}).bind(3, as_int(size)).bind_blob(4, sha256);
   existing.bind(5, name).bind(6, now);
@@ -125,31 +132,89 @@ PublishResult publish_upload(Database& db, std::uint64_t upload_id) {
   const auto upload = find_upload(db, upload_id);
   if (!upload) throw StoreError(ErrorCode::not_found, fmt::format("no upload with id {}", upload_id));
   const auto now = now_ms();
+  const bool in_room = upload->room_id != 0;
   Statement insert(db,
-                   "INSERT INTO files(id, sender, recipient, pair_key, name, size, sha256, created_ms) "
-                   "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
-  insert.bind(1, as_int(upload->id)).bind(2, std::int64_t{upload->sender}).bind(3, std::int64_t{upload->recipient});
-  insert.bind(4, pair_key(upload->sender, upload->recipient)).bind(5, upload->name).bind(6, as_int(upload->size));
+                   "INSERT INTO files(id, sender, recipient, pair_key, name, size, sha256, created_ms, room_id) "
+                   "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)");
+  insert.bind(1, as_int(upload->id)).bind(2, std::int64_t{upload->sender});
+  if (in_room) {
+    insert.bind(3, std::int64_t{upload->sender}).bind(4, std::int64_t{0}).bind(9, std::int64_t{upload->room_id});
+  } else {
+    insert.bind(3, std::int64_t{upload->recipient}).bind(4, pair_key(upload->sender, upload->recipient));
+  }
+  insert.bind(5, upload->name).bind(6, as_int(upload->size));
   insert.bind_blob(7, upload->sha256).bind(8, now);
   insert.step();
   delete_upload(db, upload_id);
 
   PublishResult result;
   result.file = published_file(db, upload_id);
-  InboxItem& item = result.item;
-  item.user_id = upload->recipient;
-  item.time_ms = now;
-  item.kind = InboxItem::Kind::file;
-  item.other_user = upload->sender;
-  item.other_nick = result.file.sender_nick;
-  item.file = result.file;
-  append_inbox_item(db, item);
+  const auto notice = [&](std::uint32_t user) {
+    InboxItem item;
+    item.user_id = user;
+    item.time_ms = now;
+    item.kind = InboxItem::Kind::file;
+    item.other_user = upload->sender;
+    item.other_nick = result.file.sender_nick;
+    item.file = result.file;
+    append_inbox_item(db, item);
+    return item;
+  };
+  if (!in_room) {
+    result.item = notice(upload->recipient);
+    return result;
+  }
+  // A room file reaches every member as a file notice (like a room message, not who blocks the sender).
+  for (const std::uint32_t user : room_recipients(db, upload->room_id, upload->sender)) {
+    result.room_items.push_back(notice(user));
+  }
   return result;
+}
+
+BeginUploadResult begin_room_upload(Database& db, std::uint32_t from, std::uint32_t room_id, std::string_view name,
+                                    std::uint64_t size, const Sha256& sha256) {
+  require_member(db, from, room_id);
+  const auto now = now_ms();
+  BeginUploadResult result;
+  Statement existing(db, fmt::format("UPDATE uploads SET name = ?5, updated_ms = ?6 "
+                                     "WHERE id = (SELECT id FROM uploads WHERE sender = ?1 AND room_id = ?2 "
+                                     "AND size = ?3 AND sha256 = ?4 ORDER BY id LIMIT 1) RETURNING {}",
+                                     kUploadColumns));
+  existing.bind(1, std::int64_t{from}).bind(2, std::int64_t{room_id}).bind(3, as_int(size)).bind_blob(4, sha256);
+  existing.bind(5, name).bind(6, now);
+  if (existing.step()) {
+    result.upload = read_upload(existing);
+    result.resumed = true;
+    while (existing.step()) {
+    }
+    return result;
+  }
+  // recipient = the sender and pair_key 0 for a room upload (schema step 5).
+  Statement insert(db, fmt::format("INSERT INTO uploads(sender, recipient, pair_key, name, size, sha256, created_ms, "
+                                   "updated_ms, room_id) VALUES(?1, ?1, 0, ?3, ?4, ?5, ?6, ?6, ?2) RETURNING {}",
+                                   kUploadColumns));
+  insert.bind(1, std::int64_t{from}).bind(2, std::int64_t{room_id}).bind(3, name);
+  insert.bind(4, as_int(size)).bind_blob(5, sha256).bind(6, now);
+  if (!insert.step()) throw StoreError(ErrorCode::internal, "cannot insert upload");
+  result.upload = read_upload(insert);
+  while (insert.step()) {
+  }
+  return result;
+}
+
+std::vector<FileRecord> list_room_files(Database& db, std::uint32_t user_id, std::uint32_t room_id) {
+  require_member(db, user_id, room_id);
+  Statement stmt(db, fmt::format("SELECT * FROM ({}) WHERE room_id = ?1 ORDER BY created_ms, id", kAllFiles));
+  stmt.bind(1, std::int64_t{room_id});
+  std::vector<FileRecord> files;
+  while (stmt.step()) files.push_back(read_file_record(stmt));
+  return files;
 }
 
 std::vector<FileRecord> list_files(Database& db, std::uint32_t user_id, std::uint32_t peer) {
   // With a peer the pair_key indexes serve it; without one, the per-party conditions.
-  const std::string where = peer != 0 ? "pair_key = ?2" : "(sender = ?1 OR recipient = ?1)";
+  // Room files are the rooms' (list_room_files): pair_key 0 keeps them out of the first form.
+  const std::string where = peer != 0 ? "pair_key = ?2" : "(sender = ?1 OR recipient = ?1) AND room_id IS NULL";
   Statement stmt(db, fmt::format("SELECT * FROM ({}) WHERE {} ORDER BY created_ms, id", kAllFiles, where));
   if (peer != 0) {
     stmt.bind(2, pair_key(user_id, peer));

@@ -53,6 +53,11 @@ AddFriendResult add_friend(Database& db, std::uint32_t from, std::uint32_t to) {
   if (from == to) throw StoreError(ErrorCode::invalid_argument, "you cannot add yourself as a friend");
   AddFriendResult result;
   result.other = require_user(db, to);
+  // Blocked by `to`: answered like a new request, but nothing is stored and nobody told.
+  if (blocks(db, to, from)) {
+    result.state = AddFriendState::requested;
+    return result;
+  }
   if (are_friends(db, from, to)) {
     result.state = AddFriendState::already_friends;
     return result;

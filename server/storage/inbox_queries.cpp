@@ -19,23 +19,31 @@ void append_inbox_item(Database& db, InboxItem& item) {
   while (next.step()) {
   }
   Statement insert(db,
-                   "INSERT INTO inbox(user_id, seq, kind, message_id, other_user, accepted, created_ms, file_id) "
-                   "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
+                   "INSERT INTO inbox(user_id, seq, kind, message_id, other_user, accepted, created_ms, file_id, "
+                   "room_message_id, room_id, room_name, event_kind, subject, role) "
+                   "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)");
   insert.bind(1, std::int64_t{item.user_id})
       .bind(2, static_cast<std::int64_t>(item.seq))
       .bind(3, std::int64_t{static_cast<int>(item.kind)})
       .bind(5, std::int64_t{item.other_user})
       .bind(6, std::int64_t{item.accepted ? 1 : 0})
       .bind(7, item.time_ms);
-  if (item.kind == InboxItem::Kind::message) {
-    insert.bind(4, static_cast<std::int64_t>(item.message.id));
-  } else {
-    insert.bind_null(4);
-  }
+  // Unbound parameters are NULL (the cached statement is unbound after each use).
+  if (item.kind == InboxItem::Kind::message) insert.bind(4, static_cast<std::int64_t>(item.message.id));
   if (item.kind == InboxItem::Kind::file) {
     insert.bind(8, static_cast<std::int64_t>(item.file.id));
-  } else {
-    insert.bind_null(8);
+    if (item.file.room_id != 0) insert.bind(10, std::int64_t{item.file.room_id});
+  }
+  if (item.kind == InboxItem::Kind::room_message) {
+    insert.bind(9, static_cast<std::int64_t>(item.message.id)).bind(10, std::int64_t{item.message.room_id});
+  }
+  if (item.kind == InboxItem::Kind::room_event) {
+    const RoomEvent& event = item.room_event;
+    insert.bind(10, std::int64_t{event.room_id})
+        .bind(11, event.room_name)
+        .bind(12, std::int64_t{static_cast<int>(event.kind)})
+        .bind(13, std::int64_t{event.subject})
+        .bind(14, std::int64_t{static_cast<int>(event.role)});
   }
   insert.step();
 }
@@ -45,10 +53,15 @@ InboxPage fetch_inbox(Database& db, std::uint32_t user_id, std::uint64_t after_s
   if (limit == 0) return page;
   Statement stmt(db,
                  "SELECT i.seq, i.kind, i.created_ms, i.other_user, o.nick, i.accepted, "
-                 "       m.id, m.sender, m.recipient, m.text, m.created_ms, i.file_id "
+                 "       m.id, m.sender, m.recipient, m.text, m.created_ms, i.file_id, "
+                 "       rm.id, rm.text, rm.created_ms, rm.mentions, i.room_id, coalesce(i.room_name, r.name, ''), "
+                 "       i.event_kind, i.subject, su.nick, i.role "
                  "FROM inbox i "
                  "LEFT JOIN users o ON o.id = i.other_user "
                  "LEFT JOIN messages m ON m.id = i.message_id "
+                 "LEFT JOIN room_messages rm ON rm.id = i.room_message_id "
+                 "LEFT JOIN rooms r ON r.id = i.room_id "
+                 "LEFT JOIN users su ON su.id = i.subject "
                  "WHERE i.user_id = ?1 "
                  "  AND i.seq > max(?2, coalesce((SELECT acked_seq FROM inbox_state WHERE user_id = ?1), 0)) "
                  "ORDER BY i.seq LIMIT ?3");
@@ -77,6 +90,27 @@ InboxPage fetch_inbox(Database& db, std::uint32_t user_id, std::uint64_t after_s
       item.message.time_ms = stmt.column_int(10);
     }
     if (item.kind == InboxItem::Kind::file) item.file = published_file(db, static_cast<std::uint64_t>(stmt.column_int(11)));
+    if (item.kind == InboxItem::Kind::room_message) {
+      item.message.id = static_cast<std::uint64_t>(stmt.column_int(12));
+      item.message.from = item.other_user;
+      item.message.from_nick = item.other_nick;
+      item.message.text = stmt.column_text(13);
+      item.message.time_ms = stmt.column_int(14);
+      item.message.mentions = split_ids(stmt.column_text(15));
+      item.message.room_id = static_cast<std::uint32_t>(stmt.column_int(16));
+      item.message.room_name = stmt.column_text(17);
+    }
+    if (item.kind == InboxItem::Kind::room_event) {
+      RoomEvent& event = item.room_event;
+      event.room_id = static_cast<std::uint32_t>(stmt.column_int(16));
+      event.room_name = stmt.column_text(17);
+      event.kind = static_cast<RoomEvent::Kind>(stmt.column_int(18));
+      event.actor = item.other_user;
+      event.actor_nick = item.other_nick;
+      event.subject = static_cast<std::uint32_t>(stmt.column_int(19));
+      event.subject_nick = stmt.column_text(20);
+      event.role = static_cast<RoomRole>(stmt.column_int(21));
+    }
     page.items.push_back(std::move(item));
   }
   return page;

@@ -47,6 +47,41 @@ std::vector<Upload> stale_uploads(Database& db, std::int64_t cutoff_ms);
 // The published file `id` (with the sender's nick); throws StoreError(internal) if missing.
 FileRecord published_file(Database& db, std::uint64_t id);
 
+// room_queries.cpp
+RoomView create_room(Database& db, std::uint32_t owner, std::string_view name, std::uint32_t max_owned);
+RoomChangeResult change_room(Database& db, const RoomChange& change);
+RoomLists rooms(Database& db, std::uint32_t user_id);
+RoomMembersPage room_members(Database& db, std::uint32_t user_id, std::uint32_t room_id, std::uint32_t after_id,
+                             std::uint32_t limit);
+bool is_room_member(Database& db, std::uint32_t user_id, std::uint32_t room_id);
+// The caller's role in the room; throws StoreError(not_allowed) "you are not a member of room ID".
+RoomRole require_member(Database& db, std::uint32_t user_id, std::uint32_t room_id);
+// The room's members who have not blocked `sender`, by id (who gets `sender`'s room items).
+std::vector<std::uint32_t> room_recipients(Database& db, std::uint32_t room_id, std::uint32_t sender);
+// The room's current name ("" if it is gone).
+std::string room_name(Database& db, std::uint32_t room_id);
+
+// room_message_queries.cpp
+RoomSendResult send_room_message(Database& db, std::uint32_t from, std::uint32_t room_id, std::string_view text,
+                                 std::string_view client_msg_id, const std::vector<std::uint32_t>& mention_candidates);
+HistoryPage room_history(Database& db, std::uint32_t user_id, std::uint32_t room_id, std::uint32_t limit,
+                         std::uint64_t before_id);
+// "1,2,3" <-> {1, 2, 3}: how mentions are stored.
+std::string join_ids(const std::vector<std::uint32_t>& ids);
+std::vector<std::uint32_t> split_ids(std::string_view text);
+
+// block_queries.cpp
+void block_user(Database& db, std::uint32_t user_id, std::uint32_t other);
+bool unblock_user(Database& db, std::uint32_t user_id, std::uint32_t other);
+std::vector<User> blocked_users(Database& db, std::uint32_t user_id);
+// Whether `blocker` blocks `blocked`.
+bool blocks(Database& db, std::uint32_t blocker, std::uint32_t blocked);
+
+// file_queries.cpp (rooms)
+BeginUploadResult begin_room_upload(Database& db, std::uint32_t from, std::uint32_t room_id, std::string_view name,
+                                    std::uint64_t size, const Sha256& sha256);
+std::vector<FileRecord> list_room_files(Database& db, std::uint32_t user_id, std::uint32_t room_id);
+
 // inbox_queries.cpp
 // Appends an item to `item.user_id`'s inbox with the next seq (written back into `item`).
 void append_inbox_item(Database& db, InboxItem& item);

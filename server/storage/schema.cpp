@@ -12,7 +12,7 @@ namespace {
 
 // Append-only: step N brings the schema from version N to N+1. Never edit a released step;
 // add a new one (files in the field are already at the old step's result).
-constexpr std::array<std::string_view, 4> kMigrations{
+constexpr std::array<std::string_view, 5> kMigrations{
     // 0 -> 1: accounts and login sessions.
     R"sql(
 CREATE TABLE users (
@@ -131,6 +131,71 @@ INSERT INTO friend_request_notices(to_id, from_id, seq)
     AND EXISTS (SELECT 1 FROM users u WHERE u.id = i.other_user)
     AND NOT EXISTS (SELECT 1 FROM friendships f WHERE f.user_id = i.user_id AND f.friend_id = i.other_user)
   GROUP BY i.user_id, i.other_user;
+)sql",
+    // 4 -> 5: rooms and blocking.
+    // Room ids start at 1000000 (seeded in sqlite_sequence; AUTOINCREMENT never reuses one).
+    // A member's first_message_id is the room's last message id when they joined: their
+    // history starts after it. A room message is stored once; each member gets an inbox row
+    // (kind 4) naming it, so rooms ride the same seq/ack/subscribe path as 1:1 messages.
+    // Room events are inbox rows of kind 5 that carry their room, name, kind, subject and role
+    // themselves (other_user is the actor), so they survive the room's deletion. Inbox rows
+    // hold room_id without a foreign key: deleting a room deletes its rows explicitly (so do
+    // files and uploads, whose room_id has no foreign key either).
+    // Room files and uploads have room_id set; recipient is then the sender (the column is NOT
+    // NULL and references users) and pair_key 0, so no 1:1 query ever matches them.
+    R"sql(
+CREATE TABLE rooms (
+  id         INTEGER PRIMARY KEY AUTOINCREMENT,
+  name       TEXT    NOT NULL,
+  owner      INTEGER NOT NULL REFERENCES users(id),
+  created_ms INTEGER NOT NULL
+);
+INSERT INTO sqlite_sequence(name, seq) VALUES('rooms', 999999);
+CREATE INDEX rooms_by_owner ON rooms(owner);
+CREATE TABLE room_members (
+  room_id          INTEGER NOT NULL REFERENCES rooms(id),
+  user_id          INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  role             INTEGER NOT NULL,
+  joined_ms        INTEGER NOT NULL,
+  first_message_id INTEGER NOT NULL,
+  PRIMARY KEY (room_id, user_id)
+) WITHOUT ROWID;
+CREATE INDEX room_members_by_user ON room_members(user_id, room_id);
+CREATE TABLE room_invites (
+  room_id    INTEGER NOT NULL REFERENCES rooms(id),
+  user_id    INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  inviter    INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  created_ms INTEGER NOT NULL,
+  PRIMARY KEY (room_id, user_id)
+) WITHOUT ROWID;
+CREATE INDEX room_invites_by_user ON room_invites(user_id, room_id);
+CREATE TABLE room_messages (
+  id            INTEGER PRIMARY KEY AUTOINCREMENT,
+  room_id       INTEGER NOT NULL REFERENCES rooms(id),
+  sender        INTEGER NOT NULL REFERENCES users(id),
+  text          TEXT    NOT NULL,
+  mentions      TEXT,
+  created_ms    INTEGER NOT NULL,
+  client_msg_id BLOB
+);
+CREATE INDEX room_messages_by_room ON room_messages(room_id, id);
+CREATE UNIQUE INDEX room_messages_by_client_id ON room_messages(sender, client_msg_id) WHERE client_msg_id IS NOT NULL;
+ALTER TABLE inbox ADD COLUMN room_message_id INTEGER;
+ALTER TABLE inbox ADD COLUMN room_id INTEGER;
+ALTER TABLE inbox ADD COLUMN room_name TEXT;
+ALTER TABLE inbox ADD COLUMN event_kind INTEGER;
+ALTER TABLE inbox ADD COLUMN subject INTEGER;
+ALTER TABLE inbox ADD COLUMN role INTEGER;
+ALTER TABLE uploads ADD COLUMN room_id INTEGER;
+ALTER TABLE files ADD COLUMN room_id INTEGER;
+CREATE INDEX uploads_by_room ON uploads(room_id, size, sha256) WHERE room_id IS NOT NULL;
+CREATE INDEX files_by_room ON files(room_id, id) WHERE room_id IS NOT NULL;
+CREATE TABLE blocks (
+  blocker    INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  blocked    INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  created_ms INTEGER NOT NULL,
+  PRIMARY KEY (blocker, blocked)
+) WITHOUT ROWID;
 )sql",
 };
 

@@ -219,6 +219,63 @@ class SqliteStoreImpl final : public SqliteStore {
     return in_transaction(db_, [&] { return sqlite::stale_uploads(db_, cutoff_ms); });
   }
 
+  RoomView create_room(std::uint32_t owner, std::string_view name, std::uint32_t max_owned) override {
+    return in_transaction(db_, [&] { return sqlite::create_room(db_, owner, name, max_owned); });
+  }
+
+  RoomChangeResult change_room(const RoomChange& change) override {
+    return in_transaction(db_, [&] { return sqlite::change_room(db_, change); });
+  }
+
+  RoomLists rooms(std::uint32_t user_id) override {
+    return in_transaction(db_, [&] { return sqlite::rooms(db_, user_id); });
+  }
+
+  RoomMembersPage room_members(std::uint32_t user_id, std::uint32_t room_id, std::uint32_t after_id,
+                               std::uint32_t limit) override {
+    return in_transaction(db_, [&] { return sqlite::room_members(db_, user_id, room_id, after_id, limit); });
+  }
+
+  bool is_room_member(std::uint32_t user_id, std::uint32_t room_id) override {
+    return in_transaction(db_, [&] { return sqlite::is_room_member(db_, user_id, room_id); });
+  }
+
+  RoomSendResult send_room_message(std::uint32_t from, std::uint32_t room_id, std::string_view text,
+                                   std::string_view client_msg_id,
+                                   const std::vector<std::uint32_t>& mention_candidates) override {
+    return in_transaction(
+        db_, [&] { return sqlite::send_room_message(db_, from, room_id, text, client_msg_id, mention_candidates); });
+  }
+
+  HistoryPage room_history(std::uint32_t user_id, std::uint32_t room_id, std::uint32_t limit,
+                           std::uint64_t before_id) override {
+    return in_transaction(db_, [&] { return sqlite::room_history(db_, user_id, room_id, limit, before_id); });
+  }
+
+  BeginUploadResult begin_room_upload(std::uint32_t from, std::uint32_t room_id, std::string_view name,
+                                      std::uint64_t size, const Sha256& sha256) override {
+    return in_transaction(db_, [&] { return sqlite::begin_room_upload(db_, from, room_id, name, size, sha256); });
+  }
+
+  std::vector<FileRecord> list_room_files(std::uint32_t user_id, std::uint32_t room_id) override {
+    return in_transaction(db_, [&] { return sqlite::list_room_files(db_, user_id, room_id); });
+  }
+
+  void block_user(std::uint32_t user_id, std::uint32_t other) override {
+    in_transaction(db_, [&] {
+      sqlite::block_user(db_, user_id, other);
+      return true;
+    });
+  }
+
+  bool unblock_user(std::uint32_t user_id, std::uint32_t other) override {
+    return in_transaction(db_, [&] { return sqlite::unblock_user(db_, user_id, other); });
+  }
+
+  std::vector<User> blocked_users(std::uint32_t user_id) override {
+    return in_transaction(db_, [&] { return sqlite::blocked_users(db_, user_id); });
+  }
+
  private:
   Database db_;
 };

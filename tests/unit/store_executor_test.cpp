@@ -45,6 +45,38 @@ class CountingStore final : public store::SqliteStore {
     if (fail_commits) throw StoreError(ErrorCode::internal, "commit failed (test)");
   }
 
+  store::RoomView create_room(std::uint32_t owner, std::string_view name, std::uint32_t max_owned) override {
+    return inner_->create_room(owner, name, max_owned);
+  }
+  store::RoomChangeResult change_room(const store::RoomChange& change) override { return inner_->change_room(change); }
+  store::RoomLists rooms(std::uint32_t user_id) override { return inner_->rooms(user_id); }
+  store::RoomMembersPage room_members(std::uint32_t user_id, std::uint32_t room_id, std::uint32_t after_id,
+                                      std::uint32_t limit) override {
+    return inner_->room_members(user_id, room_id, after_id, limit);
+  }
+  bool is_room_member(std::uint32_t user_id, std::uint32_t room_id) override {
+    return inner_->is_room_member(user_id, room_id);
+  }
+  store::RoomSendResult send_room_message(std::uint32_t from, std::uint32_t room_id, std::string_view text,
+                                          std::string_view client_msg_id,
+                                          const std::vector<std::uint32_t>& mentions) override {
+    return inner_->send_room_message(from, room_id, text, client_msg_id, mentions);
+  }
+  store::HistoryPage room_history(std::uint32_t user_id, std::uint32_t room_id, std::uint32_t limit,
+                                  std::uint64_t before_id) override {
+    return inner_->room_history(user_id, room_id, limit, before_id);
+  }
+  store::BeginUploadResult begin_room_upload(std::uint32_t from, std::uint32_t room_id, std::string_view name,
+                                             std::uint64_t size, const store::Sha256& sha256) override {
+    return inner_->begin_room_upload(from, room_id, name, size, sha256);
+  }
+  std::vector<store::FileRecord> list_room_files(std::uint32_t user_id, std::uint32_t room_id) override {
+    return inner_->list_room_files(user_id, room_id);
+  }
+  void block_user(std::uint32_t user_id, std::uint32_t other) override { inner_->block_user(user_id, other); }
+  bool unblock_user(std::uint32_t user_id, std::uint32_t other) override { return inner_->unblock_user(user_id, other); }
+  std::vector<store::User> blocked_users(std::uint32_t user_id) override { return inner_->blocked_users(user_id); }
+
   int schema_version() override { return inner_->schema_version(); }
   bool create_user(std::uint32_t id, std::string_view email, std::string_view nick, std::string_view hash) override {
     return inner_->create_user(id, email, nick, hash);

@@ -64,6 +64,10 @@ struct ServerOptions {
   // again while one is pending). Beyond it: RATE_LIMITED with the time to wait.
   double friend_request_rate = 30;
   double friend_request_burst = 10;
+  // Rooms: members one room may have (invites and joins past it: RESOURCE_EXHAUSTED), and rooms
+  // one user may own at once (so nobody can fill the room id space or the store).
+  int max_room_members = 1000;
+  int max_rooms_per_user = 100;
   // Uploads announcing more bytes are refused before anything is stored (16 GiB).
   std::uint64_t max_file_size = 17179869184ull;
   // Unfinished uploads without activity for this long are removed (at start-up and hourly).

@@ -75,10 +75,94 @@ struct FriendRequests {
 struct Message {
   std::uint64_t id = 0;
   std::uint32_t from = 0;
-  std::uint32_t to = 0;
+  std::uint32_t to = 0;  // 0 for a room message
   std::string from_nick;
   std::string text;
   std::int64_t time_ms = 0;
+  // Room messages (schema 5): the room (room_id 0: a 1:1 message), its current name and the
+  // members named as @ID, in order of first mention. Room message ids are their own id space.
+  std::uint32_t room_id = 0;
+  std::string room_name;
+  std::vector<std::uint32_t> mentions;
+};
+
+// ---- rooms and blocking (schema 5) ----
+
+// Room ids: their own space, from 1000000 up (user ids have 6 digits), never reused.
+inline constexpr std::uint32_t kMinRoomId = 1000000;
+
+// Values as on the wire (RoomRole).
+enum class RoomRole : int { member = 0, admin = 1, owner = 2 };
+
+struct Room {
+  std::uint32_t id = 0;
+  std::string name;
+  std::uint32_t owner = 0;
+  std::int64_t created_ms = 0;
+  std::uint32_t members = 0;  // how many members it has
+};
+
+// A room as one user sees it: a membership (role = theirs) or an invitation (role = the one
+// they would get; inviter set).
+struct RoomView {
+  Room room;
+  RoomRole role = RoomRole::member;
+  std::uint32_t inviter = 0;
+  std::string inviter_nick;
+};
+
+struct RoomLists {
+  std::vector<RoomView> rooms;    // memberships, by name then id
+  std::vector<RoomView> invites;  // pending invitations, by room id
+};
+
+struct RoomMember {
+  std::uint32_t id = 0;
+  std::string nick;
+  RoomRole role = RoomRole::member;
+  std::int64_t joined_ms = 0;
+};
+
+struct RoomMembersPage {
+  RoomView room;                    // the caller's view
+  std::vector<RoomMember> members;  // by id, after the requested id
+  bool more = false;                // members with larger ids exist
+};
+
+// A change to a room's membership or settings (the RoomChangeRequest of the wire protocol).
+// Kind values are the wire's RoomChangeRequest.Change.
+struct RoomChange {
+  enum class Kind : int {
+    invite = 1,
+    join = 2,
+    decline = 3,
+    leave = 4,
+    remove = 5,
+    make_admin = 6,
+    unmake_admin = 7,
+    transfer_ownership = 8,
+    rename = 9,
+    remove_room = 10,  // DELETE
+  };
+  Kind kind = Kind::invite;
+  std::uint32_t room_id = 0;
+  std::uint32_t actor = 0;            // who asks
+  std::vector<std::uint32_t> users;   // invite: 1..100; remove/roles/transfer: exactly one
+  std::string name;                   // rename: already validated
+  std::uint32_t max_members = 1000;   // invite, join: the server's member limit
+};
+
+// What happened to a room, as an inbox item. Kind values are the wire's RoomEvent.Kind.
+struct RoomEvent {
+  enum class Kind : int { invited = 1, joined = 2, left = 3, removed = 4, role_changed = 5, renamed = 6, deleted = 7, declined = 8 };
+  Kind kind = Kind::joined;
+  std::uint32_t room_id = 0;
+  std::string room_name;  // the name when it happened (the room may be gone since)
+  std::uint32_t actor = 0;
+  std::string actor_nick;
+  std::uint32_t subject = 0;
+  std::string subject_nick;
+  RoomRole role = RoomRole::member;
 };
 
 // ---- files (schema 3) ----
@@ -99,6 +183,9 @@ struct FileRecord {
   std::string sender_nick;
   std::int64_t time_ms = 0;  // published (available) or begun (uploading), Unix ms
   State state = State::available;
+  // A room file (schema 5): the room, its name; recipient is 0 then.
+  std::uint32_t room_id = 0;
+  std::string room_name;
 };
 
 // An unfinished upload. How many bytes arrived is not stored here: it is the size of the part
@@ -106,7 +193,8 @@ struct FileRecord {
 struct Upload {
   std::uint64_t id = 0;
   std::uint32_t sender = 0;
-  std::uint32_t recipient = 0;
+  std::uint32_t recipient = 0;  // 0 for an upload to a room
+  std::uint32_t room_id = 0;
   std::string name;
   std::uint64_t size = 0;
   Sha256 sha256{};
@@ -121,7 +209,8 @@ struct BeginUploadResult {
 
 // One entry of a user's inbox. seq is per recipient, starts at 1 and has no gaps.
 struct InboxItem {
-  enum class Kind : int { message = 1, friend_request = 2, file = 3 };
+  // room_message: `message` with room_id set; room_event: `room_event`.
+  enum class Kind : int { message = 1, friend_request = 2, file = 3, room_message = 4, room_event = 5 };
   std::uint32_t user_id = 0;  // whose inbox
   std::uint64_t seq = 0;
   std::int64_t time_ms = 0;
@@ -131,6 +220,7 @@ struct InboxItem {
   std::string other_nick;
   bool accepted = false;  // friend_request: `other_user` accepted the user's request
   FileRecord file;        // kind == file
+  RoomEvent room_event;   // kind == room_event
 };
 
 struct InboxPage {
@@ -167,7 +257,8 @@ enum class FriendLink { none, friends, request_sent, request_received };
 
 struct PublishResult {
   FileRecord file;
-  InboxItem item;  // the recipient's new inbox item (kind file)
+  InboxItem item;  // the recipient's new inbox item (kind file); unset for a room file
+  std::vector<InboxItem> room_items;  // a room file: one new item per member (kind file)
 };
 
 struct SendResult {
@@ -175,6 +266,22 @@ struct SendResult {
   std::int64_t time_ms = 0;
   bool duplicate = false;
   std::optional<InboxItem> item;  // the recipient's new inbox item; nullopt for a duplicate
+};
+
+// A room message stored: like SendResult, with one inbox item per member who gets it.
+struct RoomSendResult {
+  std::uint64_t message_id = 0;
+  std::int64_t time_ms = 0;
+  bool duplicate = false;
+  std::vector<InboxItem> items;  // empty for a duplicate
+};
+
+struct RoomChangeResult {
+  std::optional<RoomView> room;     // the room after the change, as the actor sees it (unset for
+                                    // decline, leave and delete)
+  std::vector<InboxItem> items;     // the room events stored, for delivery
+  std::vector<std::uint64_t> removed_files;    // delete: published files whose bytes can go
+  std::vector<std::uint64_t> removed_uploads;  // delete: unfinished uploads whose parts can go
 };
 
 class Store {
@@ -290,6 +397,70 @@ class Store {
 
   // Unfinished uploads not begun or resumed since `cutoff_ms` (candidates for expiry).
   virtual std::vector<Upload> stale_uploads(std::int64_t cutoff_ms) = 0;
+
+  // ---- rooms (schema 5). Each call is one transaction. ----
+  // Every call naming a room throws StoreError(not_allowed) "you are not a member of room ID"
+  // when the caller is not a member, whether or not the room exists (JOIN and DECLINE: when the
+  // caller is not invited).
+
+  // Creates a room (id from the room id space, never reused) with `owner` as its owner and only
+  // member. `name` is already validated. Throws StoreError(resource_exhausted) if the owner
+  // already owns `max_owned` rooms, StoreError(not_found) for an unknown owner.
+  virtual RoomView create_room(std::uint32_t owner, std::string_view name, std::uint32_t max_owned) = 0;
+
+  // Applies one change, authorised by the actor's role, as RoomChangeRequest in
+  // proto/occhat.proto describes it, and stores a room event in the inbox of every member
+  // after the change (plus the subject who left or was removed; INVITED only to the invitee,
+  // DECLINED only to the inviter). Besides not_allowed (non-member, or the role does not
+  // allow it) it throws StoreError(invalid_argument) for a wrong number of users or a user
+  // who is not a member, StoreError(not_allowed) for an invitee who is not the actor's friend,
+  // StoreError(resource_exhausted) when the member limit would be passed, and
+  // StoreError(conflict) for an owner leaving a room that has other members. Invitees who
+  // blocked the actor are skipped silently (stored nothing, told nothing).
+  virtual RoomChangeResult change_room(const RoomChange& change) = 0;
+
+  // The user's rooms and pending invitations.
+  virtual RoomLists rooms(std::uint32_t user_id) = 0;
+
+  // Members of `room_id` with id > after_id, by id, at most `limit`.
+  virtual RoomMembersPage room_members(std::uint32_t user_id, std::uint32_t room_id, std::uint32_t after_id,
+                                       std::uint32_t limit) = 0;
+
+  // Whether `user_id` is a member of `room_id` (false for an unknown room).
+  virtual bool is_room_member(std::uint32_t user_id, std::uint32_t room_id) = 0;
+
+  // Stores a room message once and one inbox item per member (the sender included; members who
+  // blocked the sender excluded), each with the member's next seq, in one transaction.
+  // `mention_candidates` are the ids named as @ID in order of first mention; the ones who are
+  // members are kept. client_msg_id dedupes as in send_message (checked first).
+  virtual RoomSendResult send_room_message(std::uint32_t from, std::uint32_t room_id, std::string_view text,
+                                           std::string_view client_msg_id,
+                                           const std::vector<std::uint32_t>& mention_candidates) = 0;
+
+  // The room's messages the caller may see (those after they joined) with id < before_id
+  // (0: no bound), the newest `limit`, oldest first.
+  virtual HistoryPage room_history(std::uint32_t user_id, std::uint32_t room_id, std::uint32_t limit,
+                                   std::uint64_t before_id) = 0;
+
+  // As begin_upload, to a room the sender is a member of (resumes by (room, size, sha256)).
+  virtual BeginUploadResult begin_room_upload(std::uint32_t from, std::uint32_t room_id, std::string_view name,
+                                              std::uint64_t size, const Sha256& sha256) = 0;
+
+  // Every file and unfinished upload of the room (every member's), oldest first.
+  virtual std::vector<FileRecord> list_room_files(std::uint32_t user_id, std::uint32_t room_id) = 0;
+
+  // ---- blocking (schema 5). Each call is one transaction. ----
+
+  // `user_id` blocks `other`: ends their friendship and pending requests both ways. While it
+  // lasts, add_friend from `other` stores nothing (and answers requested), room invitations
+  // from `other` skip `user_id`, and `other`'s room messages put nothing into `user_id`'s inbox.
+  // Idempotent. Throws StoreError(invalid_argument) for oneself, StoreError(not_found) for an
+  // unknown user.
+  virtual void block_user(std::uint32_t user_id, std::uint32_t other) = 0;
+  // Lifts the block only. False if there was none.
+  virtual bool unblock_user(std::uint32_t user_id, std::uint32_t other) = 0;
+  // The users `user_id` blocks, by id.
+  virtual std::vector<User> blocked_users(std::uint32_t user_id) = 0;
 };
 
 // What a commit waits for before it returns (and the server acknowledges).

@@ -56,6 +56,11 @@ std::unique_ptr<Command> make_watch_command();
 std::unique_ptr<Command> make_upload_command();
 std::unique_ptr<Command> make_files_command();
 std::unique_ptr<Command> make_download_command();
+std::unique_ptr<Command> make_room_command();
+std::unique_ptr<Command> make_rooms_command();
+std::unique_ptr<Command> make_block_command();
+std::unique_ptr<Command> make_unblock_command();
+std::unique_ptr<Command> make_blocked_command();
 std::unique_ptr<Command> make_shell_command();  // shell/shell_command.cpp
 
 }  // namespace occhat::cli

@@ -5,6 +5,7 @@
 #include <ctime>
 
 #include "occhat/proto/utf8.hpp"
+#include "room_format.hpp"
 
 namespace occhat::cli {
 namespace {
@@ -46,6 +47,13 @@ std::string user_label(const std::string& nick, UserId id) {
 UserId file_sender(const Event& e) { return e.user.id != 0 ? e.user.id : e.file->sender; }
 const std::string& file_sender_nick(const Event& e) {
   return !e.user.nick.empty() ? e.user.nick : e.file->sender_nick;
+}
+
+// Room messages only: direct messages keep their schema-1 fields unchanged.
+void add_room_fields(Json& json, const Message& m) {
+  if (!m.room) return;
+  json["room"] = room_ref_json(*m.room);
+  json["mentions"] = m.mentions;
 }
 
 }  // namespace
@@ -102,7 +110,8 @@ std::string format_event_line(const Event& e) {
   const std::string time = "[" + format_time_local(event_time(e)) + "] ";
   if (e.type == "message" && e.message) {
     const Message& m = *e.message;
-    return time + user_label(m.from_nick, m.from) + ": " + escape_for_terminal(m.text);
+    const std::string room = m.room ? room_label(*m.room) + " " : std::string();
+    return time + room + user_label(m.from_nick, m.from) + ": " + escape_for_terminal(m.text);
   }
   if (e.type == "friend_request") {
     if (e.accepted) return time + user_label(e.user.nick, e.user.id) + " accepted your friend request";
@@ -114,10 +123,12 @@ std::string format_event_line(const Event& e) {
   }
   if (e.type == "file" && e.file) {
     const FileInfo& f = *e.file;
-    return time + user_label(file_sender_nick(e), file_sender(e)) + " sent you a file: " +
+    const std::string to = f.room ? " sent " + room_label(*f.room) + " a file: " : " sent you a file: ";
+    return time + user_label(file_sender_nick(e), file_sender(e)) + to +
            escape_for_terminal(f.name) + " (" + std::to_string(f.size) +
            " bytes); get it with: occhat download " + std::to_string(f.id);
   }
+  if (e.type == "room" && e.room_event) return time + format_room_event(*e.room_event);
   // A type from a newer server: still one line, so a reader is not derailed.
   return time + escape_for_terminal(e.type) + " event" +
          (e.seq != 0 ? " (seq " + std::to_string(e.seq) + ")" : std::string());
@@ -134,6 +145,7 @@ Json event_json(const Event& e) {
     json["to"] = m.to;
     json["text"] = m.text;
     json["time"] = format_time_iso(m.time_ms != 0 ? m.time_ms : event_time(e));
+    add_room_fields(json, m);
   } else if (e.type == "friend_request") {
     json["seq"] = e.seq;
     json["from"] = e.user.id;
@@ -149,6 +161,11 @@ Json event_json(const Event& e) {
     json["sha256"] = f.sha256;
     json["from"] = file_sender(e);
     json["from_nick"] = file_sender_nick(e);
+    json["time"] = format_time_iso(event_time(e));
+    if (f.room) json["room"] = room_ref_json(*f.room);
+  } else if (e.type == "room" && e.room_event) {
+    json["seq"] = e.seq;
+    add_room_event_json(json, *e.room_event);
     json["time"] = format_time_iso(event_time(e));
   } else if (e.type == "presence") {
     json["user"] = e.user.id;
@@ -168,8 +185,10 @@ std::string format_history_line(const Message& m) {
 }
 
 Json message_json(const Message& m) {
-  return Json{{"id", m.id},     {"from", m.from},     {"from_nick", m.from_nick},
-              {"to", m.to},     {"text", m.text},     {"time", format_time_iso(m.time_ms)}};
+  Json json{{"id", m.id},     {"from", m.from},     {"from_nick", m.from_nick},
+            {"to", m.to},     {"text", m.text},     {"time", format_time_iso(m.time_ms)}};
+  add_room_fields(json, m);
+  return json;
 }
 
 std::string format_file_line(const FileInfo& f) {
@@ -179,7 +198,7 @@ std::string format_file_line(const FileInfo& f) {
 }
 
 Json file_json(const FileInfo& f) {
-  return Json{{"id", f.id},
+  Json json{{"id", f.id},
               {"name", f.name},
               {"size", f.size},
               {"sha256", f.sha256},
@@ -187,6 +206,8 @@ Json file_json(const FileInfo& f) {
               {"recipient", f.recipient},
               {"time", format_time_iso(f.time_ms)},
               {"state", f.state}};
+  if (f.room) json["room"] = room_ref_json(*f.room);
+  return json;
 }
 
 void print_friend_sections(std::ostream& out, const std::vector<Friend>& friends) {

@@ -35,11 +35,13 @@ std::string format_time_iso(std::int64_t time_ms);
 
 // One event in the text format, without a trailing newline:
 //   message         [TIME] alice (123456): TEXT
+//                   [TIME] [#1000001 team] alice (123456): TEXT               (a room message)
 //   friend_request  [TIME] friend request from carol (345678); accept with: occhat add 345678
 //                   [TIME] dave (456789) accepted your friend request       (accepted=true)
 //   presence        [TIME] bob (654321) is online | is offline
 //   file            [TIME] alice (123456) sent you a file: NAME (SIZE bytes); get it with:
-//                   occhat download 7
+//                   occhat download 7       (a room's file: "... sent [#1000001 team] a file: ...")
+//   room            [TIME] FORMAT_ROOM_EVENT (see room_format.hpp)
 // An event without a time (presence) shows the current time.
 std::string format_event_line(const Event& e);
 // The same event as a JSON object, schema version 1 (see the README).
@@ -47,12 +49,14 @@ Json event_json(const Event& e);
 
 // One history message: "#17 [TIME] alice (123456): TEXT".
 std::string format_history_line(const Message& m);
-// {"id","from","from_nick","to","text","time"}
+// {"id","from","from_nick","to","text","time"}, plus "room" {"id","name"} and "mentions" [ids]
+// for a room message.
 Json message_json(const Message& m);
 
 // One `files` line: "7  NAME  SIZE bytes  from alice (123456)  TIME  available|uploading".
 std::string format_file_line(const FileInfo& f);
-// {"id","name","size","sha256","sender","recipient","time","state"}
+// {"id","name","size","sha256","sender","recipient","time","state"}, plus "room" {"id","name"}
+// for a room's file.
 Json file_json(const FileInfo& f);
 
 // The `friends` text format: "online:" then "  ID NICK" lines (or "  (none)"), then "offline:"

@@ -37,6 +37,18 @@ using detail::from_wire;
 using proto::kMaxHistoryLimit;
 constexpr std::uint32_t kMaxFetchLimit = proto::kMaxInboxFetchLimit;
 
+void check_history_limit(std::uint32_t limit) {
+  if (limit < 1 || limit > kMaxHistoryLimit) {
+    throw Error(ErrorCode::invalid_argument,
+                "history limit must be 1.." + std::to_string(kMaxHistoryLimit) + ", not " + std::to_string(limit));
+  }
+}
+
+// The SDK's default client message id: see Client::send_message.
+std::string client_msg_id_or_random(const std::string& client_msg_id) {
+  return client_msg_id.empty() ? detail::random_client_msg_id() : client_msg_id;
+}
+
 std::int64_t now_ms() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
       .count();
@@ -323,8 +335,12 @@ FriendRequests Client::friend_requests() {
 }
 
 SendResult Client::send_message(UserId to, const std::string& text, const std::string& client_msg_id) {
-  const std::string id = client_msg_id.empty() ? detail::random_client_msg_id() : client_msg_id;
-  const auto request = proto::requests::send_message(to, text, id);
+  const auto request = proto::requests::send_message(to, text, client_msg_id_or_random(client_msg_id));
+  return from_wire(impl_->call(request, wire::Envelope::kMessageSent).message_sent());
+}
+
+SendResult Client::send_room_message(RoomId room, const std::string& text, const std::string& client_msg_id) {
+  const auto request = proto::requests::send_room_message(room, text, client_msg_id_or_random(client_msg_id));
   return from_wire(impl_->call(request, wire::Envelope::kMessageSent).message_sent());
 }
 
@@ -346,11 +362,14 @@ void Client::subscribe(Seq after_seq) {
 }
 
 HistoryPage Client::history(UserId peer, std::uint32_t limit, MessageId before_id) {
-  if (limit < 1 || limit > kMaxHistoryLimit) {
-    throw Error(ErrorCode::invalid_argument,
-                "history limit must be 1.." + std::to_string(kMaxHistoryLimit) + ", not " + std::to_string(limit));
-  }
+  check_history_limit(limit);
   const auto request = proto::requests::history(peer, limit, before_id);
+  return from_wire(impl_->call(request, wire::Envelope::kMessageList).message_list());
+}
+
+HistoryPage Client::room_history(RoomId room, std::uint32_t limit, MessageId before_id) {
+  check_history_limit(limit);
+  const auto request = proto::requests::room_history(room, limit, before_id);
   return from_wire(impl_->call(request, wire::Envelope::kMessageList).message_list());
 }
 

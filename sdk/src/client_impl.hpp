@@ -1,6 +1,6 @@
 #pragma once
 // Client::Impl, shared by the source files of the public API (client.cpp: connection, accounts,
-// friends, messages; files.cpp, upload.cpp, download.cpp: files). Locking: see client.cpp.
+// friends, messages; files.cpp, upload.cpp, download.cpp: files; rooms.cpp, blocking.cpp). Locking: see client.cpp.
 
 #include <asio/io_context.hpp>
 
@@ -18,6 +18,15 @@
 #include "occhat/client.hpp"
 
 namespace occhat {
+namespace detail {
+
+// Where an upload goes: a friend (`to`) or a room (`room`); exactly one is set.
+struct UploadDestination {
+  UserId to = 0;
+  RoomId room = 0;
+};
+
+}  // namespace detail
 
 struct Client::Impl {
   explicit Impl(Options options) : options_(std::move(options)) {}
@@ -39,6 +48,10 @@ struct Client::Impl {
   std::shared_ptr<detail::Connection> ready_connection();
   std::uint32_t next_request_id() noexcept;
   const Options& options() const noexcept { return options_; }
+
+  // upload.cpp: the one resumable upload path, for friends and rooms alike. Hold an ActiveCall.
+  UploadResult upload(const detail::UploadDestination& destination, const std::string& path,
+                      const std::optional<std::string>& name, const ProgressCallback& progress);
 
   // Counts a public call in progress, so the destructor can wait until none touches *this.
   class ActiveCall {

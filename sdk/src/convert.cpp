@@ -54,6 +54,86 @@ AddFriendResult from_wire(const wire::AddFriendResult& result) {
   return out;
 }
 
+RoomRole from_wire(wire::RoomRole role) {
+  switch (role) {
+    case wire::ROOM_OWNER:
+      return RoomRole::owner;
+    case wire::ROOM_ADMIN:
+      return RoomRole::admin;
+    default:
+      return RoomRole::member;  // ROOM_MEMBER, and a role a newer server added: no extra rights
+  }
+}
+
+RoomRef from_wire(const wire::RoomRef& room) { return RoomRef{room.id(), room.name()}; }
+
+Room from_wire(const wire::RoomInfo& room) {
+  Room out;
+  out.id = room.id();
+  out.name = room.name();
+  out.role = from_wire(room.role());
+  out.members = room.members();
+  out.owner = room.owner();
+  out.created_ms = room.created_ms();
+  if (room.has_invited_by()) out.invited_by = from_wire(room.invited_by());
+  return out;
+}
+
+RoomList from_wire(const wire::RoomList& list) {
+  RoomList out;
+  for (const auto& r : list.rooms()) out.rooms.push_back(from_wire(r));
+  for (const auto& r : list.invites()) out.invites.push_back(from_wire(r));
+  return out;
+}
+
+RoomMember from_wire(const wire::RoomMember& member) {
+  return RoomMember{member.id(), member.nick(), from_wire(member.role()), member.online(), member.joined_ms()};
+}
+
+namespace {
+
+const char* room_event_kind(wire::RoomEvent::Kind kind) {
+  switch (kind) {
+    case wire::RoomEvent::INVITED:
+      return "invited";
+    case wire::RoomEvent::JOINED:
+      return "joined";
+    case wire::RoomEvent::LEFT:
+      return "left";
+    case wire::RoomEvent::REMOVED:
+      return "removed";
+    case wire::RoomEvent::ROLE_CHANGED:
+      return "role_changed";
+    case wire::RoomEvent::RENAMED:
+      return "renamed";
+    case wire::RoomEvent::DELETED:
+      return "deleted";
+    case wire::RoomEvent::DECLINED:
+      return "declined";
+    default:
+      return "unknown";
+  }
+}
+
+}  // namespace
+
+RoomEvent from_wire(const wire::RoomEvent& event) {
+  RoomEvent out;
+  out.kind = room_event_kind(event.kind());
+  out.room = from_wire(event.room());
+  out.actor = from_wire(event.actor());
+  out.subject = from_wire(event.subject());
+  out.role = from_wire(event.role());
+  return out;
+}
+
+std::vector<UserInfo> from_wire(const wire::BlockedList& list) {
+  std::vector<UserInfo> users;
+  users.reserve(static_cast<std::size_t>(list.users_size()));
+  for (const auto& u : list.users()) users.push_back(from_wire(u));
+  return users;
+}
+
 Message from_wire(const wire::ChatMessage& message) {
   Message out;
   out.id = message.id();
@@ -62,6 +142,8 @@ Message from_wire(const wire::ChatMessage& message) {
   out.from_nick = message.from_nick();
   out.text = message.text();
   out.time_ms = message.time_ms();
+  if (message.has_room()) out.room = from_wire(message.room());
+  out.mentions.assign(message.mentions().begin(), message.mentions().end());
   return out;
 }
 
@@ -89,6 +171,7 @@ FileInfo from_wire(const wire::FileInfo& file) {
   out.sender_nick = file.sender_nick();
   out.time_ms = file.time_ms();
   out.state = file.state() == wire::FileInfo::UPLOADING ? "uploading" : "available";
+  if (file.has_room()) out.room = from_wire(file.room());
   return out;
 }
 
@@ -119,6 +202,12 @@ Event from_wire(const wire::InboxItem& item) {
       event.type = "file";
       event.file = from_wire(item.file().file());
       event.user = UserInfo{item.file().file().sender(), item.file().file().sender_nick(), {}};
+      break;
+    case wire::InboxItem::kRoomEvent:
+      event.type = "room";
+      event.room_event = from_wire(item.room_event());
+      // The one who acted, like the sender of a message.
+      event.user = event.room_event->actor;
       break;
     default:
       event.type = "unknown";

@@ -21,12 +21,19 @@ std::vector<Friend> from_wire(const wire::FriendList& list);
 PendingFriendRequest from_wire(const wire::PendingRequest& request);
 FriendRequests from_wire(const wire::FriendRequestList& list);
 AddFriendResult from_wire(const wire::AddFriendResult& result);
+RoomRole from_wire(wire::RoomRole role);
+RoomRef from_wire(const wire::RoomRef& room);
+Room from_wire(const wire::RoomInfo& room);
+RoomList from_wire(const wire::RoomList& list);
+RoomMember from_wire(const wire::RoomMember& member);
+RoomEvent from_wire(const wire::RoomEvent& event);
+std::vector<UserInfo> from_wire(const wire::BlockedList& list);
 Message from_wire(const wire::ChatMessage& message);
 SendResult from_wire(const wire::MessageSent& sent);
 HistoryPage from_wire(const wire::MessageList& list);
 FileInfo from_wire(const wire::FileInfo& file);
 std::vector<FileInfo> from_wire(const wire::FileList& list);
-// A sequenced event: "message", "friend_request", "file", or "unknown" for an item kind this SDK
+// A sequenced event: "message", "friend_request", "file", "room", or "unknown" for an item kind this SDK
 // version does not know (it still carries its seq, so the application can acknowledge past it).
 Event from_wire(const wire::InboxItem& item);
 InboxPage from_wire(const wire::InboxItems& items);

@@ -1,4 +1,4 @@
-// Client::files and Client::file_info: the file history and one file's record.
+// Client::files, room_files and file_info: the file histories and one file's record.
 
 #include <filesystem>
 #include <span>
@@ -10,17 +10,29 @@
 #include "occhat/proto/sha256.hpp"
 
 namespace occhat {
+namespace {
 
-std::vector<FileInfo> Client::files(UserId peer) {
-  return detail::from_wire(impl_->call(proto::requests::list_files(peer), wire::Envelope::kFileList).file_list());
+FilePage to_page(const wire::FileList& list) {
+  FilePage page;
+  page.files = detail::from_wire(list);
+  page.more = list.more();
+  return page;
 }
 
+}  // namespace
+
+std::vector<FileInfo> Client::files(UserId peer) { return files_page(peer).files; }
+
 FilePage Client::files_page(UserId peer, FileId before_id, std::uint32_t limit) {
-  const auto answer = impl_->call(proto::requests::list_files(peer, before_id, limit), wire::Envelope::kFileList);
-  FilePage page;
-  page.files = detail::from_wire(answer.file_list());
-  page.more = answer.file_list().more();
-  return page;
+  const auto request = proto::requests::list_files(peer, before_id, limit);
+  return to_page(impl_->call(request, wire::Envelope::kFileList).file_list());
+}
+
+std::vector<FileInfo> Client::room_files(RoomId room) { return room_files_page(room).files; }
+
+FilePage Client::room_files_page(RoomId room, FileId before_id, std::uint32_t limit) {
+  const auto request = proto::requests::list_room_files(room, before_id, limit);
+  return to_page(impl_->call(request, wire::Envelope::kFileList).file_list());
 }
 
 void Client::cancel_upload(FileId upload_id) {

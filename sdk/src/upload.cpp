@@ -1,5 +1,6 @@
-// Client::upload_file: hash, begin (or find the unfinished upload), stream chunks with a window
-// of them in flight, finish.
+// Client::upload_file and Client::upload_room_file: hash, begin (or find the unfinished upload),
+// stream chunks with a window of them in flight, finish. One path for both destinations: they
+// differ only in the begin request.
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -28,11 +29,15 @@ Error cannot_read(const std::string& path, const std::string& reason) {
   return Error(ErrorCode::invalid_argument, "cannot read " + path + ": " + reason);
 }
 
-wire::UploadState begin(detail::Pipeline& pipeline, UserId to, const std::string& name, std::uint64_t size,
-                        const proto::Sha256Digest& digest) {
+using Destination = detail::UploadDestination;
+
+wire::UploadState begin(detail::Pipeline& pipeline, const Destination& destination, const std::string& name,
+                        std::uint64_t size, const proto::Sha256Digest& digest) {
   const std::string_view sha256(reinterpret_cast<const char*>(digest.data()), digest.size());
-  return pipeline.call(proto::requests::begin_upload(to, name, size, sha256), wire::Envelope::kUploadState)
-      .upload_state();
+  const auto request = destination.room != 0
+                           ? proto::requests::begin_room_upload(destination.room, name, size, sha256)
+                           : proto::requests::begin_upload(destination.to, name, size, sha256);
+  return pipeline.call(request, wire::Envelope::kUploadState).upload_state();
 }
 
 }  // namespace
@@ -40,6 +45,17 @@ wire::UploadState begin(detail::Pipeline& pipeline, UserId to, const std::string
 UploadResult Client::upload_file(UserId to, const std::string& path, const std::optional<std::string>& name,
                                  const ProgressCallback& progress) {
   Impl::ActiveCall active(*impl_);
+  return impl_->upload(Destination{to, 0}, path, name, progress);
+}
+
+UploadResult Client::upload_room_file(RoomId room, const std::string& path, const std::optional<std::string>& name,
+                                      const ProgressCallback& progress) {
+  Impl::ActiveCall active(*impl_);
+  return impl_->upload(Destination{0, room}, path, name, progress);
+}
+
+UploadResult Client::Impl::upload(const Destination& destination, const std::string& path,
+                                  const std::optional<std::string>& name, const ProgressCallback& progress) {
   detail::FileDescriptor fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
   if (!fd) throw cannot_read(path, detail::errno_text(errno));
   struct stat st {};
@@ -55,9 +71,8 @@ UploadResult Client::upload_file(UserId to, const std::string& path, const std::
   }
   const std::string shown = name ? *name : std::filesystem::path(path).filename().string();
 
-  detail::Pipeline pipeline(impl_->ready_connection(), [this] { return impl_->next_request_id(); },
-                            impl_->options().request_timeout);
-  auto state = begin(pipeline, to, shown, size, digest);
+  detail::Pipeline pipeline(ready_connection(), [this] { return next_request_id(); }, options_.request_timeout);
+  auto state = begin(pipeline, destination, shown, size, digest);
   UploadResult result;
   result.resumed_from = state.offset();
   if (state.offset() > size) {
@@ -99,7 +114,7 @@ UploadResult Client::upload_file(UserId to, const std::string& path, const std::
       if (e.code() != ErrorCode::conflict || reasked) throw;
       reasked = true;
       pipeline.abandon();
-      state = begin(pipeline, to, shown, size, digest);
+      state = begin(pipeline, destination, shown, size, digest);
       if (state.offset() > size) throw Error(ErrorCode::protocol_error, "server claims too many bytes of the upload");
       acked = next = state.offset();
       if (progress) progress(acked, size);
@@ -117,7 +132,7 @@ UploadResult Client::upload_file(UserId to, const std::string& path, const std::
 
   pipeline.send(proto::requests::finish_upload(state.upload_id()));
   result.file = detail::from_wire(
-      pipeline.wait_oldest(wire::Envelope::kFileInfo, detail::finish_timeout(impl_->options().request_timeout, size))
+      pipeline.wait_oldest(wire::Envelope::kFileInfo, detail::finish_timeout(options_.request_timeout, size))
           .file_info());
   return result;
 }

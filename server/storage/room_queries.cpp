@@ -164,11 +164,13 @@ void invite(Database& db, const RoomChange& change, const Room& room, RoomChange
   for (const std::uint32_t user : change.users) {
     if (!seen.insert(user).second) continue;
     if (user == change.actor || role_of(db, user, room.id)) continue;  // members are skipped
+    // Silently, before the friendship check (blocking ended the friendship): the actor must not
+    // learn that they are blocked.
+    if (blocks(db, user, change.actor)) continue;
     if (!are_friends(db, change.actor, user)) {
       throw StoreError(ErrorCode::not_allowed, fmt::format("{} is not your friend", user));
     }
     if (inviter_of(db, user, room.id)) continue;  // already invited
-    if (blocks(db, user, change.actor)) continue;  // silently: the actor is not told
     invitees.push_back(user);
   }
   if (room.members + invitees.size() > change.max_members) {

@@ -151,4 +151,41 @@ TEST(RawFriendSpam, DefaultLimitIsTenAtOnceThenThirtyAnHour) {
   EXPECT_EQ(limited.error().message(), "too many friend requests; retry in 2 min");
 }
 
+// The last hole of friend-request spam: once blocked, a stranger cannot put anything at all into
+// the target's inbox, however they add and remove.
+TEST(RawFriendSpam, BlockedStrangerReachesNothing) {
+  ServerProcess server({}, {"--friend-request-rate", "1000000", "--friend-request-burst", "100000"});
+  RawPeer mallory_peer(server);
+  RawPeer bob_peer(server);
+  const auto mallory = sign_up(mallory_peer, "mallory");
+  const auto bob = sign_up(bob_peer, "bob");
+  ASSERT_EQ(mallory_peer.call(rq::add_friend(bob)).add_friend_result().state(), wire::AddFriendResult::REQUESTED);
+  wire::Envelope block;
+  block.mutable_block_user_request()->set_user_id(mallory);
+  ASSERT_TRUE(bob_peer.call(block).has_ok());
+  // The pending request went with the block; bob reads what he had and subscribes.
+  EXPECT_EQ(bob_peer.call(rq::list_friend_requests()).friend_request_list().incoming_size(), 0);
+  const auto before = bob_peer.call(rq::fetch_inbox(0));
+  const auto last_seq = before.inbox_items().items_size() == 0
+                            ? 0
+                            : before.inbox_items().items(before.inbox_items().items_size() - 1).seq();
+  ASSERT_TRUE(bob_peer.call(rq::subscribe(last_seq)).has_ok());
+
+  for (int i = 0; i < 200; ++i) {
+    // Answered as usual: mallory is not told she is blocked.
+    ASSERT_EQ(mallory_peer.call(rq::add_friend(bob)).add_friend_result().state(), wire::AddFriendResult::REQUESTED) << i;
+    mallory_peer.call(rq::remove_friend(bob));
+  }
+  EXPECT_TRUE(bob_peer.drain_pushes(300ms).empty());
+  EXPECT_EQ(bob_peer.call(rq::fetch_inbox(last_seq)).inbox_items().items_size(), 0);
+  EXPECT_EQ(bob_peer.call(rq::list_friend_requests()).friend_request_list().incoming_size(), 0);
+
+  // Unblocking lifts only the block: nothing of the spam comes back, a new request arrives.
+  block.mutable_block_user_request()->set_unblock(true);
+  ASSERT_TRUE(bob_peer.call(block).has_ok());
+  EXPECT_EQ(bob_peer.call(rq::fetch_inbox(last_seq)).inbox_items().items_size(), 0);
+  ASSERT_EQ(mallory_peer.call(rq::add_friend(bob)).add_friend_result().state(), wire::AddFriendResult::REQUESTED);
+  EXPECT_EQ(bob_peer.call(rq::list_friend_requests()).friend_request_list().incoming_size(), 1);
+}
+
 }  // namespace

@@ -4,6 +4,7 @@
     client = occhat.Client()            # server 127.0.0.1:7878, home ~/.occhat (like the CLI)
     client.login(482913, "password")    # or client.resume() after `occhat login`
     client.send(654321, "hello")
+    room = client.create_room("team")   # rooms: invite_to_room, send_room_message, ...
     for event in client.events():       # each event handled exactly once per home
         print(event)
 
@@ -13,8 +14,8 @@ See occhat.Bot for handlers with decorators. Every blocking call releases the GI
 from ._errors import (AuthError, ConnectionError, Error, IntegrityError, InvalidArgumentError,
                       NotAllowedError, NotFoundError, RateLimitedError)
 from ._occhat import (AddFriendResult, DownloadResult, Event, FileInfo, FilePage, Friend, FriendRequest,
-                      FriendRequests, HistoryPage, InboxPage, Message, RawClient, SendResult,
-                      Session, UploadResult, UserInfo)
+                      FriendRequests, HistoryPage, InboxPage, Message, RawClient, Room, RoomEvent, RoomList,
+                      RoomMember, RoomRef, SendResult, Session, UploadResult, UserInfo)
 from ._client import DEFAULT_SERVER, Client, EventStream
 from ._bot import Bot
 
@@ -26,5 +27,6 @@ __all__ = [
     "ConnectionError", "InvalidArgumentError",
     "UserInfo", "Session", "Friend", "FriendRequest", "FriendRequests", "AddFriendResult", "Message",
     "SendResult", "HistoryPage", "FileInfo", "FilePage", "UploadResult", "DownloadResult", "Event", "InboxPage",
+    "Room", "RoomList", "RoomMember", "RoomEvent", "RoomRef",
     "RawClient",
 ]

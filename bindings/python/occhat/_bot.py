@@ -4,13 +4,25 @@ event, reconnects on its own and stops cleanly on Ctrl-C."""
 import logging
 import signal
 import threading
-from typing import Callable, Dict, List, Optional
+from typing import Callable, Dict, List, Optional, Tuple
 
 from ._client import Client
 
 log = logging.getLogger("occhat.bot")
 
 Handler = Callable[["object"], None]
+CommandHandler = Callable[["object", str], None]
+
+
+def parse_command(text: str) -> Optional[Tuple[str, str]]:
+    """("name", "args") for a message "/name args..." (args stripped; "" when there are none),
+    else None. The name ends at the first whitespace, so "/roll\n2d6" is a command too."""
+    if not text.startswith("/") or text[1:2].isspace():
+        return None
+    parts = text[1:].split(None, 1)
+    if not parts:
+        return None
+    return parts[0], parts[1].strip() if len(parts) > 1 else ""
 
 
 class Bot:
@@ -22,32 +34,59 @@ class Bot:
         def echo(event):
             bot.reply(event, event.text)
 
+        @bot.on_command("roll")          # "/roll 20", in a room or 1:1
+        def roll(event, args):
+            bot.reply(event, str(random.randint(1, int(args or 6))))
+
         bot.run()
 
     Handlers run one at a time on the thread that called run(), holding the GIL. An exception
     in a handler is logged and the event counts as handled. An event counts as handled (cursor
     advanced, server acknowledged in batches) when its handlers have returned, so a bot killed
     at any moment neither loses events nor (unless killed inside a handler) repeats them.
+
+    Events the bot's own user caused (its room messages and room files, which its own session
+    receives like every member's) are never dispatched, so a bot does not answer itself; they
+    count as handled.
     """
 
     def __init__(self, server: Optional[str] = None, home=None, *, client: Optional[Client] = None):
         self.client = client or Client(server, home)
-        self._handlers: Dict[str, List[Handler]] = {"message": [], "presence": [], "friend_request": [], "file": []}
+        self._handlers: Dict[str, List[Handler]] = {
+            "message": [], "presence": [], "friend_request": [], "file": [], "room": []}
+        self._commands: Dict[str, List[CommandHandler]] = {}
         self._stop = threading.Event()
 
     # ---- registration ---------------------------------------------------------------------
 
     def on(self, event_type: str) -> Callable[[Handler], Handler]:
         """Decorator for handlers of `event_type` ('message', 'presence', 'friend_request',
-        'file', or a type added by a later server)."""
+        'file', 'room', or a type added by a later server)."""
         def register(fn: Handler) -> Handler:
             self._handlers.setdefault(event_type, []).append(fn)
             return fn
         return register
 
     def on_message(self, fn: Handler) -> Handler:
-        """Decorator: fn(event) for each message; event.sender, event.text, event.message."""
+        """Decorator: fn(event) for each message, 1:1 or in a room (commands included);
+        event.sender, event.text, event.message, event.room (None for 1:1), event.mentions."""
         return self.on("message")(fn)
+
+    def on_command(self, name: str) -> Callable[[CommandHandler], CommandHandler]:
+        """Decorator: fn(event, args) for each message "/NAME ARGS", 1:1 or in a room. args is
+        the rest of the text, stripped ("" for a bare "/NAME"). on_message handlers see the
+        message too; bot.reply(event, ...) answers where it came from."""
+        def register(fn: CommandHandler) -> CommandHandler:
+            self._commands.setdefault(name, []).append(fn)
+            return fn
+        return register
+
+    def on_room(self, fn: Handler) -> Handler:
+        """Decorator: fn(event) for each room membership or settings change: event.room_event
+        (.kind 'invited', 'joined', 'left', 'removed', 'role_changed', 'renamed', 'deleted',
+        'declined'; .actor, .subject, .role) and event.room. Accept an invitation with
+        bot.client.join_room(event.room.id)."""
+        return self.on("room")(fn)
 
     def on_presence(self, fn: Handler) -> Handler:
         """Decorator: fn(event) when a friend comes online or goes offline (event.user, .online)."""
@@ -66,7 +105,10 @@ class Bot:
     # ---- helpers for handlers -------------------------------------------------------------
 
     def reply(self, event, text: str) -> int:
-        """Sends `text` to the user an event came from; returns the message id."""
+        """Answers where an event came from: its room (a room message, file or room event), else
+        the user who sent it. Returns the message id."""
+        if event.room is not None:
+            return self.client.send_room_message(event.room.id, text)
         return self.client.send(event.sender.id, text)
 
     def stop(self) -> None:
@@ -91,7 +133,7 @@ class Bot:
                 except StopIteration:
                     continue  # idle slice: check stop()
                 try:
-                    self._dispatch(event)
+                    self._dispatch(event, stream.user_id)
                 except KeyboardInterrupt:
                     stream._forget_taken()  # interrupted inside a handler: deliver it again next time
                     raise
@@ -105,12 +147,23 @@ class Bot:
             restore()
             self.client.close()
 
-    def _dispatch(self, event) -> None:
+    def _dispatch(self, event, me: int) -> None:
+        if event.sender is not None and event.sender.id == me:
+            return  # our own room message or file, echoed to this session like to every member
         for handler in self._handlers.get(event.type, ()):
-            try:
-                handler(event)
-            except Exception:
-                log.exception("occhat: handler %s failed on %r", getattr(handler, "__name__", handler), event)
+            self._call(handler, event)
+        command = parse_command(event.text) if event.type == "message" else None
+        if command:
+            for handler in self._commands.get(command[0], ()):
+                self._call(handler, event, command[1])
+
+    @staticmethod
+    def _call(handler, event, *args) -> None:
+        """Runs one handler; an exception is logged and the bot carries on."""
+        try:
+            handler(event, *args)
+        except Exception:
+            log.exception("occhat: handler %s failed on %r", getattr(handler, "__name__", handler), event)
 
     @staticmethod
     def _install_sigterm():

@@ -4,7 +4,7 @@ import logging
 import os
 import pathlib
 import time
-from typing import Callable, Iterator, List, Optional
+from typing import Callable, Iterable, Iterator, List, Optional, Union
 
 from . import _occhat
 from ._errors import AuthError, ConnectionError, Error, InvalidArgumentError
@@ -164,7 +164,7 @@ class Client:
         return self._logged_in().send_message(int(to), text, client_id or "").id
 
     def inbox(self, peek: bool = False, limit: Optional[int] = None) -> List["_occhat.Event"]:
-        """Every pending inbox event (messages, friend requests, files), oldest first, skipping
+        """Every pending inbox event (messages, friend requests, files, room events), oldest first, skipping
         those this home already handled; then marks them handled (cursor + server ack) unless
         peek=True. Like `occhat inbox`."""
         raw = self._logged_in()
@@ -247,11 +247,106 @@ class Client:
             raise InvalidArgumentError(f"{path} exists (use overwrite=True or another path)", "invalid_argument")
         return raw.download_file(int(file_id), path, resume, progress)
 
+    # ---- rooms ----------------------------------------------------------------------------
+    # Every call naming a room raises NotAllowedError "you are not a member of room ID" when you
+    # are not in it (the same whether or not it exists).
+
+    def create_room(self, name: str) -> "_occhat.Room":
+        """Creates a room (name: 1..64 characters) with you as its owner and only member.
+        Raises InvalidArgumentError (bad name)."""
+        return self._logged_in().create_room(name)
+
+    def invite_to_room(self, room: int, users: Union[int, Iterable[int]]) -> None:
+        """Invites one friend or several (any member may); members and users already invited are
+        skipped. Raises NotAllowedError (not your friend), occhat.Error with code
+        "resource_exhausted" (the room would be over the server's member limit)."""
+        ids = [int(users)] if isinstance(users, int) else [int(u) for u in users]
+        self._logged_in().invite_to_room(int(room), ids)
+
+    def join_room(self, room: int) -> "_occhat.Room":
+        """Accepts an invitation. Raises NotAllowedError without one."""
+        return self._logged_in().join_room(int(room))
+
+    def decline_room(self, room: int) -> None:
+        """Declines an invitation (the inviter gets a 'declined' room event)."""
+        self._logged_in().decline_room(int(room))
+
+    def leave_room(self, room: int) -> None:
+        """Leaves a room. The owner must transfer_room() or delete_room() first (occhat.Error with
+        code "conflict") unless they are its only member: then leaving deletes it."""
+        self._logged_in().leave_room(int(room))
+
+    def remove_from_room(self, room: int, user: int) -> None:
+        """Owner: removes anyone; admin: removes plain members."""
+        self._logged_in().remove_from_room(int(room), int(user))
+
+    def set_room_admin(self, room: int, user: int, admin: bool = True) -> None:
+        """Owner only: makes a member an admin, or (admin=False) a plain member again."""
+        self._logged_in().set_room_admin(int(room), int(user), bool(admin))
+
+    def transfer_room(self, room: int, new_owner: int) -> None:
+        """Owner only: hands ownership to another member; you become an admin."""
+        self._logged_in().transfer_room(int(room), int(new_owner))
+
+    def rename_room(self, room: int, name: str) -> None:
+        """Owner and admins."""
+        self._logged_in().rename_room(int(room), name)
+
+    def delete_room(self, room: int) -> None:
+        """Owner only: deletes the room with its history and files."""
+        self._logged_in().delete_room(int(room))
+
+    def rooms(self) -> "_occhat.RoomList":
+        """Your rooms (.rooms, by name) and pending invitations (.invites, with .invited_by)."""
+        return self._logged_in().rooms()
+
+    def room_members(self, room: int) -> List["_occhat.RoomMember"]:
+        """Every member, by id."""
+        return self._logged_in().room_members(int(room))
+
+    def send_room_message(self, room: int, text: str, client_id: Optional[str] = None) -> int:
+        """Sends `text` to every member of a room; returns the message id, like send(). Name
+        members as @ID in the text to mention them (their events list them in .mentions)."""
+        return self._logged_in().send_room_message(int(room), text, client_id or "").id
+
+    def room_history(self, room: int, limit: int = 50, before: int = 0) -> List["_occhat.Message"]:
+        """The room's messages since you joined, oldest first; paged like history()."""
+        return self._logged_in().room_history(int(room), int(limit), int(before)).messages
+
+    def upload_room_file(self, room: int, path, name: Optional[str] = None,
+                         progress: Progress = None) -> "_occhat.UploadResult":
+        """Sends the file at `path` to a room (every member is notified), like upload()."""
+        return self._logged_in().upload_room_file(int(room), os.fspath(path), name, progress)
+
+    def room_files(self, room: int) -> List["_occhat.FileInfo"]:
+        """The room's files (every member's), oldest first."""
+        return self._logged_in().room_files(int(room))
+
+    def room_files_page(self, room: int, before: int = 0, limit: int = 0) -> "_occhat.FilePage":
+        """A page of the room's files, like files_page()."""
+        return self._logged_in().room_files_page(int(room), int(before), int(limit))
+
+    # ---- blocking -------------------------------------------------------------------------
+
+    def block_user(self, user_id: int) -> None:
+        """Blocks a user: ends any friendship or request with them; from now on their friend
+        requests, room invitations and room messages never reach you (they are not told).
+        Idempotent. Raises NotFoundError, InvalidArgumentError (yourself)."""
+        self._logged_in().block_user(int(user_id))
+
+    def unblock_user(self, user_id: int) -> None:
+        """Lifts a block (idempotent)."""
+        self._logged_in().unblock_user(int(user_id))
+
+    def blocked_users(self) -> List["_occhat.UserInfo"]:
+        """The users you block, by id."""
+        return self._logged_in().blocked_users()
+
     # ---- events ---------------------------------------------------------------------------
 
     def events(self, timeout: Optional[float] = None, reconnect: bool = False,
                announce_presence: bool = True) -> "EventStream":
-        """Iterates over pushed events: 'message', 'friend_request', 'file', 'presence'.
+        """Iterates over pushed events: 'message', 'friend_request', 'file', 'room', 'presence'.
 
         Each sequenced event counts as handled when you take the next one or leave the loop: the
         home's cursor advances then (so a restarted program never sees it again) and the server
@@ -291,6 +386,11 @@ class EventStream(Iterator["_occhat.Event"]):
     def cursor(self) -> int:
         """The highest seq handled so far (persisted in home/cursor)."""
         return self._cursor.value if self._cursor else 0
+
+    @property
+    def user_id(self) -> int:
+        """The user whose events these are (0 before the first event)."""
+        return self._cursor.user_id if self._cursor else 0
 
     def __iter__(self):
         return self

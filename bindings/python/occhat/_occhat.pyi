@@ -1,7 +1,7 @@
 """Types of the `_occhat` extension (re-exported by `occhat`)."""
 
 import datetime
-from typing import Callable, List, Optional
+from typing import Callable, List, Literal, Optional
 
 Progress = Optional[Callable[[int, int], None]]
 
@@ -34,14 +34,54 @@ class AddFriendResult:
     state: str  # "requested" | "friends" | "already_friends"
     user: UserInfo
 
+RoomRole = Literal["member", "admin", "owner"]
+
+class RoomRef:
+    id: int  # room ids are 1000000 and up
+    name: str
+
+class Room:
+    id: int
+    name: str
+    role: RoomRole  # yours (an invitation: the role on joining)
+    members: int
+    owner: int
+    created_ms: int
+    created: datetime.datetime
+    invited_by: Optional[UserInfo]  # only in RoomList.invites
+
+class RoomList:
+    rooms: List[Room]  # yours, by name then id
+    invites: List[Room]  # invitations you have not answered
+
+class RoomMember:
+    id: int
+    nick: str
+    role: RoomRole
+    online: bool
+    joined_ms: int
+    joined: datetime.datetime
+
+class RoomEvent:
+    # "invited" (actor invited you) | "joined" | "left" | "removed" (actor removed subject) |
+    # "role_changed" (subject now has role) | "renamed" (room.name is the new name) | "deleted" |
+    # "declined" (subject declined your invitation) | "unknown"
+    kind: str
+    room: RoomRef
+    actor: Optional[UserInfo]
+    subject: Optional[UserInfo]
+    role: RoomRole  # role_changed
+
 class Message:
     id: int
     sender: int
     sender_nick: str
-    to: int
+    to: int  # 0 for a room message
     text: str
     time_ms: int
     time: datetime.datetime
+    room: Optional[RoomRef]  # set for a room message
+    mentions: List[int]  # room members named as @ID in the text, in order of first mention
 
 class SendResult:
     id: int
@@ -62,11 +102,12 @@ class FileInfo:
     size: int
     sha256: str
     sender: int
-    recipient: int
+    recipient: int  # 0 for a room file
     sender_nick: str
     state: str  # "available" | "uploading"
     time_ms: int
     time: datetime.datetime
+    room: Optional[RoomRef]  # set for a file sent to a room
 
 class UploadResult:
     file: FileInfo
@@ -80,7 +121,7 @@ class DownloadResult:
     bytes_received: int
 
 class Event:
-    type: str  # "message" | "friend_request" | "file" | "presence" | "disconnected" | "unknown"
+    type: str  # "message" | "friend_request" | "file" | "room" | "presence" | "disconnected" | "unknown"
     seq: int  # 0 outside the inbox (presence, disconnected)
     time_ms: int
     time: datetime.datetime
@@ -89,6 +130,9 @@ class Event:
     user: UserInfo
     sender: Optional[UserInfo]  # message, file, friend_request
     text: Optional[str]  # message
+    room: Optional[RoomRef]  # a room message's or room file's room; the room of a room event
+    mentions: List[int]  # message: user ids named as @ID (room messages); [] otherwise
+    room_event: Optional[RoomEvent]  # room
     online: bool  # presence
     accepted: bool  # friend_request
 
@@ -128,5 +172,26 @@ class RawClient:
     # file at path.part / path.part.meta, never following it.
     def download_file(self, file_id: int, path: str, resume: bool = False,
                       progress: Progress = None) -> DownloadResult: ...
+    def create_room(self, name: str) -> Room: ...
+    def invite_to_room(self, room: int, users: List[int]) -> None: ...
+    def join_room(self, room: int) -> Room: ...
+    def decline_room(self, room: int) -> None: ...
+    def leave_room(self, room: int) -> None: ...
+    def remove_from_room(self, room: int, user: int) -> None: ...
+    def set_room_admin(self, room: int, user: int, admin: bool = True) -> None: ...
+    def transfer_room(self, room: int, new_owner: int) -> None: ...
+    def rename_room(self, room: int, name: str) -> None: ...
+    def delete_room(self, room: int) -> None: ...
+    def rooms(self) -> RoomList: ...
+    def room_members(self, room: int) -> List[RoomMember]: ...
+    def send_room_message(self, room: int, text: str, client_msg_id: str = "") -> SendResult: ...
+    def room_history(self, room: int, limit: int = 50, before_id: int = 0) -> HistoryPage: ...
+    def upload_room_file(self, room: int, path: str, name: Optional[str] = None,
+                         progress: Progress = None) -> UploadResult: ...
+    def room_files(self, room: int) -> List[FileInfo]: ...
+    def room_files_page(self, room: int, before_id: int = 0, limit: int = 0) -> FilePage: ...
+    def block_user(self, user_id: int) -> None: ...
+    def unblock_user(self, user_id: int) -> None: ...
+    def blocked_users(self) -> List[UserInfo]: ...
     def current_user(self) -> Optional[UserInfo]: ...
     def next_event(self, timeout: float) -> Optional[Event]: ...

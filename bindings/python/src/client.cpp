@@ -104,6 +104,39 @@ void register_client(py::module_& m) {
                                  [&](const ProgressCallback& cb) { return c.download_file(id, path, resume, cb); });
           },
           py::arg("file_id"), py::arg("path"), py::arg("resume") = false, py::arg("progress") = py::none())
+      // ---- rooms ----
+      .def("create_room", &Client::create_room, release(), py::arg("name"))
+      .def("invite_to_room", &Client::invite_to_room, release(), py::arg("room"), py::arg("users"))
+      .def("join_room", &Client::join_room, release(), py::arg("room"))
+      .def("decline_room", &Client::decline_room, release(), py::arg("room"))
+      .def("leave_room", &Client::leave_room, release(), py::arg("room"))
+      .def("remove_from_room", &Client::remove_from_room, release(), py::arg("room"), py::arg("user"))
+      .def("set_room_admin", &Client::set_room_admin, release(), py::arg("room"), py::arg("user"),
+           py::arg("admin") = true)
+      .def("transfer_room", &Client::transfer_room, release(), py::arg("room"), py::arg("new_owner"))
+      .def("rename_room", &Client::rename_room, release(), py::arg("room"), py::arg("name"))
+      .def("delete_room", &Client::delete_room, release(), py::arg("room"))
+      .def("rooms", &Client::rooms, release())
+      .def("room_members", &Client::room_members, release(), py::arg("room"))
+      .def("send_room_message", &Client::send_room_message, release(), py::arg("room"), py::arg("text"),
+           py::arg("client_msg_id") = std::string())
+      .def("room_history", &Client::room_history, release(), py::arg("room"),
+           py::arg("limit") = proto::kDefaultHistoryLimit, py::arg("before_id") = 0)
+      .def(
+          "upload_room_file",
+          [](Client& c, RoomId room, const std::string& path, const std::optional<std::string>& name,
+             const py::object& progress) {
+            return with_progress(progress,
+                                 [&](const ProgressCallback& cb) { return c.upload_room_file(room, path, name, cb); });
+          },
+          py::arg("room"), py::arg("path"), py::arg("name") = py::none(), py::arg("progress") = py::none())
+      .def("room_files", &Client::room_files, release(), py::arg("room"))
+      .def("room_files_page", &Client::room_files_page, release(), py::arg("room"), py::arg("before_id") = 0,
+           py::arg("limit") = 0)
+      // ---- blocking ----
+      .def("block_user", &Client::block_user, release(), py::arg("user_id"))
+      .def("unblock_user", &Client::unblock_user, release(), py::arg("user_id"))
+      .def("blocked_users", &Client::blocked_users, release())
       .def("current_user", &Client::current_user)
       .def(
           "next_event",

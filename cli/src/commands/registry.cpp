@@ -20,6 +20,11 @@ std::vector<std::unique_ptr<Command>> make_commands() {
   commands.push_back(make_upload_command());
   commands.push_back(make_files_command());
   commands.push_back(make_download_command());
+  commands.push_back(make_rooms_command());
+  commands.push_back(make_room_command());
+  commands.push_back(make_block_command());
+  commands.push_back(make_unblock_command());
+  commands.push_back(make_blocked_command());
   commands.push_back(make_shell_command());
   return commands;
 }

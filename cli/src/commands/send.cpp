@@ -1,4 +1,5 @@
 // occhat send ID TEXT | --stdin [--client-id CID]: sends messages to a friend.
+// occhat send --room ROOM TEXT | --stdin [--client-id CID]: the same to a room.
 //
 // Exit 0 means the server has stored the message. A client id makes a retry safe: the server
 // answers a repeated id with the original message (printed as "already sent"). Beyond the
@@ -14,8 +15,8 @@
 #include "connection.hpp"
 #include "errors.hpp"
 #include "event_format.hpp"
+#include "destination.hpp"
 #include "occhat/proto/limits.hpp"
-#include "user_id.hpp"
 
 namespace occhat::cli {
 namespace {
@@ -26,11 +27,12 @@ constexpr std::chrono::seconds kMaxRateLimitWait{30};
 
 // A RATE_LIMITED answer means nothing was stored, so sending the same message again after the
 // wait the server named is safe, with or without a client id.
-SendResult send_paced(Client& client, UserId to, const std::string& text, const std::string& client_id) {
+SendResult send_paced(Client& client, const Destination& to, const std::string& text, const std::string& client_id) {
   std::chrono::milliseconds waited{0};
   for (;;) {
     try {
-      return client.send_message(to, text, client_id);
+      if (to.room != 0) return client.send_room_message(to.room, text, client_id);
+      return client.send_message(to.user, text, client_id);
     } catch (const Error& e) {
       const auto wait = e.retry_after();
       if (e.code() != ErrorCode::rate_limited || wait.count() <= 0 || waited + wait > kMaxRateLimitWait) throw;
@@ -44,11 +46,11 @@ class SendCommand final : public Command {
  public:
   std::string name() const override { return "send"; }
   std::string description() const override {
-    return "Send a message to a friend (TEXT, or each line of stdin with --stdin)";
+    return "Send a message to a friend or a room (TEXT, or each line of stdin with --stdin)";
   }
 
   void configure(CLI::App& sub) override {
-    sub.add_option("ID", id_, "The friend's 6-digit user id")->required()->check(user_id_validator());
+    sub.add_option("ID", id_, "The friend's 6-digit user id (not with --room)");
     sub.add_option("TEXT", text_, "The message (UTF-8, up to " + std::to_string(proto::kMaxTextBytes) + " bytes)");
     sub.add_flag("--stdin", from_stdin_,
                  "Send each non-empty line of stdin as one message, in order");
@@ -56,10 +58,11 @@ class SendCommand final : public Command {
                    "Client message id (up to 64 bytes) making a retry safe; with --stdin line K "
                    "gets CID:K")
         ->type_name("CID");
+    add_room_option(sub, room_, "Send to room ROOM");
   }
 
   void run(Context& ctx) override {
-    const UserId to = parse_user_id(id_);
+    const Destination to = resolve_destination(room_, id_, &text_);
     if (text_ && from_stdin_) throw usage_error("give either TEXT or --stdin, not both");
     if (!text_ && !from_stdin_) throw usage_error("nothing to send: give TEXT or --stdin");
     if (text_ && text_->empty()) throw usage_error("the message text is empty");
@@ -80,18 +83,23 @@ class SendCommand final : public Command {
   }
 
  private:
-  static void send_one(Context& ctx, Client& client, UserId to, const std::string& text,
+  static void send_one(Context& ctx, Client& client, const Destination& to, const std::string& text,
                        const std::string& client_id) {
     const SendResult sent = send_paced(client, to, text, client_id);
     const std::string id = std::to_string(sent.id);
-    ctx.out.result(sent.duplicate ? "already sent: message " + id : "sent message " + id,
-                   Json{{"id", sent.id},
-                        {"to", to},
-                        {"time", format_time_iso(sent.time_ms)},
-                        {"duplicate", sent.duplicate}});
+    Json json{{"id", sent.id}};
+    if (to.room != 0) {
+      json["room"] = to.room;
+    } else {
+      json["to"] = to.user;
+    }
+    json["time"] = format_time_iso(sent.time_ms);
+    json["duplicate"] = sent.duplicate;
+    ctx.out.result(sent.duplicate ? "already sent: message " + id : "sent message " + id, json);
   }
 
-  std::string id_;
+  std::optional<std::string> id_;
+  std::optional<std::string> room_;
   std::optional<std::string> text_;
   bool from_stdin_ = false;
   std::optional<std::string> client_id_;

@@ -1,4 +1,5 @@
 // occhat upload ID PATH [--name NAME]: sends a file to a friend (online or offline).
+// occhat upload --room ROOM PATH [--name NAME]: the same to a room (every member sees it).
 // occhat upload ID PATH --cancel: abandons the unfinished upload of that file to that friend
 // (the one a re-run would resume: same recipient, size and SHA-256); the server frees its bytes.
 //
@@ -16,10 +17,10 @@
 
 #include "command.hpp"
 #include "connection.hpp"
+#include "destination.hpp"
 #include "errors.hpp"
 #include "event_format.hpp"
 #include "progress.hpp"
-#include "user_id.hpp"
 
 namespace occhat::cli {
 namespace {
@@ -49,36 +50,41 @@ class UploadCommand final : public Command {
  public:
   std::string name() const override { return "upload"; }
   std::string description() const override {
-    return "Send a file to a friend; re-run to resume an interrupted upload";
+    return "Send a file to a friend or a room; re-run to resume an interrupted upload";
   }
 
   void configure(CLI::App& sub) override {
-    sub.add_option("ID", id_, "The friend's 6-digit user id")->required()->check(user_id_validator());
-    sub.add_option("PATH", path_, "The file to send")->required();
+    sub.add_option("ID", id_, "The friend's 6-digit user id (not with --room)");
+    sub.add_option("PATH", path_, "The file to send");
     sub.add_option("--name", name_, "Show the file under NAME (default: PATH's base name)")
         ->type_name("NAME");
     sub.add_flag("--cancel", cancel_,
                  "Cancel the unfinished upload of PATH to ID instead (the server deletes its bytes)");
+    add_room_option(sub, room_, "Send to room ROOM");
   }
 
   void run(Context& ctx) override {
-    const UserId to = parse_user_id(id_);
-    check_readable(path_);
+    const Destination to = resolve_destination(room_, id_, &path_);
+    if (!path_) throw usage_error("missing PATH: the file to send");
+    const std::string path = *path_;
+    check_readable(path);
+    if (cancel_ && to.room != 0) throw usage_error("--cancel works for uploads to a friend only");
     if (cancel_) {
       const auto logged_in = open_logged_in(ctx);
-      const FileId cancelled = logged_in.client->cancel_upload_file(to, path_);
-      ctx.out.result("cancelled upload " + std::to_string(cancelled) + " of " + escape_for_terminal(path_) + " to " +
-                         std::to_string(to),
-                     Json{{"cancelled", cancelled}, {"to", to}});
+      const FileId cancelled = logged_in.client->cancel_upload_file(to.user, path);
+      ctx.out.result("cancelled upload " + std::to_string(cancelled) + " of " + escape_for_terminal(path) + " to " +
+                         std::to_string(to.user),
+                     Json{{"cancelled", cancelled}, {"to", to.user}});
       return;
     }
     const std::string shown_name =
-        name_ ? *name_ : std::filesystem::path(path_).filename().string();
+        name_ ? *name_ : std::filesystem::path(path).filename().string();
 
     const auto logged_in = open_logged_in(ctx);
     ProgressBar bar(ctx.out, escape_for_terminal(shown_name));
-    const UploadResult result =
-        logged_in.client->upload_file(to, path_, name_, bar.callback());
+    const UploadResult result = to.room != 0
+                                    ? logged_in.client->upload_room_file(to.room, path, name_, bar.callback())
+                                    : logged_in.client->upload_file(to.user, path, name_, bar.callback());
     bar.clear();
 
     const FileInfo& f = result.file;
@@ -90,14 +96,15 @@ class UploadCommand final : public Command {
                         {"name", f.name},
                         {"size", f.size},
                         {"sha256", f.sha256},
-                        {"to", to},
+                        {to.room != 0 ? "room" : "to", to.room != 0 ? to.room : to.user},
                         {"sent_bytes", result.bytes_sent},
                         {"resumed_from", result.resumed_from}});
   }
 
  private:
-  std::string id_;
-  std::string path_;
+  std::optional<std::string> id_;
+  std::optional<std::string> room_;
+  std::optional<std::string> path_;
   std::optional<std::string> name_;
   bool cancel_ = false;
 };

@@ -9,6 +9,8 @@
 #include "errors.hpp"
 #include "event_format.hpp"
 #include "occhat/proto/limits.hpp"
+#include "room_format.hpp"
+#include "room_id.hpp"
 #include "shell/shell_session.hpp"
 #include "user_id.hpp"
 
@@ -48,13 +50,31 @@ void expect_args(const Args& args, std::size_t min, std::size_t max, std::string
   if (args.size() < min || args.size() > max) throw usage_error("usage: " + std::string(usage));
 }
 
-void print_history(ShellSession& session, UserId peer, std::uint32_t limit) {
-  const HistoryPage page = session.client().history(peer, limit);
+void print_history(ShellSession& session, const ChatPeer& chat, std::uint32_t limit) {
+  const HistoryPage page =
+      chat.room != 0 ? session.client().room_history(chat.room, limit) : session.client().history(chat.id, limit);
   for (const Message& m : page.messages) session.print_line(format_history_line(m));
   if (page.more && !page.messages.empty()) {
-    session.print_line("(older: occhat history " + std::to_string(peer) + " --before " +
-                       std::to_string(page.messages.front().id) + ")");
+    const std::string which = chat.room != 0 ? "--room " + std::to_string(chat.room) : std::to_string(chat.id);
+    session.print_line("(older: occhat history " + which + " --before " + std::to_string(page.messages.front().id) +
+                       ")");
   }
+}
+
+// The room's name as the room list says (the server refuses a non-member the same way whether
+// or not the room exists).
+std::string room_name(ShellSession& session, RoomId room) {
+  for (const Room& r : session.client().rooms().rooms) {
+    if (r.id == room) return r.name;
+  }
+  throw Error(ErrorCode::not_allowed, "you are not a member of room " + std::to_string(room) +
+                                          " (invitations are answered with: /join " + std::to_string(room) + ")");
+}
+
+void open_room_chat(ShellSession& session, RoomId room) {
+  const ChatPeer chat{0, room_name(session, room), room};
+  print_history(session, chat, chat_history_lines);
+  session.open_chat(chat);
 }
 
 void cmd_friends(ShellSession& session, const Args& args) {
@@ -67,9 +87,13 @@ void cmd_friends(ShellSession& session, const Args& args) {
 }
 
 void cmd_chat(ShellSession& session, const Args& args) {
-  expect_args(args, 0, 1, "/chat ID   (or /chat alone to leave the chat)");
+  expect_args(args, 0, 1, "/chat ID|ROOM   (or /chat alone to leave the chat)");
   if (args.empty()) {
     session.close_chat();
+    return;
+  }
+  if (is_room_id(args[0])) {
+    open_room_chat(session, parse_room_id(args[0]));
     return;
   }
   const UserId id = parse_user_id(args[0]);
@@ -83,8 +107,8 @@ void cmd_chat(ShellSession& session, const Args& args) {
     throw Error(ErrorCode::not_allowed,
                 std::to_string(id) + " is not your friend (send a request with: /add " + std::to_string(id) + ")");
   }
-  const ChatPeer chat{peer->id, peer->nick};
-  print_history(session, chat.id, chat_history_lines);
+  const ChatPeer chat{peer->id, peer->nick, 0};
+  print_history(session, chat, chat_history_lines);
   session.open_chat(chat);
 }
 
@@ -118,7 +142,42 @@ void cmd_history(ShellSession& session, const Args& args) {
                         ", got \"" + text + "\"");
     }
   }
-  print_history(session, session.chat()->id, limit);
+  print_history(session, *session.chat(), limit);
+}
+
+void cmd_rooms(ShellSession& session, const Args& args) {
+  expect_args(args, 0, 0, "/rooms");
+  std::ostringstream out;
+  print_room_sections(out, session.client().rooms());
+  std::string text = out.str();
+  if (!text.empty() && text.back() == '\n') text.pop_back();
+  session.print_line(text);
+}
+
+void cmd_join(ShellSession& session, const Args& args) {
+  expect_args(args, 1, 1, "/join ROOM");
+  const Room room = session.client().join_room(parse_room_id(args[0]));
+  session.print_line("joined " + room_label(RoomRef{room.id, room.name}));
+  open_room_chat(session, room.id);
+}
+
+// Who is in the open room (or ROOM) and who of them is online right now.
+void cmd_members(ShellSession& session, const Args& args) {
+  expect_args(args, 0, 1, "/members [ROOM]");
+  RoomId room = 0;
+  if (!args.empty()) {
+    room = parse_room_id(args[0]);
+  } else if (session.chat() && session.chat()->room != 0) {
+    room = session.chat()->room;
+  } else {
+    throw usage_error("not in a room: use /members ROOM or /chat ROOM");
+  }
+  const std::vector<RoomMember> members = session.client().room_members(room);
+  std::size_t online = 0;
+  for (const RoomMember& m : members) online += m.online ? 1 : 0;
+  std::string text = std::to_string(members.size()) + " members, " + std::to_string(online) + " online:";
+  for (const RoomMember& m : members) text += "\n  " + format_member_line(m);
+  session.print_line(text);
 }
 
 void cmd_inbox(ShellSession& session, const Args& args) {
@@ -140,11 +199,15 @@ void cmd_quit(ShellSession& session, const Args&) { session.quit(); }
 
 constexpr ShellCommandSpec commands[] = {
     {"/friends", "/friends", "your friends, online first", &cmd_friends, false},
-    {"/chat", "/chat ID", "open a chat: recent history, then each line you type is sent (/chat alone leaves)",
+    {"/chat", "/chat ID|ROOM",
+     "open a chat with a friend or a room: recent history, then each line you type is sent (/chat alone leaves)",
      &cmd_chat, true},
+    {"/rooms", "/rooms", "your rooms and room invitations", &cmd_rooms, false},
+    {"/join", "/join ROOM", "accept a room invitation and open the room", &cmd_join, false},
+    {"/members", "/members [ROOM]", "the open room's members, with who is online", &cmd_members, false},
     {"/add", "/add ID", "send a friend request, or accept one", &cmd_add, true},
     {"/history", "/history [N]", "the last N messages of this chat (default 20)", &cmd_history, true},
-    {"/inbox", "/inbox", "pending messages and friend requests not shown yet", &cmd_inbox, false},
+    {"/inbox", "/inbox", "pending messages, requests and room events not shown yet", &cmd_inbox, false},
     {"/help", "/help", "this list", &cmd_help, false},
     {"/quit", "/quit", "leave the shell (Ctrl-D works too)", &cmd_quit, false},
 };
@@ -169,11 +232,15 @@ const ShellCommandSpec* find_command(std::string_view name) {
 
 void send_text(ShellSession& session, const std::string& text) {
   if (!session.chat()) {
-    session.print_line("not in a chat: use /chat ID");
+    session.print_line("not in a chat: use /chat ID or /chat ROOM");
     return;
   }
   // Success prints nothing: the typed line is already on the screen.
-  session.client().send_message(session.chat()->id, text);
+  if (session.chat()->room != 0) {
+    session.client().send_room_message(session.chat()->room, text);
+  } else {
+    session.client().send_message(session.chat()->id, text);
+  }
 }
 
 }  // namespace

@@ -1,6 +1,6 @@
 #pragma once
-// What the shell does with a line: /friends /chat /add /history /inbox /help /quit, or text for
-// the open chat. Failures are printed as "occhat: <message>" and the shell goes on.
+// What the shell does with a line: /friends /chat /add /history /rooms /join /members /inbox
+// /help /quit, or text for the open chat (a friend or a room). Failures are printed as "occhat: <message>" and the shell goes on.
 
 #include <string>
 #include <vector>

@@ -14,6 +14,7 @@
 #include "connection.hpp"
 #include "event_format.hpp"
 #include "reconnect.hpp"
+#include "room_format.hpp"
 #include "shell/commands.hpp"
 #include "shell/signal_pipe.hpp"
 
@@ -189,7 +190,7 @@ void ShellSession::apply_presence(const Event& event) {
   it->online = event.online;
   if (!event.user.nick.empty()) it->nick = event.user.nick;
   sort_friends();
-  if (chat_ && chat_->id == event.user.id && chat_->nick != it->nick) {
+  if (chat_ && chat_->room == 0 && chat_->id == event.user.id && chat_->nick != it->nick) {
     chat_->nick = it->nick;
     editor_->set_prompt(prompt());
   }
@@ -225,6 +226,7 @@ void ShellSession::close_chat() {
 
 std::string ShellSession::prompt() const {
   if (!chat_) return "> ";
+  if (chat_->room != 0) return room_label(RoomRef{chat_->room, chat_->nick}) + "> ";
   return "[" + escape_for_terminal(chat_->nick) + "]> ";
 }
 

@@ -23,9 +23,11 @@
 
 namespace occhat::cli {
 
+// The open chat: a friend (id, their nick) or a room (room, its name in `nick`).
 struct ChatPeer {
   UserId id = 0;
   std::string nick;
+  RoomId room = 0;  // set for a room chat (then id is 0)
 };
 
 class ShellSession {

@@ -8,6 +8,7 @@
 #include <string>
 #include <string_view>
 #include <utility>
+#include <vector>
 
 #include "occhat/proto/frame.hpp"
 
@@ -186,6 +187,82 @@ inline wire::Envelope read_file(std::uint64_t file_id, std::uint64_t offset, std
   r->set_file_id(file_id);
   r->set_offset(offset);
   r->set_length(length);
+  return e;
+}
+
+// ---- rooms ----
+
+inline wire::Envelope send_room_message(std::uint32_t room_id, std::string_view text,
+                                        std::string_view client_msg_id = {}) {
+  wire::Envelope e = send_message(0, text, client_msg_id);
+  e.mutable_send_message_request()->set_room_id(room_id);
+  return e;
+}
+
+inline wire::Envelope room_history(std::uint32_t room_id, std::uint32_t limit = 0, std::uint64_t before_id = 0) {
+  wire::Envelope e = history(0, limit, before_id);
+  e.mutable_history_request()->set_room_id(room_id);
+  return e;
+}
+
+inline wire::Envelope begin_room_upload(std::uint32_t room_id, std::string_view name, std::uint64_t size,
+                                        std::string_view sha256) {
+  wire::Envelope e = begin_upload(0, name, size, sha256);
+  e.mutable_begin_upload_request()->set_room_id(room_id);
+  return e;
+}
+
+inline wire::Envelope list_room_files(std::uint32_t room_id, std::uint64_t before_id = 0, std::uint32_t limit = 0) {
+  wire::Envelope e = list_files(0, before_id, limit);
+  e.mutable_list_files_request()->set_room_id(room_id);
+  return e;
+}
+
+inline wire::Envelope create_room(std::string_view name) {
+  wire::Envelope e;
+  e.mutable_create_room_request()->set_name(name.data(), name.size());
+  return e;
+}
+
+// Every membership or settings change (see RoomChangeRequest for who may do what).
+inline wire::Envelope room_change(std::uint32_t room_id, wire::RoomChangeRequest::Change change,
+                                  const std::vector<std::uint32_t>& users = {}, std::string_view name = {}) {
+  wire::Envelope e;
+  auto* r = e.mutable_room_change_request();
+  r->set_room_id(room_id);
+  r->set_change(change);
+  for (const auto user : users) r->add_users(user);
+  r->set_name(name.data(), name.size());
+  return e;
+}
+
+inline wire::Envelope list_rooms() {
+  wire::Envelope e;
+  e.mutable_list_rooms_request();
+  return e;
+}
+
+inline wire::Envelope list_room_members(std::uint32_t room_id, std::uint32_t after_id = 0) {
+  wire::Envelope e;
+  auto* r = e.mutable_list_room_members_request();
+  r->set_room_id(room_id);
+  r->set_after_id(after_id);
+  return e;
+}
+
+// ---- blocking ----
+
+inline wire::Envelope block_user(std::uint32_t user_id, bool unblock = false) {
+  wire::Envelope e;
+  auto* r = e.mutable_block_user_request();
+  r->set_user_id(user_id);
+  r->set_unblock(unblock);
+  return e;
+}
+
+inline wire::Envelope list_blocked() {
+  wire::Envelope e;
+  e.mutable_list_blocked_request();
   return e;
 }
 

@@ -1,0 +1,63 @@
+#!/usr/bin/python3
+"""A room bot: joins every room it is invited to, rolls dice and says hello when mentioned.
+
+    occhat login ID                      # once, as the bot's account
+    python3 bindings/python/examples/room_bot.py [--server HOST:PORT] [--home DIR]
+
+Befriend it (it accepts every friend request) and invite it to a room, then talk to it there
+(or 1:1): "/roll" (1-6), "/roll 20" (1-20), "/help", or a message naming it as "@ID":
+
+    occhat add BOT_ID                    # as you; the bot accepts
+    occhat room create games             # prints ROOM
+    occhat room invite ROOM BOT_ID       # the bot joins
+    occhat send --room ROOM "/roll 20"
+"""
+
+import argparse
+import logging
+import random
+
+import occhat
+
+parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+parser.add_argument("--server", help="HOST:PORT (default: $OCCHAT_SERVER or the saved session's)")
+parser.add_argument("--home", help="home dir with session.json (default: $OCCHAT_HOME or ~/.occhat)")
+options = parser.parse_args()
+logging.basicConfig(level=logging.INFO, format="%(message)s")
+
+bot = occhat.Bot(options.server, options.home)
+me = bot.client.whoami()
+HELP = "/roll [SIDES] rolls a die (6 sides unless told); /help shows this"
+
+
+@bot.on_room
+def join_when_invited(event):
+    if event.room_event.kind == "invited":
+        bot.client.join_room(event.room.id)
+
+
+@bot.on_request
+def befriend(event):
+    if not event.accepted:
+        bot.client.add_friend(event.sender.id)  # friends can invite it to their rooms
+
+
+@bot.on_command("roll")
+def roll(event, args):
+    sides = int(args) if args.isdigit() and 2 <= int(args) <= 1000 else 6
+    bot.reply(event, f"{event.sender.nick} rolled {random.randint(1, sides)} (d{sides})")
+
+
+@bot.on_command("help")
+def usage(event, args):
+    bot.reply(event, HELP)
+
+
+@bot.on_message
+def mentioned(event):
+    if me.id in event.mentions:
+        bot.reply(event, f"hi {event.sender.nick}! {HELP}")
+
+
+print(f"room bot running as {me.nick} ({me.id}); Ctrl-C stops it", flush=True)
+bot.run()

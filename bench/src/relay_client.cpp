@@ -95,9 +95,7 @@ void RelayClient::send_one() {
   ++in_flight_;
   ++requested_;
   shared_.requested.fetch_add(1, std::memory_order_relaxed);
-  auto request = rq::send_message(config_.peer, text_);
-  if (config_.room) request.mutable_send_message_request()->set_room_id(config_.room);
-  conn_->send(request,
+  conn_->send(config_.room ? rq::send_room_message(config_.room, text_) : rq::send_message(config_.peer, text_),
               [this, alive = alive_](const wire::Envelope* answer) {
                 if (*alive) on_sent(answer);
               });

@@ -39,7 +39,7 @@ struct RoomOptions {
   double seconds = 5;
   std::size_t size = 100;
   std::size_t window = 8;             // deliveries stage: sends in flight
-  double rate = 20;                   // fanout stage: room messages per second
+  double rate = 5;                    // fanout stage: room messages per second (well below capacity: latency, not queueing)
   std::uint64_t offline_messages = 200;  // offline stage
 };
 

@@ -8,7 +8,8 @@
 // Envelope field without an entry in kProbes fails with "no authorisation probe for ...".
 //
 // Cast: alice and bob are friends with a conversation, a published file, an unfinished upload,
-// pending inbox items and a pending friend request of alice's to dave. mallory is the attacker:
+// pending inbox items and a pending friend request of alice's to dave; and a room of alice's
+// that bob joined, with a message and a file in it. mallory is the attacker:
 // a stranger to everyone, or (second test) alice's friend but not bob's.
 
 #include <gtest/gtest.h>
@@ -98,6 +99,70 @@ std::string field_name(int number) {
   return field ? std::string(field->name()) + " (" + std::to_string(number) + ")" : std::to_string(number);
 }
 
+// Room requests (issue 13), built here: occhat/proto/requests.hpp is the SDK's to extend.
+namespace room_body {
+
+wire::Envelope create(std::string_view name) {
+  wire::Envelope e;
+  e.mutable_create_room_request()->set_name(std::string(name));
+  return e;
+}
+
+wire::Envelope change(std::uint32_t room, wire::RoomChangeRequest::Change kind, std::uint32_t user = 0) {
+  wire::Envelope e;
+  auto* r = e.mutable_room_change_request();
+  r->set_room_id(room);
+  r->set_change(kind);
+  if (user != 0) r->add_users(user);
+  if (kind == wire::RoomChangeRequest::RENAME) r->set_name("mallory was here");
+  return e;
+}
+
+wire::Envelope send(std::uint32_t room, std::string_view text, std::string_view client_msg_id = {}) {
+  auto e = rq::send_message(0, text, client_msg_id);
+  e.mutable_send_message_request()->set_room_id(room);
+  return e;
+}
+
+wire::Envelope history(std::uint32_t room) {
+  auto e = rq::history(0, 500);
+  e.mutable_history_request()->set_room_id(room);
+  return e;
+}
+
+wire::Envelope members(std::uint32_t room) {
+  wire::Envelope e;
+  e.mutable_list_room_members_request()->set_room_id(room);
+  return e;
+}
+
+wire::Envelope files(std::uint32_t room) {
+  auto e = rq::list_files(0);
+  e.mutable_list_files_request()->set_room_id(room);
+  return e;
+}
+
+wire::Envelope begin_upload(std::uint32_t room) {
+  auto e = rq::begin_upload(0, "x", 10, sha_of("0123456789"));
+  e.mutable_begin_upload_request()->set_room_id(room);
+  return e;
+}
+
+wire::Envelope list() {
+  wire::Envelope e;
+  e.mutable_list_rooms_request();
+  return e;
+}
+
+wire::Envelope block(std::uint32_t user, bool unblock = false) {
+  wire::Envelope e;
+  e.mutable_block_user_request()->set_user_id(user);
+  e.mutable_block_user_request()->set_unblock(unblock);
+  return e;
+}
+
+}  // namespace room_body
+
 // ---- the world: victims, their data, the attacker ---------------------------------------------
 
 constexpr std::uint64_t kNoSuchFile = 987654321;
@@ -113,6 +178,9 @@ struct World {
   std::uint64_t upload_id = 0;  // unfinished, alice -> bob
   std::string upload_data;      // what the upload announced (sha/size); first kUploaded bytes sent
   static constexpr std::size_t kUploaded = 4000;
+  std::uint32_t room_id = 0;        // alice owns it, bob is a member
+  std::uint64_t room_msg = 0;       // alice's message in it
+  std::uint64_t room_file_id = 0;   // bob's file in it
   bool mallory_is_alices_friend = false;
   // Strings that belong to the victims only: none may appear in any answer to the attacker.
   std::vector<std::string> secrets;
@@ -186,13 +254,35 @@ void set_up(World& w, bool mallory_is_alices_friend) {
   ASSERT_TRUE(w.alice.call(rq::upload_chunk(w.upload_id, 0, w.upload_data.substr(0, World::kUploaded))).has_upload_state());
   ASSERT_EQ(fs::file_size(w.part_path()), World::kUploaded);
 
+  // alice's room with bob in it, a message and a file of bob's.
+  const std::string room_name = "room-name-" + tag;
+  const auto room = w.alice.call(room_body::create(room_name));
+  ASSERT_TRUE(room.has_room_info()) << room.ShortDebugString();
+  w.room_id = room.room_info().id();
+  ASSERT_TRUE(w.alice.call(room_body::change(w.room_id, wire::RoomChangeRequest::INVITE, w.bob_id)).has_room_info());
+  ASSERT_TRUE(w.bob.call(room_body::change(w.room_id, wire::RoomChangeRequest::JOIN)).has_room_info());
+  const std::string room_text = "room-text-" + tag;
+  const auto room_sent = w.alice.call(room_body::send(w.room_id, room_text, "cid-alice-room"));
+  ASSERT_TRUE(room_sent.has_message_sent()) << room_sent.ShortDebugString();
+  w.room_msg = room_sent.message_sent().message_id();
+  const std::string room_file_name = "room-file-" + tag + ".txt";
+  const std::string room_file_data = "room-content-" + tag;
+  auto room_begin = rq::begin_upload(0, room_file_name, room_file_data.size(), sha_of(room_file_data));
+  room_begin.mutable_begin_upload_request()->set_room_id(w.room_id);
+  const auto room_up = w.bob.call(room_begin);
+  ASSERT_TRUE(room_up.has_upload_state()) << room_up.ShortDebugString();
+  w.room_file_id = room_up.upload_state().upload_id();
+  ASSERT_TRUE(w.bob.call(rq::upload_chunk(w.room_file_id, 0, room_file_data)).has_upload_state());
+  ASSERT_TRUE(w.bob.call(rq::finish_upload(w.room_file_id)).has_file_info());
+
   // bob handled his first inbox item (alice's friend request) and left the rest pending.
   ASSERT_TRUE(w.bob.call(rq::ack(1)).has_ok());
 
   // (Not the upload's SHA-256: probe 61 hands it to mallory, as if guessed, for her own upload.)
   w.secrets = {alice_email, bob_email, text_ab, text_ba, file_name, upload_name, "file-content-" + tag,
                "upload-content-" + tag, sha_of(file_data), w.alice_token,
-               w.alice_revoked_token, w.bob_token, "cid-alice-1", "cid-bob-1"};
+               w.alice_revoked_token, w.bob_token, "cid-alice-1", "cid-bob-1", room_name, room_text,
+               room_file_name, room_file_data, "cid-alice-room"};
 }
 
 // ---- checks ------------------------------------------------------------------------------------
@@ -212,6 +302,15 @@ void expect_refused(const World& w, const wire::Envelope& answer, ErrorCode expe
   EXPECT_EQ(code_of(answer), expected) << what << ": " << answer.ShortDebugString();
   expect_no_leak(w, answer, what);
 }
+
+// The room answer for a non-member, the same whether the room exists or not.
+void expect_not_member(const World& w, const wire::Envelope& answer, std::uint32_t room, const std::string& what) {
+  expect_refused(w, answer, ErrorCode::not_allowed, what);
+  EXPECT_EQ(answer.error().message(), "you are not a member of room " + std::to_string(room)) << what;
+}
+
+// The victims' room and rooms that do not exist: a non-member cannot tell them apart.
+std::vector<std::uint32_t> probe_rooms(const World& w) { return {w.room_id, w.room_id + 1000, 4000000000u}; }
 
 // A user id that is none of the victims': the attacker, or (when allowed) alice as the attacker's
 // friend.
@@ -270,6 +369,12 @@ Snapshot snapshot(World& w) {
   s["file.bytes"] = w.bob.call(rq::read_file(w.file_id, 0, 1024 * 1024)).ShortDebugString();
   s["upload.info"] = w.alice.call(rq::get_file(w.upload_id)).ShortDebugString();
   s["upload.part_size"] = std::to_string(fs::file_size(w.part_path()));
+  s["room.history"] = w.alice.call(room_body::history(w.room_id)).ShortDebugString();
+  s["room.members"] = w.alice.call(room_body::members(w.room_id)).ShortDebugString();
+  s["room.files"] = w.bob.call(room_body::files(w.room_id)).ShortDebugString();
+  s["room.file.bytes"] = w.alice.call(rq::read_file(w.room_file_id, 0, 1024)).ShortDebugString();
+  s["alice.rooms"] = w.alice.call(room_body::list()).ShortDebugString();
+  s["bob.rooms"] = w.bob.call(room_body::list()).ShortDebugString();
   {
     // Their tokens still work.
     Conn a(w.server), b(w.server);
@@ -336,7 +441,7 @@ const std::map<int, Probe>& probes() {
   static const std::map<int, Probe> table = [] {
     std::map<int, Probe> t;
     const auto server_only = [&t](int number) { t[number] = Probe{Kind::server_only, nullptr, nullptr}; };
-    for (int n : {1, 3, 5, 6, 11, 13, 17, 31, 34, 36, 38, 40, 44, 60, 62, 66, 69, 100}) server_only(n);
+    for (int n : {1, 3, 5, 6, 11, 13, 17, 31, 34, 36, 38, 40, 44, 46, 49, 51, 54, 60, 62, 66, 69, 100}) server_only(n);
 
     // 2 hello: a second hello is a protocol error even when logged in.
     t[2] = {Kind::pre_login, nullptr, [](Ctx& c) {
@@ -502,6 +607,11 @@ const std::map<int, Probe>& probes() {
                                 "send to alice with bob's client id");
                }
                expect_refused(c.w, c.m.call(rq::send_message(c.w.ghost_id, "hi")), ErrorCode::not_found, "send to unknown");
+               for (const auto room : probe_rooms(c.w)) {
+                 expect_not_member(c.w, c.m.call(room_body::send(room, "hi room")), room, "send to a room");
+                 expect_not_member(c.w, c.m.call(room_body::send(room, "hi room", "cid-alice-room")), room,
+                                   "send to a room with alice's client id");
+               }
              }};
     // 39 fetch_inbox: only mallory's own items, whatever the cursor.
     t[39] = {Kind::request, [](const World&) { return rq::fetch_inbox(0, kInboxLimit); }, [](Ctx& c) {
@@ -542,6 +652,68 @@ const std::map<int, Probe>& probes() {
                    expect_no_leak(c.w, answer, "history with " + std::to_string(peer));
                  }
                }
+               for (const auto room : probe_rooms(c.w)) {
+                 expect_not_member(c.w, c.m.call(room_body::history(room)), room, "room history");
+               }
+             }};
+    // 45 create_room: mallory's own room, never the victims'; she is its only member.
+    t[45] = {Kind::request, [](const World&) { return room_body::create(""); }, [](Ctx& c) {
+               const auto answer = c.m.call(room_body::create("mallory's"));
+               ASSERT_TRUE(answer.has_room_info()) << answer.ShortDebugString();
+               EXPECT_NE(answer.room_info().id(), c.w.room_id);
+               EXPECT_EQ(answer.room_info().members(), 1u);
+               expect_no_leak(c.w, answer, "create_room");
+               const auto own = answer.room_info().id();
+               // Her own room cannot pull the victims in: bob is no friend; alice must accept.
+               expect_refused(c.w, c.m.call(room_body::change(own, wire::RoomChangeRequest::INVITE, c.w.bob_id)),
+                              ErrorCode::not_allowed, "invite bob to her room");
+               EXPECT_TRUE(c.m.call(room_body::change(own, wire::RoomChangeRequest::DELETE)).has_ok());
+             }};
+    // 47 room_change: every change on the victims' room (and on rooms that do not exist) is
+    // refused alike; JOIN and DECLINE need an invitation.
+    t[47] = {Kind::request,
+             [](const World& w) { return room_body::change(w.room_id, wire::RoomChangeRequest::JOIN); },
+             [](Ctx& c) {
+               const auto* changes = wire::RoomChangeRequest::Change_descriptor();
+               for (const auto room : probe_rooms(c.w)) {
+                 for (int i = 0; i < changes->value_count(); ++i) {
+                   const auto kind = static_cast<wire::RoomChangeRequest::Change>(changes->value(i)->number());
+                   if (kind == wire::RoomChangeRequest::CHANGE_UNSPECIFIED) continue;
+                   for (const auto user : {c.w.bob_id, c.w.mallory_id}) {
+                     expect_not_member(c.w, c.m.call(room_body::change(room, kind, user)), room,
+                                       "room change " + changes->value(i)->name() + " on " + std::to_string(room));
+                   }
+                 }
+               }
+             }};
+    // 48 list_rooms: only her own rooms and invitations.
+    t[48] = {Kind::request, [](const World&) { return room_body::list(); }, [](Ctx& c) {
+               const auto answer = c.m.call(room_body::list());
+               ASSERT_TRUE(answer.has_room_list()) << answer.ShortDebugString();
+               for (const auto& r : answer.room_list().rooms()) EXPECT_NE(r.id(), c.w.room_id);
+               EXPECT_EQ(answer.room_list().invites_size(), 0);
+               expect_no_leak(c.w, answer, "list_rooms");
+             }};
+    // 50 list_room_members: refused.
+    t[50] = {Kind::request, [](const World& w) { return room_body::members(w.room_id); }, [](Ctx& c) {
+               for (const auto room : probe_rooms(c.w)) {
+                 expect_not_member(c.w, c.m.call(room_body::members(room)), room, "room members");
+               }
+             }};
+    // 52 block_user: only her own block list changes (bob, a stranger, loses nothing).
+    t[52] = {Kind::request, [](const World& w) { return room_body::block(w.bob_id); }, [](Ctx& c) {
+               EXPECT_TRUE(c.m.call(room_body::block(c.w.bob_id)).has_ok());
+               EXPECT_TRUE(c.m.call(room_body::block(c.w.bob_id, /*unblock=*/true)).has_ok());
+               expect_refused(c.w, c.m.call(room_body::block(c.w.ghost_id)), ErrorCode::not_found, "block unknown");
+               expect_refused(c.w, c.m.call(room_body::block(c.w.mallory_id)), ErrorCode::invalid_argument, "block self");
+             }};
+    // 53 list_blocked: her own list only (empty again).
+    t[53] = {Kind::request, nullptr, [](Ctx& c) {
+               wire::Envelope request;
+               request.mutable_list_blocked_request();
+               const auto answer = c.m.call(request);
+               ASSERT_TRUE(answer.has_blocked_list()) << answer.ShortDebugString();
+               EXPECT_EQ(answer.blocked_list().users_size(), 0);
              }};
     // 61 begin_upload: friendship needed; never returns a victim's upload.
     t[61] = {Kind::request,
@@ -562,6 +734,9 @@ const std::map<int, Probe>& probes() {
                }
                expect_refused(c.w, c.m.call(rq::begin_upload(c.w.ghost_id, "x", 1, sha_of("x"))), ErrorCode::not_found,
                               "begin upload to unknown");
+               for (const auto room : probe_rooms(c.w)) {
+                 expect_not_member(c.w, c.m.call(room_body::begin_upload(room)), room, "begin upload to a room");
+               }
              }};
     // 63 upload_chunk: another user's upload (or a published file) does not exist for mallory.
     t[63] = {Kind::request, [](const World& w) { return rq::upload_chunk(w.upload_id, World::kUploaded, "evil"); },
@@ -590,12 +765,16 @@ const std::map<int, Probe>& probes() {
                  }
                  expect_no_leak(c.w, answer, "list_files with " + std::to_string(peer));
                }
+               for (const auto room : probe_rooms(c.w)) {
+                 expect_not_member(c.w, c.m.call(room_body::files(room)), room, "list a room's files");
+               }
              }};
     // 67 get_file: NOT_ALLOWED for a file between alice and bob (published or uploading).
     t[67] = {Kind::request, [](const World& w) { return rq::get_file(w.file_id); }, [](Ctx& c) {
                expect_refused(c.w, c.m.call(rq::get_file(c.w.file_id)), ErrorCode::not_allowed, "get_file");
                expect_refused(c.w, c.m.call(rq::get_file(c.w.upload_id)), ErrorCode::not_allowed, "get_file uploading");
                expect_refused(c.w, c.m.call(rq::get_file(kNoSuchFile)), ErrorCode::not_found, "get_file unknown");
+               expect_refused(c.w, c.m.call(rq::get_file(c.w.room_file_id)), ErrorCode::not_allowed, "get a room file");
              }};
     // 68 read_file: NOT_ALLOWED, no bytes.
     t[68] = {Kind::request, [](const World& w) { return rq::read_file(w.file_id, 0, 1024); }, [](Ctx& c) {
@@ -606,6 +785,8 @@ const std::map<int, Probe>& probes() {
                                 "read_file uploading");
                }
                expect_refused(c.w, c.m.call(rq::read_file(kNoSuchFile, 0, 10)), ErrorCode::not_found, "read unknown");
+               expect_refused(c.w, c.m.call(rq::read_file(c.w.room_file_id, 0, 1024)), ErrorCode::not_allowed,
+                              "read a room file");
              }};
     // 70 cancel_upload: another user's upload (or a published file) does not exist for mallory;
     // the victim's upload and its part file stay (the snapshot compares them).

@@ -132,6 +132,8 @@ TEST(RawRooms, EveryChangeReachesEveryMember) {
   const auto joined = t.b.call(room_rq::change(room, Change::JOIN));
   ASSERT_TRUE(joined.has_room_info()) << joined.ShortDebugString();
   EXPECT_EQ(joined.room_info().members(), 2u);
+  // A retried JOIN is answered the same and changes nothing.
+  EXPECT_EQ(t.b.call(room_rq::change(room, Change::JOIN)).room_info().members(), 2u);
   expect_one(take_events(t.a), EventKind::JOINED, t.bob, "alice");
   expect_one(take_events(t.b), EventKind::JOINED, t.bob, "bob");
   ASSERT_TRUE(t.c.call(room_rq::change(room, Change::DECLINE)).has_ok());

@@ -416,7 +416,8 @@ class Store {
   // who is not a member, StoreError(not_allowed) for an invitee who is not the actor's friend,
   // StoreError(resource_exhausted) when the member limit would be passed, and
   // StoreError(conflict) for an owner leaving a room that has other members. Invitees who
-  // blocked the actor are skipped silently (stored nothing, told nothing).
+  // blocked the actor are skipped silently (stored nothing, told nothing). A JOIN by a member
+  // changes nothing and returns the room (a retried JOIN succeeds).
   virtual RoomChangeResult change_room(const RoomChange& change) = 0;
 
   // The user's rooms and pending invitations.

@@ -232,6 +232,7 @@ TEST_F(StoreRoomsTest, BlockingEndsFriendshipAndKeepsTheBlockedOut) {
   EXPECT_EQ(store_->send_room_message(alice_, room, "again", "", {}).items.size(), 2u);
   EXPECT_EQ(code_of([&] { store_->block_user(bob_, bob_); }), ErrorCode::invalid_argument);
   EXPECT_EQ(code_of([&] { store_->block_user(bob_, 999998); }), ErrorCode::not_found);
+  EXPECT_EQ(code_of([&] { store_->unblock_user(bob_, 999998); }), ErrorCode::not_found);
 }
 
 TEST_F(StoreRoomsTest, InvitationsOfABlockedUserAreSkippedSilently) {

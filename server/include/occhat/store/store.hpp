@@ -458,7 +458,7 @@ class Store {
   // Idempotent. Throws StoreError(invalid_argument) for oneself, StoreError(not_found) for an
   // unknown user.
   virtual void block_user(std::uint32_t user_id, std::uint32_t other) = 0;
-  // Lifts the block only. False if there was none.
+  // Lifts the block only. False if there was none; StoreError(not_found) for an unknown user.
   virtual bool unblock_user(std::uint32_t user_id, std::uint32_t other) = 0;
   // The users `user_id` blocks, by id.
   virtual std::vector<User> blocked_users(std::uint32_t user_id) = 0;

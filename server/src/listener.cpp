@@ -7,7 +7,9 @@
 #include <asio/use_awaitable.hpp>
 
 #include <memory>
+#include <string>
 #include <unordered_map>
+#include <utility>
 
 #include "log.hpp"
 #include "occhat/proto/error_code.hpp"
@@ -30,6 +32,40 @@ struct Handshakes {
   std::unordered_map<std::uint64_t, Transport*> open;
 };
 
+// A TLS handshake in progress holds a login slot of its address, as a connection that has not
+// logged in does (it is one, a step earlier): otherwise one address could hold every handshake
+// slot and lock out TLS clients from everywhere else. Released before the session takes its own.
+class HandshakeSlot {
+ public:
+  HandshakeSlot(ServerContext& server, std::string address) : server_(server), address_(std::move(address)) {
+    ++server_.unauthenticated;
+    ++server_.unauthenticated_by_address[address_];
+  }
+  ~HandshakeSlot() { release(); }
+  HandshakeSlot(const HandshakeSlot&) = delete;
+  HandshakeSlot& operator=(const HandshakeSlot&) = delete;
+
+  void release() {
+    if (released_) return;
+    released_ = true;
+    --server_.unauthenticated;
+    const auto it = server_.unauthenticated_by_address.find(address_);
+    if (it != server_.unauthenticated_by_address.end() && --it->second == 0) {
+      server_.unauthenticated_by_address.erase(it);
+    }
+  }
+
+ private:
+  ServerContext& server_;
+  std::string address_;
+  bool released_ = false;
+};
+
+std::size_t login_slots_of(const ServerContext& server, const std::string& address) {
+  const auto it = server.unauthenticated_by_address.find(address);
+  return it == server.unauthenticated_by_address.end() ? 0 : it->second;
+}
+
 std::string peer_of(asio::ip::tcp::socket& socket) {
   asio::error_code ec;
   const auto endpoint = socket.remote_endpoint(ec);
@@ -37,9 +73,10 @@ std::string peer_of(asio::ip::tcp::socket& socket) {
 }
 
 asio::awaitable<void> start_tls_session(std::shared_ptr<Handshakes> handshakes, std::unique_ptr<Transport> transport,
-                                        ServerContext& server, std::uint64_t id,
+                                        ServerContext& server, std::uint64_t id, std::string address,
                                         std::chrono::steady_clock::duration timeout) {
   handshakes->open[id] = transport.get();
+  HandshakeSlot slot(server, std::move(address));
   std::string failure;
   bool plaintext = false;
   try {
@@ -71,6 +108,7 @@ asio::awaitable<void> start_tls_session(std::shared_ptr<Handshakes> handshakes, 
     log_event("conn {} closed: {}", id, failure);
     co_return;  // the transport (and its socket) goes with this frame
   }
+  slot.release();
   try {
     start_session(std::move(transport), server, id);
   } catch (const std::exception& e) {
@@ -99,14 +137,21 @@ asio::awaitable<void> accept_loop(asio::ip::tcp::acceptor& acceptor, ServerConte
     try {
       if (tls != nullptr) {
         const std::uint64_t id = next_id++;
-        log_event("conn {} accepted from {} (TLS)", id, peer_of(socket));
-        if (handshakes->open.size() >= server.limits.max_unauthenticated) {
-          log_event("conn {} closed: server is busy: too many TLS handshakes in progress", id);
-          continue;  // the socket closes here
+        std::string address = peer_of(socket);
+        log_event("conn {} accepted from {} (TLS)", id, address);
+        // Before the handshake no error frame can be sent: the socket just closes.
+        if (server.unauthenticated >= server.limits.max_unauthenticated) {
+          log_event("conn {} closed: server is busy: too many connections waiting to log in", id);
+          continue;
+        }
+        if (login_slots_of(server, address) >= server.limits.max_unauthenticated_per_address) {
+          log_event("conn {} closed: server is busy: too many connections from {} waiting to log in", id, address);
+          continue;
         }
         auto transport = std::make_unique<Transport>(std::move(socket), *tls);
         asio::co_spawn(acceptor.get_executor(),
-                       start_tls_session(handshakes, std::move(transport), server, id, tls_handshake_timeout),
+                       start_tls_session(handshakes, std::move(transport), server, id, std::move(address),
+                                         tls_handshake_timeout),
                        asio::detached);
         continue;
       }

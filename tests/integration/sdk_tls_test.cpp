@@ -15,6 +15,7 @@
 #include <thread>
 
 #include "expect_error.hpp"
+#include "frame_socket.hpp"
 #include "occhat/client.hpp"
 #include "server_process.hpp"
 
@@ -148,6 +149,37 @@ TEST(SdkTls, PlaintextClientOfTlsServerIsRefused) {
   Client good(tls_options(certs.ca()));
   good.connect(server.address());
   EXPECT_GT(good.register_user("carol@example.org", "carol", kPassword), 0u);
+}
+
+// TLS handshakes in progress hold login slots of their address: one address that opens
+// connections and never says hello cannot take every handshake slot (hardening round two).
+TEST(SdkTls, OneAddressCannotHoldEveryHandshakeSlot) {
+  Certs certs;
+  auto args = certs.server_args();
+  args.insert(args.end(), {"--max-unauthenticated-per-address", "3", "--tls-handshake-timeout-seconds", "60"});
+  ServerProcess server({}, args);
+  std::vector<std::unique_ptr<harness::FrameSocket>> silent;
+  for (int i = 0; i < 3; ++i) silent.push_back(std::make_unique<harness::FrameSocket>(server.port()));
+  // Give the server time to accept all three before the fourth arrives.
+  std::this_thread::sleep_for(300ms);
+  harness::FrameSocket fourth(server.port());
+  EXPECT_TRUE(fourth.wait_closed(std::chrono::steady_clock::now() + 5s)) << server.log();
+  harness::FrameSocket elsewhere(server.port(), 0, "127.0.0.2");
+  EXPECT_FALSE(elsewhere.wait_closed(std::chrono::steady_clock::now() + 1s)) << server.log();
+
+  // The address's slots come free as its silent connections go.
+  silent.clear();
+  Client client(tls_options(certs.ca()));
+  for (int attempt = 0;; ++attempt) {
+    try {
+      client.connect(server.address());
+      break;
+    } catch (const Error& e) {
+      ASSERT_LT(attempt, 50) << e.what() << server.log();
+      std::this_thread::sleep_for(100ms);
+    }
+  }
+  EXPECT_GT(client.register_user("dave@example.org", "dave", kPassword), 0u);
 }
 
 TEST(SdkTls, TlsClientOfPlaintextServerFails) {

@@ -153,6 +153,8 @@ asio::awaitable<Reply> handle_begin_upload(ServerContext& server, const RequestC
   }
   store::Sha256 sha256{};
   std::memcpy(sha256.data(), request.sha256().data(), sha256.size());
+  // For the log lines: whom the upload is for.
+  const std::string target = room_id != 0 ? fmt::format("room {}", room_id) : fmt::format("user {}", to);
   auto begin_job = [me, to, room_id, name = clean_file_name(request.name()), size, sha256](store::Store& store) {
     if (room_id != 0) return store.begin_room_upload(me, room_id, name, size, sha256);
     return store.begin_upload(me, to, name, size, sha256);
@@ -185,14 +187,14 @@ asio::awaitable<Reply> handle_begin_upload(ServerContext& server, const RequestC
       co_await run_on(server.file_io, std::move(remove_job));
       release_upload(server, upload_id);  // in case a concurrent begin resumed the row meanwhile
     }
-    log_event("user {} upload {} to user {} ({} bytes) refused", me, upload_id, to, size);
+    log_event("user {} upload {} to {} ({} bytes) refused", me, upload_id, target, size);
     std::rethrow_exception(failure);
   }
   const std::uint64_t offset = opened.offset;
   if (begun.resumed) {
-    log_event("user {} resumed upload {} to user {} at offset {} of {} bytes", me, upload_id, to, offset, size);
+    log_event("user {} resumed upload {} to {} at offset {} of {} bytes", me, upload_id, target, offset, size);
   } else {
-    log_event("user {} started upload {} to user {} ({} bytes)", me, upload_id, to, size);
+    log_event("user {} started upload {} to {} ({} bytes)", me, upload_id, target, size);
   }
   co_return upload_state(upload_id, offset);
 }
@@ -259,7 +261,8 @@ asio::awaitable<Reply> handle_finish_upload(ServerContext& server, const Request
     std::rethrow_exception(failure);
   }
   release_upload(server, upload_id);
-  log_event("user {} published file {} to user {} ({} bytes)", me, published.file.id, upload.recipient, size);
+  log_event("user {} published file {} to {} ({} bytes)", me, published.file.id,
+            upload.room_id != 0 ? fmt::format("room {}", upload.room_id) : fmt::format("user {}", upload.recipient), size);
   Reply reply;
   fill_file_info(*reply.body.mutable_file_info(), published.file);
   if (published.file.room_id != 0) {

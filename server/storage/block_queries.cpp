@@ -27,6 +27,7 @@ void block_user(Database& db, std::uint32_t user_id, std::uint32_t other) {
 }
 
 bool unblock_user(Database& db, std::uint32_t user_id, std::uint32_t other) {
+  require_user(db, other);
   Statement stmt(db, "DELETE FROM blocks WHERE blocker = ?1 AND blocked = ?2");
   stmt.bind(1, std::int64_t{user_id}).bind(2, std::int64_t{other});
   stmt.step();

@@ -246,7 +246,14 @@ RoomChangeResult change_room(Database& db, const RoomChange& change) {
 
   if (change.kind == Kind::join || change.kind == Kind::decline) {
     const auto inviter = inviter_of(db, actor, room_id);
-    if (!inviter) throw not_member(room_id);
+    if (!inviter) {
+      // A repeated JOIN (say, a retry after a lost answer) finds the caller a member already.
+      if (change.kind == Kind::join && is_room_member(db, actor, room_id)) {
+        result.room = view_of(db, actor, room_id);
+        return result;
+      }
+      throw not_member(room_id);
+    }
     const Room room = find_room(db, room_id).value();
     Statement forget(db, "DELETE FROM room_invites WHERE room_id = ?1 AND user_id = ?2");
     forget.bind(1, std::int64_t{room_id}).bind(2, std::int64_t{actor});

@@ -289,3 +289,17 @@ def test_block_unblock_blocked(server, four):
     assert_json_error(out, err, "invalid_argument", 1)
     rc, out, err = d.run("block", "999999", json=True)
     assert_json_error(out, err, "not_found", 4)
+
+
+def test_invite_needs_friendship_and_join_needs_an_invitation(server, four):
+    a, b, _, d = four
+    room = Room(a, "closed", [b])
+    rc, out, err = a.run("room", "invite", room.id, d.id, json=True)
+    assert_json_error(out, err, "not_allowed", 5)
+    for args in (("room", "join", room.id), ("room", "decline", room.id), ("room", "leave", room.id),
+                 ("room", "rename", room.id, "x"), ("upload", "--room", room.id, __file__)):
+        rc, out, err = d.run(*args)
+        assert rc == 5, (args, rc, out, err)
+    # A member may invite too (B is friends with nobody but A, who is already in).
+    b.ok("room", "invite", room.id, a.id)
+    assert {m["id"] for m in a.jsonl("room", "members", room.id)} == {a.id, b.id}

@@ -32,6 +32,9 @@ def test_shell_room_chat_members_and_invitation(server, four):
 
         b.ok("send", "--room", room.id, "answer from bob")
         shell.expect(rf"\[{TIME_TEXT}\] \[#{room.id} team\] bob \({b.id}\): answer from bob")
+        # The server echoes our own room message into our inbox (for other devices); the shell,
+        # where the typed line is on screen already, does not print it again.
+        assert not [l for l in shell.screen() if f"alice ({a.id}): hello room" in l], shell.screen()[-12:]
 
         # An invitation shows how to join; /join accepts it and opens the room.
         other = Room(c, "elsewhere")

@@ -35,6 +35,55 @@ std::string raw_header(std::uint32_t payload_size, std::uint16_t type, std::uint
   return header;
 }
 
+// Room requests (issue 13; not in occhat/proto/requests.hpp yet).
+wire::Envelope create_room(std::string_view name) {
+  wire::Envelope e;
+  e.mutable_create_room_request()->set_name(std::string(name));
+  return e;
+}
+
+wire::Envelope room_change(std::uint32_t room, wire::RoomChangeRequest::Change kind, std::vector<std::uint32_t> users = {},
+                           std::string_view name = {}) {
+  wire::Envelope e;
+  auto* r = e.mutable_room_change_request();
+  r->set_room_id(room);
+  r->set_change(kind);
+  for (const auto user : users) r->add_users(user);
+  r->set_name(std::string(name));
+  return e;
+}
+
+wire::Envelope room_send(std::uint32_t room, std::string_view text) {
+  auto e = rq::send_message(0, text, "room-client-id");
+  e.mutable_send_message_request()->set_room_id(room);
+  return e;
+}
+
+wire::Envelope room_history(std::uint32_t room) {
+  auto e = rq::history(0, 10);
+  e.mutable_history_request()->set_room_id(room);
+  return e;
+}
+
+wire::Envelope room_members(std::uint32_t room) {
+  wire::Envelope e;
+  e.mutable_list_room_members_request()->set_room_id(room);
+  return e;
+}
+
+wire::Envelope list_rooms() {
+  wire::Envelope e;
+  e.mutable_list_rooms_request();
+  return e;
+}
+
+wire::Envelope block(std::uint32_t user, bool unblock) {
+  wire::Envelope e;
+  e.mutable_block_user_request()->set_user_id(user);
+  e.mutable_block_user_request()->set_unblock(unblock);
+  return e;
+}
+
 }  // namespace
 
 std::vector<std::pair<std::string, std::string>> session_seeds(const Accounts& accounts) {
@@ -94,6 +143,19 @@ std::vector<std::pair<std::string, std::string>> session_seeds(const Accounts& a
                                      rq::read_file(1, 0, 1 << 20), rq::read_file(1, 5, 3), rq::read_file(1, 1 << 30, 1)}));
   seeds.emplace_back("carol_pries", logged_in(carol, {rq::history(alice.id), rq::get_file(1), rq::read_file(1, 0, 16),
                                                       rq::upload_chunk(1, 0, "x"), rq::finish_upload(1)}));
+  using Change = wire::RoomChangeRequest;
+  constexpr std::uint32_t kRoom = 1000000;  // the first room id
+  seeds.emplace_back("alice_room",
+                     logged_in(alice, {create_room("fuzz room"), room_change(kRoom, Change::INVITE, {bob.id}),
+                                       room_send(kRoom, "hi @" + std::to_string(bob.id)), room_history(kRoom),
+                                       room_members(kRoom), list_rooms(), room_change(kRoom, Change::RENAME, {}, "den"),
+                                       room_change(kRoom, Change::MAKE_ADMIN, {bob.id}), block(carol.id, false),
+                                       block(carol.id, true), room_change(kRoom, Change::DELETE)}));
+  seeds.emplace_back("bob_room", logged_in(bob, {list_rooms(), room_change(kRoom, Change::JOIN), room_send(kRoom, "hello"),
+                                                 room_change(kRoom, Change::LEAVE), room_change(kRoom, Change::DECLINE)}));
+  seeds.emplace_back("carol_room_pries",
+                     logged_in(carol, {room_history(kRoom), room_send(kRoom, "let me in"), room_members(kRoom),
+                                       room_change(kRoom, Change::JOIN), room_change(kRoom, Change::REMOVE, {alice.id})}));
   seeds.emplace_back("alice_logs_out", logged_in(alice, {rq::logout(), rq::list_friends(), rq::resume(alice.token)}));
   seeds.emplace_back("garbage_after_login", logged_in(alice, {rq::ping()}) + "GET / HTTP/1.1\r\nHost: x\r\n\r\n");
   seeds.emplace_back("half_frame_after_login", logged_in(alice, {}) + raw_header(100, 37, 0, 9) + "\x08\x01");

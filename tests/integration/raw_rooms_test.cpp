@@ -132,6 +132,8 @@ TEST(RawRooms, EveryChangeReachesEveryMember) {
   const auto joined = t.b.call(room_rq::change(room, Change::JOIN));
   ASSERT_TRUE(joined.has_room_info()) << joined.ShortDebugString();
   EXPECT_EQ(joined.room_info().members(), 2u);
+  // A retried JOIN is answered the same and changes nothing.
+  EXPECT_EQ(t.b.call(room_rq::change(room, Change::JOIN)).room_info().members(), 2u);
   expect_one(take_events(t.a), EventKind::JOINED, t.bob, "alice");
   expect_one(take_events(t.b), EventKind::JOINED, t.bob, "bob");
   ASSERT_TRUE(t.c.call(room_rq::change(room, Change::DECLINE)).has_ok());
@@ -240,6 +242,15 @@ TEST(RawRooms, MessagesFanOutOnlineAndOfflineInOrderOnce) {
     }
   }
   EXPECT_EQ(fetched, sent);
+  // ... and the same through a subscription (what a client does when it comes online).
+  ASSERT_TRUE(t.c.call(rq::subscribe(0)).has_ok());
+  std::vector<std::uint64_t> caught_up;
+  for (const auto& push : t.c.drain_pushes(1s)) {
+    for (const auto& item : push.inbox_items().items()) {
+      if (item.has_message()) caught_up.push_back(item.message().id());
+    }
+  }
+  EXPECT_EQ(caught_up, sent);
   // The sender's own inbox has them too (her other devices; the first was acknowledged above).
   std::size_t own = 0;
   const auto alice_inbox = t.a.call(rq::fetch_inbox(0, 1000));

@@ -1,6 +1,6 @@
 // occhat files ID | --room ROOM: every file exchanged with a user (both directions, unfinished
-// uploads too), or every member's files of a room, oldest first, one line each. The newest that fit in one answer (about 900); --before FILE_ID
-// and --limit N page back through a longer history.
+// uploads too), or every member's files of a room, oldest first, one line each. The newest that
+// fit in one answer (about 900); --before FILE_ID and --limit N page back through a longer history.
 
 #include <cstdio>
 

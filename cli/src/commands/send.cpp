@@ -13,9 +13,9 @@
 
 #include "command.hpp"
 #include "connection.hpp"
+#include "destination.hpp"
 #include "errors.hpp"
 #include "event_format.hpp"
-#include "destination.hpp"
 #include "occhat/proto/limits.hpp"
 
 namespace occhat::cli {

@@ -237,7 +237,8 @@ void send_text(ShellSession& session, const std::string& text) {
   }
   // Success prints nothing: the typed line is already on the screen.
   if (session.chat()->room != 0) {
-    session.client().send_room_message(session.chat()->room, text);
+    const RoomId room = session.chat()->room;
+    session.note_sent_to_room(room, session.client().send_room_message(room, text).id);
   } else {
     session.client().send_message(session.chat()->id, text);
   }

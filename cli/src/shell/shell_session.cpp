@@ -161,7 +161,7 @@ bool ShellSession::show_event(const Event& event) {
     shown_up_to_ = std::max(shown_up_to_, event.seq);
     if (event.seq <= cursor_.value()) return false;  // shown before a crash or on another path
   }
-  print_line(format_event_line(event));
+  if (!is_own_echo(event)) print_line(format_event_line(event));
   if (event.seq != 0) {
     try {
       cursor_.advance(event);
@@ -170,6 +170,11 @@ bool ShellSession::show_event(const Event& event) {
     }
   }
   return true;
+}
+
+bool ShellSession::is_own_echo(const Event& event) {
+  if (event.type != "message" || !event.message || !event.message->room) return false;
+  return sent_to_rooms_.erase({event.message->room->id, event.message->id}) > 0;
 }
 
 void ShellSession::flush_acks() {

@@ -11,7 +11,9 @@
 #include <cstddef>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "command.hpp"
@@ -67,6 +69,9 @@ class ShellSession {
   // Prints a sequenced or presence event unless the cursor says it was shown already, advances
   // the cursor and notes the seq for the next ack. Returns whether it printed.
   bool show_event(const Event& event);
+  // A room message this shell sent: the server echoes it into our own inbox (for the user's other
+  // devices), but here the typed line is on the screen already, so show_event() skips it once.
+  void note_sent_to_room(RoomId room, MessageId id) { sent_to_rooms_.emplace(room, id); }
   // Acknowledges everything shown so far (one round trip, only if there is something new).
   void flush_acks();
   Seq cursor() const noexcept { return cursor_.value(); }
@@ -80,6 +85,7 @@ class ShellSession {
   void handle_events();
   void handle_signal(int signo);
   void apply_presence(const Event& event);
+  bool is_own_echo(const Event& event);  // consumes the note_sent_to_room() entry
   void sort_friends();
   void on_disconnected();
   void schedule_reconnect(const std::string& why);
@@ -98,6 +104,7 @@ class ShellSession {
   Seq acked_up_to_ = 0;  // highest seq acknowledged to the server
   std::vector<Friend> friends_;
   std::optional<ChatPeer> chat_;
+  std::set<std::pair<RoomId, MessageId>> sent_to_rooms_;  // see note_sent_to_room()
   std::unique_ptr<LineEditor> editor_;
   bool quit_ = false;
   // Set while the connection is down: when to try again, and how many tries failed.

@@ -416,7 +416,8 @@ class Store {
   // who is not a member, StoreError(not_allowed) for an invitee who is not the actor's friend,
   // StoreError(resource_exhausted) when the member limit would be passed, and
   // StoreError(conflict) for an owner leaving a room that has other members. Invitees who
-  // blocked the actor are skipped silently (stored nothing, told nothing).
+  // blocked the actor are skipped silently (stored nothing, told nothing). A JOIN by a member
+  // changes nothing and returns the room (a retried JOIN succeeds).
   virtual RoomChangeResult change_room(const RoomChange& change) = 0;
 
   // The user's rooms and pending invitations.
@@ -457,7 +458,7 @@ class Store {
   // Idempotent. Throws StoreError(invalid_argument) for oneself, StoreError(not_found) for an
   // unknown user.
   virtual void block_user(std::uint32_t user_id, std::uint32_t other) = 0;
-  // Lifts the block only. False if there was none.
+  // Lifts the block only. False if there was none; StoreError(not_found) for an unknown user.
   virtual bool unblock_user(std::uint32_t user_id, std::uint32_t other) = 0;
   // The users `user_id` blocks, by id.
   virtual std::vector<User> blocked_users(std::uint32_t user_id) = 0;

@@ -470,7 +470,13 @@ def test_files_pages_with_before_and_limit(friends, tmp_path):
     rc, out, err = a.run("files", b.id, "--limit", "2")
     assert rc == 0, (rc, out, err)
     assert len(out.splitlines()) == 2 and "p2" in out and "p3" in out, out
-    assert err == f"older files: occhat files {b.id} --before {ids[2]}\n", err
+    assert err == f"(older: occhat files {b.id} --before {ids[2]})\n", err
+    # --json: the page's records, then one object saying where the older page starts.
+    rc, out, err = a.run("files", b.id, "--limit", "2", json=True)
+    lines = [jsonlib.loads(line) for line in out.splitlines()]
+    assert (rc, err) == (0, ""), (rc, out, err)
+    assert [r["id"] for r in lines[:2]] == ids[2:], out
+    assert lines[2] == {"more": {"before": ids[2], "command": f"occhat files {b.id} --before {ids[2]}"}}, out
     assert [r["id"] for r in a.jsonl("files", b.id, "--before", str(ids[2]), "--limit", "2")] == ids[:2]
     rc, out, err = a.run("files", b.id, "--before", str(ids[0]))
     assert (rc, out, err) == (0, "", ""), (rc, out, err)

@@ -1,5 +1,6 @@
 """history: both directions, oldest first, --limit/--before pages, survives a server restart."""
 
+import json
 import re
 
 from conftest import TIME_JSON, TIME_TEXT, befriend
@@ -73,10 +74,12 @@ def test_pagination_with_limit_and_before(friends):
     rc, out, err = a.run("history", b.id, "--limit", "2", "--before", ids[3])
     assert [r[0] for r in parse(out)] == ids[1:3], out
 
-    # --json: the same page as objects, and no hint on stderr.
+    # --json: the same page as objects, then where the older page starts; nothing on stderr.
     rc, out, err = a.run("history", b.id, "--limit", "2", "--before", ids[3], json=True)
     assert (rc, err) == (0, ""), (rc, out, err)
-    assert [line.count('"id"') for line in out.splitlines()] == [1, 1]
+    lines = [json.loads(line) for line in out.splitlines()]
+    assert [r["id"] for r in lines[:2]] == [int(i) for i in ids[1:3]], out
+    assert lines[2] == {"more": {"before": int(ids[1]), "command": f"occhat history {b.id} --before {ids[1]}"}}, out
 
     # Fewer than `limit` older messages: no "older" hint.
     rc, out, err = a.run("history", b.id, "--limit", "5", "--before", ids[4])

@@ -8,6 +8,7 @@
 #include "connection.hpp"
 #include "destination.hpp"
 #include "event_format.hpp"
+#include "older_page_hint.hpp"
 
 namespace occhat::cli {
 namespace {
@@ -34,11 +35,7 @@ class FilesCommand final : public Command {
     for (const FileInfo& f : page.files) {
       ctx.out.result(format_file_line(f), file_json(f));
     }
-    if (page.more && !page.files.empty() && !ctx.out.json()) {
-      const std::string which = peer.room != 0 ? "--room " + std::to_string(peer.room) : std::to_string(peer.user);
-      std::fprintf(stderr, "older files: occhat files %s --before %llu\n", which.c_str(),
-                   static_cast<unsigned long long>(page.files.front().id));
-    }
+    if (page.more && !page.files.empty()) print_older_page_hint(ctx.out, "files", peer, page.files.front().id);
   }
 
  private:

@@ -9,6 +9,7 @@
 #include "destination.hpp"
 #include "errors.hpp"
 #include "event_format.hpp"
+#include "older_page_hint.hpp"
 #include "occhat/proto/limits.hpp"
 
 namespace occhat::cli {
@@ -44,12 +45,7 @@ class HistoryCommand final : public Command {
     const HistoryPage page = peer.room != 0 ? logged_in.client->room_history(peer.room, limit, before)
                                             : logged_in.client->history(peer.user, limit, before);
     for (const Message& m : page.messages) ctx.out.result(format_history_line(m), message_json(m));
-    if (page.more && !page.messages.empty() && !ctx.out.json()) {
-      const std::string which = peer.room != 0 ? "--room " + std::to_string(peer.room) : std::to_string(peer.user);
-      std::cerr << "(older: occhat history " << which << " --before " << page.messages.front().id
-                << ")\n"
-                << std::flush;
-    }
+    if (page.more && !page.messages.empty()) print_older_page_hint(ctx.out, "history", peer, page.messages.front().id);
   }
 
  private:

@@ -5,9 +5,10 @@ import re
 
 import pytest
 
-from conftest import (TIME_JSON, TIME_TEXT, assert_json_error, befriend, drain_inbox, make_user,
-                      sha256_of, write_random)
+from conftest import (TIME_JSON, TIME_TEXT, assert_json_error, assert_one_error_line, befriend, drain_inbox,
+                      kill_when, largest_upload_part, make_user, sha256_of, spawn, upload_parts, write_random)
 
+MIB = 1024 * 1024
 ROOM_ID = re.compile(r"^\d{7,10}$")
 
 
@@ -303,3 +304,26 @@ def test_invite_needs_friendship_and_join_needs_an_invitation(server, four):
     # A member may invite too (B is friends with nobody but A, who is already in).
     b.ok("room", "invite", room.id, a.id)
     assert {m["id"] for m in a.jsonl("room", "members", room.id)} == {a.id, b.id}
+
+
+def test_room_upload_cancel(server, four, tmp_path):
+    """`upload --room ROOM PATH --cancel` gives up the caller's unfinished upload to the room,
+    and only theirs: another member's upload of the same bytes stays."""
+    a, b, c, _ = four
+    room = Room(a, "drop", [b, c])
+    src = tmp_path / "big.bin"
+    size = 50 * MIB
+    write_random(src, size)
+    proc = spawn(b, "upload", "--room", room.id, src, json=True)
+    kill_when(proc, lambda: largest_upload_part(server), size // 4, "the room upload")
+    [pending] = a.jsonl("files", "--room", room.id)
+    assert (pending["state"], pending["sender"]) == ("uploading", b.id), pending
+
+    rc, out, err = a.run("upload", "--room", room.id, src, "--cancel")
+    assert (rc, out) == (4, ""), (rc, out, err)
+    assert_one_error_line(err, f"no unfinished upload of {src} to room {room.id}")
+
+    [result] = b.jsonl("upload", "--room", room.id, src, "--cancel")
+    assert result == {"cancelled": pending["id"], "room": room.id}, result
+    assert upload_parts(server) == []
+    assert a.ok("files", "--room", room.id) == ""

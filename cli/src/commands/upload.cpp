@@ -59,7 +59,7 @@ class UploadCommand final : public Command {
     sub.add_option("--name", name_, "Show the file under NAME (default: PATH's base name)")
         ->type_name("NAME");
     sub.add_flag("--cancel", cancel_,
-                 "Cancel the unfinished upload of PATH to ID instead (the server deletes its bytes)");
+                 "Cancel the unfinished upload of PATH to ID (or --room ROOM) instead (the server deletes its bytes)");
     add_room_option(sub, room_, "Send to room ROOM");
   }
 
@@ -68,13 +68,19 @@ class UploadCommand final : public Command {
     if (!path_) throw usage_error("missing PATH: the file to send");
     const std::string path = *path_;
     check_readable(path);
-    if (cancel_ && to.room != 0) throw usage_error("--cancel works for uploads to a friend only");
     if (cancel_) {
       const auto logged_in = open_logged_in(ctx);
-      const FileId cancelled = logged_in.client->cancel_upload_file(to.user, path);
-      ctx.out.result("cancelled upload " + std::to_string(cancelled) + " of " + escape_for_terminal(path) + " to " +
-                         std::to_string(to.user),
-                     Json{{"cancelled", cancelled}, {"to", to.user}});
+      const FileId cancelled = to.room != 0 ? logged_in.client->cancel_room_upload_file(to.room, path)
+                                            : logged_in.client->cancel_upload_file(to.user, path);
+      Json json{{"cancelled", cancelled}};
+      if (to.room != 0) {
+        json["room"] = to.room;
+      } else {
+        json["to"] = to.user;
+      }
+      const std::string where = to.room != 0 ? "room " + std::to_string(to.room) : std::to_string(to.user);
+      ctx.out.result("cancelled upload " + std::to_string(cancelled) + " of " + escape_for_terminal(path) + " to " + where,
+                     json);
       return;
     }
     const std::string shown_name =

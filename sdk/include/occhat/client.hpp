@@ -346,6 +346,9 @@ class Client {
   // would resume: same recipient, size and SHA-256) and returns its id. Throws invalid_argument
   // (cannot read PATH), not_found ("no unfinished upload of PATH to ID"), conflict.
   FileId cancel_upload_file(UserId to, const std::string& path);
+  // The same for your unfinished upload of the file at `path` to a room ("no unfinished upload
+  // of PATH to room ROOM").
+  FileId cancel_room_upload_file(RoomId room, const std::string& path);
 
   // Files exchanged with `peer` (both directions, oldest first); peer 0: with anyone. The newest
   // that fit in one frame (about 900); files_page() reaches older ones.

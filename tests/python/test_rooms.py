@@ -216,3 +216,23 @@ def test_example_room_bot_joins_on_invitation_and_answers(env):
     assert hello.startswith("hi alice!") and "/roll" in hello
     proc.send_signal(2)  # SIGINT: the bot stops cleanly
     assert proc.wait(timeout=10) == 0, env.log()
+
+
+def test_cancel_room_upload_file_cancels_only_your_own(env, tmp_path):
+    alice, bob = env.user("alice"), env.user("bob")
+    room = room_with(env, alice, bob)
+    a, b = clients(env, alice, bob)
+    src = tmp_path / "big.bin"
+    src.write_bytes(b"r" * (3 << 20))
+
+    def stop(done, total):
+        if done > 0:
+            raise KeyError("stop here")
+    with pytest.raises(KeyError):
+        b.upload_room_file(room, src, progress=stop)
+    [pending] = a.room_files(room)
+    assert (pending.state, pending.sender) == ("uploading", bob[0])
+    with pytest.raises(occhat.NotFoundError):
+        a.cancel_room_upload_file(room, src)  # the same bytes, but bob's upload
+    assert b.cancel_room_upload_file(room, src) == pending.id
+    assert a.room_files(room) == []

@@ -222,6 +222,12 @@ class Client:
         resume) and returns its id. Raises NotFoundError if there is none."""
         return self._logged_in().cancel_upload_file(int(to), os.fspath(path))
 
+    def cancel_room_upload_file(self, room: int, path) -> int:
+        """Cancels your own unfinished upload of the file at `path` to a room (the one
+        upload_room_file() would resume) and returns its id. Raises NotFoundError if there is
+        none (another member's upload of the same bytes is not yours)."""
+        return self._logged_in().cancel_room_upload_file(int(room), os.fspath(path))
+
     def file_info(self, file_id: int) -> "_occhat.FileInfo":
         """One file's record. Raises NotFoundError, NotAllowedError."""
         return self._logged_in().file_info(int(file_id))

@@ -96,6 +96,7 @@ void register_client(py::module_& m) {
            py::arg("limit") = 0)
       .def("cancel_upload", &Client::cancel_upload, release(), py::arg("upload_id"))
       .def("cancel_upload_file", &Client::cancel_upload_file, release(), py::arg("to"), py::arg("path"))
+      .def("cancel_room_upload_file", &Client::cancel_room_upload_file, release(), py::arg("room"), py::arg("path"))
       .def("file_info", &Client::file_info, release(), py::arg("file_id"))
       .def(
           "download_file",

@@ -192,7 +192,7 @@ def build_rows(records):
     ours = metric(rd, "deliveries_per_s")
     relay_window = metric(rw, "msgs_per_s")
     ratio = None if ours is None or not relay_window else ours / relay_window
-    row(f"{of}: deliveries/s" + (f", window {param(rd, 'window')}" if rd else ""), fmt_rate(ours),
+    row(f"{of}: deliveries/s" + (f", window {param(rd, 'window')}" if rd else ""), fmt_int(ours, " /s"),
         "occhat 1:1 relay, window", fmt_rate(relay_window), fmt_ratio(ours, relay_window, "ours/1:1"),
         "≥ 1.0× 1:1 window rate", met_text(check(ratio, lambda x: x >= 1.0)))
     row(f"{of}: store growth per message, members online", fmt_bytes(metric(rd, "store_bytes_per_msg")),

@@ -4,7 +4,7 @@ event, reconnects on its own and stops cleanly on Ctrl-C."""
 import logging
 import signal
 import threading
-from typing import Callable, Dict, List, Optional, Tuple
+from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
 from ._client import Client
 
@@ -50,8 +50,12 @@ class Bot:
     count as handled.
     """
 
-    def __init__(self, server: Optional[str] = None, home=None, *, client: Optional[Client] = None):
+    def __init__(self, server: Optional[str] = None, home=None, *, client: Optional[Client] = None,
+                 backoff: Optional[Sequence[float]] = None):
+        """backoff: the reconnection delays in seconds (default EventStream.BACKOFF; see
+        Client.events)."""
         self.client = client or Client(server, home)
+        self._backoff = backoff
         self._handlers: Dict[str, List[Handler]] = {
             "message": [], "presence": [], "friend_request": [], "file": [], "room": []}
         self._commands: Dict[str, List[CommandHandler]] = {}
@@ -120,12 +124,12 @@ class Bot:
     def run(self) -> None:
         """Logs in with the saved session (announcing presence), subscribes from the cursor and
         dispatches events until stop(), Ctrl-C (SIGINT) or SIGTERM, then returns normally
-        (within about 0.1 s when idle). Reconnects with backoff (0.5, 1, 2, 4, 8 s) when the
-        connection is lost. Raises AuthError when there is no valid session."""
+        (within about 0.1 s when idle). Reconnects with backoff (0.5, 1, 2, 4, 8, 8, ... s between
+        attempts) when the connection is lost. Raises AuthError when there is no valid session."""
         self._stop.clear()
         restore = self._install_sigterm()
         # Idle slices of 0.5 s (StopIteration) let stop() from another thread be noticed.
-        stream = self.client.events(timeout=0.5, reconnect=True, announce_presence=True)
+        stream = self.client.events(timeout=0.5, reconnect=True, announce_presence=True, backoff=self._backoff)
         try:
             while not self._stop.is_set():
                 try:

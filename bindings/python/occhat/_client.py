@@ -4,7 +4,7 @@ import logging
 import os
 import pathlib
 import time
-from typing import Callable, Iterable, Iterator, List, Optional, Union
+from typing import Callable, Iterable, Iterator, List, Optional, Sequence, Union
 
 from . import _occhat
 from ._errors import AuthError, ConnectionError, Error, InvalidArgumentError
@@ -351,16 +351,18 @@ class Client:
     # ---- events ---------------------------------------------------------------------------
 
     def events(self, timeout: Optional[float] = None, reconnect: bool = False,
-               announce_presence: bool = True) -> "EventStream":
+               announce_presence: bool = True, *, backoff: Optional[Sequence[float]] = None) -> "EventStream":
         """Iterates over pushed events: 'message', 'friend_request', 'file', 'room', 'presence'.
 
         Each sequenced event counts as handled when you take the next one or leave the loop: the
         home's cursor advances then (so a restarted program never sees it again) and the server
         is acknowledged in batches. Events at or below the cursor are skipped. timeout: stop
         after that many seconds without an event (None: never). reconnect: on a lost connection
-        retry with backoff instead of raising ConnectionError. Logs in with the saved session
-        (announcing presence) if not logged in yet."""
-        return EventStream(self, timeout, reconnect, announce_presence)
+        retry with backoff instead of raising ConnectionError: the n-th failed attempt in a row
+        waits backoff[n-1] seconds (the last value repeats; default EventStream.BACKOFF, 0.5,
+        1, 2, 4, 8 s), however often the iterator is resumed meanwhile (e.g. by short timeouts).
+        Logs in with the saved session (announcing presence) if not logged in yet."""
+        return EventStream(self, timeout, reconnect, announce_presence, backoff)
 
 
 class EventStream(Iterator["_occhat.Event"]):
@@ -372,7 +374,8 @@ class EventStream(Iterator["_occhat.Event"]):
     ACK_BATCH = 256     # ...or after this many handled events
     BACKOFF = (0.5, 1, 2, 4, 8)
 
-    def __init__(self, client: Client, timeout, reconnect, announce_presence):
+    def __init__(self, client: Client, timeout, reconnect, announce_presence,
+                 backoff: Optional[Sequence[float]] = None):
         self._client = client
         self._raw = client.raw
         self._timeout = timeout
@@ -385,6 +388,8 @@ class EventStream(Iterator["_occhat.Event"]):
         self._handled_since_ack = 0
         self._quiet_since = time.monotonic()
         self._failures = 0
+        self._backoff = tuple(backoff or self.BACKOFF)
+        self._retry_at = 0.0  # monotonic time before which no reconnection is attempted
         self._closed = False
         self._announced = False
 
@@ -479,9 +484,12 @@ class EventStream(Iterator["_occhat.Event"]):
         self._handled_since_ack = 0
 
     def _subscribe(self, deadline) -> bool:
-        """Logs in (if needed) and subscribes from the cursor; with reconnect, retries with
-        backoff. False when the deadline passed first."""
+        """Logs in (if needed) and subscribes from the cursor. With reconnect, a failed attempt
+        is retried on the backoff schedule, kept across calls: False when the deadline comes
+        before the next attempt is due (or before one succeeds)."""
         while True:
+            if not self._sleep_until(self._retry_at, deadline):
+                return False
             try:
                 self._client._connect()
                 user = self._raw.current_user()
@@ -502,11 +510,19 @@ class EventStream(Iterator["_occhat.Event"]):
             except ConnectionError:
                 if not self._reconnect:
                     raise
-                delay = self.BACKOFF[min(self._failures, len(self.BACKOFF) - 1)]
+                delay = self._backoff[min(self._failures, len(self._backoff) - 1)]
                 self._failures += 1
+                self._retry_at = time.monotonic() + delay
                 log.warning("occhat: connection lost; reconnecting in %s s", delay)
-                end = time.monotonic() + delay
-                while time.monotonic() < end:
-                    if deadline is not None and time.monotonic() >= deadline:
-                        return False
-                    time.sleep(min(self.POLL, end - time.monotonic()) if end > time.monotonic() else 0)
+
+    def _sleep_until(self, when: float, deadline) -> bool:
+        """Sleeps (in POLL slices, so Ctrl-C is noticed) until monotonic time `when`; False if
+        the deadline comes first."""
+        while True:
+            now = time.monotonic()
+            if now >= when:
+                return True
+            if deadline is not None and now >= deadline:
+                return False
+            end = when if deadline is None else min(when, deadline)
+            time.sleep(min(self.POLL, end - now))

@@ -10,6 +10,7 @@ each exactly once.
 
 import argparse
 import logging
+import sys
 
 import occhat
 
@@ -33,5 +34,4 @@ def befriend(event):
         bot.client.add_friend(event.sender.id)  # accept every friend request
 
 
-print(f"echo bot running as {bot.client.whoami().nick}; Ctrl-C stops it", flush=True)
-bot.run()
+sys.exit(bot.main("echo bot"))  # one line, no traceback, if not logged in or the server is down

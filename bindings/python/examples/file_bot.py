@@ -12,6 +12,7 @@ import argparse
 import hashlib
 import logging
 import os
+import sys
 
 import occhat
 
@@ -45,5 +46,4 @@ def befriend(event):
         bot.client.add_friend(event.sender.id)
 
 
-print(f"file bot running as {bot.client.whoami().nick}; Ctrl-C stops it", flush=True)
-bot.run()
+sys.exit(bot.main("file bot"))  # one line, no traceback, if not logged in or the server is down

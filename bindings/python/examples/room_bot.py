@@ -16,6 +16,7 @@ Befriend it (it accepts every friend request) and invite it to a room, then talk
 import argparse
 import logging
 import random
+import sys
 
 import occhat
 
@@ -26,7 +27,6 @@ options = parser.parse_args()
 logging.basicConfig(level=logging.INFO, format="%(message)s")
 
 bot = occhat.Bot(options.server, options.home)
-me = bot.client.whoami()
 HELP = "/roll [SIDES] rolls a die (6 sides unless told); /help shows this"
 
 
@@ -55,9 +55,8 @@ def usage(event, args):
 
 @bot.on_message
 def mentioned(event):
-    if me.id in event.mentions:
+    if bot.user.id in event.mentions:
         bot.reply(event, f"hi {event.sender.nick}! {HELP}")
 
 
-print(f"room bot running as {me.nick} ({me.id}); Ctrl-C stops it", flush=True)
-bot.run()
+sys.exit(bot.main("room bot"))  # one line, no traceback, if not logged in or the server is down

@@ -3,10 +3,13 @@ event, reconnects on its own and stops cleanly on Ctrl-C."""
 
 import logging
 import signal
+import sys
 import threading
 from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
 from ._client import Client
+from ._errors import Error
+from ._occhat import UserInfo
 
 log = logging.getLogger("occhat.bot")
 
@@ -55,6 +58,7 @@ class Bot:
         """backoff: the reconnection delays in seconds (default EventStream.BACKOFF; see
         Client.events)."""
         self.client = client or Client(server, home)
+        self.user: Optional[UserInfo] = None  # the bot's own account, once main() logged in
         self._backoff = backoff
         self._handlers: Dict[str, List[Handler]] = {
             "message": [], "presence": [], "friend_request": [], "file": [], "room": []}
@@ -125,7 +129,8 @@ class Bot:
         """Logs in with the saved session (announcing presence), subscribes from the cursor and
         dispatches events until stop(), Ctrl-C (SIGINT) or SIGTERM, then returns normally
         (within about 0.1 s when idle). Reconnects with backoff (0.5, 1, 2, 4, 8, 8, ... s between
-        attempts) when the connection is lost. Raises AuthError when there is no valid session."""
+        attempts) when the connection is lost. Raises at once AuthError when there is no valid
+        session, ConnectionError when the server cannot be reached at start."""
         self._stop.clear()
         restore = self._install_sigterm()
         # Idle slices of 0.5 s (StopIteration) let stop() from another thread be noticed.
@@ -150,6 +155,21 @@ class Bot:
                 log.exception("occhat: could not acknowledge on exit (the cursor is saved)")
             restore()
             self.client.close()
+
+    def main(self, name: str) -> int:
+        """run() for a script: `sys.exit(bot.main("echo bot"))`. Logs in (setting bot.user),
+        prints "NAME running as NICK (ID); Ctrl-C stops it", runs until stopped and returns 0.
+        An occhat.Error (not logged in, server unreachable, token revoked, ...) is printed as
+        one line "NAME: MESSAGE" on stderr, without a traceback, and the CLI's exit code for it
+        returned (3: not logged in, 2: server unreachable)."""
+        try:
+            self.user = self.client.whoami()
+            print(f"{name} running as {self.user.nick} ({self.user.id}); Ctrl-C stops it", flush=True)
+            self.run()
+        except Error as e:
+            print(f"{name}: {e}", file=sys.stderr, flush=True)
+            return e.exit_code
+        return 0
 
     def _dispatch(self, event, me: int) -> None:
         if event.sender is not None and event.sender.id == me:

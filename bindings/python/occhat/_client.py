@@ -78,9 +78,8 @@ class Client:
             self._raw.connect(self.server)
 
     def _logged_in(self):
-        self._connect()
-        if self._raw.current_user() is None:
-            self.resume()
+        if not self._raw.connected() or self._raw.current_user() is None:
+            self.resume()  # no saved session: AuthError before any attempt to connect
         return self._raw
 
     def close(self) -> None:
@@ -361,7 +360,9 @@ class Client:
         retry with backoff instead of raising ConnectionError: the n-th failed attempt in a row
         waits backoff[n-1] seconds (the last value repeats; default EventStream.BACKOFF, 0.5,
         1, 2, 4, 8 s), however often the iterator is resumed meanwhile (e.g. by short timeouts).
-        Logs in with the saved session (announcing presence) if not logged in yet."""
+        A server that cannot be reached at the first subscription raises ConnectionError all
+        the same, and no saved session raises AuthError, at once. Logs in with the saved
+        session (announcing presence) if not logged in yet."""
         return EventStream(self, timeout, reconnect, announce_presence, backoff)
 
 
@@ -383,6 +384,7 @@ class EventStream(Iterator["_occhat.Event"]):
         self._announce = announce_presence
         self._cursor: Optional[Cursor] = None
         self._subscribed = False
+        self._ever_subscribed = False
         self._taken = 0
         self._acked = 0
         self._handled_since_ack = 0
@@ -491,8 +493,7 @@ class EventStream(Iterator["_occhat.Event"]):
             if not self._sleep_until(self._retry_at, deadline):
                 return False
             try:
-                self._client._connect()
-                user = self._raw.current_user()
+                user = self._raw.current_user() if self._raw.connected() else None
                 # The connection's login may not announce presence (e.g. after whoami()): a
                 # stream that should announce it logs in again with the saved session.
                 if user is None or (self._announce and not self._announced):
@@ -502,14 +503,14 @@ class EventStream(Iterator["_occhat.Event"]):
                     self._cursor = Cursor(self._client.home, user.id)
                     self._acked = 0
                 self._raw.subscribe(self._cursor.value)
-                self._subscribed = True
+                self._subscribed = self._ever_subscribed = True
                 if self._failures:
                     log.warning("occhat: reconnected")
                 self._failures = 0
                 return True
             except ConnectionError:
-                if not self._reconnect:
-                    raise
+                if not (self._reconnect and self._ever_subscribed):
+                    raise  # only a lost connection is retried, not a server never reached
                 delay = self._backoff[min(self._failures, len(self._backoff) - 1)]
                 self._failures += 1
                 self._retry_at = time.monotonic() + delay

@@ -31,7 +31,7 @@ def echo(event):
 @bot.on_request
 def befriend(event):
     if not event.accepted:
-        bot.client.add_friend(event.sender.id)  # accept every friend request
+        bot.client.add_friend(event.sender)  # accept every friend request
 
 
 sys.exit(bot.main("echo bot"))  # one line, no traceback, if not logged in or the server is down

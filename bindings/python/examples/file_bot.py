@@ -32,7 +32,7 @@ def on_file(event):
     target = os.path.join(args.dir, f"{event.file.id}")
     # The name is the file's id, so an existing copy holds the same bytes (an event delivered
     # again after a crash inside this handler): fetching it again may replace it.
-    result = bot.client.download(event.file.id, target, resume=True, overwrite=True)
+    result = bot.client.download(event.file, target, resume=True, overwrite=True)
     digest = hashlib.sha256()
     with open(result.path, "rb") as f:
         for block in iter(lambda: f.read(1 << 20), b""):
@@ -43,7 +43,7 @@ def on_file(event):
 @bot.on_request
 def befriend(event):
     if not event.accepted:
-        bot.client.add_friend(event.sender.id)
+        bot.client.add_friend(event.sender)
 
 
 sys.exit(bot.main("file bot"))  # one line, no traceback, if not logged in or the server is down

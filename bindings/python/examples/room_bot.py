@@ -33,13 +33,13 @@ HELP = "/roll [SIDES] rolls a die (6 sides unless told); /help shows this"
 @bot.on_room
 def join_when_invited(event):
     if event.room_event.kind == "invited":
-        bot.client.join_room(event.room.id)
+        bot.client.join_room(event.room)
 
 
 @bot.on_request
 def befriend(event):
     if not event.accepted:
-        bot.client.add_friend(event.sender.id)  # friends can invite it to their rooms
+        bot.client.add_friend(event.sender)  # friends can invite it to their rooms
 
 
 @bot.on_command("roll")

@@ -3,7 +3,7 @@
     import occhat
     client = occhat.Client()            # server 127.0.0.1:7878, home ~/.occhat (like the CLI)
     client.login(482913, "password")    # or client.resume() after `occhat login`
-    client.send(654321, "hello")
+    client.send(654321, "hello")        # an id, or anything with .id (event.sender, a Room, ...)
     room = client.create_room("team")   # rooms: invite_to_room, send_room_message, ...
     for event in client.events():       # each event handled exactly once per home
         print(event)
@@ -16,13 +16,13 @@ from ._errors import (AuthError, ConnectionError, Error, IntegrityError, Invalid
 from ._occhat import (AddFriendResult, DownloadResult, Event, FileInfo, FilePage, Friend, FriendRequest,
                       FriendRequests, HistoryPage, InboxPage, Message, RawClient, Room, RoomEvent, RoomList,
                       RoomMember, RoomRef, SendResult, Session, UploadResult, UserInfo)
-from ._client import DEFAULT_SERVER, Client, EventStream
+from ._client import DEFAULT_SERVER, Client, EventStream, HasId, Id
 from ._bot import Bot
 
 __version__ = "0.1.0"
 
 __all__ = [
-    "Client", "EventStream", "Bot", "DEFAULT_SERVER",
+    "Client", "EventStream", "Bot", "DEFAULT_SERVER", "Id", "HasId",
     "Error", "AuthError", "NotFoundError", "NotAllowedError", "RateLimitedError", "IntegrityError",
     "ConnectionError", "InvalidArgumentError",
     "UserInfo", "Session", "Friend", "FriendRequest", "FriendRequests", "AddFriendResult", "Message",

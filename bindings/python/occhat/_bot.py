@@ -93,7 +93,7 @@ class Bot:
         """Decorator: fn(event) for each room membership or settings change: event.room_event
         (.kind 'invited', 'joined', 'left', 'removed', 'role_changed', 'renamed', 'deleted',
         'declined'; .actor, .subject, .role) and event.room. Accept an invitation with
-        bot.client.join_room(event.room.id)."""
+        bot.client.join_room(event.room)."""
         return self.on("room")(fn)
 
     def on_presence(self, fn: Handler) -> Handler:
@@ -102,12 +102,12 @@ class Bot:
 
     def on_request(self, fn: Handler) -> Handler:
         """Decorator: fn(event) for a friend request (event.sender; event.accepted=True when
-        they accepted yours). Accept with bot.client.add_friend(event.sender.id)."""
+        they accepted yours). Accept with bot.client.add_friend(event.sender)."""
         return self.on("friend_request")(fn)
 
     def on_file(self, fn: Handler) -> Handler:
         """Decorator: fn(event) for a received file (event.file: FileInfo). Fetch it with
-        bot.client.download(event.file.id, path)."""
+        bot.client.download(event.file, path)."""
         return self.on("file")(fn)
 
     # ---- helpers for handlers -------------------------------------------------------------
@@ -116,8 +116,8 @@ class Bot:
         """Answers where an event came from: its room (a room message, file or room event), else
         the user who sent it. Returns the message id."""
         if event.room is not None:
-            return self.client.send_room_message(event.room.id, text)
-        return self.client.send(event.sender.id, text)
+            return self.client.send_room_message(event.room, text)
+        return self.client.send(event.sender, text)
 
     def stop(self) -> None:
         """Makes run() return after the current handler (callable from any thread)."""

@@ -4,7 +4,7 @@ import logging
 import os
 import pathlib
 import time
-from typing import Callable, Iterable, Iterator, List, Optional, Sequence, Union
+from typing import Callable, Iterable, Iterator, List, Optional, Protocol, Sequence, Union
 
 from . import _occhat
 from ._errors import AuthError, ConnectionError, Error, InvalidArgumentError
@@ -14,6 +14,25 @@ DEFAULT_SERVER = "127.0.0.1:7878"
 log = logging.getLogger("occhat")
 
 Progress = Optional[Callable[[int, int], None]]
+
+
+class HasId(Protocol):
+    """Anything with an id: UserInfo, Friend, FriendRequest, RoomMember, Room, RoomRef, FileInfo,
+    Message..."""
+    id: int
+
+
+Id = Union[int, HasId]
+
+
+def _id(value: Id) -> int:
+    """The id every call takes: an int (or anything int() accepts), or the .id of an object, so
+    client.send(event.sender, "hi") and client.send_room_message(room, "hi") work."""
+    try:
+        return int(getattr(value, "id", value))
+    except TypeError:
+        raise TypeError(f"expected an id (an int, or an object with .id such as UserInfo or Room), "
+                        f"not {type(value).__name__}") from None
 
 
 def _safe_local_name(name: str) -> str:
@@ -97,13 +116,13 @@ class Client:
         self._connect()
         return self._raw.register_user(email, nick, password)
 
-    def login(self, user_id: int, password: str, announce_presence: bool = False) -> "_occhat.UserInfo":
+    def login(self, user_id: Id, password: str, announce_presence: bool = False) -> "_occhat.UserInfo":
         """Logs in and saves the session in home/session.json (shared with the CLI).
         Raises AuthError (wrong id or password), RateLimitedError."""
         if self._raw.connected() and self._raw.current_user() is not None:
             self._raw.disconnect()  # a session belongs to its connection: start a fresh one
         self._connect()
-        session = self._raw.login(int(user_id), password, announce_presence)
+        session = self._raw.login(_id(user_id), password, announce_presence)
         save_session(self.home, self.server, session.user.id, session.token, self.tls, self.ca_file or "")
         return session.user
 
@@ -131,20 +150,20 @@ class Client:
         """The logged-in user (id, nick, email); checks the session with the server."""
         return self._logged_in().current_user()
 
-    def find(self, user_id: int) -> "_occhat.UserInfo":
+    def find(self, user_id: Id) -> "_occhat.UserInfo":
         """Looks a user up by id. Raises NotFoundError."""
-        return self._logged_in().find_user(int(user_id))
+        return self._logged_in().find_user(_id(user_id))
 
     # ---- friends --------------------------------------------------------------------------
 
-    def add_friend(self, user_id: int) -> "_occhat.AddFriendResult":
+    def add_friend(self, user_id: Id) -> "_occhat.AddFriendResult":
         """Sends a friend request, or accepts theirs. result.state: 'requested', 'friends' or
         'already_friends'. Raises NotFoundError, InvalidArgumentError (yourself)."""
-        return self._logged_in().add_friend(int(user_id))
+        return self._logged_in().add_friend(_id(user_id))
 
-    def remove_friend(self, user_id: int) -> None:
+    def remove_friend(self, user_id: Id) -> None:
         """Ends a friendship or withdraws/declines a request. Raises NotFoundError."""
-        self._logged_in().remove_friend(int(user_id))
+        self._logged_in().remove_friend(_id(user_id))
 
     def requests(self) -> "_occhat.FriendRequests":
         """Pending friend requests: .incoming and .outgoing, oldest first."""
@@ -156,11 +175,11 @@ class Client:
 
     # ---- messages -------------------------------------------------------------------------
 
-    def send(self, to: int, text: str, client_id: Optional[str] = None) -> int:
+    def send(self, to: Id, text: str, client_id: Optional[str] = None) -> int:
         """Sends `text` to a friend; returns the message id once the server stored it.
         client_id makes a retry safe (the same id returns the original message's id).
         Raises NotAllowedError (not a friend), NotFoundError, InvalidArgumentError."""
-        return self._logged_in().send_message(int(to), text, client_id or "").id
+        return self._logged_in().send_message(_id(to), text, client_id or "").id
 
     def inbox(self, peek: bool = False, limit: Optional[int] = None) -> List["_occhat.Event"]:
         """Every pending inbox event (messages, friend requests, files, room events), oldest first, skipping
@@ -188,50 +207,50 @@ class Client:
         Cursor(self.home, raw.current_user().id).advance(int(up_to_seq))
         raw.ack(int(up_to_seq))
 
-    def history(self, peer: int, limit: int = 50, before: int = 0) -> List["_occhat.Message"]:
+    def history(self, peer: Id, limit: int = 50, before: Id = 0) -> List["_occhat.Message"]:
         """Messages between you and `peer`, oldest first, at most `limit` (1..500), older than
         message id `before` (0: the newest). Page back with before=messages[0].id."""
-        return self._logged_in().history(int(peer), int(limit), int(before)).messages
+        return self._logged_in().history(_id(peer), int(limit), _id(before)).messages
 
     # ---- files ----------------------------------------------------------------------------
 
-    def upload(self, to: int, path, name: Optional[str] = None, progress: Progress = None) -> "_occhat.UploadResult":
+    def upload(self, to: Id, path, name: Optional[str] = None, progress: Progress = None) -> "_occhat.UploadResult":
         """Sends the file at `path` to a friend (resumes an interrupted upload of the same bytes).
         progress(done, total) is called as bytes move. Returns once the server verified it."""
-        return self._logged_in().upload_file(int(to), os.fspath(path), name, progress)
+        return self._logged_in().upload_file(_id(to), os.fspath(path), name, progress)
 
-    def files(self, peer: int = 0) -> List["_occhat.FileInfo"]:
+    def files(self, peer: Id = 0) -> List["_occhat.FileInfo"]:
         """Files exchanged with `peer` (0: anyone), oldest first."""
-        return self._logged_in().files(int(peer))
+        return self._logged_in().files(_id(peer))
 
-    def files_page(self, peer: int, before: int = 0, limit: int = 0) -> "_occhat.FilePage":
+    def files_page(self, peer: Id, before: Id = 0, limit: int = 0) -> "_occhat.FilePage":
         """A page of that history: at most `limit` files (0: as many as fit in one answer, about
         900) listed before file `before` (0: the newest); `.more` when older ones exist."""
-        return self._logged_in().files_page(int(peer), int(before), int(limit))
+        return self._logged_in().files_page(_id(peer), _id(before), int(limit))
 
-    def cancel_upload(self, upload_id: int) -> None:
+    def cancel_upload(self, upload_id: Id) -> None:
         """Cancels your own unfinished upload (a FileInfo in state "uploading" that you send):
         the server deletes its bytes and frees its space and your quota slot. Raises
         NotFoundError (unknown, finished or not yours); occhat.Error with code "conflict" while it
         is being written."""
-        self._logged_in().cancel_upload(int(upload_id))
+        self._logged_in().cancel_upload(_id(upload_id))
 
-    def cancel_upload_file(self, to: int, path) -> int:
+    def cancel_upload_file(self, to: Id, path) -> int:
         """Cancels the unfinished upload of the file at `path` to `to` (the one upload() would
         resume) and returns its id. Raises NotFoundError if there is none."""
-        return self._logged_in().cancel_upload_file(int(to), os.fspath(path))
+        return self._logged_in().cancel_upload_file(_id(to), os.fspath(path))
 
-    def cancel_room_upload_file(self, room: int, path) -> int:
+    def cancel_room_upload_file(self, room: Id, path) -> int:
         """Cancels your own unfinished upload of the file at `path` to a room (the one
         upload_room_file() would resume) and returns its id. Raises NotFoundError if there is
         none (another member's upload of the same bytes is not yours)."""
-        return self._logged_in().cancel_room_upload_file(int(room), os.fspath(path))
+        return self._logged_in().cancel_room_upload_file(_id(room), os.fspath(path))
 
-    def file_info(self, file_id: int) -> "_occhat.FileInfo":
+    def file_info(self, file_id: Id) -> "_occhat.FileInfo":
         """One file's record. Raises NotFoundError, NotAllowedError."""
-        return self._logged_in().file_info(int(file_id))
+        return self._logged_in().file_info(_id(file_id))
 
-    def download(self, file_id: int, path=None, resume: bool = False, progress: Progress = None, *,
+    def download(self, file_id: Id, path=None, resume: bool = False, progress: Progress = None, *,
                  overwrite: bool = False) -> "_occhat.DownloadResult":
         """Downloads a file to `path` (None: its name, made safe, in the current directory; a
         directory: that name inside it). The bytes are verified against the SHA-256 before the
@@ -245,12 +264,12 @@ class Client:
         PATH.part: it is a symbolic link (not followed, left as it is; ...)"."""
         raw = self._logged_in()
         if path is None or os.path.isdir(path):
-            name = _safe_local_name(raw.file_info(int(file_id)).name)
+            name = _safe_local_name(raw.file_info(_id(file_id)).name)
             path = os.path.join(path or ".", name)
         path = os.fspath(path)
         if not overwrite and os.path.lexists(path):  # lexists: a dangling link occupies the name
             raise InvalidArgumentError(f"{path} exists (use overwrite=True or another path)", "invalid_argument")
-        return raw.download_file(int(file_id), path, resume, progress)
+        return raw.download_file(_id(file_id), path, resume, progress)
 
     # ---- rooms ----------------------------------------------------------------------------
     # Every call naming a room raises NotAllowedError "you are not a member of room ID" when you
@@ -261,87 +280,87 @@ class Client:
         Raises InvalidArgumentError (bad name)."""
         return self._logged_in().create_room(name)
 
-    def invite_to_room(self, room: int, users: Union[int, Iterable[int]]) -> None:
+    def invite_to_room(self, room: Id, users: Union[Id, Iterable[Id]]) -> None:
         """Invites one friend or several (any member may); members and users already invited are
         skipped. Raises NotAllowedError (not your friend), occhat.Error with code
         "resource_exhausted" (the room would be over the server's member limit)."""
-        ids = [int(users)] if isinstance(users, int) else [int(u) for u in users]
-        self._logged_in().invite_to_room(int(room), ids)
+        ids = [_id(users)] if isinstance(users, int) or hasattr(users, "id") else [_id(u) for u in users]
+        self._logged_in().invite_to_room(_id(room), ids)
 
-    def join_room(self, room: int) -> "_occhat.Room":
+    def join_room(self, room: Id) -> "_occhat.Room":
         """Accepts an invitation. Raises NotAllowedError without one."""
-        return self._logged_in().join_room(int(room))
+        return self._logged_in().join_room(_id(room))
 
-    def decline_room(self, room: int) -> None:
+    def decline_room(self, room: Id) -> None:
         """Declines an invitation (the inviter gets a 'declined' room event)."""
-        self._logged_in().decline_room(int(room))
+        self._logged_in().decline_room(_id(room))
 
-    def leave_room(self, room: int) -> None:
+    def leave_room(self, room: Id) -> None:
         """Leaves a room. The owner must transfer_room() or delete_room() first (occhat.Error with
         code "conflict") unless they are its only member: then leaving deletes it."""
-        self._logged_in().leave_room(int(room))
+        self._logged_in().leave_room(_id(room))
 
-    def remove_from_room(self, room: int, user: int) -> None:
+    def remove_from_room(self, room: Id, user: Id) -> None:
         """Owner: removes anyone; admin: removes plain members."""
-        self._logged_in().remove_from_room(int(room), int(user))
+        self._logged_in().remove_from_room(_id(room), _id(user))
 
-    def set_room_admin(self, room: int, user: int, admin: bool = True) -> None:
+    def set_room_admin(self, room: Id, user: Id, admin: bool = True) -> None:
         """Owner only: makes a member an admin, or (admin=False) a plain member again."""
-        self._logged_in().set_room_admin(int(room), int(user), bool(admin))
+        self._logged_in().set_room_admin(_id(room), _id(user), bool(admin))
 
-    def transfer_room(self, room: int, new_owner: int) -> None:
+    def transfer_room(self, room: Id, new_owner: Id) -> None:
         """Owner only: hands ownership to another member; you become an admin."""
-        self._logged_in().transfer_room(int(room), int(new_owner))
+        self._logged_in().transfer_room(_id(room), _id(new_owner))
 
-    def rename_room(self, room: int, name: str) -> None:
+    def rename_room(self, room: Id, name: str) -> None:
         """Owner and admins."""
-        self._logged_in().rename_room(int(room), name)
+        self._logged_in().rename_room(_id(room), name)
 
-    def delete_room(self, room: int) -> None:
+    def delete_room(self, room: Id) -> None:
         """Owner only: deletes the room with its history and files."""
-        self._logged_in().delete_room(int(room))
+        self._logged_in().delete_room(_id(room))
 
     def rooms(self) -> "_occhat.RoomList":
         """Your rooms (.rooms, by name) and pending invitations (.invites, with .invited_by)."""
         return self._logged_in().rooms()
 
-    def room_members(self, room: int) -> List["_occhat.RoomMember"]:
+    def room_members(self, room: Id) -> List["_occhat.RoomMember"]:
         """Every member, by id."""
-        return self._logged_in().room_members(int(room))
+        return self._logged_in().room_members(_id(room))
 
-    def send_room_message(self, room: int, text: str, client_id: Optional[str] = None) -> int:
+    def send_room_message(self, room: Id, text: str, client_id: Optional[str] = None) -> int:
         """Sends `text` to every member of a room; returns the message id, like send(). Name
         members as @ID in the text to mention them (their events list them in .mentions)."""
-        return self._logged_in().send_room_message(int(room), text, client_id or "").id
+        return self._logged_in().send_room_message(_id(room), text, client_id or "").id
 
-    def room_history(self, room: int, limit: int = 50, before: int = 0) -> List["_occhat.Message"]:
+    def room_history(self, room: Id, limit: int = 50, before: Id = 0) -> List["_occhat.Message"]:
         """The room's messages since you joined, oldest first; paged like history()."""
-        return self._logged_in().room_history(int(room), int(limit), int(before)).messages
+        return self._logged_in().room_history(_id(room), int(limit), _id(before)).messages
 
-    def upload_room_file(self, room: int, path, name: Optional[str] = None,
+    def upload_room_file(self, room: Id, path, name: Optional[str] = None,
                          progress: Progress = None) -> "_occhat.UploadResult":
         """Sends the file at `path` to a room (every member is notified), like upload()."""
-        return self._logged_in().upload_room_file(int(room), os.fspath(path), name, progress)
+        return self._logged_in().upload_room_file(_id(room), os.fspath(path), name, progress)
 
-    def room_files(self, room: int) -> List["_occhat.FileInfo"]:
+    def room_files(self, room: Id) -> List["_occhat.FileInfo"]:
         """The room's files (every member's), oldest first."""
-        return self._logged_in().room_files(int(room))
+        return self._logged_in().room_files(_id(room))
 
-    def room_files_page(self, room: int, before: int = 0, limit: int = 0) -> "_occhat.FilePage":
+    def room_files_page(self, room: Id, before: Id = 0, limit: int = 0) -> "_occhat.FilePage":
         """A page of the room's files, like files_page()."""
-        return self._logged_in().room_files_page(int(room), int(before), int(limit))
+        return self._logged_in().room_files_page(_id(room), _id(before), int(limit))
 
     # ---- blocking -------------------------------------------------------------------------
 
-    def block_user(self, user_id: int) -> None:
+    def block_user(self, user_id: Id) -> None:
         """Blocks a user: ends any friendship or request with them; from now on their friend
         requests, room invitations and room messages never reach you (they are not told).
         Idempotent. Raises NotFoundError, InvalidArgumentError (yourself)."""
-        self._logged_in().block_user(int(user_id))
+        self._logged_in().block_user(_id(user_id))
 
-    def unblock_user(self, user_id: int) -> None:
+    def unblock_user(self, user_id: Id) -> None:
         """Lifts a block (idempotent)."""
-        self._logged_in().unblock_user(int(user_id))
+        self._logged_in().unblock_user(_id(user_id))
 
     def blocked_users(self) -> List["_occhat.UserInfo"]:
         """The users you block, by id."""

@@ -141,7 +141,8 @@ class InboxPage:
     more: bool
 
 class RawClient:
-    """The C++ SDK's occhat::Client; every blocking method releases the GIL."""
+    """The C++ SDK's occhat::Client; every blocking method releases the GIL. Ids are plain ints
+    here (occhat.Client also takes anything with an .id: occhat.Id)."""
     def __init__(self, connect_timeout: float = 5.0, request_timeout: float = 15.0, tls: bool = False,
                  tls_ca_file: str = "", tls_server_name: str = "") -> None: ...
     def connect(self, server: str) -> None: ...

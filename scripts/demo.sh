@@ -4,7 +4,11 @@
 # --home) through register, login, whoami, find, friends (add/add), a live message received by a
 # `watch` running in the background, offline delivery with `inbox`, history, a 20 MiB file sent
 # to bob whose download is killed half way and resumed (sha256sum on both copies), a wrong
-# password and logout. Needs no terminal; stops every process it started.
+# password and logout; then restarts the server with TLS (a private CA from
+# scripts/make-certs.sh: a plaintext client is refused, a client given the CA logs in) and runs
+# the Python example bindings/python/examples/echo_bot.py (Debian's /usr/bin/python3 and the
+# module just built) over it, which answers alice. Needs no terminal; every wait is bounded;
+# stops every process it started.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root="$(pwd)"
@@ -33,37 +37,63 @@ done
 tmp="$(mktemp -d "${TMPDIR:-/tmp}/occhat-demo.XXXXXX")"
 server_pid=""
 watch_pid=""
+bot_pid=""
 cleanup() {
-  if [ -n "$watch_pid" ] && kill -0 "$watch_pid" 2>/dev/null; then
-    kill -TERM "$watch_pid" 2>/dev/null || true
-    wait "$watch_pid" 2>/dev/null || true
-  fi
-  if [ -n "$server_pid" ] && kill -0 "$server_pid" 2>/dev/null; then
-    kill -TERM "$server_pid" 2>/dev/null || true
-    wait "$server_pid" 2>/dev/null || true
-  fi
+  local pid
+  for pid in "$bot_pid" "$watch_pid" "$server_pid"; do
+    if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
+      kill -TERM "$pid" 2>/dev/null || true
+      wait "$pid" 2>/dev/null || true
+    fi
+  done
   rm -rf "$tmp"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
+# Starts occhat-server on a free port with the demo's data dir and the extra options "$@"; sets
+# server_pid and address. Its stderr is appended to $tmp/server.log.
+start_server() {
+  local line=""
+  echo "\$ occhat-server --listen 127.0.0.1:0 --data-dir $tmp/data${*:+ $*}"
+  "$server_bin" --listen 127.0.0.1:0 --data-dir "$tmp/data" "$@" >"$tmp/server.out" 2>>"$tmp/server.log" &
+  server_pid=$!
+  address=""
+  for _ in $(seq 1 150); do
+    line="$(head -n1 "$tmp/server.out" 2>/dev/null || true)"
+    if [[ "$line" == "listening on "* ]]; then address="${line#listening on }"; break; fi
+    kill -0 "$server_pid" 2>/dev/null || break
+    sleep 0.1
+  done
+  if [ -z "$address" ]; then
+    echo "demo: the server did not start; its log:" >&2
+    cat "$tmp/server.log" >&2
+    exit 1
+  fi
+  echo "$line"
+}
+# Stops the server with SIGTERM; prints its exit code and returns it.
+stop_server() {
+  local rc=0
+  kill -TERM "$server_pid"
+  wait "$server_pid" || rc=$?
+  server_pid=""
+  echo "occhat-server exited with code $rc"
+  return "$rc"
+}
+# Waits up to $1 tenths of a second for the command "${@:2}" to succeed; returns 1 if it never did.
+wait_until() {
+  local tries="$1"
+  shift
+  for _ in $(seq 1 "$tries"); do
+    if "$@"; then return 0; fi
+    sleep 0.1
+  done
+  return 1
+}
+
 say "Starting occhat-server on 127.0.0.1:0 (a free port) with a fresh SQLite data dir"
-echo "\$ occhat-server --listen 127.0.0.1:0 --data-dir $tmp/data"
-"$server_bin" --listen 127.0.0.1:0 --data-dir "$tmp/data" >"$tmp/server.out" 2>"$tmp/server.log" &
-server_pid=$!
-address=""
-for _ in $(seq 1 150); do
-  line="$(head -n1 "$tmp/server.out" 2>/dev/null || true)"
-  if [[ "$line" == "listening on "* ]]; then address="${line#listening on }"; break; fi
-  kill -0 "$server_pid" 2>/dev/null || break
-  sleep 0.1
-done
-if [ -z "$address" ]; then
-  echo "demo: the server did not start; its log:" >&2
-  cat "$tmp/server.log" >&2
-  exit 1
-fi
-echo "$line"
+start_server
 
 # Each user is a separate --home (where the CLI keeps its session token) on the same server.
 occhat_as() {
@@ -243,17 +273,66 @@ echo "exit code: $rc"
 run_as bob logout
 run_as carol logout
 
-say "Still to come"
-echo "Try 'occhat shell' for the interactive client (it needs a terminal, so this demo skips it)."
-echo "Still to come: the Python module 'import occhat', benchmarks (occhat-bench), and TLS with"
-echo "further hardening."
+say "TLS: the server restarted on the same data with a certificate from a private CA"
+echo "\$ scripts/make-certs.sh $tmp/certs   (a CA, and a certificate for localhost and 127.0.0.1)"
+bash scripts/make-certs.sh "$tmp/certs" >/dev/null
+ls "$tmp/certs" | sed 's/^/  /'
+stop_server
+start_server --tls-cert "$tmp/certs/server.pem" --tls-key "$tmp/certs/server.key"
+echo "A plaintext client is refused (exit code 2):"
+echo "[alice] \$ echo '********' | occhat login $alice_id --password-stdin"
+rc=0
+echo 'alice-demo-password' | occhat_as alice login "$alice_id" --password-stdin || rc=$?
+echo "exit code: $rc"
+echo "With --ca (the CA to trust; --tls alone trusts the system's CAs) the certificate verifies:"
+echo "[alice] \$ echo '********' | occhat --ca $tmp/certs/ca.pem login $alice_id --password-stdin"
+echo 'alice-demo-password' | occhat_as alice --ca "$tmp/certs/ca.pem" login "$alice_id" --password-stdin
+echo "session.json remembers TLS and the CA for this server, so no more flags are needed:"
+sed -E 's/("token": *")[0-9a-f]+"/\1<64 hex chars>"/' "$tmp/alice/session.json"
+run_as alice history "$bob_id" --limit 2
+
+say "A Python bot: bindings/python/examples/echo_bot.py, with Debian's /usr/bin/python3 and the module just built"
+[ -f "$build/python/occhat/__init__.py" ] || { echo "demo: $build/python/occhat was not built" >&2; exit 1; }
+echo "[echobot] \$ echo '********' | occhat --ca $tmp/certs/ca.pem register --email echobot@example.org --nick echobot --password-stdin"
+bot_id="$(echo 'echobot-demo-password' | occhat_as echobot --ca "$tmp/certs/ca.pem" register --email echobot@example.org --nick echobot --password-stdin)"
+echo "$bot_id"
+echo "[echobot] \$ echo '********' | occhat --ca $tmp/certs/ca.pem login $bot_id --password-stdin"
+echo 'echobot-demo-password' | occhat_as echobot --ca "$tmp/certs/ca.pem" login "$bot_id" --password-stdin
+echo "[echobot] \$ PYTHONPATH=$build/python /usr/bin/python3 bindings/python/examples/echo_bot.py --server $address --home $tmp/echobot &"
+echo "  (it uses echobot's session, TLS and CA included; it accepts friend requests and echoes messages)"
+PYTHONPATH="$build/python" /usr/bin/python3 bindings/python/examples/echo_bot.py --server "$address" \
+  --home "$tmp/echobot" >"$tmp/bot.out" 2>&1 &
+bot_pid=$!
+bot_failed() {
+  echo "demo: $1; the bot's output:" >&2
+  cat "$tmp/bot.out" >&2
+  exit 1
+}
+wait_until 150 grep -q 'running as' "$tmp/bot.out" || bot_failed "the bot did not start within 15 s"
+run_as alice add "$bot_id"
+bot_is_friend() { [[ "$(occhat_as alice --json friends)" == *"\"id\":$bot_id,"* ]]; }
+wait_until 100 bot_is_friend || bot_failed "the bot did not accept alice's request within 10 s"
+echo "(the bot accepted: they are friends)"
+run_as alice send "$bot_id" 'hello, bot!'
+bot_answered() { [[ "$(occhat_as alice --json history "$bot_id")" == *"\"from\":$bot_id,"* ]]; }
+wait_until 100 bot_answered || bot_failed "the bot did not answer within 10 s"
+run_as alice history "$bot_id"
+kill -TERM "$bot_pid"
+rc=0
+wait "$bot_pid" || rc=$?
+bot_pid=""
+echo "What the bot printed (then SIGTERM; it exited with code $rc):"
+sed 's/^/  /' "$tmp/bot.out"
+run_as alice logout
+
+say "Not shown here"
+echo "'occhat shell', the interactive client (it needs a terminal); the benchmarks"
+echo "(scripts/bench.sh, see README \"Performance\"); file_bot.py and room_bot.py, the other Python examples."
 
 say "Stopping the server with SIGTERM"
-kill -TERM "$server_pid"
 rc=0
-wait "$server_pid" || rc=$?
-server_pid=""
-echo "occhat-server exited with code $rc. Its log on stderr (never a password or token),"
-echo "without the per-connection accepted/hello/closed lines:"
+stop_server || rc=$?
+echo "Its log on stderr, both runs (never a password or token), without the per-connection"
+echo "accepted/hello/closed lines:"
 grep -vE ' conn [0-9]+ (accepted from|hello from|closed)' "$tmp/server.log" | sed 's/^/  /' || true
 [ "$rc" -eq 0 ]

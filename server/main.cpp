@@ -45,11 +45,20 @@ int main(int argc, char** argv) {
                  "--data-dir; default: DATA_DIR/occhat.db)")
       ->type_name("LOCATION");
   app.add_option("--login-max-failures", options.login_max_failures,
-                 "consecutive failed logins before an id is locked (4x per address)")
+                 "consecutive failed logins of one id from one client address before that address must wait "
+                 "(RATE_LIMITED); the owner elsewhere is not affected")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 1000000));
+  app.add_option("--login-account-max-failures", options.login_account_max_failures,
+                 "consecutive failed logins of one id from all addresses together before every address must wait")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 1000000));
+  app.add_option("--login-address-max-failures", options.login_address_max_failures,
+                 "consecutive failed logins from one client address across all ids before that address must wait")
       ->capture_default_str()
       ->check(CLI::Range(1, 1000000));
   app.add_option("--login-lockout-seconds", options.login_lockout_seconds,
-                 "first lockout duration; doubles with each further lockout, max 15 min")
+                 "the first wait after too many failures; doubles with each further round, max 15 min")
       ->capture_default_str()
       ->check(CLI::Range(1, 86400));
   app.add_option("--idle-timeout-seconds", options.idle_timeout_seconds,

@@ -27,7 +27,14 @@ struct ServerOptions {
   // Where the database is (--store): a file path, sqlite:PATH or sqlite:///abs/path (see
   // occhat::store::open_store). Empty: the data dir's occhat.db.
   std::string store;
+  // Failed logins (see server/src/login_throttle.hpp): consecutive failures allowed for one id
+  // from one client address, for one id from all addresses, and for one address across all ids,
+  // before the next attempt there must wait login_lockout_seconds (doubling with each further
+  // round, at most 15 min). A delay, never a lock: the owner at another address is not affected
+  // until the much higher per-account ceiling.
   int login_max_failures = 5;
+  int login_account_max_failures = 100;
+  int login_address_max_failures = 20;
   int login_lockout_seconds = 30;
   // Connections silent for this long are closed (clients ping every 10 s to stay).
   int idle_timeout_seconds = 30;

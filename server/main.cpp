@@ -140,6 +140,13 @@ int main(int argc, char** argv) {
                  "friend requests a user may send at once above the rate")
       ->capture_default_str()
       ->check(CLI::Range(1.0, 1e9));
+  app.add_option("--find-rate", options.find_rate,
+                 "user lookups by id (find) per hour per user (0: unlimited); beyond it RATE_LIMITED")
+      ->capture_default_str()
+      ->check(CLI::Range(0.0, 1e9));
+  app.add_option("--find-burst", options.find_burst, "lookups a user may make at once above the rate")
+      ->capture_default_str()
+      ->check(CLI::Range(1.0, 1e9));
   app.add_option("--max-room-members", options.max_room_members,
                  "members one room may have; invitations and joins past it are refused with RESOURCE_EXHAUSTED")
       ->capture_default_str()

@@ -144,6 +144,7 @@ struct Server::Impl {
     context.register_global = GlobalRateLimiter(options.register_rate, options.register_burst);
     context.registration_crypto = registration_crypto.get_executor();
     context.friend_request_limiter = SendRateLimiter(options.friend_request_rate / 3600.0, options.friend_request_burst);
+    context.find_limiter = SendRateLimiter(options.find_rate / 3600.0, options.find_burst);
     context.bus = std::make_unique<InProcessPushBus>(
         [this](std::uint32_t user_id, bool online) { announce_presence(context, user_id, online); });
     context.files = &files;

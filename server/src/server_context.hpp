@@ -78,6 +78,8 @@ struct ServerContext {
   asio::any_io_executor registration_crypto;
   // New friend requests per user (ServerOptions::friend_request_rate, converted to per second).
   SendRateLimiter friend_request_limiter{0, 1};
+  // User lookups by id per user (ServerOptions::find_rate, converted to per second).
+  SendRateLimiter find_limiter{0, 1};
   bool stopping = false;
   // Rooms (--max-room-members, --max-rooms-per-user).
   std::uint32_t max_room_members = 1000;

@@ -71,6 +71,11 @@ struct ServerOptions {
   // again while one is pending). Beyond it: RATE_LIMITED with the time to wait.
   double friend_request_rate = 30;
   double friend_request_burst = 10;
+  // User lookups by id (find) per hour per user, with bursts up to find_burst; 0 disables the
+  // limit. Ids are only 6 digits, so without it one account could walk all 900,000 of them and
+  // collect every nick. Beyond it: RATE_LIMITED with the time to wait.
+  double find_rate = 600;
+  double find_burst = 60;
   // Rooms: members one room may have (invites and joins past it: RESOURCE_EXHAUSTED), and rooms
   // one user may own at once (so nobody can fill the room id space or the store).
   int max_room_members = 1000;

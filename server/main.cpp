@@ -155,6 +155,12 @@ int main(int argc, char** argv) {
                  "rooms one user may own at once; more are refused with RESOURCE_EXHAUSTED")
       ->capture_default_str()
       ->check(CLI::Range(1, 1000000));
+  std::string registration = "open";
+  app.add_option("--registration", registration,
+                 "open = anyone may register; closed = REGISTER is refused with NOT_ALLOWED (only existing "
+                 "accounts log in)")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"open", "closed"}));
   std::string durability = "disk";
   app.add_option("--durability", durability,
                  "when a message counts as stored: disk = fsynced (survives power loss); process = "
@@ -202,6 +208,7 @@ int main(int argc, char** argv) {
   options.data_dir = data_dir;
   options.log_level = occhat::server::log_level_named(log_level).value();  // checked by IsMember
   options.fsync_commits = durability == "disk";
+  options.registration_open = registration == "open";
 
   try {
     occhat::server::Server server(options);

@@ -95,6 +95,10 @@ class PendingRegistration {
 
 asio::awaitable<Reply> handle_register(ServerContext& server, const RequestContext& context,
                                        const wire::RegisterRequest& request) {
+  // First, so a closed server spends nothing on registrations and says so whatever was sent.
+  if (!server.registration_open) {
+    throw RequestError(ErrorCode::not_allowed, "registration is closed on this server");
+  }
   validate_email(request.email());
   validate_nick(request.nick());
   validate_password(request.password());

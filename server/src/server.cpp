@@ -142,6 +142,7 @@ struct Server::Impl {
     context.register_per_address =
         AddressRateLimiter(options.register_rate_per_address / 3600.0, options.register_burst_per_address);
     context.register_global = GlobalRateLimiter(options.register_rate, options.register_burst);
+    context.registration_open = options.registration_open;
     context.registration_crypto = registration_crypto.get_executor();
     context.friend_request_limiter = SendRateLimiter(options.friend_request_rate / 3600.0, options.friend_request_burst);
     context.find_limiter = SendRateLimiter(options.find_rate / 3600.0, options.find_burst);

@@ -69,6 +69,7 @@ struct ServerContext {
   // Registrations (account_handlers.cpp): token buckets per client address and across the
   // server, checked before any hashing; registrations being hashed right now (bounded by
   // kMaxPendingRegistrations there); and the warnings as the id space fills.
+  bool registration_open = true;  // --registration
   AddressRateLimiter register_per_address{0, 1};
   GlobalRateLimiter register_global{0, 1};
   std::size_t pending_registrations = 0;

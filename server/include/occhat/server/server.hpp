@@ -62,6 +62,9 @@ struct ServerOptions {
   // address per HOUR (bursts up to register_burst_per_address) and across the server per SECOND
   // (bursts up to register_burst); 0 disables a limit. Beyond either: RATE_LIMITED with the time
   // to wait, decided before any hashing.
+  // false (--registration closed): REGISTER is refused with NOT_ALLOWED, so only accounts that
+  // already exist can log in (for a private server; there is no admin command to add one yet).
+  bool registration_open = true;
   double register_rate_per_address = 20;
   double register_burst_per_address = 10;
   double register_rate = 10;

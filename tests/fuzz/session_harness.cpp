@@ -81,6 +81,7 @@ void SessionHarness::start() {
   options.fsync_commits = false;  // fuzzing wants executions, not durability
   options.message_rate = 0;       // no limit: an input's outcome must not depend on timing
   options.friend_request_rate = 0;
+  options.find_rate = 0;
   // The flags' maximum: inputs never delay a login.
   options.login_max_failures = 1000000;
   options.login_account_max_failures = 1000000;

@@ -263,7 +263,7 @@ echo "[bob] \$ echo '********' | occhat --json login $alice_id --password-stdin"
 rc=0
 echo 'not-alices-password' | occhat_as bob --json login "$alice_id" --password-stdin || rc=$?
 echo "exit code: $rc"
-echo "(after --login-max-failures wrong passwords in a row, default 5, the id is locked: exit code 6 with 'retry in N s')"
+echo "(after --login-max-failures wrong passwords in a row from one address, default 5, that address must wait: exit code 6 with 'retry in N s'; alice logging in from elsewhere is not affected)"
 
 say "Log out: the token is revoked on the server and session.json is deleted"
 run_as alice logout

@@ -45,11 +45,20 @@ int main(int argc, char** argv) {
                  "--data-dir; default: DATA_DIR/occhat.db)")
       ->type_name("LOCATION");
   app.add_option("--login-max-failures", options.login_max_failures,
-                 "consecutive failed logins before an id is locked (4x per address)")
+                 "consecutive failed logins of one id from one client address before that address must wait "
+                 "(RATE_LIMITED); the owner elsewhere is not affected")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 1000000));
+  app.add_option("--login-account-max-failures", options.login_account_max_failures,
+                 "consecutive failed logins of one id from all addresses together before every address must wait")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 1000000));
+  app.add_option("--login-address-max-failures", options.login_address_max_failures,
+                 "consecutive failed logins from one client address across all ids before that address must wait")
       ->capture_default_str()
       ->check(CLI::Range(1, 1000000));
   app.add_option("--login-lockout-seconds", options.login_lockout_seconds,
-                 "first lockout duration; doubles with each further lockout, max 15 min")
+                 "the first wait after too many failures; doubles with each further round, max 15 min")
       ->capture_default_str()
       ->check(CLI::Range(1, 86400));
   app.add_option("--idle-timeout-seconds", options.idle_timeout_seconds,
@@ -131,6 +140,13 @@ int main(int argc, char** argv) {
                  "friend requests a user may send at once above the rate")
       ->capture_default_str()
       ->check(CLI::Range(1.0, 1e9));
+  app.add_option("--find-rate", options.find_rate,
+                 "user lookups by id (find) per hour per user (0: unlimited); beyond it RATE_LIMITED")
+      ->capture_default_str()
+      ->check(CLI::Range(0.0, 1e9));
+  app.add_option("--find-burst", options.find_burst, "lookups a user may make at once above the rate")
+      ->capture_default_str()
+      ->check(CLI::Range(1.0, 1e9));
   app.add_option("--max-room-members", options.max_room_members,
                  "members one room may have; invitations and joins past it are refused with RESOURCE_EXHAUSTED")
       ->capture_default_str()
@@ -139,6 +155,12 @@ int main(int argc, char** argv) {
                  "rooms one user may own at once; more are refused with RESOURCE_EXHAUSTED")
       ->capture_default_str()
       ->check(CLI::Range(1, 1000000));
+  std::string registration = "open";
+  app.add_option("--registration", registration,
+                 "open = anyone may register; closed = REGISTER is refused with NOT_ALLOWED (only existing "
+                 "accounts log in)")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"open", "closed"}));
   std::string durability = "disk";
   app.add_option("--durability", durability,
                  "when a message counts as stored: disk = fsynced (survives power loss); process = "
@@ -186,6 +208,7 @@ int main(int argc, char** argv) {
   options.data_dir = data_dir;
   options.log_level = occhat::server::log_level_named(log_level).value();  // checked by IsMember
   options.fsync_commits = durability == "disk";
+  options.registration_open = registration == "open";
 
   try {
     occhat::server::Server server(options);

@@ -95,6 +95,10 @@ class PendingRegistration {
 
 asio::awaitable<Reply> handle_register(ServerContext& server, const RequestContext& context,
                                        const wire::RegisterRequest& request) {
+  // First, so a closed server spends nothing on registrations and says so whatever was sent.
+  if (!server.registration_open) {
+    throw RequestError(ErrorCode::not_allowed, "registration is closed on this server");
+  }
   validate_email(request.email());
   validate_nick(request.nick());
   validate_password(request.password());
@@ -206,6 +210,11 @@ asio::awaitable<Reply> handle_logout(ServerContext& server, const RequestContext
 asio::awaitable<Reply> handle_find_user(ServerContext& server, const RequestContext& context,
                                         const wire::FindUserRequest& request) {
   const std::uint32_t id = request.user_id();
+  // Ids are only 6 digits: unlimited lookups would let one account list every user's nick.
+  if (auto wait = server.find_limiter.take(context.user_id.value(), SendRateLimiter::Clock::now())) {
+    throw RequestError(ErrorCode::rate_limited, fmt::format("too many user lookups; retry in {}", retry_text(*wait)),
+                       *wait);
+  }
   auto find_job = [id](store::Store& store) { return store.find_user(id); };
   const auto user = co_await server.store.run(std::move(find_job));
   if (!user) throw RequestError(ErrorCode::not_found, fmt::format("no user with id {}", id));

@@ -123,7 +123,9 @@ struct Server::Impl {
       : options(std::move(opts)),
         store_executor(open_store_executor(options)),
         context(io.get_executor(), *store_executor, crypto,
-                LoginThrottle(options.login_max_failures, std::chrono::seconds(options.login_lockout_seconds)),
+                LoginThrottle(LoginLimits{options.login_max_failures, options.login_account_max_failures,
+                                          options.login_address_max_failures,
+                                          std::chrono::seconds(options.login_lockout_seconds)}),
                 hash_password("occhat dummy password for unknown ids"), std::chrono::seconds(options.idle_timeout_seconds)),
         files(options.data_dir),
         acceptor(io),
@@ -140,8 +142,10 @@ struct Server::Impl {
     context.register_per_address =
         AddressRateLimiter(options.register_rate_per_address / 3600.0, options.register_burst_per_address);
     context.register_global = GlobalRateLimiter(options.register_rate, options.register_burst);
+    context.registration_open = options.registration_open;
     context.registration_crypto = registration_crypto.get_executor();
     context.friend_request_limiter = SendRateLimiter(options.friend_request_rate / 3600.0, options.friend_request_burst);
+    context.find_limiter = SendRateLimiter(options.find_rate / 3600.0, options.find_burst);
     context.bus = std::make_unique<InProcessPushBus>(
         [this](std::uint32_t user_id, bool online) { announce_presence(context, user_id, online); });
     context.files = &files;

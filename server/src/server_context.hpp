@@ -69,6 +69,7 @@ struct ServerContext {
   // Registrations (account_handlers.cpp): token buckets per client address and across the
   // server, checked before any hashing; registrations being hashed right now (bounded by
   // kMaxPendingRegistrations there); and the warnings as the id space fills.
+  bool registration_open = true;  // --registration
   AddressRateLimiter register_per_address{0, 1};
   GlobalRateLimiter register_global{0, 1};
   std::size_t pending_registrations = 0;
@@ -78,6 +79,8 @@ struct ServerContext {
   asio::any_io_executor registration_crypto;
   // New friend requests per user (ServerOptions::friend_request_rate, converted to per second).
   SendRateLimiter friend_request_limiter{0, 1};
+  // User lookups by id per user (ServerOptions::find_rate, converted to per second).
+  SendRateLimiter find_limiter{0, 1};
   bool stopping = false;
   // Rooms (--max-room-members, --max-rooms-per-user).
   std::uint32_t max_room_members = 1000;

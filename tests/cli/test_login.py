@@ -1,4 +1,4 @@
-"""occhat login: password checks, the saved session, throttling."""
+"""occhat login: password checks, the saved session, throttling (per id and address)."""
 
 import json
 import os
@@ -125,7 +125,7 @@ def test_rate_limited_after_max_failures(strict_server, home):
     for _ in range(3):
         rc, _, err = login(strict_server, home, user_id, password="not the password")
         assert rc == 3, err
-    # Locked now: even the right password is refused, with a retry hint.
+    # This address must wait now: even the right password is refused, with a retry hint.
     rc, out, err = login(strict_server, home, user_id)
     assert rc == 6 and out == ""
     line = assert_one_error_line(err)

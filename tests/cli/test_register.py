@@ -145,3 +145,10 @@ def test_registrations_beyond_the_address_limit_are_rate_limited(server_factory,
     error = assert_json_error(out, err, "rate_limited", 6)
     assert 120_000 < error["retry_after_ms"] <= 180_000, error
     assert "registration from 127.0.0.1 refused" in srv.stderr()
+
+
+def test_register_on_a_closed_server_is_not_allowed(server_factory, home):
+    closed = server_factory(["--registration", "closed"])
+    rc, out, err = register(closed, home, "a@x", "alice")
+    assert rc == 5 and out == ""
+    assert assert_one_error_line(err) == "occhat: registration is closed on this server"

@@ -241,6 +241,31 @@ def test_shell_quit_and_history_file(friends):
         shell.close()
 
 
+def test_shell_history_file_keeps_commands_never_chat_text(friends):
+    a, b = friends.a, friends.b
+    history = a.home / "shell_history"
+    # A file from an older shell, which saved chat lines too: they are dropped at start.
+    history.write_text("/friends\nan old private line\n")
+    shell = Shell(a)
+    try:
+        shell.expect("> ")
+        shell.send(f"/chat {b.id}\r")
+        shell.expect(r"\[bob\]> ")
+        shell.send("a private line\r")
+        shell.send("//a private line that starts with a slash\r")
+        assert wait_inbox(b, "/a private line that starts with a slash") == [
+            "a private line", "/a private line that starts with a slash"]
+        # Up still recalls this session's chat lines (from memory).
+        shell.send("\x1b[A")
+        shell.expect("//a private line that starts with a slash")
+        assert shell.quit("\x15/quit\r") == 0
+    finally:
+        shell.close()
+    text = history.read_text()
+    assert "private" not in text, text
+    assert text.splitlines() == ["/friends", f"/chat {b.id}", "/quit"], text
+
+
 def test_shell_needs_a_session(server, home, tmp_path):
     env = clean_env(tmp_path)
     child = pexpect.spawn(str(cli_binary()), ["--server", server.address, "--home", str(home), "shell"],

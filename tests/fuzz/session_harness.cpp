@@ -81,7 +81,11 @@ void SessionHarness::start() {
   options.fsync_commits = false;  // fuzzing wants executions, not durability
   options.message_rate = 0;       // no limit: an input's outcome must not depend on timing
   options.friend_request_rate = 0;
-  options.login_max_failures = 1000000;  // the flag's maximum: inputs never lock an account
+  options.find_rate = 0;
+  // The flags' maximum: inputs never delay a login.
+  options.login_max_failures = 1000000;
+  options.login_account_max_failures = 1000000;
+  options.login_address_max_failures = 1000000;
   options.max_file_size = 1 << 20;
   server_ = std::make_unique<server::Server>(options);
   port_ = port_of(server_->address());

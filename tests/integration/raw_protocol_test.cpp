@@ -185,7 +185,8 @@ TEST(RawProtocol, RepeatedFailuresAreThrottled) {
   const auto alice = register_user(*client, "alice");
   EXPECT_EQ(code_of(client->call(3, rq::login(alice, "wrong password 1"))), occhat::ErrorCode::auth_failed);
   EXPECT_EQ(code_of(client->call(4, rq::login(alice, "wrong password 2"))), occhat::ErrorCode::auth_failed);
-  // Locked now: even the right password is refused, with a hint when to retry.
+  // This address must wait now: even the right password is refused from it, with a hint when to
+  // retry (other addresses are not affected: raw_login_throttle_test.cpp).
   const auto locked = client->call(5, rq::login(alice, kPassword));
   ASSERT_EQ(code_of(locked), occhat::ErrorCode::rate_limited) << locked.DebugString();
   EXPECT_GT(locked.error().retry_after_ms(), 25000u);

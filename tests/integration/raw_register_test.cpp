@@ -28,13 +28,6 @@ wire::Envelope try_register(RawClient& client, std::uint32_t request_id, const s
   return client.call(request_id, rq::register_user(nick + "@example.org", nick, kPassword));
 }
 
-std::unique_ptr<RawClient> greeted_from(const ServerProcess& server, const char* source_address) {
-  auto client = std::make_unique<RawClient>(server.port(), 0, source_address);
-  const auto answer = client->call(1, rq::hello(kClientName));
-  EXPECT_TRUE(answer.has_hello_ok()) << answer.ShortDebugString();
-  return client;
-}
-
 void expect_rate_limited(const wire::Envelope& answer, const std::string& text) {
   ASSERT_TRUE(answer.has_error()) << answer.ShortDebugString();
   EXPECT_EQ(code_of(answer), ErrorCode::rate_limited) << answer.error().message();

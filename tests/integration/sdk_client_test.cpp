@@ -392,7 +392,7 @@ TEST_F(SdkClientTest, RepeatedWrongPasswordsAreThrottled) {
   for (int i = 0; i < 5; ++i) {
     EXPECT_EQ(error_of([&] { client->login(id, "wrong password"); }).code(), ErrorCode::auth_failed) << i;
   }
-  // Locked now, even for the right password.
+  // This client's address must wait now, even with the right password.
   const auto e = error_of([&] { client->login(id, kPassword); });
   EXPECT_EQ(e.code(), ErrorCode::rate_limited) << e.what();
   EXPECT_GT(e.retry_after().count(), 0);

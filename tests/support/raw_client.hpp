@@ -82,6 +82,14 @@ inline std::unique_ptr<RawClient> greeted(const ServerProcess& server, int recei
   return client;
 }
 
+// The same from another local client address (e.g. "127.0.0.2"), for limits kept per address.
+inline std::unique_ptr<RawClient> greeted_from(const ServerProcess& server, const char* source_address) {
+  auto client = std::make_unique<RawClient>(server.port(), 0, source_address);
+  const auto answer = client->call(1, rq::hello(kClientName));
+  EXPECT_TRUE(answer.has_hello_ok()) << answer.DebugString();
+  return client;
+}
+
 inline std::uint32_t register_user(RawClient& client, const std::string& nick, const std::string& password = kPassword) {
   const auto answer = client.call(2, rq::register_user(nick + "@example.org", nick, password));
   EXPECT_TRUE(answer.has_register_response()) << answer.DebugString();

@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <string_view>
 #include <utility>
 
 #include <fcntl.h>
@@ -20,6 +21,36 @@ namespace {
 LineEditor* g_editor = nullptr;
 
 constexpr int history_max_lines = 1000;
+
+// Only commands ("/chat 517219") go to the history file. Every other line is chat text, a private
+// message: it is sent, kept in the server's store under its access rules, and must not be left
+// behind in a plain file in the home directory (backups, a shared disk). Up still recalls this
+// session's chat lines from memory. "//..." is chat text that starts with '/'.
+bool kept_in_file(std::string_view line) { return line.starts_with('/') && !line.starts_with("//"); }
+
+bool write_all(int fd, std::string_view bytes) {
+  while (!bytes.empty()) {
+    const ssize_t n = ::write(fd, bytes.data(), bytes.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return false;
+    bytes.remove_prefix(static_cast<std::size_t>(n));
+  }
+  return true;
+}
+
+// A history file written before chat lines were kept out of it may still hold some: they are
+// dropped from memory and the file is rewritten without them.
+void drop_chat_lines(const std::filesystem::path& file) {
+  bool dropped = false;
+  for (int i = history_length - 1; i >= 0; --i) {
+    const HIST_ENTRY* entry = history_get(history_base + i);
+    if (entry != nullptr && !kept_in_file(entry->line)) {
+      free_history_entry(remove_history(i));
+      dropped = true;
+    }
+  }
+  if (dropped) write_history(file.c_str());
+}
 
 void write_to(std::FILE* stream, const std::string& text) {
   std::fwrite(text.data(), 1, text.size(), stream);
@@ -60,7 +91,9 @@ void LineEditor::start(const std::string& prompt) {
   rl_change_environment = 0;
   rl_attempted_completion_function = &LineEditor::on_readline_complete;
   using_history();
-  if (!history_file_.empty()) read_history(history_file_.c_str());  // a missing file is fine
+  if (!history_file_.empty() && read_history(history_file_.c_str()) == 0) {  // a missing file is fine
+    drop_chat_lines(history_file_);
+  }
   rl_callback_handler_install(prompt_.c_str(), &LineEditor::on_readline_line);
 }
 
@@ -203,13 +236,20 @@ char* LineEditor::next_completion(const char* /*text*/, int /*state*/) {
 
 void LineEditor::save_history() noexcept {
   if (history_file_.empty() || new_history_lines_ == 0) return;
-  // What was typed includes private messages: only the owner may read the file.
+  const int first = history_length > new_history_lines_ ? history_length - new_history_lines_ : 0;
+  new_history_lines_ = 0;
+  // Commands only (kept_in_file), and still owner-only: which friends and rooms one opens is private too.
   const int fd = ::open(history_file_.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
   if (fd < 0) return;
+  bool written = false;
+  for (int i = first; i < history_length; ++i) {
+    const HIST_ENTRY* entry = history_get(history_base + i);
+    if (entry == nullptr || !kept_in_file(entry->line)) continue;
+    if (!write_all(fd, entry->line) || !write_all(fd, "\n")) break;
+    written = true;
+  }
   ::close(fd);
-  append_history(new_history_lines_, history_file_.c_str());
-  history_truncate_file(history_file_.c_str(), history_max_lines);
-  new_history_lines_ = 0;
+  if (written) history_truncate_file(history_file_.c_str(), history_max_lines);
 }
 
 }  // namespace occhat::cli

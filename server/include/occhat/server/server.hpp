@@ -27,7 +27,14 @@ struct ServerOptions {
   // Where the database is (--store): a file path, sqlite:PATH or sqlite:///abs/path (see
   // occhat::store::open_store). Empty: the data dir's occhat.db.
   std::string store;
+  // Failed logins (see server/src/login_throttle.hpp): consecutive failures allowed for one id
+  // from one client address, for one id from all addresses, and for one address across all ids,
+  // before the next attempt there must wait login_lockout_seconds (doubling with each further
+  // round, at most 15 min). A delay, never a lock: the owner at another address is not affected
+  // until the much higher per-account ceiling.
   int login_max_failures = 5;
+  int login_account_max_failures = 100;
+  int login_address_max_failures = 20;
   int login_lockout_seconds = 30;
   // Connections silent for this long are closed (clients ping every 10 s to stay).
   int idle_timeout_seconds = 30;
@@ -55,6 +62,9 @@ struct ServerOptions {
   // address per HOUR (bursts up to register_burst_per_address) and across the server per SECOND
   // (bursts up to register_burst); 0 disables a limit. Beyond either: RATE_LIMITED with the time
   // to wait, decided before any hashing.
+  // false (--registration closed): REGISTER is refused with NOT_ALLOWED, so only accounts that
+  // already exist can log in (for a private server; there is no admin command to add one yet).
+  bool registration_open = true;
   double register_rate_per_address = 20;
   double register_burst_per_address = 10;
   double register_rate = 10;
@@ -64,6 +74,11 @@ struct ServerOptions {
   // again while one is pending). Beyond it: RATE_LIMITED with the time to wait.
   double friend_request_rate = 30;
   double friend_request_burst = 10;
+  // User lookups by id (find) per hour per user, with bursts up to find_burst; 0 disables the
+  // limit. Ids are only 6 digits, so without it one account could walk all 900,000 of them and
+  // collect every nick. Beyond it: RATE_LIMITED with the time to wait.
+  double find_rate = 600;
+  double find_burst = 60;
   // Rooms: members one room may have (invites and joins past it: RESOURCE_EXHAUSTED), and rooms
   // one user may own at once (so nobody can fill the room id space or the store).
   int max_room_members = 1000;

@@ -76,6 +76,14 @@ std::string session_server(const Context& ctx, const SavedSession& saved) {
   return resolve_server(ctx.options, saved.server);
 }
 
+ServerTarget remembered_server(const Context& ctx) {
+  const auto saved = ctx.home.load_saved();
+  const SavedSession* remembered = saved ? &*saved : nullptr;
+  std::string server = resolve_server(ctx.options, remembered ? remembered->server : std::string());
+  SessionOptions options = with_tls(ctx, server, remembered);
+  return ServerTarget{std::move(server), std::move(options)};
+}
+
 LoggedInClient open_logged_in(Context& ctx, const SessionOptions& options) {
   SavedSession saved = require_session(ctx);
   const std::string server = session_server(ctx, saved);

@@ -8,7 +8,7 @@ namespace occhat::cli {
 
 Client::Options client_options(const SessionOptions& options) {
   Client::Options sdk;
-  sdk.client_name = "occhat-cli/0.1.0";
+  sdk.client_name = "occhat-cli/" OCCHAT_VERSION;
   sdk.keepalive_interval = options.keepalive_interval;
   sdk.tls = options.tls;
   sdk.tls_ca_file = options.ca_file;

@@ -106,7 +106,7 @@ std::string format_time_iso(std::int64_t time_ms) {
   return out;
 }
 
-std::string format_event_line(const Event& e) {
+std::string format_event_line(const Event& e, FriendRequestNow request) {
   const std::string time = "[" + format_time_local(event_time(e)) + "] ";
   if (e.type == "message" && e.message) {
     const Message& m = *e.message;
@@ -115,8 +115,13 @@ std::string format_event_line(const Event& e) {
   }
   if (e.type == "friend_request") {
     if (e.accepted) return time + user_label(e.user.nick, e.user.id) + " accepted your friend request";
-    return time + "friend request from " + user_label(e.user.nick, e.user.id) +
-           "; accept with: occhat add " + std::to_string(e.user.id);
+    const std::string line = time + "friend request from " + user_label(e.user.nick, e.user.id);
+    switch (request) {
+      case FriendRequestNow::friends: return line + "; you are friends now";
+      case FriendRequestNow::gone: return line + "; no longer pending";
+      case FriendRequestNow::pending: break;
+    }
+    return line + "; accept with: occhat add " + std::to_string(e.user.id);
   }
   if (e.type == "presence") {
     return time + user_label(e.user.nick, e.user.id) + (e.online ? " is online" : " is offline");

@@ -28,6 +28,7 @@ struct ShellCommandSpec {
   std::string_view help;
   void (*run)(ShellSession&, const Args&);
   bool completes_friend_ids;
+  bool completes_friend_nicks = false;
 };
 
 std::vector<std::string> split_words(std::string_view text) {
@@ -86,8 +87,52 @@ void cmd_friends(ShellSession& session, const Args& args) {
   session.print_line(text);
 }
 
+bool is_all_digits(std::string_view word) {
+  return !word.empty() && std::all_of(word.begin(), word.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
+// Friends whose nick is exactly `nick` (nicks are not unique; ids are).
+std::vector<const Friend*> friends_named(const ShellSession& session, std::string_view nick) {
+  std::vector<const Friend*> found;
+  for (const Friend& f : session.friends()) {
+    if (f.nick == nick) found.push_back(&f);
+  }
+  return found;
+}
+
+// The friend `word` names: a 6-digit id, or a nick that exactly one friend has. The list is
+// reloaded once on a miss: a friendship made elsewhere since it was loaded.
+const Friend* find_chat_friend(ShellSession& session, const std::string& word) {
+  if (is_all_digits(word)) {
+    const UserId id = parse_user_id(word);
+    if (id == session.me().id) throw usage_error("cannot chat with yourself");
+    const Friend* peer = session.find_friend(id);
+    if (peer == nullptr) {
+      session.refresh_friends();
+      peer = session.find_friend(id);
+    }
+    if (peer == nullptr) {
+      throw Error(ErrorCode::not_allowed,
+                  std::to_string(id) + " is not your friend (send a request with: /add " + std::to_string(id) + ")");
+    }
+    return peer;
+  }
+  auto found = friends_named(session, word);
+  if (found.empty()) {
+    session.refresh_friends();
+    found = friends_named(session, word);
+  }
+  if (found.empty()) throw Error(ErrorCode::not_found, "no friend named " + escape_for_terminal(word) + " (/friends lists them)");
+  if (found.size() > 1) {
+    std::string ids;
+    for (const Friend* f : found) ids += (ids.empty() ? "" : ", ") + std::to_string(f->id);
+    throw usage_error("several friends are named " + escape_for_terminal(word) + " (ids " + ids + "): use /chat ID");
+  }
+  return found.front();
+}
+
 void cmd_chat(ShellSession& session, const Args& args) {
-  expect_args(args, 0, 1, "/chat ID|ROOM   (or /chat alone to leave the chat)");
+  expect_args(args, 0, 1, "/chat ID|NICK|ROOM   (or /chat alone to leave the chat)");
   if (args.empty()) {
     session.close_chat();
     return;
@@ -96,17 +141,7 @@ void cmd_chat(ShellSession& session, const Args& args) {
     open_room_chat(session, parse_room_id(args[0]));
     return;
   }
-  const UserId id = parse_user_id(args[0]);
-  if (id == session.me().id) throw usage_error("cannot chat with yourself");
-  const Friend* peer = session.find_friend(id);
-  if (peer == nullptr) {
-    session.refresh_friends();  // a friendship made elsewhere since the list was loaded
-    peer = session.find_friend(id);
-  }
-  if (peer == nullptr) {
-    throw Error(ErrorCode::not_allowed,
-                std::to_string(id) + " is not your friend (send a request with: /add " + std::to_string(id) + ")");
-  }
+  const Friend* peer = find_chat_friend(session, args[0]);
   const ChatPeer chat{peer->id, peer->nick, 0};
   print_history(session, chat, chat_history_lines);
   session.open_chat(chat);
@@ -199,9 +234,10 @@ void cmd_quit(ShellSession& session, const Args&) { session.quit(); }
 
 constexpr ShellCommandSpec commands[] = {
     {"/friends", "/friends", "your friends, online first", &cmd_friends, false},
-    {"/chat", "/chat ID|ROOM",
-     "open a chat with a friend or a room: recent history, then each line you type is sent (/chat alone leaves)",
-     &cmd_chat, true},
+    {"/chat", "/chat ID|NICK|ROOM",
+     "open a chat with a friend (by id, or by a nick only one friend has) or a room: recent history, then each "
+     "line you type is sent (/chat alone leaves)",
+     &cmd_chat, true, true},
     {"/rooms", "/rooms", "your rooms and room invitations", &cmd_rooms, false},
     {"/join", "/join ROOM", "accept a room invitation and open the room", &cmd_join, false},
     {"/members", "/members [ROOM]", "the open room's members, with who is online", &cmd_members, false},
@@ -275,6 +311,14 @@ std::vector<std::string> shell_completions(const ShellSession& session, const st
     const ShellCommandSpec* command = find_command(words.front());
     if (command != nullptr && command->completes_friend_ids) {
       for (const Friend& f : session.friends()) candidates.push_back(std::to_string(f.id));
+    }
+    if (command != nullptr && command->completes_friend_nicks) {
+      for (const Friend& f : session.friends()) {
+        // A nick with a space would be two words on the line; its id completes instead.
+        if (f.nick.find_first_of(" \t") == std::string::npos && friends_named(session, f.nick).size() == 1) {
+          candidates.push_back(f.nick);
+        }
+      }
     }
   }
   return candidates;

@@ -49,7 +49,9 @@ enum class FriendRequestNow { pending, friends, gone };
 //                   occhat download 7       (a room's file: "... sent [#1000001 team] a file: ...")
 //   room            [TIME] FORMAT_ROOM_EVENT (see room_format.hpp)
 // An event without a time (presence) shows the current time.
-std::string format_event_line(const Event& e, FriendRequestNow request = FriendRequestNow::pending);
+// `command_prefix` starts the commands a hint names: "occhat " for the CLI, "/" in the shell.
+std::string format_event_line(const Event& e, FriendRequestNow request = FriendRequestNow::pending,
+                              std::string_view command_prefix = "occhat ");
 // The same event as a JSON object, schema version 1 (see the README).
 Json event_json(const Event& e);
 
@@ -68,5 +70,9 @@ Json file_json(const FileInfo& f);
 // The `friends` text format: "online:" then "  ID NICK" lines (or "  (none)"), then "offline:"
 // and its lines. Keeps the given order within each section.
 void print_friend_sections(std::ostream& out, const std::vector<Friend>& friends);
+
+// The `requests` text format: "incoming:" then "  ID NICK  (since TIME)" lines (or "  (none)"),
+// then "outgoing:" and its lines.
+void print_request_sections(std::ostream& out, const FriendRequests& requests);
 
 }  // namespace occhat::cli

@@ -3,10 +3,13 @@
 #include <algorithm>
 #include <charconv>
 #include <functional>
+#include <optional>
 #include <sstream>
 #include <string_view>
 
+#include "download_target.hpp"
 #include "errors.hpp"
+#include "file_ref.hpp"
 #include "event_format.hpp"
 #include "occhat/proto/limits.hpp"
 #include "room_format.hpp"
@@ -165,6 +168,70 @@ void cmd_add(ShellSession& session, const Args& args) {
   }
 }
 
+void print_text(ShellSession& session, const std::ostringstream& out) {
+  std::string text = out.str();
+  if (!text.empty() && text.back() == '\n') text.pop_back();
+  session.print_line(text);
+}
+
+void cmd_requests(ShellSession& session, const Args& args) {
+  expect_args(args, 0, 0, "/requests");
+  std::ostringstream out;
+  print_request_sections(out, session.client().friend_requests());
+  print_text(session, out);
+}
+
+void cmd_remove(ShellSession& session, const Args& args) {
+  expect_args(args, 1, 1, "/remove ID");
+  const UserId id = parse_user_id(args[0]);
+  session.client().remove_friend(id);
+  session.refresh_friends();
+  if (session.chat() && session.chat()->room == 0 && session.chat()->id == id) session.close_chat();
+  session.print_line("removed " + std::to_string(id));
+}
+
+// Like `occhat download FILE [-o PATH|DIR]`: same target rules, and a partial download in
+// PATH.part is continued. No progress bar: it would fight the prompt for the line.
+void cmd_download(ShellSession& session, const Args& args) {
+  expect_args(args, 1, 2, "/download FILE [PATH|DIR]");
+  std::optional<std::string> output;
+  if (args.size() == 2) output = args[1];
+  if (output == "-") throw usage_error("/download cannot write to stdout: give a PATH or DIR");
+  const FileInfo info = resolve_file(session.client(), args[0]);
+  const DownloadTarget target = download_target(output, info.name, info.id, /*force=*/false);
+  const DownloadResult result = session.client().download_file(info.id, target.path, /*resume=*/true);
+  session.print_line("downloaded " + escape_for_terminal(info.name) + " to " + escape_for_terminal(target.path) +
+                     " (" + std::to_string(result.file.size) + " bytes)");
+}
+
+// The open chat's files (a friend's or a room's), oldest first, like `occhat files`.
+void cmd_files(ShellSession& session, const Args& args) {
+  expect_args(args, 0, 0, "/files");
+  if (!session.chat()) throw usage_error("not in a chat: use /chat ID or /chat ROOM first");
+  const ChatPeer& chat = *session.chat();
+  const std::vector<FileInfo> files =
+      chat.room != 0 ? session.client().room_files(chat.room) : session.client().files(chat.id);
+  if (files.empty()) {
+    session.print_line("no files");
+    return;
+  }
+  std::string text;
+  for (const FileInfo& f : files) text += (text.empty() ? "" : "\n") + format_file_line(f);
+  session.print_line(text);
+}
+
+// Sends a file to the open chat, like `occhat upload`; an interrupted upload of the same file
+// to the same chat is continued by the SDK.
+void cmd_upload(ShellSession& session, const Args& args) {
+  expect_args(args, 1, 1, "/upload PATH");
+  if (!session.chat()) throw usage_error("not in a chat: use /chat ID or /chat ROOM first");
+  const ChatPeer& chat = *session.chat();
+  const UploadResult result = chat.room != 0 ? session.client().upload_room_file(chat.room, args[0])
+                                             : session.client().upload_file(chat.id, args[0]);
+  session.print_line("uploaded " + escape_for_terminal(result.file.name) + " as file " +
+                     std::to_string(result.file.id) + " (" + std::to_string(result.file.size) + " bytes)");
+}
+
 void cmd_history(ShellSession& session, const Args& args) {
   expect_args(args, 0, 1, "/history [N]");
   if (!session.chat()) throw usage_error("not in a chat: use /chat ID");
@@ -242,7 +309,13 @@ constexpr ShellCommandSpec commands[] = {
     {"/join", "/join ROOM", "accept a room invitation and open the room", &cmd_join, false},
     {"/members", "/members [ROOM]", "the open room's members, with who is online", &cmd_members, false},
     {"/add", "/add ID", "send a friend request, or accept one", &cmd_add, true},
+    {"/requests", "/requests", "pending friend requests, incoming and outgoing", &cmd_requests, false},
+    {"/remove", "/remove ID", "end a friendship, or withdraw or decline a friend request", &cmd_remove, true},
     {"/history", "/history [N]", "the last N messages of this chat (default 20)", &cmd_history, true},
+    {"/files", "/files", "the files exchanged in this chat", &cmd_files, false},
+    {"/upload", "/upload PATH", "send a file to this chat (continues an interrupted upload)", &cmd_upload, false},
+    {"/download", "/download FILE [PATH|DIR]", "download a file by id or unique name (continues a partial one)",
+     &cmd_download, false},
     {"/inbox", "/inbox", "pending messages, requests and room events not shown yet", &cmd_inbox, false},
     {"/help", "/help", "this list", &cmd_help, false},
     {"/quit", "/quit", "leave the shell (Ctrl-D works too)", &cmd_quit, false},

@@ -161,7 +161,7 @@ bool ShellSession::show_event(const Event& event) {
     shown_up_to_ = std::max(shown_up_to_, event.seq);
     if (event.seq <= cursor_.value()) return false;  // shown before a crash or on another path
   }
-  if (!is_own_echo(event)) print_line(elsewhere_marker(event) + format_event_line(event));
+  if (!is_own_echo(event)) print_line(elsewhere_marker(event) + format_event_line(event, FriendRequestNow::pending, "/"));
   if (event.seq != 0) {
     try {
       cursor_.advance(event);

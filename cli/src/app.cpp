@@ -10,6 +10,8 @@
 #include "command.hpp"
 #include "errors.hpp"
 #include "exit_codes.hpp"
+#include "extra_words.hpp"
+#include "help_formatter.hpp"
 #include "options.hpp"
 #include "output.hpp"
 
@@ -19,6 +21,9 @@ namespace {
 int run_or_throw(int argc, char** argv) {
   GlobalOptions options;
   CLI::App app{"occhat: chat from the terminal and from scripts", "occhat"};
+  // Set before the subcommands exist: they copy the root's formatter when created.
+  app.formatter(std::make_shared<HelpFormatter>());
+  app.set_version_flag("--version", "occhat " OCCHAT_VERSION);
   add_global_options(app, options);
   app.require_subcommand(1);
   app.footer(
@@ -33,6 +38,7 @@ int run_or_throw(int argc, char** argv) {
     command->configure(*sub);
     subcommands.emplace_back(sub, command.get());
   }
+  keep_extra_words(app);
 
   try {
     app.parse(argc, argv);
@@ -51,6 +57,7 @@ int run_or_throw(int argc, char** argv) {
 
   const Output out(options.json);
   try {
+    check_extra_words(app);
     // Checked before any password prompt, so a typo does not cost typing the password.
     if (!options.server.empty()) validate_server_address(options.server);
     Context ctx{options, out, Home::resolve(options.home)};

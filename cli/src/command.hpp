@@ -62,5 +62,6 @@ std::unique_ptr<Command> make_block_command();
 std::unique_ptr<Command> make_unblock_command();
 std::unique_ptr<Command> make_blocked_command();
 std::unique_ptr<Command> make_shell_command();  // shell/shell_command.cpp
+std::unique_ptr<Command> make_help_command();
 
 }  // namespace occhat::cli

@@ -8,7 +8,7 @@ namespace occhat::cli {
 
 Client::Options client_options(const SessionOptions& options) {
   Client::Options sdk;
-  sdk.client_name = "occhat-cli/0.1.0";
+  sdk.client_name = "occhat-cli/" OCCHAT_VERSION;
   sdk.keepalive_interval = options.keepalive_interval;
   sdk.tls = options.tls;
   sdk.tls_ca_file = options.ca_file;
@@ -74,6 +74,14 @@ SavedSession require_session(const Context& ctx) {
 
 std::string session_server(const Context& ctx, const SavedSession& saved) {
   return resolve_server(ctx.options, saved.server);
+}
+
+ServerTarget remembered_server(const Context& ctx) {
+  const auto saved = ctx.home.load_saved();
+  const SavedSession* remembered = saved ? &*saved : nullptr;
+  std::string server = resolve_server(ctx.options, remembered ? remembered->server : std::string());
+  SessionOptions options = with_tls(ctx, server, remembered);
+  return ServerTarget{std::move(server), std::move(options)};
 }
 
 LoggedInClient open_logged_in(Context& ctx, const SessionOptions& options) {

@@ -46,6 +46,14 @@ std::unique_ptr<Client> connect_to(const std::string& server, const SessionOptio
 // unauthenticated "session expired or revoked (run: occhat login ID)".
 Session resume_saved(Client& client, const SavedSession& saved, bool announce_presence);
 
+// Where `login` and `register` connect: --server/OCCHAT_SERVER, else the server session.json
+// remembers (logged in or out), else the default; with that server's TLS settings (with_tls()).
+struct ServerTarget {
+  std::string server;
+  SessionOptions options;
+};
+ServerTarget remembered_server(const Context& ctx);
+
 struct LoggedInClient {
   std::unique_ptr<Client> client;
   Session session;  // as the server sees it now (fresh nick and email)

@@ -106,7 +106,8 @@ std::string format_time_iso(std::int64_t time_ms) {
   return out;
 }
 
-std::string format_event_line(const Event& e) {
+std::string format_event_line(const Event& e, FriendRequestNow request, std::string_view command_prefix) {
+  const std::string run(command_prefix);
   const std::string time = "[" + format_time_local(event_time(e)) + "] ";
   if (e.type == "message" && e.message) {
     const Message& m = *e.message;
@@ -115,8 +116,13 @@ std::string format_event_line(const Event& e) {
   }
   if (e.type == "friend_request") {
     if (e.accepted) return time + user_label(e.user.nick, e.user.id) + " accepted your friend request";
-    return time + "friend request from " + user_label(e.user.nick, e.user.id) +
-           "; accept with: occhat add " + std::to_string(e.user.id);
+    const std::string line = time + "friend request from " + user_label(e.user.nick, e.user.id);
+    switch (request) {
+      case FriendRequestNow::friends: return line + "; you are friends now";
+      case FriendRequestNow::gone: return line + "; no longer pending";
+      case FriendRequestNow::pending: break;
+    }
+    return line + "; accept with: " + run + "add " + std::to_string(e.user.id);
   }
   if (e.type == "presence") {
     return time + user_label(e.user.nick, e.user.id) + (e.online ? " is online" : " is offline");
@@ -126,7 +132,7 @@ std::string format_event_line(const Event& e) {
     const std::string to = f.room ? " sent " + room_label(*f.room) + " a file: " : " sent you a file: ";
     return time + user_label(file_sender_nick(e), file_sender(e)) + to +
            escape_for_terminal(f.name) + " (" + std::to_string(f.size) +
-           " bytes); get it with: occhat download " + std::to_string(f.id);
+           " bytes); get it with: " + run + "download " + std::to_string(f.id);
   }
   if (e.type == "room" && e.room_event) return time + format_room_event(*e.room_event);
   // A type from a newer server: still one line, so a reader is not derailed.
@@ -220,6 +226,19 @@ void print_friend_sections(std::ostream& out, const std::vector<Friend>& friends
       any = true;
     }
     if (!any) out << "  (none)\n";
+  }
+}
+
+void print_request_sections(std::ostream& out, const FriendRequests& requests) {
+  const std::pair<const char*, const std::vector<PendingFriendRequest>*> sections[] = {
+      {"incoming", &requests.incoming}, {"outgoing", &requests.outgoing}};
+  for (const auto& [direction, list] : sections) {
+    out << direction << ":\n";
+    if (list->empty()) out << "  (none)\n";
+    for (const PendingFriendRequest& r : *list) {
+      out << "  " << r.user.id << ' ' << escape_for_terminal(r.user.nick) << "  (since "
+          << format_time_local(r.time_ms) << ")\n";
+    }
   }
 }
 

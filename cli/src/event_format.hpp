@@ -33,17 +33,25 @@ std::string format_time_local(std::int64_t time_ms);
 // Unix milliseconds as UTC "2026-11-25T09:48:08.123Z".
 std::string format_time_iso(std::int64_t time_ms);
 
+// What a friend request event's request is now (see friend_request_state.hpp). A live event
+// (`watch`, `shell`) is pending by definition.
+enum class FriendRequestNow { pending, friends, gone };
+
 // One event in the text format, without a trailing newline:
 //   message         [TIME] alice (123456): TEXT
 //                   [TIME] [#1000001 team] alice (123456): TEXT               (a room message)
 //   friend_request  [TIME] friend request from carol (345678); accept with: occhat add 345678
+//                   [TIME] friend request from carol (345678); you are friends now    (request: friends)
+//                   [TIME] friend request from carol (345678); no longer pending      (request: gone)
 //                   [TIME] dave (456789) accepted your friend request       (accepted=true)
 //   presence        [TIME] bob (654321) is online | is offline
 //   file            [TIME] alice (123456) sent you a file: NAME (SIZE bytes); get it with:
 //                   occhat download 7       (a room's file: "... sent [#1000001 team] a file: ...")
 //   room            [TIME] FORMAT_ROOM_EVENT (see room_format.hpp)
 // An event without a time (presence) shows the current time.
-std::string format_event_line(const Event& e);
+// `command_prefix` starts the commands a hint names: "occhat " for the CLI, "/" in the shell.
+std::string format_event_line(const Event& e, FriendRequestNow request = FriendRequestNow::pending,
+                              std::string_view command_prefix = "occhat ");
 // The same event as a JSON object, schema version 1 (see the README).
 Json event_json(const Event& e);
 
@@ -62,5 +70,9 @@ Json file_json(const FileInfo& f);
 // The `friends` text format: "online:" then "  ID NICK" lines (or "  (none)"), then "offline:"
 // and its lines. Keeps the given order within each section.
 void print_friend_sections(std::ostream& out, const std::vector<Friend>& friends);
+
+// The `requests` text format: "incoming:" then "  ID NICK  (since TIME)" lines (or "  (none)"),
+// then "outgoing:" and its lines.
+void print_request_sections(std::ostream& out, const FriendRequests& requests);
 
 }  // namespace occhat::cli

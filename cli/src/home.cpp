@@ -54,6 +54,12 @@ Home Home::resolve(const std::string& flag_value) {
 }
 
 std::optional<SavedSession> Home::load_session() const {
+  auto saved = load_saved();
+  if (saved && saved->token.empty()) return std::nullopt;  // logged out: only the server is kept
+  return saved;
+}
+
+std::optional<SavedSession> Home::load_saved() const {
   const auto path = session_path();
   std::error_code ec;
   if (!std::filesystem::exists(path, ec)) return std::nullopt;
@@ -67,17 +73,21 @@ std::optional<SavedSession> Home::load_session() const {
   const auto json = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
   if (!json.is_object()) throw damaged();
   const auto server = json.find("server");
-  const auto user_id = json.find("user_id");
-  const auto token = json.find("token");
-  if (server == json.end() || !server->is_string() || user_id == json.end() ||
-      !user_id->is_number_unsigned() || token == json.end() || !token->is_string() ||
-      token->get_ref<const std::string&>().empty()) {
-    throw damaged();
-  }
+  if (server == json.end() || !server->is_string()) throw damaged();
   SavedSession saved;
   saved.server = server->get<std::string>();
-  saved.user_id = user_id->get<UserId>();
-  saved.token = token->get<std::string>();
+  const auto user_id = json.find("user_id");
+  const auto token = json.find("token");
+  // Both or neither: neither is a logged-out home that only remembers its server.
+  if ((user_id == json.end()) != (token == json.end())) throw damaged();
+  if (token != json.end()) {
+    if (!user_id->is_number_unsigned() || !token->is_string() ||
+        token->get_ref<const std::string&>().empty()) {
+      throw damaged();
+    }
+    saved.user_id = user_id->get<UserId>();
+    saved.token = token->get<std::string>();
+  }
   // Optional (added with TLS): absent in sessions saved before, and for plain TCP.
   if (const auto tls = json.find("tls"); tls != json.end()) {
     if (!tls->is_boolean()) throw damaged();
@@ -103,8 +113,11 @@ void Home::ensure_dir() const {
 
 void Home::save_session(const SavedSession& session) const {
   ensure_dir();
-  nlohmann::ordered_json json = {
-      {"server", session.server}, {"user_id", session.user_id}, {"token", session.token}};
+  nlohmann::ordered_json json = {{"server", session.server}};
+  if (!session.token.empty()) {
+    json["user_id"] = session.user_id;
+    json["token"] = session.token;
+  }
   if (session.tls) json["tls"] = true;
   if (session.tls && !session.ca.empty()) json["ca"] = session.ca;
   const std::string text = json.dump(2) + "\n";
@@ -130,11 +143,12 @@ void Home::save_session(const SavedSession& session) const {
   }
 }
 
-void Home::remove_session() const {
-  const auto path = session_path();
-  if (::unlink(path.c_str()) != 0 && errno != ENOENT && errno != ENOTDIR) {
-    throw io_error("cannot remove", path, errno);
-  }
+void Home::forget_token() const {
+  auto saved = load_saved();
+  if (!saved || saved->token.empty()) return;
+  saved->user_id = 0;
+  saved->token.clear();
+  save_session(*saved);
 }
 
 }  // namespace occhat::cli

@@ -1,60 +1,80 @@
-// occhat download FILE [-o PATH] [--resume] [--force]: fetches a file sent to (or by) you.
+// occhat download FILE [-o PATH|DIR|-] [--restart] [--force]: fetches a file sent to (or by) you.
 //
 // The bytes land in PATH.part and become PATH only once the whole file's SHA-256 matched (the
-// SDK does that); without -o, PATH is the file's name made safe for the current directory.
+// SDK does that). A PATH.part whose validator names this same file is continued, like `upload`
+// continues: re-running the command is how an interrupted download resumes. --restart drops it.
 
-#include <filesystem>
 #include <optional>
-#include <system_error>
 
 #include "command.hpp"
 #include "connection.hpp"
+#include "download_target.hpp"
 #include "errors.hpp"
 #include "event_format.hpp"
 #include "file_ref.hpp"
+#include "interrupt_hint.hpp"
 #include "progress.hpp"
-#include "safe_local_name.hpp"
 
 namespace occhat::cli {
 namespace {
-
-bool path_exists(const std::string& path) {
-  std::error_code ec;
-  // symlink_status: a dangling link still occupies the name.
-  return std::filesystem::exists(std::filesystem::symlink_status(path, ec));
-}
 
 class DownloadCommand final : public Command {
  public:
   std::string name() const override { return "download"; }
   std::string description() const override {
-    return "Download a file by id (or by name when only one file has it)";
+    return "Download a file by id (or by name when only one file has it); re-run to resume";
   }
 
   void configure(CLI::App& sub) override {
     sub.add_option("FILE", ref_, "A file id, or a file name that only one of your files has")
         ->required();
-    sub.add_option("-o,--output", output_, "Where to write it (default: its name, made safe, in "
-                                           "the current directory)")
+    sub.add_option("-o,--output", output_,
+                   "Where to write it: a path, an existing directory to put it in, or - for stdout "
+                   "(default: its name, made safe, in the current directory)")
         ->type_name("PATH");
-    sub.add_flag("--resume", resume_, "Continue PATH.part from an earlier, interrupted download");
+    auto* restart = sub.add_flag("--restart", restart_, "Start over, dropping PATH.part from an earlier download");
+    // Resuming is the default now; the flag stays accepted so existing scripts keep working.
+    sub.add_flag("--resume", resume_, "Continue PATH.part from an earlier download (the default)")->excludes(restart);
     sub.add_flag("--force", force_, "Overwrite PATH if it exists");
   }
 
   void run(Context& ctx) override {
-    if (output_ && output_->empty()) throw usage_error("-o needs a path");
     const auto logged_in = open_logged_in(ctx);
     Client& client = *logged_in.client;
 
     const FileInfo info = resolve_file(client, ref_);
-    const std::string path = output_ ? *output_ : safe_local_name(info.name, info.id);
-    const std::string shown_path = escape_for_terminal(path);
-    if (!force_ && path_exists(path)) throw usage_error(shown_path + " exists (use --force or -o)");
+    const DownloadTarget target = download_target(output_, info.name, info.id, force_);
+    try {
+      download(ctx, client, info, target);
+    } catch (...) {
+      if (target.to_stdout) remove_temp_target(target.path);
+      throw;
+    }
+  }
 
-    ProgressBar bar(ctx.out, escape_for_terminal(info.name));
-    const DownloadResult result = client.download_file(info.id, path, resume_, bar.callback());
-    bar.clear();
-
+ private:
+  void download(Context& ctx, Client& client, const FileInfo& info, const DownloadTarget& target) const {
+    const std::string shown_path = escape_for_terminal(target.path);
+    // What the user types to continue; a stdout download has no part file to continue from.
+    const std::string again = target.to_stdout ? "interrupted; run the same command again to start over"
+                                            : "interrupted; run the same command again to resume from " +
+                                                  shown_path + ".part";
+    DownloadResult result;
+    {
+      const InterruptHint hint(ctx.out, again);
+      ProgressBar bar(ctx.out, escape_for_terminal(info.name));
+      try {
+        result = client.download_file(info.id, target.path, !restart_, bar.callback());
+      } catch (const Error& e) {
+        if (!is_connection_error(e) || target.to_stdout) throw;
+        throw Error(e.code(), std::string(e.what()) + " (run the same command again to resume)");
+      }
+      bar.clear();
+    }
+    if (target.to_stdout) {
+      send_to_stdout(target.path);  // the file is the output: no result line mixed into it
+      return;
+    }
     const FileInfo& f = result.file;
     ctx.out.result("downloaded " + escape_for_terminal(f.name) + " to " + shown_path + " (" +
                        std::to_string(f.size) + " bytes); received " +
@@ -62,17 +82,17 @@ class DownloadCommand final : public Command {
                        std::to_string(result.resumed_from),
                    Json{{"id", f.id},
                         {"name", f.name},
-                        {"path", path},
+                        {"path", target.path},
                         {"size", f.size},
                         {"sha256", f.sha256},
                         {"received_bytes", result.bytes_received},
                         {"resumed_from", result.resumed_from}});
   }
 
- private:
   std::string ref_;
   std::optional<std::string> output_;
   bool resume_ = false;
+  bool restart_ = false;
   bool force_ = false;
 };
 

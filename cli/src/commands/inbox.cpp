@@ -10,6 +10,7 @@
 #include "connection.hpp"
 #include "errors.hpp"
 #include "event_format.hpp"
+#include "friend_request_state.hpp"
 #include "inbox_cursor.hpp"
 #include "occhat/proto/limits.hpp"
 
@@ -45,6 +46,7 @@ class InboxCommand final : public Command {
       report_cursor_warning(ctx.out, *warning);
     }
 
+    FriendRequestState requests(client);
     Seq after = cursor.value();
     std::size_t printed = 0;
     std::size_t since_ack = 0;
@@ -65,7 +67,9 @@ class InboxCommand final : public Command {
         after = std::max(after, e.seq);
         if (const auto warning = cursor.check_event(e.seq)) report_cursor_warning(ctx.out, *warning);
         if (e.seq <= cursor.value()) continue;  // shown by an earlier run that died before acking
-        const std::string text = format_event_line(e);
+        const bool is_request = e.type == "friend_request" && !e.accepted;
+        const std::string text =
+            format_event_line(e, is_request ? requests.now(e.user.id) : FriendRequestNow::pending);
         const Json json = event_json(e);
         ++printed;
         if (peek_) {

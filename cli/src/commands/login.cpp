@@ -25,8 +25,7 @@ class LoginCommand final : public Command {
   void run(Context& ctx) override {
     const UserId id = parse_user_id(id_);
     const std::string password = read_password(password_stdin_);
-    const std::string server = resolve_server(ctx.options);
-    const SessionOptions connection = with_tls(ctx, server, nullptr);
+    const auto [server, connection] = remembered_server(ctx);
     auto client = connect_to(server, connection);
     const Session session = client->login(id, password, /*announce_presence=*/false);
     // TLS is remembered with the session, so later commands to this server use it too.

@@ -1,4 +1,5 @@
-// occhat logout: revokes the saved token on the server and deletes session.json.
+// occhat logout: revokes the saved token on the server and drops it from session.json, which
+// keeps the server for the next login.
 
 #include "command.hpp"
 #include "connection.hpp"
@@ -22,11 +23,11 @@ class LogoutCommand final : public Command {
     } catch (const Error& e) {
       // The local session goes whatever happens: the user asked to be logged out here, and a
       // token the server cannot be told about (unreachable) stays revocable by logging in again.
-      ctx.home.remove_session();
+      ctx.home.forget_token();
       // A token the server no longer accepts is already as revoked as it gets.
       if (e.code() != ErrorCode::unauthenticated) throw;
     }
-    ctx.home.remove_session();
+    ctx.home.forget_token();
     ctx.out.result("logged out", Json{{"ok", true}});
   }
 };

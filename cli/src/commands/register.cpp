@@ -23,8 +23,8 @@ class RegisterCommand final : public Command {
   void run(Context& ctx) override {
     // Read the password before connecting: typing it should not race a server timeout.
     const std::string password = read_new_password(password_stdin_);
-    const std::string server = resolve_server(ctx.options);
-    auto client = connect_to(server, with_tls(ctx, server, nullptr));
+    const auto [server, connection] = remembered_server(ctx);
+    auto client = connect_to(server, connection);
     const UserId id = client->register_user(email_, nick_, password);
     ctx.out.result(std::to_string(id), Json{{"id", id}, {"nick", nick_}, {"email", email_}});
   }

@@ -26,6 +26,7 @@ std::vector<std::unique_ptr<Command>> make_commands() {
   commands.push_back(make_unblock_command());
   commands.push_back(make_blocked_command());
   commands.push_back(make_shell_command());
+  commands.push_back(make_help_command());
   return commands;
 }
 

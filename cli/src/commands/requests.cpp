@@ -36,14 +36,7 @@ class RequestsCommand final : public Command {
       return;
     }
     std::ostringstream text;
-    for (const auto& [direction, list] : sections) {
-      text << direction << ":\n";
-      if (list->empty()) text << "  (none)\n";
-      for (const PendingFriendRequest& r : *list) {
-        text << "  " << r.user.id << ' ' << escape_for_terminal(r.user.nick) << "  (since "
-             << format_time_local(r.time_ms) << ")\n";
-      }
-    }
+    print_request_sections(text, requests);
     std::cout << text.str() << std::flush;
   }
 };

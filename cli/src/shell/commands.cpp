@@ -3,10 +3,13 @@
 #include <algorithm>
 #include <charconv>
 #include <functional>
+#include <optional>
 #include <sstream>
 #include <string_view>
 
+#include "download_target.hpp"
 #include "errors.hpp"
+#include "file_ref.hpp"
 #include "event_format.hpp"
 #include "occhat/proto/limits.hpp"
 #include "room_format.hpp"
@@ -28,6 +31,7 @@ struct ShellCommandSpec {
   std::string_view help;
   void (*run)(ShellSession&, const Args&);
   bool completes_friend_ids;
+  bool completes_friend_nicks = false;
 };
 
 std::vector<std::string> split_words(std::string_view text) {
@@ -86,8 +90,52 @@ void cmd_friends(ShellSession& session, const Args& args) {
   session.print_line(text);
 }
 
+bool is_all_digits(std::string_view word) {
+  return !word.empty() && std::all_of(word.begin(), word.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
+// Friends whose nick is exactly `nick` (nicks are not unique; ids are).
+std::vector<const Friend*> friends_named(const ShellSession& session, std::string_view nick) {
+  std::vector<const Friend*> found;
+  for (const Friend& f : session.friends()) {
+    if (f.nick == nick) found.push_back(&f);
+  }
+  return found;
+}
+
+// The friend `word` names: a 6-digit id, or a nick that exactly one friend has. The list is
+// reloaded once on a miss: a friendship made elsewhere since it was loaded.
+const Friend* find_chat_friend(ShellSession& session, const std::string& word) {
+  if (is_all_digits(word)) {
+    const UserId id = parse_user_id(word);
+    if (id == session.me().id) throw usage_error("cannot chat with yourself");
+    const Friend* peer = session.find_friend(id);
+    if (peer == nullptr) {
+      session.refresh_friends();
+      peer = session.find_friend(id);
+    }
+    if (peer == nullptr) {
+      throw Error(ErrorCode::not_allowed,
+                  std::to_string(id) + " is not your friend (send a request with: /add " + std::to_string(id) + ")");
+    }
+    return peer;
+  }
+  auto found = friends_named(session, word);
+  if (found.empty()) {
+    session.refresh_friends();
+    found = friends_named(session, word);
+  }
+  if (found.empty()) throw Error(ErrorCode::not_found, "no friend named " + escape_for_terminal(word) + " (/friends lists them)");
+  if (found.size() > 1) {
+    std::string ids;
+    for (const Friend* f : found) ids += (ids.empty() ? "" : ", ") + std::to_string(f->id);
+    throw usage_error("several friends are named " + escape_for_terminal(word) + " (ids " + ids + "): use /chat ID");
+  }
+  return found.front();
+}
+
 void cmd_chat(ShellSession& session, const Args& args) {
-  expect_args(args, 0, 1, "/chat ID|ROOM   (or /chat alone to leave the chat)");
+  expect_args(args, 0, 1, "/chat ID|NICK|ROOM   (or /chat alone to leave the chat)");
   if (args.empty()) {
     session.close_chat();
     return;
@@ -96,17 +144,7 @@ void cmd_chat(ShellSession& session, const Args& args) {
     open_room_chat(session, parse_room_id(args[0]));
     return;
   }
-  const UserId id = parse_user_id(args[0]);
-  if (id == session.me().id) throw usage_error("cannot chat with yourself");
-  const Friend* peer = session.find_friend(id);
-  if (peer == nullptr) {
-    session.refresh_friends();  // a friendship made elsewhere since the list was loaded
-    peer = session.find_friend(id);
-  }
-  if (peer == nullptr) {
-    throw Error(ErrorCode::not_allowed,
-                std::to_string(id) + " is not your friend (send a request with: /add " + std::to_string(id) + ")");
-  }
+  const Friend* peer = find_chat_friend(session, args[0]);
   const ChatPeer chat{peer->id, peer->nick, 0};
   print_history(session, chat, chat_history_lines);
   session.open_chat(chat);
@@ -128,6 +166,70 @@ void cmd_add(ShellSession& session, const Args& args) {
       session.print_line("already friends with " + who);
       break;
   }
+}
+
+void print_text(ShellSession& session, const std::ostringstream& out) {
+  std::string text = out.str();
+  if (!text.empty() && text.back() == '\n') text.pop_back();
+  session.print_line(text);
+}
+
+void cmd_requests(ShellSession& session, const Args& args) {
+  expect_args(args, 0, 0, "/requests");
+  std::ostringstream out;
+  print_request_sections(out, session.client().friend_requests());
+  print_text(session, out);
+}
+
+void cmd_remove(ShellSession& session, const Args& args) {
+  expect_args(args, 1, 1, "/remove ID");
+  const UserId id = parse_user_id(args[0]);
+  session.client().remove_friend(id);
+  session.refresh_friends();
+  if (session.chat() && session.chat()->room == 0 && session.chat()->id == id) session.close_chat();
+  session.print_line("removed " + std::to_string(id));
+}
+
+// Like `occhat download FILE [-o PATH|DIR]`: same target rules, and a partial download in
+// PATH.part is continued. No progress bar: it would fight the prompt for the line.
+void cmd_download(ShellSession& session, const Args& args) {
+  expect_args(args, 1, 2, "/download FILE [PATH|DIR]");
+  std::optional<std::string> output;
+  if (args.size() == 2) output = args[1];
+  if (output == "-") throw usage_error("/download cannot write to stdout: give a PATH or DIR");
+  const FileInfo info = resolve_file(session.client(), args[0]);
+  const DownloadTarget target = download_target(output, info.name, info.id, /*force=*/false);
+  const DownloadResult result = session.client().download_file(info.id, target.path, /*resume=*/true);
+  session.print_line("downloaded " + escape_for_terminal(info.name) + " to " + escape_for_terminal(target.path) +
+                     " (" + std::to_string(result.file.size) + " bytes)");
+}
+
+// The open chat's files (a friend's or a room's), oldest first, like `occhat files`.
+void cmd_files(ShellSession& session, const Args& args) {
+  expect_args(args, 0, 0, "/files");
+  if (!session.chat()) throw usage_error("not in a chat: use /chat ID or /chat ROOM first");
+  const ChatPeer& chat = *session.chat();
+  const std::vector<FileInfo> files =
+      chat.room != 0 ? session.client().room_files(chat.room) : session.client().files(chat.id);
+  if (files.empty()) {
+    session.print_line("no files");
+    return;
+  }
+  std::string text;
+  for (const FileInfo& f : files) text += (text.empty() ? "" : "\n") + format_file_line(f);
+  session.print_line(text);
+}
+
+// Sends a file to the open chat, like `occhat upload`; an interrupted upload of the same file
+// to the same chat is continued by the SDK.
+void cmd_upload(ShellSession& session, const Args& args) {
+  expect_args(args, 1, 1, "/upload PATH");
+  if (!session.chat()) throw usage_error("not in a chat: use /chat ID or /chat ROOM first");
+  const ChatPeer& chat = *session.chat();
+  const UploadResult result = chat.room != 0 ? session.client().upload_room_file(chat.room, args[0])
+                                             : session.client().upload_file(chat.id, args[0]);
+  session.print_line("uploaded " + escape_for_terminal(result.file.name) + " as file " +
+                     std::to_string(result.file.id) + " (" + std::to_string(result.file.size) + " bytes)");
 }
 
 void cmd_history(ShellSession& session, const Args& args) {
@@ -199,14 +301,21 @@ void cmd_quit(ShellSession& session, const Args&) { session.quit(); }
 
 constexpr ShellCommandSpec commands[] = {
     {"/friends", "/friends", "your friends, online first", &cmd_friends, false},
-    {"/chat", "/chat ID|ROOM",
-     "open a chat with a friend or a room: recent history, then each line you type is sent (/chat alone leaves)",
-     &cmd_chat, true},
+    {"/chat", "/chat ID|NICK|ROOM",
+     "open a chat with a friend (by id, or by a nick only one friend has) or a room: recent history, then each "
+     "line you type is sent (/chat alone leaves)",
+     &cmd_chat, true, true},
     {"/rooms", "/rooms", "your rooms and room invitations", &cmd_rooms, false},
     {"/join", "/join ROOM", "accept a room invitation and open the room", &cmd_join, false},
     {"/members", "/members [ROOM]", "the open room's members, with who is online", &cmd_members, false},
     {"/add", "/add ID", "send a friend request, or accept one", &cmd_add, true},
+    {"/requests", "/requests", "pending friend requests, incoming and outgoing", &cmd_requests, false},
+    {"/remove", "/remove ID", "end a friendship, or withdraw or decline a friend request", &cmd_remove, true},
     {"/history", "/history [N]", "the last N messages of this chat (default 20)", &cmd_history, true},
+    {"/files", "/files", "the files exchanged in this chat", &cmd_files, false},
+    {"/upload", "/upload PATH", "send a file to this chat (continues an interrupted upload)", &cmd_upload, false},
+    {"/download", "/download FILE [PATH|DIR]", "download a file by id or unique name (continues a partial one)",
+     &cmd_download, false},
     {"/inbox", "/inbox", "pending messages, requests and room events not shown yet", &cmd_inbox, false},
     {"/help", "/help", "this list", &cmd_help, false},
     {"/quit", "/quit", "leave the shell (Ctrl-D works too)", &cmd_quit, false},
@@ -275,6 +384,14 @@ std::vector<std::string> shell_completions(const ShellSession& session, const st
     const ShellCommandSpec* command = find_command(words.front());
     if (command != nullptr && command->completes_friend_ids) {
       for (const Friend& f : session.friends()) candidates.push_back(std::to_string(f.id));
+    }
+    if (command != nullptr && command->completes_friend_nicks) {
+      for (const Friend& f : session.friends()) {
+        // A nick with a space would be two words on the line; its id completes instead.
+        if (f.nick.find_first_of(" \t") == std::string::npos && friends_named(session, f.nick).size() == 1) {
+          candidates.push_back(f.nick);
+        }
+      }
     }
   }
   return candidates;

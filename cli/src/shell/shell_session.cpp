@@ -161,7 +161,7 @@ bool ShellSession::show_event(const Event& event) {
     shown_up_to_ = std::max(shown_up_to_, event.seq);
     if (event.seq <= cursor_.value()) return false;  // shown before a crash or on another path
   }
-  if (!is_own_echo(event)) print_line(format_event_line(event));
+  if (!is_own_echo(event)) print_line(elsewhere_marker(event) + format_event_line(event, FriendRequestNow::pending, "/"));
   if (event.seq != 0) {
     try {
       cursor_.advance(event);
@@ -170,6 +170,15 @@ bool ShellSession::show_event(const Event& event) {
     }
   }
   return true;
+}
+
+std::string ShellSession::elsewhere_marker(const Event& event) const {
+  if (!chat_ || event.type != "message" || !event.message) return {};
+  const Message& m = *event.message;
+  const bool here = chat_->room != 0 ? (m.room && m.room->id == chat_->room)
+                                     : (!m.room && (m.from == chat_->id || m.to == chat_->id));
+  // While typing to one person, a line from another must not read as part of this conversation.
+  return here ? std::string() : std::string(kElsewhereMarker);
 }
 
 bool ShellSession::is_own_echo(const Event& event) {

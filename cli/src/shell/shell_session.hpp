@@ -13,6 +13,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -31,6 +32,9 @@ struct ChatPeer {
   std::string nick;
   RoomId room = 0;  // set for a room chat (then id is 0)
 };
+
+// Starts a message line from a conversation other than the open chat.
+inline constexpr std::string_view kElsewhereMarker = ">> elsewhere: ";
 
 class ShellSession {
  public:
@@ -86,6 +90,8 @@ class ShellSession {
   void handle_signal(int signo);
   void apply_presence(const Event& event);
   bool is_own_echo(const Event& event);  // consumes the note_sent_to_room() entry
+  // kElsewhereMarker for a message that is not part of the open chat, else "".
+  std::string elsewhere_marker(const Event& event) const;
   void sort_friends();
   void on_disconnected();
   void schedule_reconnect(const std::string& why);

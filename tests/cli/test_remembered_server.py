@@ -1,0 +1,44 @@
+"""The server saved in session.json is the default for every command, `login` and `register`
+included, and `logout` keeps it (only the token goes)."""
+
+import json
+
+from conftest import PASSWORD, parse_json, run
+
+
+def login_here(home, user_id):
+    """`occhat login` without --server: whatever session.json remembers."""
+    return run(home, "login", str(user_id), "--password-stdin", stdin=PASSWORD + "\n")
+
+
+def test_login_again_uses_the_saved_server(server, home, alice):
+    rc, out, err = login_here(home, alice)
+    assert (rc, out, err) == (0, f"logged in as {alice} (alice)\n", "")
+
+
+def test_register_uses_the_saved_server(server, home, alice):
+    rc, out, err = run(home, "--json", "register", "--email", "b@x", "--nick", "bob", "--password-stdin",
+                       stdin=PASSWORD + "\n")
+    assert (rc, err) == (0, "")
+    bob = parse_json(out)["id"]
+    assert server.run(home, "find", bob)[1] == f"{bob} bob\n"
+
+
+def test_logout_keeps_the_server_and_drops_the_token(server, home, alice):
+    assert run(home, "logout") == (0, "logged out\n", "")
+    assert json.loads((home / "session.json").read_text()) == {"server": server.address}
+    rc, out, err = run(home, "whoami")
+    assert rc == 3 and out == ""
+    assert err == "occhat: not logged in (run: occhat login ID)\n"
+    assert login_here(home, alice) == (0, f"logged in as {alice} (alice)\n", "")
+    assert run(home, "whoami")[0] == 0
+
+
+def test_explicit_server_still_wins(server_factory, home):
+    first = server_factory()
+    second = server_factory()
+    user = first.register(home)
+    first.login(home, user)
+    # The saved server is only a default: --server talks to the other one.
+    rc, out, err = second.run(home, "login", str(user), "--password-stdin", stdin=PASSWORD + "\n")
+    assert rc == 3, (rc, out, err)

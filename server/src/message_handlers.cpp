@@ -63,20 +63,12 @@ asio::awaitable<Reply> handle_history(ServerContext& server, const RequestContex
   if (request.room_id() != 0) co_return co_await handle_room_history(server, context, request);
   const std::uint32_t me = context.user_id.value();
   const std::uint32_t peer = request.peer();
-  const std::uint32_t limit = request.limit() == 0 ? kDefaultHistoryLimit : request.limit();
-  if (limit > kMaxHistoryLimit) throw RequestError(ErrorCode::invalid_argument, fmt::format("limit must be 1 to {}", kMaxHistoryLimit));
+  const std::uint32_t limit = history_limit(request.limit());
   const std::uint64_t before_id = request.before_id();
   auto history_job = [me, peer, limit, before_id](store::Store& store) {
     return store.history(me, peer, limit, before_id);
   };
-  const store::HistoryPage page = co_await server.store.run(std::move(history_job));
-  // 500 long messages exceed one frame: keep the newest that fit and report the rest as older.
-  const std::size_t dropped = fit_message_list(page.messages, proto::kMaxControlPayload);
-  wire::Envelope answer;
-  auto* list = answer.mutable_message_list();
-  for (std::size_t i = dropped; i < page.messages.size(); ++i) fill_message(*list->add_messages(), page.messages[i]);
-  list->set_more(page.more || dropped > 0);
-  co_return answer;
+  co_return message_list_answer(co_await server.store.run(std::move(history_job)));
 }
 
 }  // namespace occhat::server

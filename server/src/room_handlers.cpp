@@ -172,21 +172,12 @@ asio::awaitable<Reply> handle_room_history(ServerContext& server, const RequestC
   const std::uint32_t me = context.user_id.value();
   const std::uint32_t room_id = request.room_id();
   if (request.peer() != 0) throw RequestError(ErrorCode::invalid_argument, "set either peer or room_id, not both");
-  const std::uint32_t limit = request.limit() == 0 ? proto::kDefaultHistoryLimit : request.limit();
-  if (limit > proto::kMaxHistoryLimit) {
-    throw RequestError(ErrorCode::invalid_argument, fmt::format("limit must be 1 to {}", proto::kMaxHistoryLimit));
-  }
+  const std::uint32_t limit = history_limit(request.limit());
   const std::uint64_t before_id = request.before_id();
   auto history_job = [me, room_id, limit, before_id](store::Store& store) {
     return store.room_history(me, room_id, limit, before_id);
   };
-  const store::HistoryPage page = co_await server.store.run(std::move(history_job));
-  const std::size_t dropped = fit_message_list(page.messages, proto::kMaxControlPayload);
-  wire::Envelope answer;
-  auto* list = answer.mutable_message_list();
-  for (std::size_t i = dropped; i < page.messages.size(); ++i) fill_message(*list->add_messages(), page.messages[i]);
-  list->set_more(page.more || dropped > 0);
-  co_return answer;
+  co_return message_list_answer(co_await server.store.run(std::move(history_job)));
 }
 
 }  // namespace occhat::server

@@ -67,6 +67,14 @@ void validate_client_msg_id(std::string_view client_msg_id) {
   }
 }
 
+std::uint32_t history_limit(std::uint32_t requested) {
+  if (requested == 0) return proto::kDefaultHistoryLimit;
+  if (requested > proto::kMaxHistoryLimit) {
+    invalid("limit must be 1 to " + std::to_string(proto::kMaxHistoryLimit));
+  }
+  return requested;
+}
+
 std::string clean_room_name(std::string_view name) {
   constexpr std::size_t kMaxRoomNameChars = 64;
   const auto space = [](char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; };

@@ -2,6 +2,7 @@
 // Field rules for account and message data (docs/PROTOCOL.md). Each throws RequestError(invalid_argument)
 // with a message naming the field.
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -19,6 +20,9 @@ void validate_password(std::string_view password);
 void validate_message_text(std::string_view text);
 // 0..64 bytes, any bytes.
 void validate_client_msg_id(std::string_view client_msg_id);
+
+// A history request's page size: 0 means the default; above the maximum is INVALID_ARGUMENT.
+std::uint32_t history_limit(std::uint32_t requested);
 
 // A room name: returns it trimmed of surrounding whitespace; 1..64 code points of valid UTF-8
 // without control characters.

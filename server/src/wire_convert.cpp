@@ -123,6 +123,15 @@ std::size_t pack_inbox_items(const std::vector<store::InboxItem>& items, std::si
   return next;
 }
 
+wire::Envelope message_list_answer(const store::HistoryPage& page) {
+  const std::size_t dropped = fit_message_list(page.messages, proto::kMaxControlPayload);
+  wire::Envelope answer;
+  auto* list = answer.mutable_message_list();
+  for (std::size_t i = dropped; i < page.messages.size(); ++i) fill_message(*list->add_messages(), page.messages[i]);
+  list->set_more(page.more || dropped > 0);
+  return answer;
+}
+
 std::size_t fit_message_list(const std::vector<store::Message>& messages, std::size_t max_payload) {
   std::size_t used = kListOverhead;
   std::size_t keep = 0;

@@ -35,4 +35,8 @@ std::size_t pack_inbox_items(const std::vector<store::InboxItem>& items, std::si
 // `max_payload` bytes; returns how many were dropped from the front (the oldest).
 std::size_t fit_message_list(const std::vector<store::Message>& messages, std::size_t max_payload);
 
+// The message_list answer to a history request (1:1 or room): 500 long messages exceed one
+// frame, so it keeps the newest that fit and reports the rest as older (`more`).
+wire::Envelope message_list_answer(const store::HistoryPage& page);
+
 }  // namespace occhat::server

@@ -57,6 +57,25 @@ constexpr const char* kAllFiles =
     "       p.created_ms, 1 AS state, p.pair_key, p.room_id, r.name "
     "FROM uploads p JOIN users u ON u.id = p.sender LEFT JOIN rooms r ON r.id = p.room_id";
 
+// The sender's oldest unfinished upload of the same bytes to the same destination
+// (`destination` matches ?2: a recipient or a room), with its name and updated time refreshed:
+// what a re-run of the same upload continues.
+std::optional<Upload> resume_unfinished(Database& db, std::string_view destination, std::uint32_t from,
+                                        std::uint32_t to, std::string_view name, std::uint64_t size,
+                                        const Sha256& sha256, std::int64_t now) {
+  Statement existing(db, fmt::format("UPDATE uploads SET name = ?5, updated_ms = ?6 "
+                                     "WHERE id = (SELECT id FROM uploads WHERE sender = ?1 AND {} "
+                                     "AND size = ?3 AND sha256 = ?4 ORDER BY id LIMIT 1) RETURNING {}",
+                                     destination, kUploadColumns));
+  existing.bind(1, std::int64_t{from}).bind(2, std::int64_t{to}).bind(3, as_int(size)).bind_blob(4, sha256);
+  existing.bind(5, name).bind(6, now);
+  if (!existing.step()) return std::nullopt;
+  Upload upload = read_upload(existing);
+  while (existing.step()) {
+  }
+  return upload;
+}
+
 FileRecord read_file_record(Statement& stmt) {
   FileRecord file;
   file.id = static_cast<std::uint64_t>(stmt.column_int(0));
@@ -81,18 +100,9 @@ BeginUploadResult begin_upload(Database& db, std::uint32_t from, std::uint32_t t
   if (!are_friends(db, from, to)) throw StoreError(ErrorCode::not_allowed, fmt::format("{} is not your friend", to));
   const auto now = now_ms();
   BeginUploadResult result;
-  Statement existing(db, fmt::format("UPDATE uploads SET name = ?5, updated_ms = ?6 "
-                                     "WHERE id = (SELECT id FROM uploads WHERE sender = ?1 AND recipient = ?2 "
-                                     "AND size = ?3 AND sha256 = ?4 AND room_id IS NULL ORDER BY id LIMIT 1) "
-                                     "RETURNING {}",
-                                     kUploadColumns));
-  existing.bind(1, std::int64_t{from}).bind(2, std::int64_t{to}).bind(3, as_int(size)).bind_blob(4, sha256);
-  existing.bind(5, name).bind(6, now);
-  if (existing.step()) {
-    result.upload = read_upload(existing);
+  if (auto found = resume_unfinished(db, "recipient = ?2 AND room_id IS NULL", from, to, name, size, sha256, now)) {
+    result.upload = std::move(*found);
     result.resumed = true;
-    while (existing.step()) {
-    }
     return result;
   }
   Statement insert(db, fmt::format("INSERT INTO uploads(sender, recipient, pair_key, name, size, sha256, created_ms, "
@@ -176,17 +186,9 @@ BeginUploadResult begin_room_upload(Database& db, std::uint32_t from, std::uint3
   require_member(db, from, room_id);
   const auto now = now_ms();
   BeginUploadResult result;
-  Statement existing(db, fmt::format("UPDATE uploads SET name = ?5, updated_ms = ?6 "
-                                     "WHERE id = (SELECT id FROM uploads WHERE sender = ?1 AND room_id = ?2 "
-                                     "AND size = ?3 AND sha256 = ?4 ORDER BY id LIMIT 1) RETURNING {}",
-                                     kUploadColumns));
-  existing.bind(1, std::int64_t{from}).bind(2, std::int64_t{room_id}).bind(3, as_int(size)).bind_blob(4, sha256);
-  existing.bind(5, name).bind(6, now);
-  if (existing.step()) {
-    result.upload = read_upload(existing);
+  if (auto found = resume_unfinished(db, "room_id = ?2", from, room_id, name, size, sha256, now)) {
+    result.upload = std::move(*found);
     result.resumed = true;
-    while (existing.step()) {
-    }
     return result;
   }
   // recipient = the sender and pair_key 0 for a room upload (schema step 5).

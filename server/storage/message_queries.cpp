@@ -21,19 +21,25 @@ std::span<const std::uint8_t> as_bytes(std::string_view text) {
 
 }  // namespace
 
+std::optional<StoredSend> find_sent(Database& db, std::string_view table, std::uint32_t from,
+                                    std::string_view client_msg_id) {
+  if (client_msg_id.empty()) return std::nullopt;
+  // `table` is one of our two constants, never input: the statement cache keeps one per table.
+  Statement existing(db, fmt::format("SELECT id, created_ms FROM {} WHERE sender = ?1 AND client_msg_id = ?2", table));
+  existing.bind(1, std::int64_t{from}).bind_blob(2, as_bytes(client_msg_id));
+  if (!existing.step()) return std::nullopt;
+  return StoredSend{static_cast<std::uint64_t>(existing.column_int(0)), existing.column_int(1)};
+}
+
 SendResult send_message(Database& db, std::uint32_t from, std::uint32_t to, std::string_view text,
                         std::string_view client_msg_id) {
   if (from == to) throw StoreError(ErrorCode::invalid_argument, "you cannot send a message to yourself");
   SendResult result;
-  if (!client_msg_id.empty()) {
-    Statement existing(db, "SELECT id, created_ms FROM messages WHERE sender = ?1 AND client_msg_id = ?2");
-    existing.bind(1, std::int64_t{from}).bind_blob(2, as_bytes(client_msg_id));
-    if (existing.step()) {
-      result.message_id = static_cast<std::uint64_t>(existing.column_int(0));
-      result.time_ms = existing.column_int(1);
-      result.duplicate = true;
-      return result;
-    }
+  if (const auto sent = find_sent(db, "messages", from, client_msg_id)) {
+    result.message_id = sent->message_id;
+    result.time_ms = sent->time_ms;
+    result.duplicate = true;
+    return result;
   }
   require_user(db, to);
   if (!are_friends(db, from, to)) throw StoreError(ErrorCode::not_allowed, fmt::format("{} is not your friend", to));

@@ -30,6 +30,14 @@ FriendRequests friend_requests(Database& db, std::uint32_t user_id);
 FriendLink friend_link(Database& db, std::uint32_t user_id, std::uint32_t other);
 
 // message_queries.cpp
+// The message `from` already stored with `client_msg_id` in `table` ("messages" or
+// "room_messages"): its id and time, for answering a retried send; nullopt if none.
+struct StoredSend {
+  std::uint64_t message_id = 0;
+  std::int64_t time_ms = 0;
+};
+std::optional<StoredSend> find_sent(Database& db, std::string_view table, std::uint32_t from,
+                                    std::string_view client_msg_id);
 SendResult send_message(Database& db, std::uint32_t from, std::uint32_t to, std::string_view text,
                         std::string_view client_msg_id);
 HistoryPage history(Database& db, std::uint32_t user_id, std::uint32_t peer, std::uint32_t limit,

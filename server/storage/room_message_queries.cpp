@@ -42,15 +42,11 @@ std::vector<std::uint32_t> split_ids(std::string_view text) {
 RoomSendResult send_room_message(Database& db, std::uint32_t from, std::uint32_t room_id, std::string_view text,
                                  std::string_view client_msg_id, const std::vector<std::uint32_t>& mention_candidates) {
   RoomSendResult result;
-  if (!client_msg_id.empty()) {
-    Statement existing(db, "SELECT id, created_ms FROM room_messages WHERE sender = ?1 AND client_msg_id = ?2");
-    existing.bind(1, std::int64_t{from}).bind_blob(2, as_bytes(client_msg_id));
-    if (existing.step()) {
-      result.message_id = static_cast<std::uint64_t>(existing.column_int(0));
-      result.time_ms = existing.column_int(1);
-      result.duplicate = true;
-      return result;
-    }
+  if (const auto sent = find_sent(db, "room_messages", from, client_msg_id)) {
+    result.message_id = sent->message_id;
+    result.time_ms = sent->time_ms;
+    result.duplicate = true;
+    return result;
   }
   require_member(db, from, room_id);
   const User sender = require_user(db, from);

@@ -296,6 +296,10 @@ def test_watch_retries_a_first_connection_lost_in_its_handshake(friends, watch_f
     answering the hello. The watch connects again at once instead of exiting 2."""
     a, b = friends.a, friends.b
     wb = watch_factory(b)
+    # Presence is pushed to subscribed watches only (no snapshot yet): bob's watch must be
+    # subscribed before alice comes online, or the test races it (seen on a loaded machine).
+    a.ok("send", b.id, "before the relay")
+    wb.wait_for(is_message("before the relay"), what="the message")  # bob is subscribed now
     relay = DropFirstConnection(a.server.address)
     try:
         wa = watch_factory(a, server=relay.address)

@@ -1,5 +1,6 @@
 #include "connection.hpp"
 
+#include <filesystem>
 #include <string_view>
 
 #include "errors.hpp"
@@ -82,6 +83,13 @@ ServerTarget remembered_server(const Context& ctx) {
   std::string server = resolve_server(ctx.options, remembered ? remembered->server : std::string());
   SessionOptions options = with_tls(ctx, server, remembered);
   return ServerTarget{std::move(server), std::move(options)};
+}
+
+SavedSession session_to_save(const std::string& server, const SessionOptions& connection, UserId user_id,
+                             std::string token) {
+  std::string ca = connection.ca_file;
+  if (!ca.empty()) ca = std::filesystem::absolute(ca).lexically_normal().string();
+  return SavedSession{server, user_id, std::move(token), connection.tls, std::move(ca)};
 }
 
 LoggedInClient open_logged_in(Context& ctx, const SessionOptions& options) {

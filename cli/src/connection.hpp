@@ -54,6 +54,12 @@ struct ServerTarget {
 };
 ServerTarget remembered_server(const Context& ctx);
 
+// What session.json keeps for `server` reached with `connection`: its TLS settings (the CA file
+// as an absolute path, so commands run from elsewhere find it) and the token (empty: only the
+// server is remembered).
+SavedSession session_to_save(const std::string& server, const SessionOptions& connection, UserId user_id,
+                             std::string token);
+
 struct LoggedInClient {
   std::unique_ptr<Client> client;
   Session session;  // as the server sees it now (fresh nick and email)

@@ -56,7 +56,8 @@ def test_wrong_password(server, home):
     rc, out, err = login(server, home, user_id, password="not the password")
     assert rc == 3 and out == ""
     assert_one_error_line(err, WRONG)
-    assert not (home / "session.json").exists()
+    # Only the server register remembered: no token was saved.
+    assert json.loads((home / "session.json").read_text()) == {"server": server.address}
 
 
 def test_unknown_id_gets_the_same_error(server, home):

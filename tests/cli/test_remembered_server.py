@@ -42,3 +42,21 @@ def test_explicit_server_still_wins(server_factory, home):
     # The saved server is only a default: --server talks to the other one.
     rc, out, err = second.run(home, "login", str(user), "--password-stdin", stdin=PASSWORD + "\n")
     assert rc == 3, (rc, out, err)
+
+
+def test_register_on_a_new_home_remembers_the_server_for_login(server, home):
+    # The first hour: `--server` once, on register; the login that follows needs no flag.
+    user = server.register(home)
+    assert json.loads((home / "session.json").read_text()) == {"server": server.address}
+    assert login_here(home, user) == (0, f"logged in as {user} (alice)\n", "")
+
+
+def test_register_does_not_move_a_logged_in_session(server_factory, home):
+    first = server_factory()
+    second = server_factory()
+    user = first.register(home)
+    first.login(home, user)
+    second.register(home, email="bot@x", nick="bot")  # e.g. a bot's account, elsewhere
+    saved = json.loads((home / "session.json").read_text())
+    assert (saved["server"], saved["user_id"]) == (first.address, user)
+    assert run(home, "whoami")[0] == 0

@@ -66,3 +66,28 @@ def test_upload_and_files_in_the_open_chat(friends, tmp_path):
     finally:
         shell.close()
     assert [f["id"] for f in b.jsonl("files", a.id)] == [file_id]
+
+
+def test_history_pages_back_with_the_shell_command_it_hints(friends):
+    a, b = friends.a, friends.b
+    ids = [b.jsonl("send", a.id, f"old {i}")[0]["id"] for i in range(5)]
+    shell = Shell(a)
+    try:
+        shell.expect("> ")
+        shell.send(f"/chat {b.id}\r")
+        shell.expect(re.escape("[bob]> "))
+        shell.send("/history 2\r")
+        shell.expect(r"bob \(\d+\): old 3")
+        shell.expect(r"bob \(\d+\): old 4")
+        # The hint is a shell command, not `occhat history`: typing it shows the page before.
+        shell.expect(re.escape(f"(older: /history 2 --before {ids[3]})"))
+        shell.send(f"/history 2 --before {ids[3]}\r")
+        shell.expect(r"bob \(\d+\): old 1")
+        shell.expect(r"bob \(\d+\): old 2")
+        shell.expect(re.escape(f"(older: /history 2 --before {ids[1]})"))
+        shell.send("/history 2 --after 3\r")
+        shell.expect(re.escape("usage: /history [N] [--before ID]"))
+        assert shell.quit() == 0
+    finally:
+        shell.close()
+    assert "occhat history" not in shell.raw

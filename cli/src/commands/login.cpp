@@ -1,7 +1,5 @@
 // occhat login ID [--password-stdin]: logs in and saves the session token in the home directory.
 
-#include <filesystem>
-
 #include "command.hpp"
 #include "connection.hpp"
 #include "event_format.hpp"
@@ -29,9 +27,7 @@ class LoginCommand final : public Command {
     auto client = connect_to(server, connection);
     const Session session = client->login(id, password, /*announce_presence=*/false);
     // TLS is remembered with the session, so later commands to this server use it too.
-    std::string ca = connection.ca_file;
-    if (!ca.empty()) ca = std::filesystem::absolute(ca).lexically_normal().string();
-    ctx.home.save_session(SavedSession{server, session.user.id, session.token, connection.tls, ca});
+    ctx.home.save_session(session_to_save(server, connection, session.user.id, session.token));
     ctx.out.result("logged in as " + std::to_string(session.user.id) + " (" +
                        escape_for_terminal(session.user.nick) + ")",
                    Json{{"id", session.user.id}, {"nick", session.user.nick}});

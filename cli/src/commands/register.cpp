@@ -1,5 +1,7 @@
 // occhat register --email E --nick N [--password-stdin]: creates an account, prints its id.
 // Does not log in: the id is needed for `occhat login ID` anyway and is worth writing down.
+// When this home has no session yet, the server (and its TLS settings) is remembered, so the
+// `occhat login ID` that follows goes to the server the account was just made on.
 
 #include "command.hpp"
 #include "connection.hpp"
@@ -7,6 +9,15 @@
 
 namespace occhat::cli {
 namespace {
+
+// A logged-in session stays as it is: registering a second account (a bot's, say) must not
+// move the user's own session to another server.
+void remember_server_unless_logged_in(const Context& ctx, const std::string& server,
+                                      const SessionOptions& connection) {
+  const auto saved = ctx.home.load_saved();
+  if (saved && !saved->token.empty()) return;
+  ctx.home.save_session(session_to_save(server, connection, 0, {}));
+}
 
 class RegisterCommand final : public Command {
  public:
@@ -26,6 +37,7 @@ class RegisterCommand final : public Command {
     const auto [server, connection] = remembered_server(ctx);
     auto client = connect_to(server, connection);
     const UserId id = client->register_user(email_, nick_, password);
+    remember_server_unless_logged_in(ctx, server, connection);
     ctx.out.result(std::to_string(id), Json{{"id", id}, {"nick", nick_}, {"email", email_}});
   }
 

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <charconv>
 #include <functional>
+#include <limits>
 #include <optional>
 #include <sstream>
 #include <string_view>
@@ -54,14 +55,15 @@ void expect_args(const Args& args, std::size_t min, std::size_t max, std::string
   if (args.size() < min || args.size() > max) throw usage_error("usage: " + std::string(usage));
 }
 
-void print_history(ShellSession& session, const ChatPeer& chat, std::uint32_t limit) {
-  const HistoryPage page =
-      chat.room != 0 ? session.client().room_history(chat.room, limit) : session.client().history(chat.id, limit);
+// One page of the chat's history; when older messages exist, a hint naming the shell command
+// that shows the page before this one.
+void print_history(ShellSession& session, const ChatPeer& chat, std::uint32_t limit, MessageId before_id = 0) {
+  const HistoryPage page = chat.room != 0 ? session.client().room_history(chat.room, limit, before_id)
+                                          : session.client().history(chat.id, limit, before_id);
   for (const Message& m : page.messages) session.print_line(format_history_line(m));
   if (page.more && !page.messages.empty()) {
-    const std::string which = chat.room != 0 ? "--room " + std::to_string(chat.room) : std::to_string(chat.id);
-    session.print_line("(older: occhat history " + which + " --before " + std::to_string(page.messages.front().id) +
-                       ")");
+    session.print_line("(older: /history " + std::to_string(limit) + " --before " +
+                       std::to_string(page.messages.front().id) + ")");
   }
 }
 
@@ -232,19 +234,32 @@ void cmd_upload(ShellSession& session, const Args& args) {
                      std::to_string(result.file.id) + " (" + std::to_string(result.file.size) + " bytes)");
 }
 
+std::uint64_t parse_count(const std::string& text, std::uint64_t min, std::uint64_t max, std::string_view what) {
+  std::uint64_t value = 0;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc() || end != text.data() + text.size() || value < min || value > max) {
+    throw usage_error("expected " + std::string(what) + " " + std::to_string(min) + ".." + std::to_string(max) +
+                      ", got \"" + text + "\"");
+  }
+  return value;
+}
+
+// /history [N] [--before ID]: the page hint of print_history() is this command.
 void cmd_history(ShellSession& session, const Args& args) {
-  expect_args(args, 0, 1, "/history [N]");
+  constexpr std::string_view usage = "/history [N] [--before ID]";
+  expect_args(args, 0, 3, usage);
   if (!session.chat()) throw usage_error("not in a chat: use /chat ID");
   std::uint32_t limit = chat_history_lines;
-  if (!args.empty()) {
-    const std::string& text = args[0];
-    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), limit);
-    if (ec != std::errc() || end != text.data() + text.size() || limit < 1 || limit > max_history_lines) {
-      throw usage_error("expected a number of messages 1.." + std::to_string(max_history_lines) +
-                        ", got \"" + text + "\"");
-    }
+  MessageId before_id = 0;
+  std::size_t i = 0;
+  if (i < args.size() && args[i] != "--before") {
+    limit = static_cast<std::uint32_t>(parse_count(args[i++], 1, max_history_lines, "a number of messages"));
   }
-  print_history(session, *session.chat(), limit);
+  if (i < args.size()) {
+    if (args[i] != "--before" || i + 2 != args.size()) throw usage_error("usage: " + std::string(usage));
+    before_id = parse_count(args[i + 1], 1, std::numeric_limits<std::uint64_t>::max(), "a message id");
+  }
+  print_history(session, *session.chat(), limit, before_id);
 }
 
 void cmd_rooms(ShellSession& session, const Args& args) {
@@ -311,7 +326,7 @@ constexpr ShellCommandSpec commands[] = {
     {"/add", "/add ID", "send a friend request, or accept one", &cmd_add, true},
     {"/requests", "/requests", "pending friend requests, incoming and outgoing", &cmd_requests, false},
     {"/remove", "/remove ID", "end a friendship, or withdraw or decline a friend request", &cmd_remove, true},
-    {"/history", "/history [N]", "the last N messages of this chat (default 20)", &cmd_history, true},
+    {"/history", "/history [N] [--before ID]", "the last N messages of this chat (default 20), or those before message ID", &cmd_history, true},
     {"/files", "/files", "the files exchanged in this chat", &cmd_files, false},
     {"/upload", "/upload PATH", "send a file to this chat (continues an interrupted upload)", &cmd_upload, false},
     {"/download", "/download FILE [PATH|DIR]", "download a file by id or unique name (continues a partial one)",

@@ -2,6 +2,7 @@
 are handled concurrently, one conversation's events in order."""
 
 import asyncio
+import functools
 import inspect
 import logging
 import signal
@@ -19,6 +20,13 @@ log = logging.getLogger("occhat.bot")
 # A handler is `async def fn(event)` or a plain `def fn(event)` (run on a thread, so it may block).
 Handler = Callable[[Event], Union[None, Awaitable[None]]]
 CommandHandler = Callable[[Event, str], Union[None, Awaitable[None]]]
+
+
+def _forget_tail(tails: Dict[Tuple[str, int], "asyncio.Task[None]"], key: Tuple[str, int],
+                 task: "asyncio.Task[None]") -> None:
+    """Drops a finished task from the conversation tails unless a later event replaced it."""
+    if tails.get(key) is task:
+        del tails[key]
 
 
 class Bot(HandlerRegistry[Handler, CommandHandler]):
@@ -116,7 +124,7 @@ class Bot(HandlerRegistry[Handler, CommandHandler]):
                 tails[key] = task
                 running.add(task)
                 task.add_done_callback(running.discard)
-                task.add_done_callback(lambda t, k=key: tails.pop(k) if tails.get(k) is t else None)
+                task.add_done_callback(functools.partial(_forget_tail, tails, key))
         finally:
             stopping.cancel()
             if running:

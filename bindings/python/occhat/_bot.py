@@ -43,7 +43,7 @@ class Bot(HandlerRegistry[Handler, CommandHandler]):
     count as handled.
     """
 
-    def __init__(self, server: Optional[str] = None, home=None, *, client: Optional[Client] = None,
+    def __init__(self, server: Optional[str] = None, home: Any = None, *, client: Optional[Client] = None,
                  backoff: Optional[Sequence[float]] = None):
         """backoff: the reconnection delays in seconds (default EventStream.BACKOFF; see
         Client.events)."""
@@ -55,11 +55,13 @@ class Bot(HandlerRegistry[Handler, CommandHandler]):
 
     # ---- helpers for handlers -------------------------------------------------------------
 
-    def reply(self, event, text: str) -> int:
+    def reply(self, event: Event, text: str) -> int:
         """Answers where an event came from: its room (a room message, file or room event), else
         the user who sent it. Returns the message id."""
         if event.room is not None:
             return self.client.send_room_message(event.room, text)
+        if event.sender is None:
+            raise ValueError(f"a {event.type} event has no sender to reply to")
         return self.client.send(event.sender, text)
 
     def stop(self) -> None:
@@ -121,20 +123,20 @@ class Bot(HandlerRegistry[Handler, CommandHandler]):
             self._call(handler, *args)
 
     @staticmethod
-    def _call(handler: Callable[..., object], event: Event, *args: object) -> None:
+    def _call(handler: Callable[..., object], *args: object) -> None:
         """Runs one handler; an exception is logged and the bot carries on."""
         try:
-            handler(event, *args)
+            handler(*args)
         except Exception:
-            log.exception("occhat: handler %s failed on %r", getattr(handler, "__name__", handler), event)
+            log.exception("occhat: handler %s failed on %r", getattr(handler, "__name__", handler), args[0])
 
     @staticmethod
-    def _install_sigterm():
+    def _install_sigterm() -> Callable[[], object]:
         """SIGTERM behaves like Ctrl-C while run() runs (only possible in the main thread)."""
         if threading.current_thread() is not threading.main_thread():
             return lambda: None
 
-        def interrupt(signum, frame):
+        def interrupt(signum: int, frame: object) -> None:
             raise KeyboardInterrupt
 
         previous = signal.signal(signal.SIGTERM, interrupt)

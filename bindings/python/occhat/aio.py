@@ -48,7 +48,7 @@ def _wrap(method: Callable[Concatenate[_client.Client, P], R]) -> Callable[Conca
     so `name = _wrap(_client.Client.name)` is all a new call needs (tests/python/test_aio.py
     checks that none is missing)."""
     async def call(self: "Client", /, *args: P.args, **kwargs: P.kwargs) -> R:
-        return await self._run(method, self.sync, *args, **kwargs)
+        return await self._run(functools.partial(method, self.sync, *args, **kwargs))
     call.__name__ = method.__name__
     call.__qualname__ = f"Client.{method.__name__}"
     call.__doc__ = f"Coroutine version of occhat.Client.{method.__name__}. {method.__doc__ or ''}"
@@ -81,9 +81,9 @@ class Client:
         """The home directory (session.json, cursor), shared with the CLI."""
         return self.sync.home
 
-    async def _run(self, fn: Callable[P, R], *args: P.args, **kwargs: P.kwargs) -> R:
-        loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._executor, functools.partial(fn, *args, **kwargs))
+    async def _run(self, fn: Callable[[], R]) -> R:
+        """fn() on a worker thread; its result (or exception) comes back to the loop."""
+        return await asyncio.get_running_loop().run_in_executor(self._executor, fn)
 
     async def close(self) -> None:
         """Closes the connection (the saved session stays) and the worker threads."""
@@ -307,7 +307,7 @@ class EventStream:
             return
         value = self._cursor.value
         try:
-            await self._client._run(self._raw.ack, value)
+            await self._client._run(functools.partial(self._raw.ack, value))
             self._acked = value
         except Error:
             pass  # acked after the next reconnection; the cursor already prevents repeats
@@ -338,7 +338,7 @@ class EventStream:
                 if self._cursor is None or self._cursor.user_id != user.id:
                     self._cursor = Cursor(self._client.sync.home, user.id)
                     self._acked = 0
-                await self._client._run(self._raw.subscribe, self._cursor.value)
+                await self._client._run(functools.partial(self._raw.subscribe, self._cursor.value))
                 self._subscribed = self._ever_subscribed = True
                 if self._failures:
                     log.warning("occhat: reconnected")

@@ -9,20 +9,11 @@ import hashlib
 import pathlib
 import re
 
-from occhat.testing import OcchatServer, User
+from occhat.testing import OcchatServer
 
 import occhat
 
 HERE = pathlib.Path(__file__).resolve().parent
-
-
-def wait_until_joined(owner: User, room: occhat.Room, member: User) -> None:
-    """Waits until `member` joined `room` (the owner gets a room event)."""
-    def joined(event: occhat.Event) -> bool:
-        return (event.type == "room" and event.room_event is not None and event.room_event.kind == "joined"
-                and event.room_event.room.id == room.id and event.room_event.subject is not None
-                and event.room_event.subject.id == member.id)
-    owner.wait_for_event(joined)
 
 
 def test_echo_bot_repeats_a_message(occhat_server: OcchatServer) -> None:
@@ -45,7 +36,7 @@ def test_room_bot_joins_when_invited_and_rolls_in_the_room(occhat_server: Occhat
     with bot.run_bot(HERE / "room_bot.py"):
         room = alice.client.create_room("games")
         alice.client.invite_to_room(room, bot)
-        wait_until_joined(alice, room, bot)
+        alice.wait_for_room_event("joined", room, subject=bot)
         alice.client.send_room_message(room, "/roll 20")
         reply = alice.wait_for_message(sender=bot, room=room).text or ""
         match = re.fullmatch(r"alice rolled (\d+) \(d20\)", reply)
@@ -69,7 +60,7 @@ def test_reminder_bot_answers_others_while_a_reminder_waits(occhat_server: Occha
     with bot.run_bot(HERE / "reminder_bot.py"):
         room = alice.client.create_room("team")
         alice.client.invite_to_room(room, bot)
-        wait_until_joined(alice, room, bot)
+        alice.wait_for_room_event("joined", room, subject=bot)
         alice.client.send_room_message(room, "/remind 2 tea is ready")
         carol.client.send(bot, "/roll")  # another conversation: answered while the reminder waits
         roll = carol.wait_for_message(sender=bot, timeout=1.5).text or ""

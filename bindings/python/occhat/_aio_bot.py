@@ -2,13 +2,13 @@
 are handled concurrently, one conversation's events in order."""
 
 import asyncio
-import functools
+import collections
 import inspect
 import logging
 import signal
 import sys
 import threading
-from typing import Any, Awaitable, Callable, Dict, Optional, Sequence, Set, Tuple, Union
+from typing import Any, Awaitable, Callable, Deque, Dict, Optional, Sequence, Set, Tuple, Union
 
 from . import aio
 from ._errors import Error
@@ -22,11 +22,8 @@ Handler = Callable[[Event], Union[None, Awaitable[None]]]
 CommandHandler = Callable[[Event, str], Union[None, Awaitable[None]]]
 
 
-def _forget_tail(tails: Dict[Tuple[str, int], "asyncio.Task[None]"], key: Tuple[str, int],
-                 task: "asyncio.Task[None]") -> None:
-    """Drops a finished task from the conversation tails unless a later event replaced it."""
-    if tails.get(key) is task:
-        del tails[key]
+# The events of one conversation waiting for (or in) its worker, oldest first.
+Backlog = Deque[Event]
 
 
 class Bot(HandlerRegistry[Handler, CommandHandler]):
@@ -98,33 +95,38 @@ class Bot(HandlerRegistry[Handler, CommandHandler]):
             self._stop.set()
         restore = self._install_signals(self._loop, self._stop)
         stream = self.client.events(reconnect=True, announce_presence=True, backoff=self._backoff)
-        tails: Dict[Tuple[str, int], "asyncio.Task[None]"] = {}
+        # One worker task per conversation with events to handle; it ends when its backlog is empty.
+        backlogs: Dict[Tuple[str, int], Backlog] = {}
         running: Set["asyncio.Task[None]"] = set()
         slots = asyncio.Semaphore(self._max_in_flight)
         stopping = asyncio.ensure_future(self._stop.wait())
         try:
             while not self._stop.is_set():
                 await slots.acquire()
-                taking = asyncio.ensure_future(stream.take())
-                await asyncio.wait({taking, stopping}, return_when=asyncio.FIRST_COMPLETED)
-                if not taking.done():
-                    taking.cancel()
-                    slots.release()
-                    break
-                event = taking.result()
+                event = stream.take_nowait()  # the common case under load: no task, no wait
                 if event is None:
-                    slots.release()
-                    break
+                    taking = asyncio.ensure_future(stream.take())
+                    await asyncio.wait({taking, stopping}, return_when=asyncio.FIRST_COMPLETED)
+                    if not taking.done():
+                        taking.cancel()
+                        slots.release()
+                        break
+                    event = taking.result()
+                    if event is None:
+                        slots.release()
+                        break
                 if event.sender is not None and event.sender.id == stream.user_id:
                     stream.done(event)  # our own room message or file, echoed like to every member
                     slots.release()
                     continue
                 key = conversation_of(event)
-                task = asyncio.create_task(self._handle(event, tails.get(key), stream, slots))
-                tails[key] = task
-                running.add(task)
-                task.add_done_callback(running.discard)
-                task.add_done_callback(functools.partial(_forget_tail, tails, key))
+                backlog = backlogs.get(key)
+                if backlog is None:
+                    backlog = backlogs[key] = collections.deque()
+                    task = asyncio.create_task(self._work(key, backlog, backlogs, stream, slots))
+                    running.add(task)
+                    task.add_done_callback(running.discard)
+                backlog.append(event)
         finally:
             stopping.cancel()
             if running:
@@ -153,32 +155,35 @@ class Bot(HandlerRegistry[Handler, CommandHandler]):
             return 0
         return asyncio.run(start())
 
-    async def _handle(self, event: Event, previous: Optional["asyncio.Task[None]"], stream: "aio.EventStream",
-                      slots: asyncio.Semaphore) -> None:
-        """Runs an event's handlers after the previous event of its conversation, then marks it
-        handled. Cancelled (never at run's end, see run) it stays unfinished."""
+    async def _work(self, key: Tuple[str, int], backlog: Backlog, backlogs: Dict[Tuple[str, int], Backlog],
+                    stream: "aio.EventStream", slots: asyncio.Semaphore) -> None:
+        """Handles one conversation's events in order, each marked handled once its handlers
+        finished, until its backlog is empty (then a new event starts a new worker)."""
         try:
-            if previous is not None:
-                await asyncio.wait({previous})
-            for handler, args in self._calls(event):
-                await self._call(handler, args)
-            stream.done(event)
+            while backlog:
+                event = backlog[0]
+                for handler, args in self._calls(event):
+                    await self._call(handler, args)
+                stream.done(event)
+                backlog.popleft()
+                slots.release()
         finally:
-            slots.release()
+            if backlogs.get(key) is backlog:
+                del backlogs[key]  # empty (checked with no await since), or cancelled: the rest comes again
 
     async def _call(self, handler: Callable[..., object], args: Tuple[object, ...]) -> None:
         """Runs one handler; an exception or a time-out is logged and the bot carries on."""
         name = getattr(handler, "__name__", repr(handler))
         try:
-            if inspect.iscoroutinefunction(handler):
-                await asyncio.wait_for(handler(*args), self.handler_timeout)
-            else:
-                loop = asyncio.get_running_loop()
-                result = await asyncio.wait_for(loop.run_in_executor(None, lambda: handler(*args)),
-                                                self.handler_timeout)
-                if inspect.isawaitable(result):
-                    await asyncio.wait_for(result, self.handler_timeout)
-        except asyncio.TimeoutError:
+            async with asyncio.timeout(self.handler_timeout):  # cancels an async handler at the end
+                if inspect.iscoroutinefunction(handler):
+                    await handler(*args)
+                else:
+                    loop = asyncio.get_running_loop()
+                    result = await loop.run_in_executor(None, lambda: handler(*args))
+                    if inspect.isawaitable(result):
+                        await result
+        except TimeoutError:
             log.error("occhat: handler %s did not finish within %s s on %r; the event counts as handled",
                       name, self.handler_timeout, args[0])
         except Exception:

@@ -237,28 +237,53 @@ class EventStream:
                 left = max(0.0, deadline - loop.time())
                 wait = left if wait is None else min(wait, left)
             try:
-                event = await asyncio.wait_for(self._queue.get(), wait) if wait is not None else await self._queue.get()
+                if not self._queue.empty():
+                    event = self._queue.get_nowait()  # no timer (wait_for makes a task) when one is ready
+                elif wait is None:
+                    event = await self._queue.get()
+                else:
+                    event = await asyncio.wait_for(self._queue.get(), wait)
             except asyncio.TimeoutError:
                 if self._handled_since_ack:
                     await self._flush_ack()
                 if deadline is not None and loop.time() >= deadline:
                     return None
                 continue
-            if event.type == "disconnected":
-                self._subscribed = False
-                self._announced = False
-                if not self._reconnect:
-                    raise ConnectionError("connection to the server lost", "unavailable")
-                continue
-            if event.seq:
-                if event.seq <= self._cursor.value:
-                    self._handled_since_ack += 1  # handled before: just make sure it is acked
-                    continue
-                if event.seq <= self._highest_taken:
-                    continue  # sent again after a reconnection while still being handled
-                self._highest_taken = event.seq
-                self._pending.append([event.seq, 0])
-            return event
+            if self._accept(event):
+                return event
+
+    def take_nowait(self) -> Optional[Event]:
+        """The next event if one is ready, else None (then await take()). Like take()."""
+        if self._closed or not self._subscribed or self._queue is None or self._handled_since_ack >= self.ACK_BATCH:
+            return None
+        while not self._queue.empty():
+            event = self._queue.get_nowait()
+            if self._accept(event):
+                return event
+            if not self._subscribed:
+                return None
+        return None
+
+    def _accept(self, event: Event) -> bool:
+        """Whether a received event is one to hand out (and if so, takes it). Skips events
+        handled before; a "disconnected" event ends the subscription (raising ConnectionError
+        without reconnect)."""
+        assert self._cursor is not None
+        if event.type == "disconnected":
+            self._subscribed = False
+            self._announced = False
+            if not self._reconnect:
+                raise ConnectionError("connection to the server lost", "unavailable")
+            return False
+        if event.seq:
+            if event.seq <= self._cursor.value:
+                self._handled_since_ack += 1  # handled before: just make sure it is acked
+                return False
+            if event.seq <= self._highest_taken:
+                return False  # sent again after a reconnection while still being handled
+            self._highest_taken = event.seq
+            self._pending.append([event.seq, 0])
+        return True
 
     def done(self, event: Event) -> None:
         """Marks a taken event finished. The cursor advances over every finished event up to

@@ -159,6 +159,18 @@ class User:
                     and (room is None or (event.room is not None and event.room.id == _id(room))))
         return self.wait_for_event(matches, timeout)
 
+    def wait_for_room_event(self, kind: str, room: Optional[Id] = None, subject: Optional[Id] = None,
+                            timeout: float = 10.0) -> Event:
+        """The next room event of this kind ('invited', 'joined', 'left', ...; see
+        occhat.RoomEvent), in this room and about this subject (the member who joined, left,
+        ...) when given: alice.wait_for_room_event("joined", room, subject=bot)."""
+        def matches(event: Event) -> bool:
+            re_ = event.room_event
+            return (event.type == "room" and re_ is not None and re_.kind == kind
+                    and (room is None or re_.room.id == _id(room))
+                    and (subject is None or (re_.subject is not None and re_.subject.id == _id(subject))))
+        return self.wait_for_event(matches, timeout)
+
     def run_bot(self, script: Union[str, "os.PathLike[str]"], *args: str, ready: str = "running as",
                 timeout: float = 15.0) -> BotProcess:
         """Starts `python3 SCRIPT --server ADDRESS --home HOME ARGS...` as this user and waits
@@ -170,7 +182,7 @@ class User:
                                             ([env["PYTHONPATH"]] if env.get("PYTHONPATH") else []))
         env.setdefault("PYTHONUNBUFFERED", "1")
         with open(log_path, "ab") as out:
-            proc = subprocess.Popen([sys.executable, os.fspath(script), "--server", self.server.address,
+            proc = subprocess.Popen([sys.executable, os.path.abspath(script), "--server", self.server.address,
                                      "--home", str(self.home), *args], stdin=subprocess.DEVNULL, stdout=out,
                                     stderr=subprocess.STDOUT, env=env, cwd=self.home)
         bot = BotProcess(proc, log_path)

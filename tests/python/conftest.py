@@ -26,7 +26,7 @@ LISTENING = re.compile(r"^listening on (\S+):(\d+)$")
 if str(PYTHON_DIR) not in sys.path:
     sys.path.insert(0, str(PYTHON_DIR))
 
-from occhat.testing import occhat_server  # noqa: E402,F401  (the fixture, for test_aio.py)
+from occhat.testing import occhat_server, occhat_server_process  # noqa: E402,F401  (fixtures for test_aio.py)
 
 
 def binary(name, sub):

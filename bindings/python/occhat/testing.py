@@ -13,9 +13,13 @@ and in a test:
             assert alice.wait_for_message(sender=bot).text == "hello"
 
 The fixture `occhat_server` is one real `occhat-server` per test session, on a free loopback port
-with a temporary data directory, stopped at the end; so a test costs what it does (each new
-account: one password hash to register and one to log in, about 0.1 s each by design), not a
-server start. Every test makes its own accounts, so tests do not see each other's events.
+with a temporary data directory, stopped at the end. Accounts are recycled between tests: at the
+end of a test its bots are killed and its accounts reset (friends, requests, rooms, blocks and
+pending events cleared, a fresh connection), and the next test asking for the same nick gets
+one of them. So after the first tests a test costs milliseconds plus what it does, not a server
+start or password hashes (a new account costs two argon2id hashes, about 0.2 s, by design). A
+test sees no event of an earlier one. (An account whose session a test revoked, or whose nick
+it changed, is not reused.)
 
 The server binary: $OCCHAT_SERVER_BINARY, else `occhat-server` next to this package in a build
 tree (build/server/occhat-server when PYTHONPATH=build/python), else `occhat-server` on PATH.
@@ -32,13 +36,14 @@ import subprocess
 import sys
 import tempfile
 import time
-from typing import Any, Callable, Iterator, List, Optional, Sequence, Union
+from typing import Any, Callable, Dict, Iterator, List, Optional, Sequence, Tuple, Union
 
 from ._client import Client, Id, _id
 from ._errors import Error
 from ._occhat import Event
 
-__all__ = ["OcchatServer", "User", "BotProcess", "occhat_server", "find_server_binary", "DEFAULT_PASSWORD"]
+__all__ = ["OcchatServer", "User", "BotProcess", "occhat_server", "occhat_server_process", "find_server_binary",
+           "DEFAULT_PASSWORD"]
 
 DEFAULT_PASSWORD = "occhat testing password"
 _LISTENING = re.compile(r"^listening on (\S+):(\d+)$")
@@ -209,8 +214,9 @@ class OcchatServer:
         self.address = ""
         self._tmp: Optional[tempfile.TemporaryDirectory[str]] = None
         self.proc: Optional["subprocess.Popen[bytes]"] = None
-        self._users: List[User] = []
+        self._users: List[User] = []  # made or handed out since the last recycle()
         self._bots: List[BotProcess] = []
+        self._spare: Dict[str, List[User]] = {}  # reset accounts by nick, for user()
         self._counter = itertools.count(1)
 
     @property
@@ -246,7 +252,7 @@ class OcchatServer:
         (SIGTERM, then SIGKILL) and deletes the temporary directory."""
         for bot in self._bots:
             bot.kill()
-        for user in self._users:
+        for user in self._users + [u for spare in self._spare.values() for u in spare]:
             if user._client is not None:
                 user._client.close()
         if self.proc is not None and self.proc.poll() is None:
@@ -267,8 +273,16 @@ class OcchatServer:
         self.stop()
 
     def user(self, nick: str = "user", password: str = DEFAULT_PASSWORD) -> User:
-        """Registers a new account (a unique e-mail address; nicks may repeat) and logs it in,
-        saving the session in a home directory of its own (user.home)."""
+        """An account with this nick and no friends, rooms or pending events, logged in with
+        its session saved in a home directory of its own (user.home): one recycled from an
+        earlier test (see recycle()), else a new one (a unique e-mail address)."""
+        spare = self._spare.get(nick, [])
+        for i, used in enumerate(spare):
+            if used.password == password:
+                del spare[i]
+                user = User(self, used.id, nick, password, used.home)
+                self._users.append(user)
+                return user
         n = next(self._counter)
         home = self.directory / f"home-{n}-{nick}"
         client = Client(self.address, home)
@@ -283,6 +297,32 @@ class OcchatServer:
         self._users.append(user)
         return user
 
+    def recycle(self) -> None:
+        """Ends a test (the occhat_server fixture calls it): kills the bots started with
+        run_bot, resets every account made or handed out since the last call and keeps it for
+        user(). Reset: friendships and requests removed, rooms left (deleted when owned),
+        invitations declined, blocks lifted, every pending event acknowledged (the home's
+        cursor too), and a new connection. An account that cannot be reset is not reused."""
+        for bot in self._bots:
+            bot.kill()
+        self._bots = []
+        users, self._users = self._users, []
+        clean = []
+        for user in users:
+            try:
+                _reset(user)
+                clean.append(user)
+            except Error:
+                pass
+        for user in clean:  # after every reset: their removals made events for each other
+            try:
+                user.client.inbox()  # acknowledges everything (server and cursor)
+                user.client.close()
+                user._client = None
+                self._spare.setdefault(user.nick, []).append(user)
+            except Error:
+                pass
+
     def users(self, *nicks: str, friends: bool = True) -> List[User]:
         """One new account per nick; with friends=True every two of them are friends."""
         made = [self.user(nick) for nick in nicks]
@@ -292,18 +332,47 @@ class OcchatServer:
         return made
 
 
-def _pytest_fixture() -> Any:
+def _reset(user: User) -> None:
+    """Undoes what a test did to an account (see OcchatServer.recycle)."""
+    client = user.client
+    if client.whoami().nick != user.nick:
+        raise Error("nick changed", "conflict")
+    for friend in client.friends():
+        client.remove_friend(friend)
+    requests = client.requests()
+    for request in requests.incoming + requests.outgoing:
+        client.remove_friend(request.user)
+    rooms = client.rooms()
+    for room in rooms.rooms:
+        if room.role == "owner":
+            client.delete_room(room)
+        else:
+            client.leave_room(room)
+    for invite in rooms.invites:
+        client.decline_room(invite)
+    for blocked in client.blocked_users():
+        client.unblock_user(blocked)
+
+
+def _pytest_fixtures() -> Tuple[Any, Any]:
     try:
         import pytest
     except ImportError:  # used without pytest: OcchatServer still works
-        return None
+        return None, None
 
     @pytest.fixture(scope="session")
-    def occhat_server() -> Iterator[OcchatServer]:
-        """A real occhat-server for the whole test session (see occhat.testing)."""
+    def occhat_server_process() -> Iterator[OcchatServer]:
+        """The real occhat-server of the test session (see occhat.testing)."""
         with OcchatServer() as server:
             yield server
-    return occhat_server
+
+    @pytest.fixture
+    def occhat_server(occhat_server_process: OcchatServer) -> Iterator[OcchatServer]:
+        """The session's occhat-server; at the end of the test its bots are stopped and its
+        accounts recycled (see occhat.testing)."""
+        yield occhat_server_process
+        occhat_server_process.recycle()
+    return occhat_server_process, occhat_server
 
 
-occhat_server = _pytest_fixture()
+occhat_server_process, occhat_server = _pytest_fixtures()

@@ -92,7 +92,7 @@ void register_event_pipe(py::module_& m) {
                         "Installs the SDK event handler of a RawClient: each pushed event is queued and the pipe "
                         "fileno() becomes readable; take() returns the queued events and drains the pipe.")
       .def(py::init<Client&>(), py::arg("client"), py::keep_alive<1, 2>())
-      .def("fileno", &EventPipe::fileno)
+      .def("fileno", &EventPipe::fileno, "The pipe to watch (loop.add_reader): readable while events are queued.")
       .def("take", &EventPipe::take, "Every queued event, oldest first (may be empty).")
       .def("close", &EventPipe::close, py::call_guard<py::gil_scoped_release>(),
            "Removes the handler: next_event() receives events again.");

@@ -15,6 +15,7 @@ import pytest
 
 import occhat
 import occhat.aio
+from occhat.testing import OcchatServer
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -157,3 +158,38 @@ def test_aio_bot_sigkilled_midway_and_restarted_loses_nothing_repeats_at_most_on
     # Nothing lost, in order (one conversation: handled one at a time); only the event whose
     # handler was running at the SIGKILL may come once more.
     assert got in (texts, texts[:killed_at] + texts[killed_at - 1:]), f"killed at {killed_at}; {len(got)} lines"
+
+
+def test_aio_events_reconnect_after_a_server_restart_and_lose_nothing():
+    with OcchatServer() as server:
+        alice, bob = server.users("alice", "bob")
+
+        async def main():
+            texts = []
+            async with occhat.aio.Client(server.address, bob.home) as client:
+                async with client.events(timeout=15, reconnect=True, backoff=(0.1,)) as stream:
+                    await asyncio.to_thread(alice.client.send, bob, "before")
+                    async for event in stream:
+                        if event.type != "message":
+                            continue
+                        texts.append(event.text)
+                        if event.text == "before":
+                            await asyncio.to_thread(server.restart, 0.3)
+                            await asyncio.to_thread(alice.client.send, bob, "after")
+                        else:
+                            break
+            return texts
+
+        assert asyncio.run(main()) == ["before", "after"]
+        assert [e for e in bob.client.inbox(peek=True) if e.type == "message"] == []
+
+        async def without_reconnect():
+            async with occhat.aio.Client(server.address, bob.home) as client:
+                async with client.events(timeout=15) as stream:
+                    await asyncio.to_thread(alice.client.send, bob, "one")
+                    with pytest.raises(occhat.ConnectionError, match="connection to the server lost"):
+                        async for event in stream:
+                            if event.type == "message":
+                                await asyncio.to_thread(server.restart)
+
+        asyncio.run(without_reconnect())

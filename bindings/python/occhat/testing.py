@@ -228,9 +228,23 @@ class OcchatServer:
     def start(self, timeout: float = 15.0) -> "OcchatServer":
         """Starts the server and waits until it listens."""
         self._tmp = tempfile.TemporaryDirectory(prefix="occhat-testing-")
+        self._launch("127.0.0.1:0", timeout)
+        return self
+
+    def restart(self, down_for: float = 0.0, timeout: float = 15.0) -> None:
+        """Stops the server (SIGTERM), waits `down_for` seconds and starts it again on the same
+        address with the same data: connected clients and bots lose their connection, as in a
+        server upgrade. Accounts, sessions and pending events survive."""
+        assert self.proc is not None, "the server is not started"
+        self.proc.terminate()
+        self.proc.wait(15)
+        time.sleep(down_for)
+        self._launch(self.address, timeout)
+
+    def _launch(self, listen: str, timeout: float) -> None:
         out_path, err_path = self.directory / "server.stdout", self.directory / "server.stderr"
-        with open(out_path, "wb") as out, open(err_path, "wb") as err:
-            self.proc = subprocess.Popen([str(self.binary), "--listen", "127.0.0.1:0", "--data-dir",
+        with open(out_path, "wb") as out, open(err_path, "ab") as err:
+            self.proc = subprocess.Popen([str(self.binary), "--listen", listen, "--data-dir",
                                           str(self.directory / "data"), *_UNLIMITED, *self.args],
                                          stdin=subprocess.DEVNULL, stdout=out, stderr=err, start_new_session=True)
         deadline = time.monotonic() + timeout
@@ -241,7 +255,7 @@ class OcchatServer:
                 if not match:
                     raise RuntimeError(f"occhat-server printed {text!r}")
                 self.address = f"{match.group(1)}:{match.group(2)}"
-                return self
+                return
             if self.proc.poll() is not None or time.monotonic() > deadline:
                 self.stop()
                 raise RuntimeError(f"occhat-server did not start: {err_path.read_text(errors='replace')}")

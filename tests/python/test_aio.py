@@ -193,3 +193,34 @@ def test_aio_events_reconnect_after_a_server_restart_and_lose_nothing():
                                 await asyncio.to_thread(server.restart)
 
         asyncio.run(without_reconnect())
+
+
+def test_stop_waits_for_the_handler_in_progress_only_and_the_rest_come_next_run(occhat_server):
+    alice, bot_user = occhat_server.users("alice", "bot")
+    for text in ("one", "two", "three"):
+        alice.client.send(bot_user, text)
+    first_run = []
+    bot = occhat.aio.Bot(occhat_server.address, bot_user.home)
+
+    @bot.on_message
+    async def slow(event):
+        bot.stop()  # while "one" is in progress; "two" and "three" are queued behind it
+        await asyncio.sleep(1.0)
+        first_run.append(event.text)
+
+    start = time.monotonic()
+    run_bot(bot)
+    assert first_run == ["one"]
+    assert time.monotonic() - start < 2.5  # not 3 handlers' worth
+
+    second_run = []
+    bot = occhat.aio.Bot(occhat_server.address, bot_user.home)
+
+    @bot.on_message
+    async def record(event):
+        second_run.append(event.text)
+        if event.text == "three":
+            bot.stop()
+
+    run_bot(bot)
+    assert second_run == ["two", "three"]

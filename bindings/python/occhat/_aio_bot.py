@@ -77,7 +77,8 @@ class Bot(HandlerRegistry[Handler, CommandHandler]):
 
     def stop(self) -> None:
         """Makes run() return once the handlers in progress have finished (at most
-        handler_timeout later). Callable from any thread."""
+        handler_timeout later); events not started yet come again at the next run. Callable
+        from any thread or a handler."""
         self._stop_requested = True
         loop, stop = self._loop, self._stop
         if loop is not None and stop is not None:
@@ -129,6 +130,11 @@ class Bot(HandlerRegistry[Handler, CommandHandler]):
                 backlog.append(event)
         finally:
             stopping.cancel()
+            # Only the events in progress are finished; the ones queued behind them stay
+            # unhandled (not passed by the cursor) and come again at the next start.
+            for backlog in backlogs.values():
+                while len(backlog) > 1:
+                    backlog.pop()
             if running:
                 await asyncio.wait(running)  # each bounded by handler_timeout
             try:

@@ -61,6 +61,9 @@ def test_aio_client_calls_and_events_against_a_real_server(occhat_server):
             assert texts == ["to bob"]
             with pytest.raises(occhat.NotFoundError):
                 await client.find(999999999)
+        # Closed, it connects again on the next call, like occhat.Client.
+        assert (await client.whoami()).id == bob.id
+        await client.close()
 
     asyncio.run(main())
     # Handled with the cursor and acknowledged: nothing comes again.

@@ -25,6 +25,7 @@ import collections
 import concurrent.futures
 import functools
 import logging
+import pathlib
 import time
 from typing import Any, Callable, Concatenate, Coroutine, Deque, Optional, ParamSpec, Sequence, TypeVar
 
@@ -69,7 +70,8 @@ class Client:
                  ca_file: Optional[str] = None) -> None:
         self.sync: _client.Client = _client.Client(server, home, connect_timeout=connect_timeout,
                                                    request_timeout=request_timeout, tls=tls, ca_file=ca_file)
-        self._executor = concurrent.futures.ThreadPoolExecutor(max_workers, thread_name_prefix="occhat-aio")
+        self._max_workers = max_workers
+        self._executor: Optional[concurrent.futures.ThreadPoolExecutor] = None  # made on first use
 
     @property
     def server(self) -> str:
@@ -77,18 +79,23 @@ class Client:
         return self.sync.server
 
     @property
-    def home(self) -> Any:
+    def home(self) -> pathlib.Path:
         """The home directory (session.json, cursor), shared with the CLI."""
         return self.sync.home
 
     async def _run(self, fn: Callable[[], R]) -> R:
         """fn() on a worker thread; its result (or exception) comes back to the loop."""
+        if self._executor is None:
+            self._executor = concurrent.futures.ThreadPoolExecutor(self._max_workers, thread_name_prefix="occhat-aio")
         return await asyncio.get_running_loop().run_in_executor(self._executor, fn)
 
     async def close(self) -> None:
-        """Closes the connection (the saved session stays) and the worker threads."""
+        """Closes the connection (the saved session stays) and ends the worker threads; a later
+        call connects again, like occhat.Client."""
         await self._run(self.sync.close)
-        self._executor.shutdown(wait=False)
+        executor, self._executor = self._executor, None
+        if executor is not None:
+            executor.shutdown(wait=False)
 
     async def __aenter__(self) -> "Client":
         return self

@@ -154,7 +154,8 @@ class Client:
         for the next one or leaves (the home's cursor advances, the server is acknowledged in
         batches), so a restarted program neither loses nor repeats events, except the one it
         was killed in. Leave with `break` and the stream is closed (acknowledged) by `await
-        stream.aclose()` or `async with client.events() as stream`."""
+        stream.aclose()` or `async with client.events() as stream`. One stream per client at a
+        time: a new one takes the events over."""
         return EventStream(self, timeout, reconnect, announce_presence, backoff)
 
 
@@ -166,7 +167,6 @@ class EventStream:
     finished, in any order. The cursor only advances over a prefix of finished events, so it
     never passes an unfinished one."""
 
-    POLL = 0.1
     ACK_QUIET = _client.EventStream.ACK_QUIET
     ACK_BATCH = _client.EventStream.ACK_BATCH
     BACKOFF = _client.EventStream.BACKOFF

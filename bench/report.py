@@ -239,6 +239,17 @@ def build_rows(records):
     row("files: resume of the second half", fmt_mbs(ours), "curl -C -", fmt_mbs(peer),
         fmt_ratio(ours, peer, "ours/peer"), "—", "—")
 
+    py = pick(records, "python", "events")
+    for label, ours_key, peer_key, peer_name in (
+            ("python: 1,000 events, async for (occhat.aio)", "aio_events_per_s", "sync_events_per_s",
+             "for (occhat.Client), same run"),
+            ("python: 1,000 events, occhat.aio.Bot", "aio_bot_events_per_s", "sync_bot_events_per_s",
+             "occhat.Bot, same run")):
+        ours = metric(py, ours_key)
+        peer = metric(py, peer_key)
+        row(label, fmt_int(ours, " events/s"), peer_name, fmt_int(peer, " events/s"),
+            fmt_ratio(ours, peer, "aio/sync"), "—", "—")
+
     ip = metric(pick(records, "iperf3", "loopback"), "gbit_s")
     dl = metric(rf, "download_null_mb_s")
     dl_gbit = None if dl is None else dl * 8 / 1000

@@ -7,6 +7,7 @@
 #   room      occhat-bench room                     (a 1,000-member room; against occhat's 1:1 relay)
 #   files     occhat-bench files                    vs  nginx (sendfile) + curl, `curl -C -` resume
 #   ceiling   iperf3 over loopback
+#   python    bench/python_events.py: 1,000 events through occhat.aio vs the synchronous API
 # Every JSON line goes to BUILD/bench-results.jsonl; bench/report.py renders the table, and a full
 # run (not --quick, or with --write-results) writes bench/RESULTS.md. A run that could not build
 # occhat or get every figure from occhat-bench exits 1 and leaves bench/RESULTS.md as it is.
@@ -69,7 +70,7 @@ fail() {
 if [ "$install" -eq 1 ]; then bash scripts/setup.sh bench; fi
 
 mkdir -p "$build"
-step "configure and build occhat-server and occhat-bench ($build, -j$jobs)"
+step "configure and build occhat-server, occhat-bench and the Python module ($build, -j$jobs)"
 bench_bin="$build/bench/occhat-bench"
 build_log="$build/bench-build.log"
 # The same configuration as scripts/test.sh, so the two share one build directory. Both targets
@@ -78,7 +79,7 @@ if ! "$cmake" -S . -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DOCCHAT_WERROR
   tail -20 "$build_log" >&2
   fail "configuring occhat failed (log: $build_log): occhat not measured"
 fi
-if ! "$cmake" --build "$build" -j"$jobs" --target occhat-server occhat-bench >>"$build_log" 2>&1; then
+if ! "$cmake" --build "$build" -j"$jobs" --target occhat-server occhat-bench occhat_python >>"$build_log" 2>&1; then
   tail -20 "$build_log" >&2
   fail "building occhat failed (log: $build_log): occhat not measured"
 fi
@@ -280,6 +281,20 @@ stop_pid "$nginx_pid"
 rm -f "$work/www/file.bin"
 
 run_occhat "$t_files" files
+
+# ---- python: occhat.aio against the synchronous API, same server, same run ---------------
+python_runs=5
+[ "$quick" -eq 1 ] && python_runs=1
+step "python: 1,000 events, occhat.aio vs the synchronous API ($python_runs runs, at most 300s)"
+rc=0
+PYTHONPATH="$build/python" OCCHAT_SERVER_BINARY="$build/server/occhat-server" TMPDIR="$work" \
+  timeout --kill-after=10 300 /usr/bin/python3 bench/python_events.py --events 1000 --runs "$python_runs" \
+  >"$logs/python.out" 2> >(tee "$logs/python.err" >&2) || rc=$?
+grep '^{' "$logs/python.out" >>"$work/results.jsonl" || true
+if [ "$rc" -ne 0 ] || ! grep -q '^{' "$logs/python.out"; then
+  warn "bench/python_events.py exited with $rc (124: timed out)"
+  occhat_failed+=("python (exit $rc)")
+fi
 
 # ---- results ------------------------------------------------------------------------------
 elapsed=$(( $(date +%s) - started_at ))

@@ -19,7 +19,7 @@ packages=(
   libprotobuf-dev protobuf-compiler
   nlohmann-json3-dev libfmt-dev
   libgtest-dev libgmock-dev
-  pybind11-dev python3-pybind11 python3-dev python3-pytest python3-pexpect
+  pybind11-dev python3-pybind11 python3-dev python3-pytest python3-pexpect mypy
   tmux
 )
 

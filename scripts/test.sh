@@ -3,6 +3,8 @@
 #   1. ctest      GoogleTest unit + integration suites and the fuzz corpus replayers
 #   2. pytest     CLI end-to-end tests (tests/cli) against the real binaries
 #   3. python     Python binding tests (tests/python) with the module from the build tree
+#      examples   the example bots' tests (bindings/python/examples, with occhat.testing)
+#      mypy       mypy --strict on bindings/python/examples/ (and the occhat package they import)
 #   4. crash      scripts/crash-test.sh --kills 5 (SIGKILLed server under load: nothing lost)
 #   5. fuzz       a short libFuzzer smoke run (scripts/fuzz.sh) when clang++ is available
 # Ends with one line over all suites: "N passed, N failed[, N skipped]". Exits non-zero if a
@@ -153,6 +155,17 @@ else
   if [ -z "$sanitize" ]; then
     run_pytest_suite python tests/python "$build/pytest-python.log" \
       PYTHONPATH="$build/python${PYTHONPATH:+:$PYTHONPATH}"
+    run_pytest_suite examples bindings/python/examples "$build/pytest-examples.log" \
+      PYTHONPATH="$build/python${PYTHONPATH:+:$PYTHONPATH}"
+    # The package is found through MYPYPATH, so its own errors are reported too.
+    rc=0
+    MYPYPATH="$build/python" timeout 600 mypy --strict --cache-dir "$build/mypy-cache" bindings/python/examples/ \
+      2>&1 | tee "$build/mypy.log" || rc=$?
+    if [ "$rc" -eq 0 ]; then
+      passed=$((passed + 1)); note "mypy: passed (--strict on bindings/python/examples/ and the occhat package)"
+    else
+      failed=$((failed + 1)); note "mypy: FAILED (exit $rc; see $build/mypy.log)"
+    fi
   elif [ "$sanitize" = address ]; then
     # /usr/bin/python3 is not instrumented, so the ASan runtime must be loaded first
     # (LD_PRELOAD) for it to import the instrumented module; libstdc++ too, or ASan's

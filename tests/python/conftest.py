@@ -26,6 +26,8 @@ LISTENING = re.compile(r"^listening on (\S+):(\d+)$")
 if str(PYTHON_DIR) not in sys.path:
     sys.path.insert(0, str(PYTHON_DIR))
 
+from occhat.testing import occhat_server, occhat_server_process  # noqa: E402,F401  (fixtures for test_aio.py)
+
 
 def binary(name, sub):
     path = BUILD_DIR / sub / name

@@ -24,13 +24,13 @@ bot = occhat.Bot(args.server, args.home)
 
 
 @bot.on_message
-def echo(event):
-    bot.reply(event, event.text)
+def echo(event: occhat.Event) -> None:
+    bot.reply(event, event.text or "")
 
 
 @bot.on_request
-def befriend(event):
-    if not event.accepted:
+def befriend(event: occhat.Event) -> None:
+    if event.sender is not None and not event.accepted:
         bot.client.add_friend(event.sender)  # accept every friend request
 
 

@@ -28,7 +28,8 @@ bot = occhat.Bot(args.server, args.home)
 
 
 @bot.on_file
-def on_file(event):
+def on_file(event: occhat.Event) -> None:
+    assert event.file is not None  # always set on a file event
     target = os.path.join(args.dir, f"{event.file.id}")
     # The name is the file's id, so an existing copy holds the same bytes (an event delivered
     # again after a crash inside this handler): fetching it again may replace it.
@@ -41,8 +42,8 @@ def on_file(event):
 
 
 @bot.on_request
-def befriend(event):
-    if not event.accepted:
+def befriend(event: occhat.Event) -> None:
+    if event.sender is not None and not event.accepted:
         bot.client.add_friend(event.sender)
 
 

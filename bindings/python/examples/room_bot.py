@@ -31,31 +31,32 @@ HELP = "/roll [SIDES] rolls a die (6 sides unless told); /help shows this"
 
 
 @bot.on_room
-def join_when_invited(event):
-    if event.room_event.kind == "invited":
-        bot.client.join_room(event.room)
+def join_when_invited(event: occhat.Event) -> None:
+    if event.room_event is not None and event.room_event.kind == "invited":
+        bot.client.join_room(event.room_event.room)
 
 
 @bot.on_request
-def befriend(event):
-    if not event.accepted:
+def befriend(event: occhat.Event) -> None:
+    if event.sender is not None and not event.accepted:
         bot.client.add_friend(event.sender)  # friends can invite it to their rooms
 
 
 @bot.on_command("roll")
-def roll(event, args):
+def roll(event: occhat.Event, args: str) -> None:
+    nick = event.sender.nick if event.sender else "someone"
     sides = int(args) if args.isdigit() and 2 <= int(args) <= 1000 else 6
-    bot.reply(event, f"{event.sender.nick} rolled {random.randint(1, sides)} (d{sides})")
+    bot.reply(event, f"{nick} rolled {random.randint(1, sides)} (d{sides})")
 
 
 @bot.on_command("help")
-def usage(event, args):
+def usage(event: occhat.Event, args: str) -> None:
     bot.reply(event, HELP)
 
 
 @bot.on_message
-def mentioned(event):
-    if bot.user.id in event.mentions:
+def mentioned(event: occhat.Event) -> None:
+    if bot.user is not None and event.sender is not None and bot.user.id in event.mentions:
         bot.reply(event, f"hi {event.sender.nick}! {HELP}")
 
 

@@ -8,16 +8,19 @@
     for event in client.events():       # each event handled exactly once per home
         print(event)
 
-See occhat.Bot for handlers with decorators. Every blocking call releases the GIL.
+See occhat.Bot for handlers with decorators, occhat.aio for asyncio (Client, Bot) and
+occhat.testing for testing a bot against a real server. Every blocking call releases the GIL.
 """
 
 from ._errors import (AuthError, ConnectionError, Error, IntegrityError, InvalidArgumentError,
                       NotAllowedError, NotFoundError, RateLimitedError)
 from ._occhat import (AddFriendResult, DownloadResult, Event, FileInfo, FilePage, Friend, FriendRequest,
                       FriendRequests, HistoryPage, InboxPage, Message, RawClient, Room, RoomEvent, RoomList,
-                      RoomMember, RoomRef, SendResult, Session, UploadResult, UserInfo)
+                      RoomMember, RoomRef, SendResult, EventPipe, Session, UploadResult, UserInfo)
 from ._client import DEFAULT_SERVER, Client, EventStream, HasId, Id
 from ._bot import Bot
+from ._handlers import conversation_of, parse_command
+from . import aio
 
 __version__ = "0.1.0"
 
@@ -28,5 +31,5 @@ __all__ = [
     "UserInfo", "Session", "Friend", "FriendRequest", "FriendRequests", "AddFriendResult", "Message",
     "SendResult", "HistoryPage", "FileInfo", "FilePage", "UploadResult", "DownloadResult", "Event", "InboxPage",
     "Room", "RoomList", "RoomMember", "RoomEvent", "RoomRef",
-    "RawClient",
+    "RawClient", "EventPipe", "conversation_of", "parse_command", "aio",
 ]

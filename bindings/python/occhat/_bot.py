@@ -5,30 +5,20 @@ import logging
 import signal
 import sys
 import threading
-from typing import Callable, Dict, List, Optional, Sequence, Tuple
+from typing import Any, Callable, Optional, Sequence
 
 from ._client import Client
 from ._errors import Error
-from ._occhat import UserInfo
+from ._handlers import HandlerRegistry, parse_command
+from ._occhat import Event, UserInfo
 
 log = logging.getLogger("occhat.bot")
 
-Handler = Callable[["object"], None]
-CommandHandler = Callable[["object", str], None]
+Handler = Callable[[Event], None]
+CommandHandler = Callable[[Event, str], None]
 
 
-def parse_command(text: str) -> Optional[Tuple[str, str]]:
-    """("name", "args") for a message "/name args..." (args stripped; "" when there are none),
-    else None. The name ends at the first whitespace, so "/roll\n2d6" is a command too."""
-    if not text.startswith("/") or text[1:2].isspace():
-        return None
-    parts = text[1:].split(None, 1)
-    if not parts:
-        return None
-    return parts[0], parts[1].strip() if len(parts) > 1 else ""
-
-
-class Bot:
+class Bot(HandlerRegistry[Handler, CommandHandler]):
     """A long-lived client that dispatches events to handlers.
 
         bot = occhat.Bot()                 # uses the session of `occhat login` (~/.occhat)
@@ -53,70 +43,25 @@ class Bot:
     count as handled.
     """
 
-    def __init__(self, server: Optional[str] = None, home=None, *, client: Optional[Client] = None,
+    def __init__(self, server: Optional[str] = None, home: Any = None, *, client: Optional[Client] = None,
                  backoff: Optional[Sequence[float]] = None):
         """backoff: the reconnection delays in seconds (default EventStream.BACKOFF; see
         Client.events)."""
+        super().__init__()
         self.client = client or Client(server, home)
         self.user: Optional[UserInfo] = None  # the bot's own account, once main() logged in
         self._backoff = backoff
-        self._handlers: Dict[str, List[Handler]] = {
-            "message": [], "presence": [], "friend_request": [], "file": [], "room": []}
-        self._commands: Dict[str, List[CommandHandler]] = {}
         self._stop = threading.Event()
-
-    # ---- registration ---------------------------------------------------------------------
-
-    def on(self, event_type: str) -> Callable[[Handler], Handler]:
-        """Decorator for handlers of `event_type` ('message', 'presence', 'friend_request',
-        'file', 'room', or a type added by a later server)."""
-        def register(fn: Handler) -> Handler:
-            self._handlers.setdefault(event_type, []).append(fn)
-            return fn
-        return register
-
-    def on_message(self, fn: Handler) -> Handler:
-        """Decorator: fn(event) for each message, 1:1 or in a room (commands included);
-        event.sender, event.text, event.message, event.room (None for 1:1), event.mentions."""
-        return self.on("message")(fn)
-
-    def on_command(self, name: str) -> Callable[[CommandHandler], CommandHandler]:
-        """Decorator: fn(event, args) for each message "/NAME ARGS", 1:1 or in a room. args is
-        the rest of the text, stripped ("" for a bare "/NAME"). on_message handlers see the
-        message too; bot.reply(event, ...) answers where it came from."""
-        def register(fn: CommandHandler) -> CommandHandler:
-            self._commands.setdefault(name, []).append(fn)
-            return fn
-        return register
-
-    def on_room(self, fn: Handler) -> Handler:
-        """Decorator: fn(event) for each room membership or settings change: event.room_event
-        (.kind 'invited', 'joined', 'left', 'removed', 'role_changed', 'renamed', 'deleted',
-        'declined'; .actor, .subject, .role) and event.room. Accept an invitation with
-        bot.client.join_room(event.room)."""
-        return self.on("room")(fn)
-
-    def on_presence(self, fn: Handler) -> Handler:
-        """Decorator: fn(event) when a friend comes online or goes offline (event.user, .online)."""
-        return self.on("presence")(fn)
-
-    def on_request(self, fn: Handler) -> Handler:
-        """Decorator: fn(event) for a friend request (event.sender; event.accepted=True when
-        they accepted yours). Accept with bot.client.add_friend(event.sender)."""
-        return self.on("friend_request")(fn)
-
-    def on_file(self, fn: Handler) -> Handler:
-        """Decorator: fn(event) for a received file (event.file: FileInfo). Fetch it with
-        bot.client.download(event.file, path)."""
-        return self.on("file")(fn)
 
     # ---- helpers for handlers -------------------------------------------------------------
 
-    def reply(self, event, text: str) -> int:
+    def reply(self, event: Event, text: str) -> int:
         """Answers where an event came from: its room (a room message, file or room event), else
         the user who sent it. Returns the message id."""
         if event.room is not None:
             return self.client.send_room_message(event.room, text)
+        if event.sender is None:
+            raise ValueError(f"a {event.type} event has no sender to reply to")
         return self.client.send(event.sender, text)
 
     def stop(self) -> None:
@@ -171,31 +116,27 @@ class Bot:
             return e.exit_code
         return 0
 
-    def _dispatch(self, event, me: int) -> None:
+    def _dispatch(self, event: Event, me: int) -> None:
         if event.sender is not None and event.sender.id == me:
             return  # our own room message or file, echoed to this session like to every member
-        for handler in self._handlers.get(event.type, ()):
-            self._call(handler, event)
-        command = parse_command(event.text) if event.type == "message" else None
-        if command:
-            for handler in self._commands.get(command[0], ()):
-                self._call(handler, event, command[1])
+        for handler, args in self._calls(event):
+            self._call(handler, *args)
 
     @staticmethod
-    def _call(handler, event, *args) -> None:
+    def _call(handler: Callable[..., object], *args: object) -> None:
         """Runs one handler; an exception is logged and the bot carries on."""
         try:
-            handler(event, *args)
+            handler(*args)
         except Exception:
-            log.exception("occhat: handler %s failed on %r", getattr(handler, "__name__", handler), event)
+            log.exception("occhat: handler %s failed on %r", getattr(handler, "__name__", handler), args[0])
 
     @staticmethod
-    def _install_sigterm():
+    def _install_sigterm() -> Callable[[], object]:
         """SIGTERM behaves like Ctrl-C while run() runs (only possible in the main thread)."""
         if threading.current_thread() is not threading.main_thread():
             return lambda: None
 
-        def interrupt(signum, frame):
+        def interrupt(signum: int, frame: object) -> None:
             raise KeyboardInterrupt
 
         previous = signal.signal(signal.SIGTERM, interrupt)

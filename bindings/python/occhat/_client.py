@@ -4,7 +4,7 @@ import logging
 import os
 import pathlib
 import time
-from typing import Callable, Iterable, Iterator, List, Optional, Protocol, Sequence, Union
+from typing import Any, Callable, Iterable, Iterator, List, Optional, Protocol, Sequence, Union
 
 from . import _occhat
 from ._errors import AuthError, ConnectionError, Error, InvalidArgumentError
@@ -14,6 +14,8 @@ DEFAULT_SERVER = "127.0.0.1:7878"
 log = logging.getLogger("occhat")
 
 Progress = Optional[Callable[[int, int], None]]
+# A file name: what open() takes.
+Path = Union[str, "os.PathLike[str]"]
 
 
 class HasId(Protocol):
@@ -29,10 +31,18 @@ def _id(value: Id) -> int:
     """The id every call takes: an int (or anything int() accepts), or the .id of an object, so
     client.send(event.sender, "hi") and client.send_room_message(room, "hi") work."""
     try:
-        return int(getattr(value, "id", value))
+        return int(getattr(value, "id", value))  # type: ignore[arg-type]  # checked at run time
     except TypeError:
         raise TypeError(f"expected an id (an int, or an object with .id such as UserInfo or Room), "
                         f"not {type(value).__name__}") from None
+
+
+def _user_of(raw: "_occhat.RawClient") -> "_occhat.UserInfo":
+    """The user a connection is logged in as (_logged_in() made sure there is one)."""
+    user = raw.current_user()
+    if user is None:  # the connection was lost in between
+        raise ConnectionError("connection to the server lost", "unavailable")
+    return user
 
 
 def _safe_local_name(name: str) -> str:
@@ -58,7 +68,7 @@ class Client:
     verify raises ConnectionError "TLS handshake with HOST:PORT failed: ...".
     """
 
-    def __init__(self, server: Optional[str] = None, home=None, *, connect_timeout: float = 5.0,
+    def __init__(self, server: Optional[str] = None, home: Optional[Path] = None, *, connect_timeout: float = 5.0,
                  request_timeout: float = 15.0, tls: Optional[bool] = None, ca_file: Optional[str] = None):
         self.home: pathlib.Path = resolve_home(home)
         self._server = server or os.environ.get("OCCHAT_SERVER")
@@ -85,18 +95,18 @@ class Client:
         if self._server:
             return self._server
         session = load_session(self.home)
-        return session["server"] if session else DEFAULT_SERVER
+        return str(session["server"]) if session else DEFAULT_SERVER
 
     @property
     def raw(self) -> "_occhat.RawClient":
         """The underlying C++ SDK client (one method per SDK call)."""
         return self._raw
 
-    def _connect(self):
+    def _connect(self) -> None:
         if not self._raw.connected():
             self._raw.connect(self.server)
 
-    def _logged_in(self):
+    def _logged_in(self) -> "_occhat.RawClient":
         if not self._raw.connected() or self._raw.current_user() is None:
             self.resume()  # no saved session: AuthError before any attempt to connect
         return self._raw
@@ -105,10 +115,10 @@ class Client:
         """Closes the connection (the saved session stays)."""
         self._raw.disconnect()
 
-    def __enter__(self):
+    def __enter__(self) -> "Client":
         return self
 
-    def __exit__(self, *exc):
+    def __exit__(self, *exc: object) -> None:
         self.close()
 
     def register(self, email: str, nick: str, password: str) -> int:
@@ -148,7 +158,7 @@ class Client:
 
     def whoami(self) -> "_occhat.UserInfo":
         """The logged-in user (id, nick, email); checks the session with the server."""
-        return self._logged_in().current_user()
+        return _user_of(self._logged_in())
 
     def find(self, user_id: Id) -> "_occhat.UserInfo":
         """Looks a user up by id. Raises NotFoundError."""
@@ -186,8 +196,8 @@ class Client:
         those this home already handled; then marks them handled (cursor + server ack) unless
         peek=True. Like `occhat inbox`."""
         raw = self._logged_in()
-        cursor = Cursor(self.home, raw.current_user().id)
-        events = []
+        cursor = Cursor(self.home, _user_of(raw).id)
+        events: List["_occhat.Event"] = []
         after = cursor.value
         while limit is None or len(events) < limit:
             want = 1000 if limit is None else min(1000, limit - len(events))
@@ -204,7 +214,7 @@ class Client:
     def ack(self, up_to_seq: int) -> None:
         """Marks every inbox event with seq <= up_to_seq handled (server and this home's cursor)."""
         raw = self._logged_in()
-        Cursor(self.home, raw.current_user().id).advance(int(up_to_seq))
+        Cursor(self.home, _user_of(raw).id).advance(int(up_to_seq))
         raw.ack(int(up_to_seq))
 
     def history(self, peer: Id, limit: int = 50, before: Id = 0) -> List["_occhat.Message"]:
@@ -214,7 +224,7 @@ class Client:
 
     # ---- files ----------------------------------------------------------------------------
 
-    def upload(self, to: Id, path, name: Optional[str] = None, progress: Progress = None) -> "_occhat.UploadResult":
+    def upload(self, to: Id, path: Path, name: Optional[str] = None, progress: Progress = None) -> "_occhat.UploadResult":
         """Sends the file at `path` to a friend (resumes an interrupted upload of the same bytes).
         progress(done, total) is called as bytes move. Returns once the server verified it."""
         return self._logged_in().upload_file(_id(to), os.fspath(path), name, progress)
@@ -235,12 +245,12 @@ class Client:
         is being written."""
         self._logged_in().cancel_upload(_id(upload_id))
 
-    def cancel_upload_file(self, to: Id, path) -> int:
+    def cancel_upload_file(self, to: Id, path: Path) -> int:
         """Cancels the unfinished upload of the file at `path` to `to` (the one upload() would
         resume) and returns its id. Raises NotFoundError if there is none."""
         return self._logged_in().cancel_upload_file(_id(to), os.fspath(path))
 
-    def cancel_room_upload_file(self, room: Id, path) -> int:
+    def cancel_room_upload_file(self, room: Id, path: Path) -> int:
         """Cancels your own unfinished upload of the file at `path` to a room (the one
         upload_room_file() would resume) and returns its id. Raises NotFoundError if there is
         none (another member's upload of the same bytes is not yours)."""
@@ -250,7 +260,7 @@ class Client:
         """One file's record. Raises NotFoundError, NotAllowedError."""
         return self._logged_in().file_info(_id(file_id))
 
-    def download(self, file_id: Id, path=None, resume: bool = False, progress: Progress = None, *,
+    def download(self, file_id: Id, path: Optional[Path] = None, resume: bool = False, progress: Progress = None, *,
                  overwrite: bool = False) -> "_occhat.DownloadResult":
         """Downloads a file to `path` (None: its name, made safe, in the current directory; a
         directory: that name inside it). The bytes are verified against the SHA-256 before the
@@ -284,7 +294,10 @@ class Client:
         """Invites one friend or several (any member may); members and users already invited are
         skipped. Raises NotAllowedError (not your friend), occhat.Error with code
         "resource_exhausted" (the room would be over the server's member limit)."""
-        ids = [_id(users)] if isinstance(users, int) or hasattr(users, "id") else [_id(u) for u in users]
+        if isinstance(users, int) or hasattr(users, "id"):
+            ids = [_id(users)]  # type: ignore[arg-type]  # one id
+        else:
+            ids = [_id(u) for u in users]
         self._logged_in().invite_to_room(_id(room), ids)
 
     def join_room(self, room: Id) -> "_occhat.Room":
@@ -337,7 +350,7 @@ class Client:
         """The room's messages since you joined, oldest first; paged like history()."""
         return self._logged_in().room_history(_id(room), int(limit), _id(before)).messages
 
-    def upload_room_file(self, room: Id, path, name: Optional[str] = None,
+    def upload_room_file(self, room: Id, path: Path, name: Optional[str] = None,
                          progress: Progress = None) -> "_occhat.UploadResult":
         """Sends the file at `path` to a room (every member is notified), like upload()."""
         return self._logged_in().upload_room_file(_id(room), os.fspath(path), name, progress)
@@ -394,7 +407,7 @@ class EventStream(Iterator["_occhat.Event"]):
     ACK_BATCH = 256     # ...or after this many handled events
     BACKOFF = (0.5, 1, 2, 4, 8)
 
-    def __init__(self, client: Client, timeout, reconnect, announce_presence,
+    def __init__(self, client: Client, timeout: Optional[float], reconnect: bool, announce_presence: bool,
                  backoff: Optional[Sequence[float]] = None):
         self._client = client
         self._raw = client.raw
@@ -424,16 +437,16 @@ class EventStream(Iterator["_occhat.Event"]):
         """The user whose events these are (0 before the first event)."""
         return self._cursor.user_id if self._cursor else 0
 
-    def __iter__(self):
+    def __iter__(self) -> "EventStream":
         return self
 
-    def __enter__(self):
+    def __enter__(self) -> "EventStream":
         return self
 
-    def __exit__(self, *exc):
+    def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def __del__(self):
+    def __del__(self) -> None:
         try:
             self.close()
         except Exception:
@@ -465,7 +478,7 @@ class EventStream(Iterator["_occhat.Event"]):
                 if not self._reconnect:
                     raise ConnectionError("connection to the server lost", "unavailable")
                 continue
-            if event.seq:
+            if event.seq and self._cursor is not None:
                 if event.seq <= self._cursor.value:
                     self._handled_since_ack += 1  # already handled: just make sure it is acked
                     continue
@@ -481,19 +494,19 @@ class EventStream(Iterator["_occhat.Event"]):
         self._flush_ack()
         self._closed = True
 
-    def _forget_taken(self):
+    def _forget_taken(self) -> None:
         """The last taken event was not handled (interrupted): it comes again next time."""
         self._taken = 0
 
-    def _commit_taken(self):
-        if self._taken:
+    def _commit_taken(self) -> None:
+        if self._taken and self._cursor is not None:
             self._cursor.commit()
             self._taken = 0
             self._handled_since_ack += 1
             if self._handled_since_ack >= self.ACK_BATCH:
                 self._flush_ack()
 
-    def _flush_ack(self):
+    def _flush_ack(self) -> None:
         if self._cursor is None or self._cursor.value <= self._acked or not self._raw.connected():
             self._handled_since_ack = 0
             return
@@ -504,7 +517,7 @@ class EventStream(Iterator["_occhat.Event"]):
             pass  # acked after the next reconnect; the cursor already prevents repeats
         self._handled_since_ack = 0
 
-    def _subscribe(self, deadline) -> bool:
+    def _subscribe(self, deadline: Optional[float]) -> bool:
         """Logs in (if needed) and subscribes from the cursor. With reconnect, a failed attempt
         is retried on the backoff schedule, kept across calls: False when the deadline comes
         before the next attempt is due (or before one succeeds)."""
@@ -535,7 +548,7 @@ class EventStream(Iterator["_occhat.Event"]):
                 self._retry_at = time.monotonic() + delay
                 log.warning("occhat: connection lost; reconnecting in %s s", delay)
 
-    def _sleep_until(self, when: float, deadline) -> bool:
+    def _sleep_until(self, when: float, deadline: Optional[float]) -> bool:
         """Sleeps (in POLL slices, so Ctrl-C is noticed) until monotonic time `when`; False if
         the deadline comes first."""
         while True:

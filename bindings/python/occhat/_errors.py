@@ -31,7 +31,7 @@ class Error(Exception):
         self.exit_code = _EXIT_CODES.get(code, 10)
         self.retry_after = retry_after
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return f"{type(self).__name__}(code={self.code!r}, message={self.message!r})"
 
 

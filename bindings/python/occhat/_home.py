@@ -9,22 +9,23 @@ atomically (temp file + rename): a killed process leaves the old or the new valu
 import json
 import os
 import pathlib
+from typing import Any, Dict, Optional, Union
 
 from ._errors import AuthError
 
 
-def resolve_home(home=None) -> pathlib.Path:
+def resolve_home(home: Union[None, str, "os.PathLike[str]"] = None) -> pathlib.Path:
     """`home`, else $OCCHAT_HOME, else ~/.occhat (like the CLI)."""
     if home is None:
         home = os.environ.get("OCCHAT_HOME") or os.path.join(os.path.expanduser("~"), ".occhat")
     return pathlib.Path(home)
 
 
-def _ensure_dir(path: pathlib.Path):
+def _ensure_dir(path: pathlib.Path) -> None:
     path.mkdir(mode=0o700, parents=True, exist_ok=True)
 
 
-def _write_atomically(path: pathlib.Path, text: str, fsync: bool):
+def _write_atomically(path: pathlib.Path, text: str, fsync: bool) -> None:
     tmp = path.with_name(f"{path.name}.tmp.{os.getpid()}")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC | os.O_NOFOLLOW, 0o600)
     try:
@@ -36,7 +37,7 @@ def _write_atomically(path: pathlib.Path, text: str, fsync: bool):
     os.replace(tmp, path)
 
 
-def load_session(home: pathlib.Path):
+def load_session(home: pathlib.Path) -> Optional[Dict[str, Any]]:
     """The saved session as a dict, or None when there is none."""
     try:
         data = json.loads((home / "session.json").read_text())
@@ -52,9 +53,9 @@ def load_session(home: pathlib.Path):
                         "unauthenticated") from None
 
 
-def save_session(home: pathlib.Path, server: str, user_id: int, token: str, tls: bool = False, ca: str = ""):
+def save_session(home: pathlib.Path, server: str, user_id: int, token: str, tls: bool = False, ca: str = "") -> None:
     _ensure_dir(home)
-    data = {"server": server, "user_id": user_id, "token": token}
+    data: Dict[str, Any] = {"server": server, "user_id": user_id, "token": token}
     if tls:
         data["tls"] = True
         if ca:
@@ -63,7 +64,7 @@ def save_session(home: pathlib.Path, server: str, user_id: int, token: str, tls:
     _write_atomically(home / "session.json", text, fsync=True)
 
 
-def remove_session(home: pathlib.Path):
+def remove_session(home: pathlib.Path) -> None:
     try:
         (home / "session.json").unlink()
     except FileNotFoundError:
@@ -77,7 +78,7 @@ class Cursor:
     the handler runs, commit() renames it (one system call) right after it returns, so a process
     killed in between repeats at most the event whose handler had not finished."""
 
-    def __init__(self, home: pathlib.Path, user_id: int):
+    def __init__(self, home: pathlib.Path, user_id: int) -> None:
         self.home = home
         self.user_id = user_id
         self.value = 0
@@ -90,7 +91,7 @@ class Cursor:
         except (FileNotFoundError, ValueError):
             pass
 
-    def prepare(self, seq: int):
+    def prepare(self, seq: int) -> None:
         self._prepared = 0
         if seq <= self.value:
             return
@@ -102,7 +103,7 @@ class Cursor:
             os.close(fd)
         self._prepared = seq
 
-    def commit(self):
+    def commit(self) -> None:
         if self._prepared <= self.value:
             self._prepared = 0
             return
@@ -110,6 +111,6 @@ class Cursor:
         self.value = self._prepared
         self._prepared = 0
 
-    def advance(self, seq: int):
+    def advance(self, seq: int) -> None:
         self.prepare(seq)
         self.commit()

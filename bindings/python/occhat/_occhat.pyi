@@ -140,6 +140,14 @@ class InboxPage:
     events: List[Event]
     more: bool
 
+class EventPipe:
+    """Hands a RawClient's pushed events to an asyncio loop (occhat.aio uses it): installs the
+    SDK's event handler, which queues each event and makes fileno() readable."""
+    def __init__(self, client: RawClient) -> None: ...
+    def fileno(self) -> int: ...
+    def take(self) -> List[Event]: ...
+    def close(self) -> None: ...
+
 class RawClient:
     """The C++ SDK's occhat::Client; every blocking method releases the GIL. Ids are plain ints
     here (occhat.Client also takes anything with an .id: occhat.Id)."""

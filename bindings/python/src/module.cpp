@@ -8,4 +8,5 @@ PYBIND11_MODULE(_occhat, m) {
   occhat::python::register_errors(m);
   occhat::python::register_types(m);
   occhat::python::register_client(m);
+  occhat::python::register_event_pipe(m);
 }

@@ -16,6 +16,7 @@ packages=(
   build-essential cmake pkg-config ccache
   libasio-dev libcli11-dev libreadline-dev
   libsqlite3-dev sqlite3 libsodium-dev libssl-dev
+  libpq-dev postgresql
   libprotobuf-dev protobuf-compiler
   nlohmann-json3-dev libfmt-dev
   libgtest-dev libgmock-dev

@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# A throwaway PostgreSQL cluster for tests, from Debian's postgresql package.
+#   scripts/pg-cluster.sh start [DIR]  creates a cluster in DIR (default: a new temp dir) on a
+#                                      free port, starts it, prints its connection URI
+#                                      (postgresql://occhat@127.0.0.1:PORT/occhat) on stdout
+#   scripts/pg-cluster.sh stop DIR     stops that cluster and removes DIR
+# The URI's database `occhat` exists; the role `occhat` is a superuser (tests create and drop
+# a database per test). The cluster listens on 127.0.0.1 only, with trust authentication, and
+# keeps its socket in DIR. Postgres refuses to run as root: as root the server runs as the
+# `postgres` user (runuser), owning DIR. fsync stays on: tests check what a commit promises.
+set -euo pipefail
+
+bindir="${OCCHAT_PG_BINDIR:-}"
+if [ -z "$bindir" ]; then
+  bindir="$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1 || true)"
+fi
+if [ -z "$bindir" ] || [ ! -x "$bindir/initdb" ]; then
+  echo "pg-cluster.sh: PostgreSQL server binaries not found (install Debian's postgresql: scripts/setup.sh)" >&2
+  exit 1
+fi
+
+as_owner=()
+if [ "$(id -u)" -eq 0 ]; then as_owner=(runuser -u postgres --); fi
+
+free_port() {
+  /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+}
+
+start() {
+  local dir="${1:-}"
+  if [ -z "$dir" ]; then dir="$(mktemp -d /tmp/occhat-pg-XXXXXX)"; else mkdir -p "$dir"; fi
+  if [ "$(id -u)" -eq 0 ]; then chown postgres: "$dir"; fi
+  local port
+  port="$(free_port)"
+  "${as_owner[@]}" "$bindir/initdb" -D "$dir/data" -U occhat --no-sync -A trust -E UTF8 --locale=C.UTF-8 >"$dir/initdb.log" 2>&1 ||
+    { echo "pg-cluster.sh: initdb failed, see $dir/initdb.log" >&2; cat "$dir/initdb.log" >&2; exit 1; }
+  "${as_owner[@]}" "$bindir/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 30 \
+    -o "-h 127.0.0.1 -p $port -k $dir -c max_connections=200" start >/dev/null ||
+    { echo "pg-cluster.sh: the server did not start, see $dir/server.log" >&2; cat "$dir/server.log" >&2; exit 1; }
+  "${as_owner[@]}" "$bindir/psql" -h 127.0.0.1 -p "$port" -U occhat -d postgres -qAt \
+    -c "CREATE DATABASE occhat" >/dev/null
+  echo "$port" >"$dir/port"
+  echo "postgresql://occhat@127.0.0.1:$port/occhat"
+}
+
+stop() {
+  local dir="${1:?usage: scripts/pg-cluster.sh stop DIR}"
+  if [ -d "$dir/data" ]; then
+    "${as_owner[@]}" "$bindir/pg_ctl" -D "$dir/data" -m immediate -w stop >/dev/null 2>&1 || true
+  fi
+  rm -rf "$dir"
+}
+
+case "${1:-}" in
+  start) start "${2:-}" ;;
+  stop) stop "${2:-}" ;;
+  *) echo "usage: scripts/pg-cluster.sh start [DIR] | stop DIR" >&2; exit 1 ;;
+esac

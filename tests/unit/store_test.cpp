@@ -1,4 +1,6 @@
-// occhat::store against a real SQLite file in a fresh temp dir.
+// occhat::store against a real SQLite file in a fresh temp dir: what is particular to SQLite
+// files and to open_store(). The contract both backends meet is tested in store_users_test.cpp
+// and the other store_*_test.cpp suites, on each backend.
 
 #include <gtest/gtest.h>
 #include <sodium.h>
@@ -19,7 +21,6 @@ using occhat::ErrorCode;
 using occhat::store::open_store;
 using occhat::store::Store;
 using occhat::store::StoreError;
-using occhat::store::TokenHash;
 
 class StoreTest : public ::testing::Test {
  protected:
@@ -50,95 +51,9 @@ class StoreTest : public ::testing::Test {
     return bytes;
   }
 
-  static TokenHash hash_of(std::uint8_t seed) {
-    TokenHash hash{};
-    for (std::size_t i = 0; i < hash.size(); ++i) hash[i] = static_cast<std::uint8_t>(seed + i);
-    return hash;
-  }
-
   fs::path dir_;
   std::unique_ptr<Store> store_;
 };
-
-TEST_F(StoreTest, SchemaVersionIsSet) { EXPECT_GE(store_->schema_version(), 1); }
-
-TEST_F(StoreTest, CreateAndFindUser) {
-  ASSERT_TRUE(store_->create_user(424242, "a@x", "alice", "$argon2id$fake"));
-  const auto user = store_->find_user(424242);
-  ASSERT_TRUE(user);
-  EXPECT_EQ(user->id, 424242u);
-  EXPECT_EQ(user->email, "a@x");
-  EXPECT_EQ(user->nick, "alice");
-  EXPECT_GT(user->created_at, 0);
-  EXPECT_EQ(store_->password_hash(424242), "$argon2id$fake");
-}
-
-TEST_F(StoreTest, ATakenIdIsRefusedAndNothingChanges) {
-  ASSERT_TRUE(store_->create_user(424242, "a@x", "alice", "h1"));
-  EXPECT_FALSE(store_->create_user(424242, "b@x", "bob", "h2"));
-  EXPECT_EQ(store_->find_user(424242)->nick, "alice");
-  EXPECT_EQ(store_->password_hash(424242), "h1");
-  EXPECT_EQ(store_->user_count(), 1u);
-}
-
-TEST_F(StoreTest, UserCountCountsUsers) {
-  EXPECT_EQ(store_->user_count(), 0u);
-  for (std::uint32_t id = 100000; id < 100010; ++id) ASSERT_TRUE(store_->create_user(id, "u@x", "u", "h"));
-  EXPECT_EQ(store_->user_count(), 10u);
-  reopen();
-  EXPECT_EQ(store_->user_count(), 10u);
-}
-
-TEST_F(StoreTest, UnknownUserIsNullopt) {
-  EXPECT_FALSE(store_->find_user(123456));
-  EXPECT_FALSE(store_->password_hash(123456));
-  EXPECT_FALSE(store_->find_user(0));
-}
-
-TEST_F(StoreTest, UnicodeNickRoundTrips) {
-  ASSERT_TRUE(store_->create_user(555555, "b@y", "Zoë 李", "h"));
-  EXPECT_EQ(store_->find_user(555555)->nick, "Zoë 李");
-}
-
-TEST_F(StoreTest, SessionsCreateLookupDelete) {
-  const std::uint32_t alice = 111111, bob = 222222;
-  ASSERT_TRUE(store_->create_user(alice, "a@x", "alice", "h"));
-  ASSERT_TRUE(store_->create_user(bob, "b@x", "bob", "h"));
-  store_->create_session(alice, hash_of(1));
-  store_->create_session(alice, hash_of(2));  // a second device
-  store_->create_session(bob, hash_of(3));
-  EXPECT_EQ(store_->user_for_session(hash_of(1)), alice);
-  EXPECT_EQ(store_->user_for_session(hash_of(2)), alice);
-  EXPECT_EQ(store_->user_for_session(hash_of(3)), bob);
-  EXPECT_FALSE(store_->user_for_session(hash_of(4)));
-
-  EXPECT_TRUE(store_->delete_session(hash_of(1)));
-  EXPECT_FALSE(store_->delete_session(hash_of(1)));
-  EXPECT_FALSE(store_->user_for_session(hash_of(1)));
-  EXPECT_EQ(store_->user_for_session(hash_of(2)), alice);
-}
-
-TEST_F(StoreTest, SessionForUnknownUserFails) {
-  try {
-    store_->create_session(654321, hash_of(9));
-    FAIL() << "expected StoreError";
-  } catch (const StoreError& e) {
-    EXPECT_EQ(e.code(), occhat::ErrorCode::not_found);
-  }
-}
-
-TEST_F(StoreTest, DataSurvivesReopen) {
-  const std::uint32_t id = 424242;
-  ASSERT_TRUE(store_->create_user(id, "a@x", "alice", "$argon2id$x"));
-  store_->create_session(id, hash_of(7));
-  const int version = store_->schema_version();
-  reopen();
-  EXPECT_EQ(store_->schema_version(), version);
-  ASSERT_TRUE(store_->find_user(id));
-  EXPECT_EQ(store_->find_user(id)->nick, "alice");
-  EXPECT_EQ(store_->password_hash(id), "$argon2id$x");
-  EXPECT_EQ(store_->user_for_session(hash_of(7)), id);
-}
 
 TEST_F(StoreTest, OnlyTheHashReachesTheFile) {
   ASSERT_GE(sodium_init(), 0);

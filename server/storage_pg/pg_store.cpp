@@ -1,0 +1,121 @@
+// The PostgreSQL Store: one libpq connection per object, one transaction per call.
+
+#include <fmt/format.h>
+
+#include "connection.hpp"
+#include "occhat/store/pg_store.hpp"
+#include "queries.hpp"
+#include "schema.hpp"
+
+namespace occhat::store {
+namespace {
+
+using pg::Connection;
+using pg::in_transaction;
+
+// A Store method this backend does not fill yet: a clear failure, never a wrong answer.
+[[noreturn]] void not_complete(std::string_view method) {
+  throw StoreError(ErrorCode::internal, fmt::format("PostgreSQL store: {} is not complete yet", method));
+}
+
+class PgStoreImpl final : public Store {
+ public:
+  explicit PgStoreImpl(std::string uri) : conn_(std::move(uri)) { pg::migrate(conn_); }
+
+  int schema_version() override {
+    return in_transaction(conn_, [&] { return pg::stored_schema_version(conn_); });
+  }
+
+  bool create_user(std::uint32_t id, std::string_view email, std::string_view nick,
+                   std::string_view password_hash) override {
+    return in_transaction(conn_, [&] { return pg::create_user(conn_, id, email, nick, password_hash); });
+  }
+
+  std::uint64_t user_count() override {
+    return in_transaction(conn_, [&] { return pg::user_count(conn_); });
+  }
+
+  std::optional<User> find_user(std::uint32_t id) override {
+    return in_transaction(conn_, [&] { return pg::find_user(conn_, id); });
+  }
+
+  std::optional<std::string> password_hash(std::uint32_t id) override {
+    return in_transaction(conn_, [&] { return pg::password_hash(conn_, id); });
+  }
+
+  void create_session(std::uint32_t user_id, const TokenHash& token_hash) override {
+    in_transaction(conn_, [&] {
+      pg::create_session(conn_, user_id, token_hash);
+      return true;
+    });
+  }
+
+  std::optional<std::uint32_t> user_for_session(const TokenHash& token_hash) override {
+    return in_transaction(conn_, [&] { return pg::user_for_session(conn_, token_hash); });
+  }
+
+  bool delete_session(const TokenHash& token_hash) override {
+    return in_transaction(conn_, [&] { return pg::delete_session(conn_, token_hash); });
+  }
+
+  // ---- not ported yet ----
+
+  AddFriendResult add_friend(std::uint32_t, std::uint32_t) override { not_complete("add_friend"); }
+  bool remove_friend(std::uint32_t, std::uint32_t) override { not_complete("remove_friend"); }
+  FriendLink friend_link(std::uint32_t, std::uint32_t) override { not_complete("friend_link"); }
+  std::vector<Friend> friends(std::uint32_t) override { not_complete("friends"); }
+  FriendRequests friend_requests(std::uint32_t) override { not_complete("friend_requests"); }
+  SendResult send_message(std::uint32_t, std::uint32_t, std::string_view, std::string_view) override {
+    not_complete("send_message");
+  }
+  InboxPage fetch_inbox(std::uint32_t, std::uint64_t, std::uint32_t) override { not_complete("fetch_inbox"); }
+  std::uint64_t ack(std::uint32_t, std::uint64_t) override { not_complete("ack"); }
+  InboxState inbox_state(std::uint32_t) override { not_complete("inbox_state"); }
+  HistoryPage history(std::uint32_t, std::uint32_t, std::uint32_t, std::uint64_t) override {
+    not_complete("history");
+  }
+  bool are_friends(std::uint32_t, std::uint32_t) override { not_complete("are_friends"); }
+  BeginUploadResult begin_upload(std::uint32_t, std::uint32_t, std::string_view, std::uint64_t,
+                                 const Sha256&) override {
+    not_complete("begin_upload");
+  }
+  std::optional<Upload> find_upload(std::uint64_t) override { not_complete("find_upload"); }
+  bool delete_upload(std::uint64_t) override { not_complete("delete_upload"); }
+  PublishResult publish_upload(std::uint64_t) override { not_complete("publish_upload"); }
+  std::vector<FileRecord> list_files(std::uint32_t, std::uint32_t) override { not_complete("list_files"); }
+  std::optional<FileRecord> find_file(std::uint64_t) override { not_complete("find_file"); }
+  std::vector<Upload> stale_uploads(std::int64_t) override { not_complete("stale_uploads"); }
+  RoomView create_room(std::uint32_t, std::string_view, std::uint32_t) override { not_complete("create_room"); }
+  RoomChangeResult change_room(const RoomChange&) override { not_complete("change_room"); }
+  RoomLists rooms(std::uint32_t) override { not_complete("rooms"); }
+  RoomMembersPage room_members(std::uint32_t, std::uint32_t, std::uint32_t, std::uint32_t) override {
+    not_complete("room_members");
+  }
+  bool is_room_member(std::uint32_t, std::uint32_t) override { not_complete("is_room_member"); }
+  RoomSendResult send_room_message(std::uint32_t, std::uint32_t, std::string_view, std::string_view,
+                                   const std::vector<std::uint32_t>&) override {
+    not_complete("send_room_message");
+  }
+  HistoryPage room_history(std::uint32_t, std::uint32_t, std::uint32_t, std::uint64_t) override {
+    not_complete("room_history");
+  }
+  BeginUploadResult begin_room_upload(std::uint32_t, std::uint32_t, std::string_view, std::uint64_t,
+                                      const Sha256&) override {
+    not_complete("begin_room_upload");
+  }
+  std::vector<FileRecord> list_room_files(std::uint32_t, std::uint32_t) override {
+    not_complete("list_room_files");
+  }
+  void block_user(std::uint32_t, std::uint32_t) override { not_complete("block_user"); }
+  bool unblock_user(std::uint32_t, std::uint32_t) override { not_complete("unblock_user"); }
+  std::vector<User> blocked_users(std::uint32_t) override { not_complete("blocked_users"); }
+
+ private:
+  Connection conn_;
+};
+
+}  // namespace
+
+std::unique_ptr<Store> open_pg_store(std::string_view uri) { return std::make_unique<PgStoreImpl>(std::string(uri)); }
+
+}  // namespace occhat::store

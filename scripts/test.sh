@@ -131,6 +131,25 @@ if [ "$build_ok" -eq 0 ]; then
   failed=$((failed + 1))
   note "build: FAILED (the test suites were not run)"
 else
+  # ---- a throwaway PostgreSQL cluster for the store contract tests -------------------------
+  # They run on both stores (tests/unit/store_backends.hpp); OCCHAT_TEST_PG_URI from the caller
+  # names an existing cluster instead. Without one the PostgreSQL cases would only be skipped,
+  # so a cluster that does not start is a failure.
+  if [ -z "${OCCHAT_TEST_PG_URI:-}" ]; then
+    pg_dir="$(mktemp -d /tmp/occhat-pg-XXXXXX)"
+    trap 'scripts/pg-cluster.sh stop "$pg_dir"' EXIT
+    pg_started=${EPOCHREALTIME/./}
+    if OCCHAT_TEST_PG_URI="$(scripts/pg-cluster.sh start "$pg_dir")"; then
+      export OCCHAT_TEST_PG_URI
+      note "postgresql: throwaway cluster $OCCHAT_TEST_PG_URI started in $(( (${EPOCHREALTIME/./} - pg_started) / 1000 )) ms"
+    else
+      unset OCCHAT_TEST_PG_URI
+      failed=$((failed + 1))
+      note "postgresql: FAILED to start a throwaway cluster (the PostgreSQL store tests are skipped)"
+    fi
+  fi
+  note "stores: the store contract tests (ctest Backends/*/sqlite and */postgresql) run on both; every other suite on SQLite (PostgreSQL cannot be chosen with --store yet)"
+
   # ---- ctest: unit, integration, fuzz corpus replay ---------------------------------------
   log="$build/ctest.log"
   rc=0

@@ -58,23 +58,69 @@ class PgStoreImpl final : public Store {
     return in_transaction(conn_, [&] { return pg::delete_session(conn_, token_hash); });
   }
 
-  // ---- not ported yet ----
+  AddFriendResult add_friend(std::uint32_t from, std::uint32_t to) override {
+    return in_transaction(conn_, [&] { return pg::add_friend(conn_, from, to); });
+  }
 
-  AddFriendResult add_friend(std::uint32_t, std::uint32_t) override { not_complete("add_friend"); }
-  bool remove_friend(std::uint32_t, std::uint32_t) override { not_complete("remove_friend"); }
-  FriendLink friend_link(std::uint32_t, std::uint32_t) override { not_complete("friend_link"); }
-  std::vector<Friend> friends(std::uint32_t) override { not_complete("friends"); }
-  FriendRequests friend_requests(std::uint32_t) override { not_complete("friend_requests"); }
-  SendResult send_message(std::uint32_t, std::uint32_t, std::string_view, std::string_view) override {
-    not_complete("send_message");
+  bool remove_friend(std::uint32_t user_id, std::uint32_t other) override {
+    return in_transaction(conn_, [&] { return pg::remove_friend(conn_, user_id, other); });
   }
-  InboxPage fetch_inbox(std::uint32_t, std::uint64_t, std::uint32_t) override { not_complete("fetch_inbox"); }
-  std::uint64_t ack(std::uint32_t, std::uint64_t) override { not_complete("ack"); }
-  InboxState inbox_state(std::uint32_t) override { not_complete("inbox_state"); }
-  HistoryPage history(std::uint32_t, std::uint32_t, std::uint32_t, std::uint64_t) override {
-    not_complete("history");
+
+  FriendLink friend_link(std::uint32_t user_id, std::uint32_t other) override {
+    return in_transaction(conn_, [&] { return pg::friend_link(conn_, user_id, other); });
   }
-  bool are_friends(std::uint32_t, std::uint32_t) override { not_complete("are_friends"); }
+
+  std::vector<Friend> friends(std::uint32_t user_id) override {
+    return in_transaction(conn_, [&] { return pg::friends(conn_, user_id); });
+  }
+
+  FriendRequests friend_requests(std::uint32_t user_id) override {
+    return in_transaction(conn_, [&] { return pg::friend_requests(conn_, user_id); });
+  }
+
+  SendResult send_message(std::uint32_t from, std::uint32_t to, std::string_view text,
+                          std::string_view client_msg_id) override {
+    return in_transaction(conn_, [&] { return pg::send_message(conn_, from, to, text, client_msg_id); });
+  }
+
+  InboxPage fetch_inbox(std::uint32_t user_id, std::uint64_t after_seq, std::uint32_t limit) override {
+    return in_transaction(conn_, [&] { return pg::fetch_inbox(conn_, user_id, after_seq, limit); });
+  }
+
+  std::uint64_t ack(std::uint32_t user_id, std::uint64_t up_to_seq) override {
+    return in_transaction(conn_, [&] { return pg::ack(conn_, user_id, up_to_seq); });
+  }
+
+  InboxState inbox_state(std::uint32_t user_id) override {
+    return in_transaction(conn_, [&] { return pg::inbox_state(conn_, user_id); });
+  }
+
+  HistoryPage history(std::uint32_t user_id, std::uint32_t peer, std::uint32_t limit,
+                      std::uint64_t before_id) override {
+    return in_transaction(conn_, [&] { return pg::history(conn_, user_id, peer, limit, before_id); });
+  }
+
+  bool are_friends(std::uint32_t a, std::uint32_t b) override {
+    return in_transaction(conn_, [&] { return pg::are_friends(conn_, a, b); });
+  }
+
+  void block_user(std::uint32_t user_id, std::uint32_t other) override {
+    in_transaction(conn_, [&] {
+      pg::block_user(conn_, user_id, other);
+      return true;
+    });
+  }
+
+  bool unblock_user(std::uint32_t user_id, std::uint32_t other) override {
+    return in_transaction(conn_, [&] { return pg::unblock_user(conn_, user_id, other); });
+  }
+
+  std::vector<User> blocked_users(std::uint32_t user_id) override {
+    return in_transaction(conn_, [&] { return pg::blocked_users(conn_, user_id); });
+  }
+
+  // ---- not ported yet: files and rooms ----
+
   BeginUploadResult begin_upload(std::uint32_t, std::uint32_t, std::string_view, std::uint64_t,
                                  const Sha256&) override {
     not_complete("begin_upload");
@@ -106,9 +152,6 @@ class PgStoreImpl final : public Store {
   std::vector<FileRecord> list_room_files(std::uint32_t, std::uint32_t) override {
     not_complete("list_room_files");
   }
-  void block_user(std::uint32_t, std::uint32_t) override { not_complete("block_user"); }
-  bool unblock_user(std::uint32_t, std::uint32_t) override { not_complete("unblock_user"); }
-  std::vector<User> blocked_users(std::uint32_t) override { not_complete("blocked_users"); }
 
  private:
   Connection conn_;

@@ -6,6 +6,8 @@
 
 #include <cstdint>
 #include <optional>
+#include <span>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -26,5 +28,55 @@ std::optional<std::string> password_hash(Connection& conn, std::uint32_t id);
 void create_session(Connection& conn, std::uint32_t user_id, const TokenHash& token_hash);
 std::optional<std::uint32_t> user_for_session(Connection& conn, const TokenHash& token_hash);
 bool delete_session(Connection& conn, const TokenHash& token_hash);
+
+// The user's id and nick; throws StoreError(not_found) "no user with id N".
+User require_user(Connection& conn, std::uint32_t id);
+
+// (min(a, b) << 32) | max(a, b): names a conversation; also the advisory lock that serialises
+// changes to how two users stand (see lock_pair).
+std::int64_t pair_key(std::uint32_t a, std::uint32_t b);
+// Takes the transaction-scoped lock of the pair (a, b). SQLite runs one writer at a time;
+// PostgreSQL runs calls concurrently, and two users adding each other at the same moment must
+// still end as friends, not as two pending requests.
+void lock_pair(Connection& conn, std::uint32_t a, std::uint32_t b);
+// Ids and sizes travel as uint64; PostgreSQL's BIGINT is signed. Real values are far below 2^63;
+// anything above is clamped and matches nothing.
+std::int64_t as_int(std::uint64_t value);
+std::span<const std::uint8_t> as_bytes(std::string_view text);
+
+// friend_queries.cpp
+bool are_friends(Connection& conn, std::uint32_t a, std::uint32_t b);
+AddFriendResult add_friend(Connection& conn, std::uint32_t from, std::uint32_t to);
+bool remove_friend(Connection& conn, std::uint32_t user_id, std::uint32_t other);
+std::vector<Friend> friends(Connection& conn, std::uint32_t user_id);
+FriendRequests friend_requests(Connection& conn, std::uint32_t user_id);
+FriendLink friend_link(Connection& conn, std::uint32_t user_id, std::uint32_t other);
+
+// message_queries.cpp
+SendResult send_message(Connection& conn, std::uint32_t from, std::uint32_t to, std::string_view text,
+                        std::string_view client_msg_id);
+HistoryPage history(Connection& conn, std::uint32_t user_id, std::uint32_t peer, std::uint32_t limit,
+                    std::uint64_t before_id);
+
+// inbox_queries.cpp
+// Appends an item to `item.user_id`'s inbox with the next seq (written back into `item`).
+void append_inbox_item(Connection& conn, InboxItem& item);
+InboxPage fetch_inbox(Connection& conn, std::uint32_t user_id, std::uint64_t after_seq, std::uint32_t limit);
+std::uint64_t ack(Connection& conn, std::uint32_t user_id, std::uint64_t up_to_seq);
+InboxState inbox_state(Connection& conn, std::uint32_t user_id);
+
+// block_queries.cpp
+void block_user(Connection& conn, std::uint32_t user_id, std::uint32_t other);
+bool unblock_user(Connection& conn, std::uint32_t user_id, std::uint32_t other);
+std::vector<User> blocked_users(Connection& conn, std::uint32_t user_id);
+bool blocks(Connection& conn, std::uint32_t blocker, std::uint32_t blocked);
+
+// file_queries.cpp (so far only what the inbox needs)
+// The published file `id` (with the sender's nick); throws StoreError(internal) if missing.
+FileRecord published_file(Connection& conn, std::uint64_t id);
+
+// "1,2,3" <-> {1, 2, 3}: how room mentions are stored.
+std::string join_ids(const std::vector<std::uint32_t>& ids);
+std::vector<std::uint32_t> split_ids(std::string_view text);
 
 }  // namespace occhat::store::pg

@@ -1,8 +1,11 @@
-// Accounts and login sessions.
+// Accounts and login sessions, and the small helpers every group uses.
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <charconv>
 #include <chrono>
+#include <limits>
 
 #include "queries.hpp"
 
@@ -16,6 +19,54 @@ std::int64_t now_seconds() {
 std::int64_t now_ms() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
       .count();
+}
+
+std::int64_t pair_key(std::uint32_t a, std::uint32_t b) {
+  const auto [low, high] = std::minmax(a, b);
+  return static_cast<std::int64_t>((std::uint64_t{low} << 32) | high);
+}
+
+void lock_pair(Connection& conn, std::uint32_t a, std::uint32_t b) {
+  conn.run("SELECT pg_advisory_xact_lock($1)", Params{}.add(pair_key(a, b)));
+}
+
+std::int64_t as_int(std::uint64_t value) {
+  return static_cast<std::int64_t>(std::min<std::uint64_t>(value, std::numeric_limits<std::int64_t>::max()));
+}
+
+std::span<const std::uint8_t> as_bytes(std::string_view text) {
+  return {reinterpret_cast<const std::uint8_t*>(text.data()), text.size()};
+}
+
+std::string join_ids(const std::vector<std::uint32_t>& ids) {
+  std::string text;
+  for (const std::uint32_t id : ids) {
+    if (!text.empty()) text += ',';
+    text += std::to_string(id);
+  }
+  return text;
+}
+
+std::vector<std::uint32_t> split_ids(std::string_view text) {
+  std::vector<std::uint32_t> ids;
+  while (!text.empty()) {
+    const auto comma = text.find(',');
+    const std::string_view part = text.substr(0, comma);
+    std::uint32_t id = 0;
+    if (std::from_chars(part.data(), part.data() + part.size(), id).ec == std::errc{}) ids.push_back(id);
+    if (comma == std::string_view::npos) break;
+    text.remove_prefix(comma + 1);
+  }
+  return ids;
+}
+
+User require_user(Connection& conn, std::uint32_t id) {
+  const auto result = conn.run("SELECT nick FROM users WHERE id = $1", Params{}.add(id));
+  if (result.empty()) throw StoreError(ErrorCode::not_found, fmt::format("no user with id {}", id));
+  User user;
+  user.id = id;
+  user.nick = result.text(0, 0);
+  return user;
 }
 
 bool create_user(Connection& conn, std::uint32_t id, std::string_view email, std::string_view nick,

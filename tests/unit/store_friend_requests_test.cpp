@@ -1,4 +1,4 @@
-// Friend-request notices against a real SQLite file (issue 12 item 7, friend-request spam): a
+// Friend-request notices, on every backend (store_backends.hpp) (issue 12 item 7, friend-request spam): a
 // user who asks, withdraws and asks again must not put a notice into the target's inbox each
 // time. At most one unacknowledged friend-request notice per (asker, target) until the target
 // acknowledges past it or answers (accepts, or removes the asker).
@@ -11,44 +11,36 @@
 #include <string>
 
 #include "occhat/store/store.hpp"
+#include "store_backends.hpp"
 
 namespace {
 
-namespace fs = std::filesystem;
 using occhat::store::AddFriendState;
 using occhat::store::FriendLink;
 using occhat::store::InboxItem;
-using occhat::store::open_store;
-using occhat::store::Store;
 
-class StoreFriendRequestTest : public ::testing::Test {
+class StoreFriendRequestTest : public occhat::testing::StoreBackendTest {
  protected:
   void SetUp() override {
-    char tmpl[] = "/tmp/occhat-store-friendreq-test-XXXXXX";
-    ASSERT_NE(mkdtemp(tmpl), nullptr);
-    dir_ = tmpl;
-    store_ = open_store(db_path());
+    StoreBackendTest::SetUp();
+    if (IsSkipped() || HasFatalFailure()) return;
     ASSERT_TRUE(store_->create_user(alice_, "a@x", "alice", "$h"));
     ASSERT_TRUE(store_->create_user(bob_, "b@x", "bob", "$h"));
     ASSERT_TRUE(store_->create_user(carol_, "c@x", "carol", "$h"));
   }
-  void TearDown() override {
+  // Runs SQL on the store behind its back, with the store closed: `sqlite_sql` on SQLite,
+  // `pg_sql` on PostgreSQL (in the test's own schema).
+  void raw_sql(const std::string& sqlite_sql, const std::string& pg_sql) {
     store_.reset();
-    std::error_code ec;
-    fs::remove_all(dir_, ec);
-  }
-  std::string db_path() const { return (dir_ / "occhat.db").string(); }
-  void reopen() {
-    store_.reset();
-    store_ = open_store(db_path());
-  }
-  // Runs SQL on the closed database file, behind the store's back.
-  void raw_sql(const std::string& sql) {
-    store_.reset();
+    if (GetParam() == occhat::testing::StoreBackend::postgresql) {
+      std::string error;
+      ASSERT_TRUE(occhat::testing::pg_admin(pg_uri_, "SET search_path TO " + schema_ + "; " + pg_sql, error)) << error;
+      return;
+    }
     sqlite3* db = nullptr;
-    ASSERT_EQ(sqlite3_open(db_path().c_str(), &db), SQLITE_OK);
+    ASSERT_EQ(sqlite3_open(location_.c_str(), &db), SQLITE_OK);
     char* error = nullptr;
-    const int rc = sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &error);
+    const int rc = sqlite3_exec(db, sqlite_sql.c_str(), nullptr, nullptr, &error);
     const std::string message = error != nullptr ? error : "";
     sqlite3_free(error);
     sqlite3_close(db);
@@ -70,12 +62,10 @@ class StoreFriendRequestTest : public ::testing::Test {
     for (std::size_t i = 0; i < page.items.size(); ++i) EXPECT_EQ(page.items[i].seq, state.acked_seq + i + 1);
   }
 
-  fs::path dir_;
-  std::unique_ptr<Store> store_;
   std::uint32_t alice_ = 314159, bob_ = 271828, carol_ = 141421;
 };
 
-TEST_F(StoreFriendRequestTest, AddRemoveLoopLeavesOneNotice) {
+TEST_P(StoreFriendRequestTest, AddRemoveLoopLeavesOneNotice) {
   const auto first = store_->add_friend(alice_, bob_);
   ASSERT_TRUE(first.notice);
   EXPECT_EQ(first.notice->seq, 1u);
@@ -100,7 +90,7 @@ TEST_F(StoreFriendRequestTest, AddRemoveLoopLeavesOneNotice) {
   EXPECT_EQ(store_->inbox_state(bob_).last_seq, 1u);
 }
 
-TEST_F(StoreFriendRequestTest, RepeatWhilePendingIsNotCoalescedButIdempotent) {
+TEST_P(StoreFriendRequestTest, RepeatWhilePendingIsNotCoalescedButIdempotent) {
   ASSERT_TRUE(store_->add_friend(alice_, bob_).notice);
   const auto again = store_->add_friend(alice_, bob_);
   EXPECT_FALSE(again.notice);
@@ -108,7 +98,7 @@ TEST_F(StoreFriendRequestTest, RepeatWhilePendingIsNotCoalescedButIdempotent) {
   EXPECT_EQ(store_->inbox_state(bob_).last_seq, 1u);
 }
 
-TEST_F(StoreFriendRequestTest, AfterAcknowledgingTheNoticeANewRequestNotifiesAgain) {
+TEST_P(StoreFriendRequestTest, AfterAcknowledgingTheNoticeANewRequestNotifiesAgain) {
   ASSERT_TRUE(store_->add_friend(alice_, bob_).notice);
   EXPECT_EQ(store_->ack(bob_, 1), 1u);  // bob saw it and ignored it
   ASSERT_TRUE(store_->remove_friend(alice_, bob_));
@@ -121,7 +111,7 @@ TEST_F(StoreFriendRequestTest, AfterAcknowledgingTheNoticeANewRequestNotifiesAga
   EXPECT_EQ(store_->inbox_state(bob_).last_seq, 2u);
 }
 
-TEST_F(StoreFriendRequestTest, AcknowledgingOnlyEarlierItemsKeepsCoalescing) {
+TEST_P(StoreFriendRequestTest, AcknowledgingOnlyEarlierItemsKeepsCoalescing) {
   // carol's request is bob's seq 1, alice's seq 2; bob acknowledges only seq 1.
   ASSERT_TRUE(store_->add_friend(carol_, bob_).notice);
   ASSERT_TRUE(store_->add_friend(alice_, bob_).notice);
@@ -131,7 +121,7 @@ TEST_F(StoreFriendRequestTest, AcknowledgingOnlyEarlierItemsKeepsCoalescing) {
   EXPECT_EQ(store_->inbox_state(bob_).last_seq, 2u);
 }
 
-TEST_F(StoreFriendRequestTest, DecliningCountsAsAnAnswer) {
+TEST_P(StoreFriendRequestTest, DecliningCountsAsAnAnswer) {
   ASSERT_TRUE(store_->add_friend(alice_, bob_).notice);  // bob's seq 1, never acknowledged
   ASSERT_TRUE(store_->remove_friend(bob_, alice_));      // bob declines
   const auto again = store_->add_friend(alice_, bob_);
@@ -141,7 +131,7 @@ TEST_F(StoreFriendRequestTest, DecliningCountsAsAnAnswer) {
   expect_gap_free(bob_);
 }
 
-TEST_F(StoreFriendRequestTest, BecomingFriendsCountsAsAnAnswer) {
+TEST_P(StoreFriendRequestTest, BecomingFriendsCountsAsAnAnswer) {
   ASSERT_TRUE(store_->add_friend(alice_, bob_).notice);  // bob's seq 1, never acknowledged
   ASSERT_EQ(store_->add_friend(bob_, alice_).state, AddFriendState::now_friends);
   ASSERT_TRUE(store_->remove_friend(alice_, bob_));  // they part
@@ -157,7 +147,7 @@ TEST_F(StoreFriendRequestTest, BecomingFriendsCountsAsAnAnswer) {
   EXPECT_TRUE(store_->add_friend(bob_, alice_).notice);
 }
 
-TEST_F(StoreFriendRequestTest, OtherAskersAndTargetsAreUnaffected) {
+TEST_P(StoreFriendRequestTest, OtherAskersAndTargetsAreUnaffected) {
   ASSERT_TRUE(store_->add_friend(alice_, bob_).notice);   // bob 1
   ASSERT_TRUE(store_->remove_friend(alice_, bob_));
   ASSERT_TRUE(store_->add_friend(carol_, bob_).notice);   // bob 2: another asker
@@ -176,7 +166,7 @@ TEST_F(StoreFriendRequestTest, OtherAskersAndTargetsAreUnaffected) {
   expect_gap_free(bob_);
 }
 
-TEST_F(StoreFriendRequestTest, AcceptedNoticesAreNotCoalesced) {
+TEST_P(StoreFriendRequestTest, AcceptedNoticesAreNotCoalesced) {
   // alice asks bob, withdraws, asks again (coalesced); bob accepts: alice gets her accepted
   // notice as before.
   ASSERT_TRUE(store_->add_friend(alice_, bob_).notice);
@@ -189,7 +179,7 @@ TEST_F(StoreFriendRequestTest, AcceptedNoticesAreNotCoalesced) {
   EXPECT_EQ(accept.notice->user_id, alice_);
 }
 
-TEST_F(StoreFriendRequestTest, FriendLink) {
+TEST_P(StoreFriendRequestTest, FriendLink) {
   EXPECT_EQ(store_->friend_link(alice_, bob_), FriendLink::none);
   EXPECT_EQ(store_->friend_link(alice_, 999999), FriendLink::none);  // unknown id
   store_->add_friend(alice_, bob_);
@@ -202,7 +192,7 @@ TEST_F(StoreFriendRequestTest, FriendLink) {
   EXPECT_EQ(store_->friend_link(alice_, bob_), FriendLink::none);
 }
 
-TEST_F(StoreFriendRequestTest, MigrationFromSchema3RemembersUnacknowledgedNotices) {
+TEST_P(StoreFriendRequestTest, MigrationFromSchema3RemembersUnacknowledgedNotices) {
   ASSERT_TRUE(store_->add_friend(alice_, bob_).notice);  // bob 1: unacknowledged
   ASSERT_TRUE(store_->add_friend(carol_, bob_).notice);  // bob 2: unacknowledged
   ASSERT_TRUE(store_->add_friend(carol_, alice_).notice);  // alice 1, unacknowledged ...
@@ -213,14 +203,16 @@ TEST_F(StoreFriendRequestTest, MigrationFromSchema3RemembersUnacknowledgedNotice
   EXPECT_EQ(store_->ack(dave, 1), 1u);
   // Back to a schema-3 file: no notice table, as a server of the previous release left it.
   // (Step 4 -> 5, rooms and blocking, undone first.)
-  raw_sql(
+  const std::string undo_rooms =
       "DROP INDEX uploads_by_room; DROP INDEX files_by_room; ALTER TABLE uploads DROP COLUMN room_id; "
       "ALTER TABLE files DROP COLUMN room_id; ALTER TABLE inbox DROP COLUMN room_message_id; "
       "ALTER TABLE inbox DROP COLUMN room_id; ALTER TABLE inbox DROP COLUMN room_name; "
       "ALTER TABLE inbox DROP COLUMN event_kind; ALTER TABLE inbox DROP COLUMN subject; "
       "ALTER TABLE inbox DROP COLUMN role; DROP TABLE blocks; DROP TABLE room_messages; DROP TABLE room_invites; "
-      "DROP TABLE room_members; DROP TABLE rooms; DELETE FROM sqlite_sequence WHERE name = 'rooms';");
-  raw_sql("DROP TABLE friend_request_notices; PRAGMA user_version = 3;");
+      "DROP TABLE room_members; DROP TABLE rooms; ";
+  raw_sql(undo_rooms + "DELETE FROM sqlite_sequence WHERE name = 'rooms';", undo_rooms);
+  raw_sql("DROP TABLE friend_request_notices; PRAGMA user_version = 3;",
+          "DROP TABLE friend_request_notices; UPDATE schema_version SET version = 3;");
   reopen();
   EXPECT_GE(store_->schema_version(), 4);
   ASSERT_TRUE(store_->remove_friend(alice_, bob_));
@@ -235,5 +227,7 @@ TEST_F(StoreFriendRequestTest, MigrationFromSchema3RemembersUnacknowledgedNotice
   ASSERT_TRUE(store_->remove_friend(bob_, dave));
   EXPECT_TRUE(store_->add_friend(bob_, dave).notice);
 }
+
+OCCHAT_INSTANTIATE_STORE_BACKENDS(StoreFriendRequestTest);
 
 }  // namespace

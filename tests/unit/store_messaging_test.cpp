@@ -1,4 +1,4 @@
-// occhat::store friends, messages, inbox and history against a real SQLite file.
+// occhat::store friends, messages, inbox and history, on every backend (store_backends.hpp).
 
 #include <gtest/gtest.h>
 #include <stdlib.h>
@@ -8,36 +8,23 @@
 #include <string>
 
 #include "occhat/store/store.hpp"
+#include "store_backends.hpp"
 
 namespace {
 
-namespace fs = std::filesystem;
 using occhat::ErrorCode;
 using occhat::store::AddFriendState;
 using occhat::store::InboxItem;
-using occhat::store::open_store;
-using occhat::store::Store;
 using occhat::store::StoreError;
 
-class StoreMessagingTest : public ::testing::Test {
+class StoreMessagingTest : public occhat::testing::StoreBackendTest {
  protected:
   void SetUp() override {
-    char tmpl[] = "/tmp/occhat-store-msg-test-XXXXXX";
-    ASSERT_NE(mkdtemp(tmpl), nullptr);
-    dir_ = tmpl;
-    store_ = open_store((dir_ / "occhat.db").string());
+    StoreBackendTest::SetUp();
+    if (IsSkipped() || HasFatalFailure()) return;
     ASSERT_TRUE(store_->create_user(alice_, "a@x", "alice", "$h"));
     ASSERT_TRUE(store_->create_user(bob_, "b@x", "bob", "$h"));
     ASSERT_TRUE(store_->create_user(carol_, "c@x", "carol", "$h"));
-  }
-  void TearDown() override {
-    store_.reset();
-    std::error_code ec;
-    fs::remove_all(dir_, ec);
-  }
-  void reopen() {
-    store_.reset();
-    store_ = open_store((dir_ / "occhat.db").string());
   }
   void befriend(std::uint32_t a, std::uint32_t b) {
     ASSERT_EQ(store_->add_friend(a, b).state, AddFriendState::requested);
@@ -52,14 +39,12 @@ class StoreMessagingTest : public ::testing::Test {
     return ErrorCode::ok;
   }
 
-  fs::path dir_;
-  std::unique_ptr<Store> store_;
   std::uint32_t alice_ = 314159, bob_ = 271828, carol_ = 141421;
 };
 
-TEST_F(StoreMessagingTest, SchemaIncludesTheMessagingMigration) { EXPECT_GE(store_->schema_version(), 2); }
+TEST_P(StoreMessagingTest, SchemaIncludesTheMessagingMigration) { EXPECT_GE(store_->schema_version(), 2); }
 
-TEST_F(StoreMessagingTest, RequestThenAcceptMakesFriends) {
+TEST_P(StoreMessagingTest, RequestThenAcceptMakesFriends) {
   const auto first = store_->add_friend(alice_, bob_);
   EXPECT_EQ(first.state, AddFriendState::requested);
   EXPECT_EQ(first.other.id, bob_);
@@ -102,7 +87,7 @@ TEST_F(StoreMessagingTest, RequestThenAcceptMakesFriends) {
   EXPECT_FALSE(again.notice);
 }
 
-TEST_F(StoreMessagingTest, RepeatedRequestStoresOneNotice) {
+TEST_P(StoreMessagingTest, RepeatedRequestStoresOneNotice) {
   ASSERT_TRUE(store_->add_friend(alice_, bob_).notice);
   const auto second = store_->add_friend(alice_, bob_);
   EXPECT_EQ(second.state, AddFriendState::requested);
@@ -111,13 +96,13 @@ TEST_F(StoreMessagingTest, RepeatedRequestStoresOneNotice) {
   EXPECT_EQ(store_->friend_requests(bob_).incoming.size(), 1u);
 }
 
-TEST_F(StoreMessagingTest, AddFriendErrors) {
+TEST_P(StoreMessagingTest, AddFriendErrors) {
   EXPECT_EQ(code_of([&] { store_->add_friend(alice_, alice_); }), ErrorCode::invalid_argument);
   const std::uint32_t nobody = alice_ == 999999 || bob_ == 999999 || carol_ == 999999 ? 100000 : 999999;
   EXPECT_EQ(code_of([&] { store_->add_friend(alice_, nobody); }), ErrorCode::not_found);
 }
 
-TEST_F(StoreMessagingTest, FriendsSortedByNick) {
+TEST_P(StoreMessagingTest, FriendsSortedByNick) {
   befriend(alice_, carol_);
   befriend(alice_, bob_);
   const auto list = store_->friends(alice_);
@@ -126,7 +111,7 @@ TEST_F(StoreMessagingTest, FriendsSortedByNick) {
   EXPECT_EQ(list[1].nick, "carol");
 }
 
-TEST_F(StoreMessagingTest, RemoveFriendAndRequests) {
+TEST_P(StoreMessagingTest, RemoveFriendAndRequests) {
   befriend(alice_, bob_);
   EXPECT_TRUE(store_->remove_friend(bob_, alice_));
   EXPECT_TRUE(store_->friends(alice_).empty());
@@ -139,7 +124,7 @@ TEST_F(StoreMessagingTest, RemoveFriendAndRequests) {
   EXPECT_FALSE(store_->remove_friend(carol_, alice_));
 }
 
-TEST_F(StoreMessagingTest, SendRequiresFriendship) {
+TEST_P(StoreMessagingTest, SendRequiresFriendship) {
   EXPECT_EQ(code_of([&] { store_->send_message(alice_, bob_, "hi", ""); }), ErrorCode::not_allowed);
   EXPECT_EQ(code_of([&] { store_->send_message(alice_, alice_, "hi", ""); }), ErrorCode::invalid_argument);
   const std::uint32_t nobody = alice_ == 999999 || bob_ == 999999 || carol_ == 999999 ? 100000 : 999999;
@@ -152,7 +137,7 @@ TEST_F(StoreMessagingTest, SendRequiresFriendship) {
   EXPECT_EQ(store_->inbox_state(bob_).last_seq, 0u);
 }
 
-TEST_F(StoreMessagingTest, SendIsIdempotentByClientId) {
+TEST_P(StoreMessagingTest, SendIsIdempotentByClientId) {
   befriend(alice_, bob_);
   const auto base = store_->inbox_state(bob_).last_seq;
   const auto first = store_->send_message(alice_, bob_, "hello", "cid-1");
@@ -180,7 +165,7 @@ TEST_F(StoreMessagingTest, SendIsIdempotentByClientId) {
   EXPECT_EQ(store_->history(alice_, bob_, 100, 0).messages.size(), 5u);
 }
 
-TEST_F(StoreMessagingTest, DuplicateAnsweredEvenAfterUnfriend) {
+TEST_P(StoreMessagingTest, DuplicateAnsweredEvenAfterUnfriend) {
   befriend(alice_, bob_);
   const auto first = store_->send_message(alice_, bob_, "hello", "cid");
   store_->remove_friend(alice_, bob_);
@@ -189,7 +174,7 @@ TEST_F(StoreMessagingTest, DuplicateAnsweredEvenAfterUnfriend) {
   EXPECT_EQ(retry.message_id, first.message_id);
 }
 
-TEST_F(StoreMessagingTest, SeqIsGaplessPerRecipient) {
+TEST_P(StoreMessagingTest, SeqIsGaplessPerRecipient) {
   befriend(alice_, bob_);
   befriend(carol_, bob_);
   befriend(alice_, carol_);
@@ -210,7 +195,7 @@ TEST_F(StoreMessagingTest, SeqIsGaplessPerRecipient) {
   for (std::size_t i = 0; i < page.items.size(); ++i) EXPECT_EQ(page.items[i].seq, i + 1);
 }
 
-TEST_F(StoreMessagingTest, FetchAckAndLimit) {
+TEST_P(StoreMessagingTest, FetchAckAndLimit) {
   befriend(alice_, bob_);  // bob's seq 1: alice's request; alice's seq 1: bob's acceptance
   for (int i = 0; i < 5; ++i) store_->send_message(alice_, bob_, "m" + std::to_string(i), "");
   auto page = store_->fetch_inbox(bob_, 0, 3);
@@ -243,9 +228,9 @@ TEST_F(StoreMessagingTest, FetchAckAndLimit) {
   EXPECT_EQ(store_->send_message(alice_, bob_, "late", "").item->seq, 7u);
 }
 
-TEST_F(StoreMessagingTest, AckWithoutInboxIsZero) { EXPECT_EQ(store_->ack(carol_, 5), 0u); }
+TEST_P(StoreMessagingTest, AckWithoutInboxIsZero) { EXPECT_EQ(store_->ack(carol_, 5), 0u); }
 
-TEST_F(StoreMessagingTest, HistoryPagination) {
+TEST_P(StoreMessagingTest, HistoryPagination) {
   befriend(alice_, bob_);
   befriend(alice_, carol_);
   std::vector<std::uint64_t> ids;
@@ -280,7 +265,7 @@ TEST_F(StoreMessagingTest, HistoryPagination) {
   EXPECT_FALSE(page.more);
 }
 
-TEST_F(StoreMessagingTest, SurvivesReopen) {
+TEST_P(StoreMessagingTest, SurvivesReopen) {
   befriend(alice_, bob_);
   store_->add_friend(carol_, alice_);
   const auto sent = store_->send_message(alice_, bob_, "persisted", "cid-p");
@@ -298,5 +283,7 @@ TEST_F(StoreMessagingTest, SurvivesReopen) {
   EXPECT_TRUE(store_->send_message(alice_, bob_, "persisted", "cid-p").duplicate);
   EXPECT_EQ(store_->history(bob_, alice_, 10, 0).messages.at(0).id, sent.message_id);
 }
+
+OCCHAT_INSTANTIATE_STORE_BACKENDS(StoreMessagingTest);
 
 }  // namespace

@@ -13,11 +13,6 @@ namespace {
 using pg::Connection;
 using pg::in_transaction;
 
-// A Store method this backend does not fill yet: a clear failure, never a wrong answer.
-[[noreturn]] void not_complete(std::string_view method) {
-  throw StoreError(ErrorCode::internal, fmt::format("PostgreSQL store: {} is not complete yet", method));
-}
-
 class PgStoreImpl final : public Store {
  public:
   explicit PgStoreImpl(std::string uri) : conn_(std::move(uri)) { pg::migrate(conn_); }
@@ -119,38 +114,75 @@ class PgStoreImpl final : public Store {
     return in_transaction(conn_, [&] { return pg::blocked_users(conn_, user_id); });
   }
 
-  // ---- not ported yet: files and rooms ----
+  BeginUploadResult begin_upload(std::uint32_t from, std::uint32_t to, std::string_view name, std::uint64_t size,
+                                 const Sha256& sha256) override {
+    return in_transaction(conn_, [&] { return pg::begin_upload(conn_, from, to, name, size, sha256); });
+  }
 
-  BeginUploadResult begin_upload(std::uint32_t, std::uint32_t, std::string_view, std::uint64_t,
-                                 const Sha256&) override {
-    not_complete("begin_upload");
+  std::optional<Upload> find_upload(std::uint64_t upload_id) override {
+    return in_transaction(conn_, [&] { return pg::find_upload(conn_, upload_id); });
   }
-  std::optional<Upload> find_upload(std::uint64_t) override { not_complete("find_upload"); }
-  bool delete_upload(std::uint64_t) override { not_complete("delete_upload"); }
-  PublishResult publish_upload(std::uint64_t) override { not_complete("publish_upload"); }
-  std::vector<FileRecord> list_files(std::uint32_t, std::uint32_t) override { not_complete("list_files"); }
-  std::optional<FileRecord> find_file(std::uint64_t) override { not_complete("find_file"); }
-  std::vector<Upload> stale_uploads(std::int64_t) override { not_complete("stale_uploads"); }
-  RoomView create_room(std::uint32_t, std::string_view, std::uint32_t) override { not_complete("create_room"); }
-  RoomChangeResult change_room(const RoomChange&) override { not_complete("change_room"); }
-  RoomLists rooms(std::uint32_t) override { not_complete("rooms"); }
-  RoomMembersPage room_members(std::uint32_t, std::uint32_t, std::uint32_t, std::uint32_t) override {
-    not_complete("room_members");
+
+  bool delete_upload(std::uint64_t upload_id) override {
+    return in_transaction(conn_, [&] { return pg::delete_upload(conn_, upload_id); });
   }
-  bool is_room_member(std::uint32_t, std::uint32_t) override { not_complete("is_room_member"); }
-  RoomSendResult send_room_message(std::uint32_t, std::uint32_t, std::string_view, std::string_view,
-                                   const std::vector<std::uint32_t>&) override {
-    not_complete("send_room_message");
+
+  PublishResult publish_upload(std::uint64_t upload_id) override {
+    return in_transaction(conn_, [&] { return pg::publish_upload(conn_, upload_id); });
   }
-  HistoryPage room_history(std::uint32_t, std::uint32_t, std::uint32_t, std::uint64_t) override {
-    not_complete("room_history");
+
+  std::vector<FileRecord> list_files(std::uint32_t user_id, std::uint32_t peer) override {
+    return in_transaction(conn_, [&] { return pg::list_files(conn_, user_id, peer); });
   }
-  BeginUploadResult begin_room_upload(std::uint32_t, std::uint32_t, std::string_view, std::uint64_t,
-                                      const Sha256&) override {
-    not_complete("begin_room_upload");
+
+  std::optional<FileRecord> find_file(std::uint64_t id) override {
+    return in_transaction(conn_, [&] { return pg::find_file(conn_, id); });
   }
-  std::vector<FileRecord> list_room_files(std::uint32_t, std::uint32_t) override {
-    not_complete("list_room_files");
+
+  std::vector<Upload> stale_uploads(std::int64_t cutoff_ms) override {
+    return in_transaction(conn_, [&] { return pg::stale_uploads(conn_, cutoff_ms); });
+  }
+
+  RoomView create_room(std::uint32_t owner, std::string_view name, std::uint32_t max_owned) override {
+    return in_transaction(conn_, [&] { return pg::create_room(conn_, owner, name, max_owned); });
+  }
+
+  RoomChangeResult change_room(const RoomChange& change) override {
+    return in_transaction(conn_, [&] { return pg::change_room(conn_, change); });
+  }
+
+  RoomLists rooms(std::uint32_t user_id) override {
+    return in_transaction(conn_, [&] { return pg::rooms(conn_, user_id); });
+  }
+
+  RoomMembersPage room_members(std::uint32_t user_id, std::uint32_t room_id, std::uint32_t after_id,
+                               std::uint32_t limit) override {
+    return in_transaction(conn_, [&] { return pg::room_members(conn_, user_id, room_id, after_id, limit); });
+  }
+
+  bool is_room_member(std::uint32_t user_id, std::uint32_t room_id) override {
+    return in_transaction(conn_, [&] { return pg::is_room_member(conn_, user_id, room_id); });
+  }
+
+  RoomSendResult send_room_message(std::uint32_t from, std::uint32_t room_id, std::string_view text,
+                                   std::string_view client_msg_id,
+                                   const std::vector<std::uint32_t>& mention_candidates) override {
+    return in_transaction(
+        conn_, [&] { return pg::send_room_message(conn_, from, room_id, text, client_msg_id, mention_candidates); });
+  }
+
+  HistoryPage room_history(std::uint32_t user_id, std::uint32_t room_id, std::uint32_t limit,
+                           std::uint64_t before_id) override {
+    return in_transaction(conn_, [&] { return pg::room_history(conn_, user_id, room_id, limit, before_id); });
+  }
+
+  BeginUploadResult begin_room_upload(std::uint32_t from, std::uint32_t room_id, std::string_view name,
+                                      std::uint64_t size, const Sha256& sha256) override {
+    return in_transaction(conn_, [&] { return pg::begin_room_upload(conn_, from, room_id, name, size, sha256); });
+  }
+
+  std::vector<FileRecord> list_room_files(std::uint32_t user_id, std::uint32_t room_id) override {
+    return in_transaction(conn_, [&] { return pg::list_room_files(conn_, user_id, room_id); });
   }
 
  private:

@@ -71,9 +71,43 @@ bool unblock_user(Connection& conn, std::uint32_t user_id, std::uint32_t other);
 std::vector<User> blocked_users(Connection& conn, std::uint32_t user_id);
 bool blocks(Connection& conn, std::uint32_t blocker, std::uint32_t blocked);
 
-// file_queries.cpp (so far only what the inbox needs)
+// file_queries.cpp
+BeginUploadResult begin_upload(Connection& conn, std::uint32_t from, std::uint32_t to, std::string_view name,
+                               std::uint64_t size, const Sha256& sha256);
+BeginUploadResult begin_room_upload(Connection& conn, std::uint32_t from, std::uint32_t room_id, std::string_view name,
+                                    std::uint64_t size, const Sha256& sha256);
+std::optional<Upload> find_upload(Connection& conn, std::uint64_t upload_id);
+bool delete_upload(Connection& conn, std::uint64_t upload_id);
+PublishResult publish_upload(Connection& conn, std::uint64_t upload_id);
+std::vector<FileRecord> list_files(Connection& conn, std::uint32_t user_id, std::uint32_t peer);
+std::vector<FileRecord> list_room_files(Connection& conn, std::uint32_t user_id, std::uint32_t room_id);
+std::optional<FileRecord> find_file(Connection& conn, std::uint64_t id);
+std::vector<Upload> stale_uploads(Connection& conn, std::int64_t cutoff_ms);
 // The published file `id` (with the sender's nick); throws StoreError(internal) if missing.
 FileRecord published_file(Connection& conn, std::uint64_t id);
+
+// room_queries.cpp
+RoomView create_room(Connection& conn, std::uint32_t owner, std::string_view name, std::uint32_t max_owned);
+RoomChangeResult change_room(Connection& conn, const RoomChange& change);
+RoomLists rooms(Connection& conn, std::uint32_t user_id);
+RoomMembersPage room_members(Connection& conn, std::uint32_t user_id, std::uint32_t room_id, std::uint32_t after_id,
+                             std::uint32_t limit);
+// Holds the room's row lock until the transaction ends: exclusive for a change to the room,
+// shared for a fan-out to its members (a missing room locks nothing).
+void lock_room(Connection& conn, std::uint32_t room_id, bool exclusive);
+bool is_room_member(Connection& conn, std::uint32_t user_id, std::uint32_t room_id);
+// The caller's role in the room; throws StoreError(not_allowed) "you are not a member of room ID".
+RoomRole require_member(Connection& conn, std::uint32_t user_id, std::uint32_t room_id);
+// The room's members who have not blocked `sender`, by id (who gets `sender`'s room items).
+std::vector<std::uint32_t> room_recipients(Connection& conn, std::uint32_t room_id, std::uint32_t sender);
+// The room's current name ("" if it is gone).
+std::string room_name(Connection& conn, std::uint32_t room_id);
+
+// room_message_queries.cpp
+RoomSendResult send_room_message(Connection& conn, std::uint32_t from, std::uint32_t room_id, std::string_view text,
+                                 std::string_view client_msg_id, const std::vector<std::uint32_t>& mention_candidates);
+HistoryPage room_history(Connection& conn, std::uint32_t user_id, std::uint32_t room_id, std::uint32_t limit,
+                         std::uint64_t before_id);
 
 // "1,2,3" <-> {1, 2, 3}: how room mentions are stored.
 std::string join_ids(const std::vector<std::uint32_t>& ids);

@@ -1,4 +1,5 @@
-// occhat::store files: uploads, resume lookup, publishing with its inbox item, listing, expiry.
+// occhat::store files: uploads, resume lookup, publishing with its inbox item, listing, expiry; on
+// every backend (store_backends.hpp).
 
 #include <gtest/gtest.h>
 #include <stdlib.h>
@@ -8,17 +9,15 @@
 #include <string>
 
 #include "occhat/store/store.hpp"
+#include "store_backends.hpp"
 
 namespace {
 
-namespace fs = std::filesystem;
 using occhat::ErrorCode;
 using occhat::store::AddFriendState;
 using occhat::store::FileRecord;
 using occhat::store::InboxItem;
-using occhat::store::open_store;
 using occhat::store::Sha256;
-using occhat::store::Store;
 using occhat::store::StoreError;
 
 Sha256 sha(std::uint8_t fill) {
@@ -27,23 +26,16 @@ Sha256 sha(std::uint8_t fill) {
   return digest;
 }
 
-class StoreFilesTest : public ::testing::Test {
+class StoreFilesTest : public occhat::testing::StoreBackendTest {
  protected:
   void SetUp() override {
-    char tmpl[] = "/tmp/occhat-store-files-test-XXXXXX";
-    ASSERT_NE(mkdtemp(tmpl), nullptr);
-    dir_ = tmpl;
-    store_ = open_store((dir_ / "occhat.db").string());
+    StoreBackendTest::SetUp();
+    if (IsSkipped() || HasFatalFailure()) return;
     ASSERT_TRUE(store_->create_user(alice_, "a@x", "alice", "$h"));
     ASSERT_TRUE(store_->create_user(bob_, "b@x", "bob", "$h"));
     ASSERT_TRUE(store_->create_user(carol_, "c@x", "carol", "$h"));
     ASSERT_EQ(store_->add_friend(alice_, bob_).state, AddFriendState::requested);
     ASSERT_EQ(store_->add_friend(bob_, alice_).state, AddFriendState::now_friends);
-  }
-  void TearDown() override {
-    store_.reset();
-    std::error_code ec;
-    fs::remove_all(dir_, ec);
   }
   static ErrorCode code_of(const std::function<void()>& f) {
     try {
@@ -54,20 +46,18 @@ class StoreFilesTest : public ::testing::Test {
     return ErrorCode::ok;
   }
 
-  fs::path dir_;
-  std::unique_ptr<Store> store_;
   std::uint32_t alice_ = 314159, bob_ = 271828, carol_ = 141421;
 };
 
-TEST_F(StoreFilesTest, SchemaIncludesTheFilesMigration) { EXPECT_GE(store_->schema_version(), 3); }
+TEST_P(StoreFilesTest, SchemaIncludesTheFilesMigration) { EXPECT_GE(store_->schema_version(), 3); }
 
-TEST_F(StoreFilesTest, BeginUploadNeedsAnExistingFriend) {
+TEST_P(StoreFilesTest, BeginUploadNeedsAnExistingFriend) {
   EXPECT_EQ(code_of([&] { store_->begin_upload(alice_, carol_, "x", 1, sha(1)); }), ErrorCode::not_allowed);
   EXPECT_EQ(code_of([&] { store_->begin_upload(alice_, 42, "x", 1, sha(1)); }), ErrorCode::not_found);
   EXPECT_TRUE(store_->list_files(alice_, 0).empty());
 }
 
-TEST_F(StoreFilesTest, UploadRowAndResumeLookupByKey) {
+TEST_P(StoreFilesTest, UploadRowAndResumeLookupByKey) {
   const auto first = store_->begin_upload(alice_, bob_, "a.bin", 100, sha(1));
   EXPECT_FALSE(first.resumed);
   EXPECT_GT(first.upload.id, 0u);
@@ -94,7 +84,7 @@ TEST_F(StoreFilesTest, UploadRowAndResumeLookupByKey) {
   EXPECT_FALSE(store_->delete_upload(first.upload.id));
 }
 
-TEST_F(StoreFilesTest, PublishCreatesTheFileAndTheInboxItemTogether) {
+TEST_P(StoreFilesTest, PublishCreatesTheFileAndTheInboxItemTogether) {
   const auto upload = store_->begin_upload(alice_, bob_, "report.pdf", 5, sha(7)).upload;
   const auto uploading = store_->find_file(upload.id);
   ASSERT_TRUE(uploading);
@@ -120,14 +110,13 @@ TEST_F(StoreFilesTest, PublishCreatesTheFileAndTheInboxItemTogether) {
   EXPECT_EQ(page.items.back().other_user, alice_);
 
   // Survives a reopen.
-  store_.reset();
-  store_ = open_store((dir_ / "occhat.db").string());
+  reopen();
   const auto file = store_->find_file(upload.id);
   ASSERT_TRUE(file);
   EXPECT_EQ(file->state, FileRecord::State::available);
 }
 
-TEST_F(StoreFilesTest, ListingShowsBothDirectionsToPartiesOnly) {
+TEST_P(StoreFilesTest, ListingShowsBothDirectionsToPartiesOnly) {
   const auto to_bob = store_->begin_upload(alice_, bob_, "one", 1, sha(1)).upload.id;
   store_->publish_upload(to_bob);
   const auto to_alice = store_->begin_upload(bob_, alice_, "two", 2, sha(2)).upload.id;
@@ -153,7 +142,7 @@ TEST_F(StoreFilesTest, ListingShowsBothDirectionsToPartiesOnly) {
   EXPECT_EQ(store_->list_files(bob_, alice_).size(), 2u);
 }
 
-TEST_F(StoreFilesTest, StaleUploadsAreThoseNotTouchedSinceTheCutoff) {
+TEST_P(StoreFilesTest, StaleUploadsAreThoseNotTouchedSinceTheCutoff) {
   const auto upload = store_->begin_upload(alice_, bob_, "x", 10, sha(1)).upload;
   EXPECT_TRUE(store_->stale_uploads(upload.updated_ms).empty());
   const auto stale = store_->stale_uploads(upload.updated_ms + 1);
@@ -163,5 +152,7 @@ TEST_F(StoreFilesTest, StaleUploadsAreThoseNotTouchedSinceTheCutoff) {
   store_->publish_upload(upload.id);
   EXPECT_TRUE(store_->stale_uploads(upload.updated_ms + 1000000).empty());
 }
+
+OCCHAT_INSTANTIATE_STORE_BACKENDS(StoreFilesTest);
 
 }  // namespace

@@ -479,6 +479,8 @@ struct StoreOptions {
 //   PATH, sqlite:PATH, sqlite:///ABS/PATH  a SQLite file, created owner-only (0600) if missing;
 //                                          its directory must exist
 //   postgresql://... (postgres://...)      not yet: StoreError "PostgreSQL is not supported yet"
+//                                          (the backend, occhat::store_pg, is built and tested
+//                                          on its own; the server cannot use it yet)
 // Anything else of the form SCHEME://... is refused. Throws StoreError on failure
 // (invalid_argument for a location it cannot use).
 std::unique_ptr<Store> open_store(std::string_view location, const StoreOptions& options = {});

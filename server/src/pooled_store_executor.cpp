@@ -1,5 +1,6 @@
 #include "pooled_store_executor.hpp"
 
+#include <algorithm>
 #include <stdexcept>
 
 namespace occhat::server {
@@ -27,28 +28,56 @@ void PooledStoreExecutor::shutdown() {
 void PooledStoreExecutor::submit(Job job, Done done) {
   {
     const std::lock_guard lock(mutex_);
-    queue_.emplace_back(std::move(job), std::move(done));
+    queue_.push_back(Entry{std::nullopt, std::move(job), std::move(done)});
   }
   wake_.notify_one();
 }
 
+void PooledStoreExecutor::submit_in_order(std::uint64_t order_key, Job job, Done done) {
+  {
+    const std::lock_guard lock(mutex_);
+    queue_.push_back(Entry{order_key, std::move(job), std::move(done)});
+  }
+  wake_.notify_one();
+}
+
+std::deque<PooledStoreExecutor::Entry>::iterator PooledStoreExecutor::next_runnable() {
+  // The first entry of a key is its oldest: taking entries front to first keeps each key's order.
+  // A linear scan: the queue is short unless the database stalls, and then it is not the cost.
+  return std::find_if(queue_.begin(), queue_.end(),
+                      [this](const Entry& entry) { return !entry.key || !running_keys_.contains(*entry.key); });
+}
+
 void PooledStoreExecutor::serve(store::Store& store) {
   for (;;) {
-    std::pair<Job, Done> next;
+    Entry next;
     {
       std::unique_lock lock(mutex_);
-      wake_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
-      if (queue_.empty()) return;  // stopping, and every submitted job has been taken
-      next = std::move(queue_.front());
-      queue_.pop_front();
+      auto runnable = queue_.end();
+      wake_.wait(lock, [&] {
+        runnable = next_runnable();
+        return runnable != queue_.end() || (stopping_ && queue_.empty());
+      });
+      if (runnable == queue_.end()) return;  // stopping, and every submitted job has been taken
+      next = std::move(*runnable);
+      queue_.erase(runnable);
+      if (next.key) running_keys_.insert(*next.key);
     }
     std::exception_ptr failure;
     try {
-      next.first(store);
+      next.job(store);
     } catch (...) {
       failure = std::current_exception();
     }
-    next.second(failure);
+    if (next.key) {
+      {
+        const std::lock_guard lock(mutex_);
+        running_keys_.erase(*next.key);
+      }
+      // The key's next job may be waiting for any thread, not just this one.
+      wake_.notify_all();
+    }
+    next.done(failure);
   }
 }
 

@@ -2,7 +2,8 @@
 // A StoreExecutor over a pool of connections: one thread per Store object, each job on whichever
 // thread is free, every Store call its own transaction (the Store contract). A job is answered
 // when it returns, since its calls have committed by then. Jobs run concurrently and in no
-// particular order. Meant for a backend whose server serves many connections at once
+// particular order, except jobs submitted with the same order key (run_in_order): those run one
+// at a time, in submission order, while other jobs go ahead on the other threads. Meant for a backend whose server serves many connections at once
 // (PostgreSQL); SQLite works too (its busy_timeout makes writers wait for each other) but gains
 // nothing over SqliteStoreExecutor's group commit.
 
@@ -10,7 +11,9 @@
 #include <deque>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <thread>
+#include <unordered_set>
 #include <utility>
 #include <vector>
 
@@ -28,14 +31,23 @@ class PooledStoreExecutor final : public StoreExecutor {
 
  protected:
   void submit(Job job, Done done) override;
+  void submit_in_order(std::uint64_t order_key, Job job, Done done) override;
 
  private:
+  struct Entry {
+    std::optional<std::uint64_t> key;
+    Job job;
+    Done done;
+  };
   void serve(store::Store& store);
+  // The queue's first entry that may start now (no key, or a key with no job running), or end().
+  std::deque<Entry>::iterator next_runnable();
 
   std::vector<std::unique_ptr<store::Store>> connections_;
   std::mutex mutex_;
   std::condition_variable wake_;
-  std::deque<std::pair<Job, Done>> queue_;  // guarded by mutex_
+  std::deque<Entry> queue_;                 // guarded by mutex_
+  std::unordered_set<std::uint64_t> running_keys_;  // guarded by mutex_: keys with a job running
   bool stopping_ = false;                   // guarded by mutex_
   std::vector<std::thread> threads_;
 };

@@ -15,18 +15,23 @@
 
 namespace occhat::server {
 
-asio::awaitable<void> StoreExecutor::submitted(detail::StoreCall* call) {
+asio::awaitable<void> StoreExecutor::submitted(detail::StoreCall* call, std::optional<std::uint64_t> order_key) {
   return asio::async_initiate<const asio::use_awaitable_t<>&, void(std::exception_ptr)>(
-      [this, call](auto handler) {
+      [this, call, order_key](auto handler) {
         // The awaiting coroutine resumes on its own executor, which counts as busy meanwhile (its
         // run() does not return while a store job is out). The handler is move-only and Job/Done
         // are std::functions (copyable), hence the shared_ptr.
         auto resume_on = asio::prefer(asio::get_associated_executor(handler), asio::execution::outstanding_work.tracked);
         auto waiting = std::make_shared<decltype(handler)>(std::move(handler));
-        submit([call](store::Store& store) { (*call)(store); },
-               [waiting = std::move(waiting), resume_on = std::move(resume_on)](std::exception_ptr failure) mutable {
-                 asio::post(resume_on, [waiting = std::move(waiting), failure]() mutable { (*waiting)(failure); });
-               });
+        Job job = [call](store::Store& store) { (*call)(store); };
+        Done done = [waiting = std::move(waiting), resume_on = std::move(resume_on)](std::exception_ptr failure) mutable {
+          asio::post(resume_on, [waiting = std::move(waiting), failure]() mutable { (*waiting)(failure); });
+        };
+        if (order_key) {
+          submit_in_order(*order_key, std::move(job), std::move(done));
+        } else {
+          submit(std::move(job), std::move(done));
+        }
       },
       asio::use_awaitable);
 }

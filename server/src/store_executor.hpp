@@ -15,14 +15,16 @@
 //
 // Order: SqliteStoreExecutor runs jobs in the order they were submitted, and the session's
 // pipelined send_message requests rely on it (one connection's messages are stored in the order
-// they arrived). PooledStoreExecutor runs jobs concurrently and does not keep that order: before
-// a pooled backend serves clients, run() needs an ordering key (say the sender), jobs with the
-// same key running one after another.
+// they arrived). PooledStoreExecutor runs run() jobs concurrently and in no order; jobs given to
+// run_in_order() with the same key (say the sender) run one after another, in the order they
+// were submitted. The handlers do not pass keys yet: until they do, a pooled backend must not
+// serve clients.
 //
 // Adding an executor: derive from StoreExecutor and implement submit() and shutdown().
 
 #include <asio/awaitable.hpp>
 
+#include <cstdint>
 #include <exception>
 #include <functional>
 #include <memory>
@@ -60,6 +62,13 @@ class StoreExecutor {
     return await_call(this, new Call<F>(std::move(f)));
   }
 
+  // As run(), but after every job submitted earlier with the same `order_key`, and before every
+  // later one: jobs whose order matters (one connection's sends, one user's inbox) share a key.
+  template <typename F>
+  auto run_in_order(std::uint64_t order_key, F f) -> asio::awaitable<std::invoke_result_t<F&, store::Store&>> {
+    return await_call(this, new Call<F>(std::move(f)), order_key);
+  }
+
   // Runs every job already submitted, then stops the store thread(s). Idempotent. No run()
   // after it.
   virtual void shutdown() = 0;
@@ -73,6 +82,12 @@ class StoreExecutor {
  protected:
   // Runs `job` on a store thread, then calls `done`. Must not throw.
   virtual void submit(Job job, Done done) = 0;
+  // As submit(), in order with the other jobs of `order_key` (see run_in_order). The default
+  // suits an executor that runs every job in submission order anyway.
+  virtual void submit_in_order(std::uint64_t order_key, Job job, Done done) {
+    (void)order_key;
+    submit(std::move(job), std::move(done));
+  }
 
  private:
   template <typename F>
@@ -97,14 +112,16 @@ class StoreExecutor {
   };
 
   template <typename C>
-  static asio::awaitable<typename C::Result> await_call(StoreExecutor* self, C* raw) {
+  static asio::awaitable<typename C::Result> await_call(StoreExecutor* self, C* raw,
+                                                        std::optional<std::uint64_t> order_key = std::nullopt) {
     std::unique_ptr<C> call(raw);
-    co_await self->submitted(call.get());
+    co_await self->submitted(call.get(), order_key);
     co_return call->take();
   }
 
-  // Submits *call and completes (on the awaiting coroutine's executor) when it is done.
-  asio::awaitable<void> submitted(detail::StoreCall* call);
+  // Submits *call (in order with `order_key`'s jobs, if given) and completes (on the awaiting
+  // coroutine's executor) when it is done.
+  asio::awaitable<void> submitted(detail::StoreCall* call, std::optional<std::uint64_t> order_key);
 };
 
 // The executor for the store at `location` (see store::open_store): SQLite gets its group-commit

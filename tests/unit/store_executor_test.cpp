@@ -13,10 +13,13 @@
 #include <asio/post.hpp>
 
 #include <atomic>
+#include <chrono>
 #include <filesystem>
 #include <future>
+#include <mutex>
 #include <stdexcept>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "occhat/store/sqlite_store.hpp"
@@ -349,6 +352,73 @@ TEST_F(StoreExecutorTest, TheLocationPicksTheExecutor) {
   const auto executor = make_store_executor(location(), {});
   EXPECT_NE(dynamic_cast<SqliteStoreExecutor*>(executor.get()), nullptr);
   EXPECT_THROW(make_store_executor("postgresql://occhat@localhost/occhat", {}), StoreError);
+}
+
+// The ordering key: jobs of one key (one connection's sends) run one at a time in submission
+// order, even on a pool where they land on different threads; other keys are not held up.
+TEST_F(StoreExecutorTest, PoolRunsOneKeysJobsInOrderAndOtherKeysAlongside) {
+  std::vector<std::unique_ptr<Store>> connections;
+  for (int i = 0; i < 4; ++i) {
+    connections.push_back(store::open_store(location(), {.durability = store::Durability::process}));
+  }
+  PooledStoreExecutor executor(std::move(connections));
+  asio::io_context io;
+  std::mutex mutex;
+  std::vector<int> order;
+  std::atomic<int> running_of_key{0};
+  int overlapped = 0;
+  constexpr int kJobs = 60;
+  for (int i = 0; i < kJobs; ++i) {
+    asio::co_spawn(
+        io,
+        [&, i]() -> asio::awaitable<void> {
+          auto job = [&, i](Store& store) {
+            if (++running_of_key > 1) ++overlapped;
+            // Uneven job lengths: without the key, later jobs would overtake earlier ones.
+            if (i % 3 == 0) std::this_thread::sleep_for(std::chrono::milliseconds(2));
+            store.find_user(kFirstId);
+            {
+              const std::lock_guard lock(mutex);
+              order.push_back(i);
+            }
+            --running_of_key;
+          };
+          co_await executor.run_in_order(7, std::move(job));
+        },
+        asio::detached);
+  }
+  // Two other keys meeting: each waits for the other to start, which only works if they run
+  // at the same time, beside key 7's queue.
+  std::promise<void> a_started, b_started;
+  auto a_seen = b_started.get_future();
+  auto b_seen = a_started.get_future();
+  bool met = true;
+  asio::co_spawn(
+      io,
+      [&]() -> asio::awaitable<void> {
+        auto job = [&](Store&) {
+          a_started.set_value();
+          if (a_seen.wait_for(std::chrono::seconds(5)) != std::future_status::ready) met = false;
+        };
+        co_await executor.run_in_order(8, std::move(job));
+      },
+      asio::detached);
+  asio::co_spawn(
+      io,
+      [&]() -> asio::awaitable<void> {
+        auto job = [&](Store&) {
+          b_started.set_value();
+          if (b_seen.wait_for(std::chrono::seconds(5)) != std::future_status::ready) met = false;
+        };
+        co_await executor.run_in_order(9, std::move(job));
+      },
+      asio::detached);
+  io.run();
+  executor.shutdown();
+  ASSERT_EQ(order.size(), static_cast<std::size_t>(kJobs));
+  for (int i = 0; i < kJobs; ++i) EXPECT_EQ(order[static_cast<std::size_t>(i)], i);
+  EXPECT_EQ(overlapped, 0) << "two jobs of one key ran at once";
+  EXPECT_TRUE(met) << "jobs of different keys did not run side by side";
 }
 
 }  // namespace

@@ -4,6 +4,9 @@
 #                                      free port, starts it, prints its connection URI
 #                                      (postgresql://occhat@127.0.0.1:PORT/occhat) on stdout
 #   scripts/pg-cluster.sh stop DIR     stops that cluster and removes DIR
+#   scripts/pg-cluster.sh down DIR     stops the server (fast shutdown), keeping its data: a
+#                                      database outage, for tests
+#   scripts/pg-cluster.sh up DIR       starts it again on the same port
 # The URI's database `occhat` exists; the role `occhat` is a superuser (tests create and drop
 # a database per test). The cluster listens on 127.0.0.1 only, with trust authentication, and
 # keeps its socket in DIR. Postgres refuses to run as root: as root the server runs as the
@@ -26,6 +29,13 @@ free_port() {
   /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
 }
 
+server_up() {
+  local dir="$1" port="$2"
+  "${as_owner[@]}" "$bindir/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 30 \
+    -o "-h 127.0.0.1 -p $port -k $dir -c max_connections=200" start >/dev/null ||
+    { echo "pg-cluster.sh: the server did not start, see $dir/server.log" >&2; cat "$dir/server.log" >&2; exit 1; }
+}
+
 start() {
   local dir="${1:-}"
   if [ -z "$dir" ]; then dir="$(mktemp -d /tmp/occhat-pg-XXXXXX)"; else mkdir -p "$dir"; fi
@@ -34,9 +44,7 @@ start() {
   port="$(free_port)"
   "${as_owner[@]}" "$bindir/initdb" -D "$dir/data" -U occhat --no-sync -A trust -E UTF8 --locale=C.UTF-8 >"$dir/initdb.log" 2>&1 ||
     { echo "pg-cluster.sh: initdb failed, see $dir/initdb.log" >&2; cat "$dir/initdb.log" >&2; exit 1; }
-  "${as_owner[@]}" "$bindir/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 30 \
-    -o "-h 127.0.0.1 -p $port -k $dir -c max_connections=200" start >/dev/null ||
-    { echo "pg-cluster.sh: the server did not start, see $dir/server.log" >&2; cat "$dir/server.log" >&2; exit 1; }
+  server_up "$dir" "$port"
   "${as_owner[@]}" "$bindir/psql" -h 127.0.0.1 -p "$port" -U occhat -d postgres -qAt \
     -c "CREATE DATABASE occhat" >/dev/null
   echo "$port" >"$dir/port"
@@ -51,8 +59,20 @@ stop() {
   rm -rf "$dir"
 }
 
+down() {
+  local dir="${1:?usage: scripts/pg-cluster.sh down DIR}"
+  "${as_owner[@]}" "$bindir/pg_ctl" -D "$dir/data" -m fast -w stop >/dev/null
+}
+
+up() {
+  local dir="${1:?usage: scripts/pg-cluster.sh up DIR}"
+  server_up "$dir" "$(cat "$dir/port")"
+}
+
 case "${1:-}" in
   start) start "${2:-}" ;;
   stop) stop "${2:-}" ;;
-  *) echo "usage: scripts/pg-cluster.sh start [DIR] | stop DIR" >&2; exit 1 ;;
+  down) down "${2:-}" ;;
+  up) up "${2:-}" ;;
+  *) echo "usage: scripts/pg-cluster.sh start [DIR] | stop DIR | down DIR | up DIR" >&2; exit 1 ;;
 esac

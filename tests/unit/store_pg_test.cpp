@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdio>
+#include <cstdlib>
 #include <string>
 #include <thread>
 #include <vector>
@@ -110,6 +112,73 @@ TEST_P(StorePgTest, AConnectionCutWhileIdleIsReplacedOnTheNextCall) {
   const auto user = store_->find_user(424242);
   ASSERT_TRUE(user);
   EXPECT_EQ(user->nick, "alice");
+}
+
+// A private cluster (the shared one serves other tests in parallel): started, stopped and
+// started again with scripts/pg-cluster.sh, removed at the end.
+class PrivateCluster {
+ public:
+  PrivateCluster() {
+    char tmpl[] = "/tmp/occhat-pg-outage-XXXXXX";
+    if (mkdtemp(tmpl) == nullptr) return;
+    dir_ = tmpl;
+    uri_ = run("start");
+  }
+  ~PrivateCluster() {
+    if (!dir_.empty()) run("stop");
+  }
+  const std::string& uri() const { return uri_; }
+  // The script's stdout, trimmed; "" if it failed.
+  std::string run(const std::string& command) const {
+    const std::string line = std::string(OCCHAT_PG_CLUSTER_SCRIPT) + " " + command + " " + dir_;
+    FILE* pipe = ::popen(line.c_str(), "r");
+    if (pipe == nullptr) return "";
+    std::string out;
+    char buffer[256];
+    while (std::fgets(buffer, sizeof buffer, pipe) != nullptr) out += buffer;
+    const int status = ::pclose(pipe);
+    while (!out.empty() && (out.back() == '\n' || out.back() == ' ')) out.pop_back();
+    return status == 0 ? out : "";
+  }
+
+ private:
+  std::string dir_;
+  std::string uri_;
+};
+
+TEST(StorePgOutage, CallsFailUnavailableWhileTheDatabaseIsDownAndRecoverAfter) {
+  if (std::getenv("OCCHAT_TEST_PG_URI") == nullptr) {
+    GTEST_SKIP() << "OCCHAT_TEST_PG_URI is not set: PostgreSQL tests are off";
+  }
+  PrivateCluster cluster;
+  ASSERT_NE(cluster.uri(), "") << "cannot start a private cluster";
+  auto store = open_pg_store(cluster.uri());
+  ASSERT_TRUE(store->create_user(424242, "a@x", "alice", "h"));
+
+  ASSERT_EQ(cluster.run("down"), "");
+  for (int attempt = 0; attempt < 2; ++attempt) {  // every call while it is down, not just the first
+    try {
+      store->find_user(424242);
+      FAIL() << "expected StoreError while the database is down";
+    } catch (const StoreError& e) {
+      EXPECT_EQ(e.code(), ErrorCode::unavailable) << e.what();
+    }
+  }
+  try {
+    store->create_user(434343, "b@x", "bob", "h");
+    FAIL() << "expected StoreError while the database is down";
+  } catch (const StoreError& e) {
+    EXPECT_EQ(e.code(), ErrorCode::unavailable) << e.what();
+  }
+
+  ASSERT_EQ(cluster.run("up"), "");
+  // The same Store object carries on: nothing acknowledged was lost, the failed write was not
+  // half-stored.
+  const auto alice = store->find_user(424242);
+  ASSERT_TRUE(alice);
+  EXPECT_EQ(alice->nick, "alice");
+  EXPECT_FALSE(store->find_user(434343));
+  EXPECT_TRUE(store->create_user(434343, "b@x", "bob", "h"));
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, StorePgTest, ::testing::Values(occhat::testing::StoreBackend::postgresql),

@@ -139,7 +139,7 @@ else
     pg_dir="$(mktemp -d /tmp/occhat-pg-XXXXXX)"
     trap 'scripts/pg-cluster.sh stop "$pg_dir"' EXIT
     pg_started=${EPOCHREALTIME/./}
-    if OCCHAT_TEST_PG_URI="$(scripts/pg-cluster.sh start "$pg_dir")"; then
+    if OCCHAT_TEST_PG_URI="$(scripts/pg-cluster.sh start --no-fsync "$pg_dir")"; then
       export OCCHAT_TEST_PG_URI
       note "postgresql: throwaway cluster $OCCHAT_TEST_PG_URI started in $(( (${EPOCHREALTIME/./} - pg_started) / 1000 )) ms"
     else

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <cstdint>
+#include <cstdlib>
 
 
 namespace occhat::server {
@@ -163,6 +164,11 @@ void add_server_flags(CLI::App& app, ServerFlags& f) {
                  "debug: also one line per message")
       ->capture_default_str()
       ->check(CLI::IsMember({"quiet", "info", "debug"}));
+  app.add_option("--log-format", f.log_format,
+                 "text: one line per event, after an ISO-8601 UTC time (left out under systemd, whose journal "
+                 "adds its own); json: one {\"time\":...,\"message\":...} object per line, for log shippers")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"text", "json"}));
   app.add_option("--tls-cert", f.tls_cert,
                  "serve TLS with this certificate chain (PEM, leaf first, e.g. fullchain.pem); needs --tls-key")
       ->type_name("FILE");
@@ -183,6 +189,9 @@ std::optional<std::string> finish_server_options(ServerFlags& f) {
   f.options.tls_key_file = f.tls_key;
   f.options.data_dir = f.data_dir;
   f.options.log_level = log_level_named(f.log_level).value();  // checked by IsMember
+  f.options.log_format = f.log_format == "json" ? LogFormat::json : LogFormat::text;
+  // systemd sets JOURNAL_STREAM when stderr goes to the journal, which stamps each line itself.
+  f.options.log_timestamps = std::getenv("JOURNAL_STREAM") == nullptr;
   f.options.fsync_commits = f.durability == "disk";
   f.options.registration_open = f.registration == "open";
   return std::nullopt;

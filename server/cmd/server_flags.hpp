@@ -19,6 +19,7 @@ struct ServerFlags {
   std::string registration = "open";
   std::string durability = "disk";
   std::string log_level = "info";
+  std::string log_format = "text";
   std::string tls_cert;
   std::string tls_key;
 };

@@ -197,6 +197,7 @@ struct Server::Impl {
 Server::Server(ServerOptions options) {
   init_crypto();
   set_log_level(options.log_level);
+  set_log_format(options.log_format, options.log_timestamps);
   impl_ = std::make_unique<Impl>(std::move(options));
 }
 

@@ -10,7 +10,7 @@ namespace occhat::server {
 namespace {
 
 // "HOST:PORT"; an IPv6 host goes in brackets: "[::1]:7878".
-bool parse_listen(const std::string& text, ServerOptions& options) {
+bool parse_host_port(const std::string& text, std::string& host_out, std::uint16_t& port_out) {
   const auto colon = text.rfind(':');
   if (colon == std::string::npos || colon == 0 || colon + 1 == text.size()) return false;
   std::string host = text.substr(0, colon);
@@ -22,8 +22,8 @@ bool parse_listen(const std::string& text, ServerOptions& options) {
   if (port.size() > 5 || port.find_first_not_of("0123456789") != std::string::npos) return false;
   const int value = std::stoi(port);
   if (value > 65535) return false;
-  options.host = host;
-  options.port = static_cast<std::uint16_t>(value);
+  host_out = host;
+  port_out = static_cast<std::uint16_t>(value);
   return true;
 }
 
@@ -164,6 +164,10 @@ void add_server_flags(CLI::App& app, ServerFlags& f) {
                  "debug: also one line per message")
       ->capture_default_str()
       ->check(CLI::IsMember({"quiet", "info", "debug"}));
+  app.add_option("--metrics-listen", f.metrics_listen,
+                 "serve Prometheus metrics on GET /metrics and a health check on GET /healthz at HOST:PORT "
+                 "(nothing else; off by default). Keep it on a private address")
+      ->type_name("HOST:PORT");
   app.add_option("--log-format", f.log_format,
                  "text: one line per event, after an ISO-8601 UTC time (left out under systemd, whose journal "
                  "adds its own); json: one {\"time\":...,\"message\":...} object per line, for log shippers")
@@ -181,7 +185,13 @@ void add_server_flags(CLI::App& app, ServerFlags& f) {
 }
 
 std::optional<std::string> finish_server_options(ServerFlags& f) {
-  if (!parse_listen(f.listen, f.options)) return fmt::format("--listen must be HOST:PORT, got '{}'", f.listen);
+  if (!parse_host_port(f.listen, f.options.host, f.options.port)) {
+    return fmt::format("--listen must be HOST:PORT, got '{}'", f.listen);
+  }
+  if (!f.metrics_listen.empty() &&
+      !parse_host_port(f.metrics_listen, f.options.metrics_host, f.options.metrics_port)) {
+    return fmt::format("--metrics-listen must be HOST:PORT, got '{}'", f.metrics_listen);
+  }
   if (f.tls_cert.empty() != f.tls_key.empty()) {
     return std::string("--tls-cert and --tls-key go together: give both or neither");
   }

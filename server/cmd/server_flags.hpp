@@ -20,6 +20,7 @@ struct ServerFlags {
   std::string durability = "disk";
   std::string log_level = "info";
   std::string log_format = "text";
+  std::string metrics_listen;  // empty: no metrics endpoint
   std::string tls_cert;
   std::string tls_key;
 };

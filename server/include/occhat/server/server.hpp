@@ -103,6 +103,10 @@ struct ServerOptions {
   bool fsync_commits = true;
   LogLevel log_level = LogLevel::info;
   LogFormat log_format = LogFormat::text;
+  // --metrics-listen: serve /metrics (Prometheus) and /healthz on this address; off when
+  // metrics_host is empty. Port 0 picks a free one (logged: "metrics on HOST:PORT").
+  std::string metrics_host;
+  std::uint16_t metrics_port = 0;
   bool log_timestamps = true;  // text lines only: JSON lines always carry "time"
   // TLS (--tls-cert/--tls-key): both set, or both empty for plain TCP. The certificate file is
   // a PEM chain, leaf first (e.g. Let's Encrypt's fullchain.pem); the key an unencrypted PEM key.

@@ -1,5 +1,6 @@
 #include "pooled_store_executor.hpp"
 
+#include <chrono>
 #include <stdexcept>
 
 namespace occhat::server {
@@ -43,8 +44,11 @@ void PooledStoreExecutor::serve(store::Store& store) {
       queue_.pop_front();
     }
     std::exception_ptr failure;
+    const auto started = std::chrono::steady_clock::now();
     try {
+      // Each Store call is its own transaction here: the job's time is its commit's.
       next.first(store);
+      record_commit(std::chrono::steady_clock::now() - started);
     } catch (...) {
       failure = std::current_exception();
     }

@@ -96,5 +96,6 @@ void append_inbox_item(Database& db, InboxItem& item);
 InboxPage fetch_inbox(Database& db, std::uint32_t user_id, std::uint64_t after_seq, std::uint32_t limit);
 std::uint64_t ack(Database& db, std::uint32_t user_id, std::uint64_t up_to_seq);
 InboxState inbox_state(Database& db, std::uint32_t user_id);
+std::uint64_t inbox_backlog(Database& db);
 
 }  // namespace occhat::store::sqlite

@@ -184,6 +184,10 @@ class SqliteStoreImpl final : public SqliteStore {
     return in_transaction(db_, [&] { return sqlite::inbox_state(db_, user_id); });
   }
 
+  std::uint64_t inbox_backlog() override {
+    return in_transaction(db_, [&] { return sqlite::inbox_backlog(db_); });
+  }
+
   HistoryPage history(std::uint32_t user_id, std::uint32_t peer, std::uint32_t limit,
                       std::uint64_t before_id) override {
     return in_transaction(db_, [&] { return sqlite::history(db_, user_id, peer, limit, before_id); });

@@ -109,6 +109,7 @@ class CountingStore final : public store::SqliteStore {
   }
   std::uint64_t ack(std::uint32_t user_id, std::uint64_t up_to_seq) override { return inner_->ack(user_id, up_to_seq); }
   store::InboxState inbox_state(std::uint32_t user_id) override { return inner_->inbox_state(user_id); }
+  std::uint64_t inbox_backlog() override { return inner_->inbox_backlog(); }
   store::HistoryPage history(std::uint32_t user_id, std::uint32_t peer, std::uint32_t limit,
                              std::uint64_t before_id) override {
     return inner_->history(user_id, peer, limit, before_id);

@@ -362,6 +362,10 @@ class Store {
 
   virtual InboxState inbox_state(std::uint32_t user_id) = 0;
 
+  // Inbox items stored and not acknowledged yet, over all users (the metrics' inbox backlog).
+  // Acknowledged items are dropped, so this counts the inbox; cheap while inboxes drain.
+  virtual std::uint64_t inbox_backlog() = 0;
+
   // Messages between `user_id` and `peer` (both directions) with id < before_id (0: no bound),
   // the newest `limit` of them, returned oldest first.
   virtual HistoryPage history(std::uint32_t user_id, std::uint32_t peer, std::uint32_t limit,

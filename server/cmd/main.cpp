@@ -1,5 +1,5 @@
 // occhat-server: flags (from the command line and --config FILE), then run the server until
-// SIGINT/SIGTERM.
+// SIGINT/SIGTERM, or an operator command (user ..., stats) on its store.
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "config_file.hpp"
+#include "operator_commands.hpp"
 #include "server_flags.hpp"
 
 namespace {
@@ -44,6 +45,7 @@ int main(int argc, char** argv) {
                  "dashes; flags on the command line override it")
       ->type_name("FILE");
   app.set_version_flag("--version", "occhat-server " OCCHAT_VERSION);
+  occhat::server::add_operator_commands(app);
   try {
     std::vector<std::string> args = arguments_with_config(argc, argv);
     app.parse(args);
@@ -62,6 +64,7 @@ int main(int argc, char** argv) {
     fmt::print(stderr, "occhat-server: {}\n", *error);
     return 1;
   }
+  if (const auto exit_code = occhat::server::run_operator_command(app, flags.options)) return *exit_code;
 
   try {
     occhat::server::Server server(flags.options);

@@ -5,6 +5,8 @@
 #include <asio/io_context.hpp>
 #include <asio/ip/tcp.hpp>
 #include <asio/post.hpp>
+#include <asio/redirect_error.hpp>
+#include <asio/use_awaitable.hpp>
 #include <asio/signal_set.hpp>
 #include <asio/steady_timer.hpp>
 #include <asio/thread_pool.hpp>
@@ -22,6 +24,7 @@
 #include "listener.hpp"
 #include "log.hpp"
 #include "metrics_http.hpp"
+#include "occhat/server/operator.hpp"
 #include "occhat/store/store.hpp"
 #include "presence_announcer.hpp"
 #include "server_context.hpp"
@@ -58,9 +61,7 @@ void prepare_data_dir(const std::filesystem::path& dir) {
 // keeps a data dir whose name looks like a URL a plain directory).
 std::unique_ptr<StoreExecutor> open_store_executor(const ServerOptions& options) {
   prepare_data_dir(options.data_dir);
-  const std::string location =
-      options.store.empty() ? "sqlite:" + (options.data_dir / "occhat.db").string() : options.store;
-  return make_store_executor(location, {.durability = options.fsync_commits ? store::Durability::disk
+  return make_store_executor(store_location(options), {.durability = options.fsync_commits ? store::Durability::disk
                                                                             : store::Durability::process});
 }
 
@@ -128,6 +129,33 @@ asio::awaitable<MetricsSnapshot> take_metrics_snapshot(ServerContext& context) {
   auto backlog_job = [](store::Store& store) { return store.inbox_backlog(); };
   snapshot.inbox_backlog = co_await context.store.run(std::move(backlog_job));
   co_return snapshot;
+}
+
+// Account events written by operators' commands in another process (occhat-server user
+// disable ...): polled once a second, each closes every connection of its user. The events
+// before start-up are skipped: nobody was connected then.
+asio::awaitable<void> follow_account_events(ServerContext& context, asio::steady_timer& timer) {
+  std::uint64_t seen = 0;
+  bool first = true;
+  while (!context.stopping) {
+    try {
+      auto poll_job = [seen](store::Store& store) { return store.account_events(seen); };
+      const auto events = co_await context.store.run(std::move(poll_job));
+      for (const auto& event : events) {
+        seen = event.seq;
+        if (first) continue;
+        log_event("user {}: account changed by an operator; closing its connections", event.user_id);
+        context.bus->revoke_user(event.user_id);
+      }
+    } catch (const std::exception& e) {
+      log_event("cannot read account events: {}", e.what());
+    }
+    first = false;
+    timer.expires_after(std::chrono::seconds(1));
+    asio::error_code ec;
+    co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+    if (ec) break;  // cancelled: shutting down
+  }
 }
 
 }  // namespace
@@ -206,6 +234,7 @@ struct Server::Impl {
     acceptor.close(ec);
     signals.cancel(ec);
     expiry_timer.cancel();
+    account_events_timer.cancel();
     // Copy first: stop() removes the session from the map.
     std::vector<std::shared_ptr<Connection>> open;
     for (auto& [id, weak] : context.connections) {
@@ -227,6 +256,7 @@ struct Server::Impl {
   asio::ip::tcp::acceptor acceptor;
   asio::signal_set signals;
   asio::steady_timer expiry_timer;
+  asio::steady_timer account_events_timer{io};
   std::unique_ptr<MetricsHttp> metrics_http;  // --metrics-listen
 };
 
@@ -269,6 +299,7 @@ void Server::run() {
                                      impl.expiry_timer, std::chrono::hours(impl.options.upload_expiry_hours)),
                  asio::detached);
   asio::co_spawn(impl.io, check_id_space(impl.context), asio::detached);
+  asio::co_spawn(impl.io, follow_account_events(impl.context, impl.account_events_timer), asio::detached);
   log_event("listening on {}", address());
   if (impl.metrics_http) log_event("metrics on {}", impl.metrics_http->address());
   if (impl.tls) log_event("TLS on: certificate {}", impl.options.tls_cert_file.string());

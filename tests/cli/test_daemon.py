@@ -168,7 +168,8 @@ def test_server_restart_loses_and_repeats_nothing_and_calls_fail_fast_meanwhile(
     # The last one was not acknowledged: a new daemon delivers it again, and only it.
     d2 = daemon_factory(a)
     hello_of(d2)
-    assert d2.call("subscribe")["replayed"] == 1
+    # (Replayed from what the daemon already holds, or pushed right after: either way once.)
+    assert d2.call("subscribe")["replayed"] in (0, 1)
     [again] = d2.events(1)
     assert again["seq"] == got[-1]["seq"] and again["text"] == "after 4"
     assert d2.quiet_events() == []

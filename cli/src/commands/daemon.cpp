@@ -76,6 +76,9 @@ class DaemonCommand final : public Command {
     SessionOptions connection;
     connection.announce_presence = true;
     Client client(client_options(with_tls(ctx, server, &saved, connection)));
+    // Before connecting: a socket path that cannot be used costs no server round trip.
+    std::optional<daemon::ListeningSocket> listener;
+    if (socket_) listener.emplace(*socket_);
     std::optional<Error> fatal;
     {
       daemon::ServerLink link(client, server, saved, g_stop);
@@ -83,8 +86,8 @@ class DaemonCommand final : public Command {
       // The first connection fails like any command's (exit 2 or 3), before any client is served.
       link.start(hub);
       daemon::Dispatcher dispatcher(client, link, hub);
-      if (socket_) {
-        daemon::serve_socket(*socket_, dispatcher, hub, g_stop);
+      if (listener) {
+        daemon::serve_socket(*listener, dispatcher, hub, g_stop);
       } else {
         daemon::serve_stdio(dispatcher, hub, g_stop);
       }

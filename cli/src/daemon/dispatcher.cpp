@@ -8,7 +8,7 @@
 
 namespace occhat::cli::daemon {
 
-void Dispatcher::greet(Peer& peer) { peer.send(notification("hello", hello_json(link_))); }
+Json Dispatcher::greeting() const { return notification("hello", hello_json(link_)); }
 
 void Dispatcher::handle_too_long(Peer& peer) {
   peer.send(error_response(nullptr, RpcError{rpc_code::invalid_request,

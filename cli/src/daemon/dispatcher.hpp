@@ -17,7 +17,7 @@ class Dispatcher {
   Dispatcher(Client& client, ServerLink& link, EventHub& hub) : client_(client), link_(link), hub_(hub) {}
 
   // The first line a client gets: {"method":"hello","params":hello_json}.
-  void greet(Peer& peer);
+  Json greeting() const;
   // Answers `line` on `peer` (a request without "id" is run and not answered).
   void handle_line(Peer& peer, std::string_view line);
   // Answers a line over kMaxLineBytes (already discarded) with invalid_request.

@@ -80,9 +80,21 @@ Seq EventHub::ack(Seq seq, const std::function<void(Seq)>& server_ack) {
   return seq;
 }
 
+void EventHub::add_peer(Peer& peer, const Json& greeting) {
+  std::lock_guard lock(mutex_);
+  peer.send(greeting);
+  peers_.push_back(&peer);
+}
+
+void EventHub::remove_peer(Peer& peer) {
+  std::lock_guard lock(mutex_);
+  std::erase(peers_, &peer);
+  std::erase(subscribers_, &peer);
+}
+
 void EventHub::broadcast(const Json& json) {
   std::lock_guard lock(mutex_);
-  send_to_subscribers(json);
+  for (Peer* peer : peers_) peer->send(json);
 }
 
 }  // namespace occhat::cli::daemon

@@ -41,14 +41,19 @@ class EventHub {
   // Adds `peer` to the subscribers after sending it every pending event; returns how many.
   // Subscribing again changes nothing (0).
   std::size_t subscribe(Peer& peer);
-  void unsubscribe(Peer& peer);  // also for a peer that went away
+  void unsubscribe(Peer& peer);
+
+  // Every connected client, subscribed or not, for broadcast(). `greeting` (hello) is its first
+  // line: sent under the hub's lock, so no notification comes before it or is missed after it.
+  void add_peer(Peer& peer, const Json& greeting);
+  void remove_peer(Peer& peer);  // also unsubscribes it
 
   // `ack` method: checks `seq` (at most the highest forwarded; invalid_params otherwise), has
   // `server_ack` acknowledge it on the server, then forgets the pending events up to it.
   // Returns the seq everything is acknowledged up to.
   Seq ack(Seq seq, const std::function<void(Seq)>& server_ack);
 
-  // Sends a notification to every subscriber (connection lost/restored).
+  // Sends a notification to every client (connection lost/restored/failed).
   void broadcast(const Json& json);
 
  private:
@@ -57,6 +62,7 @@ class EventHub {
   std::function<void()> resubscribe_;
   mutable std::mutex mutex_;
   std::mutex ack_mutex_;  // one ack at a time, so acked_ only grows
+  std::vector<Peer*> peers_;
   std::vector<Peer*> subscribers_;
   std::deque<Event> pending_;
   Seq acked_ = 0;      // acknowledged on the server by this daemon

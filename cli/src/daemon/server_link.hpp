@@ -2,7 +2,7 @@
 // The daemon's one connection to the server, kept by its own thread: resumes the saved session
 // (announcing presence), subscribes after the hub's acknowledged seq, feeds pushed events to the
 // hub, and when the connection is lost reconnects with the backoff of `watch` (reconnect.hpp),
-// telling subscribers {"method":"connection","params":{"state":"lost"|"restored",...}}.
+// telling every client {"method":"connection","params":{"state":"lost"|"restored",...}}.
 // A session the server no longer accepts ends the daemon (state "failed", exit 3).
 
 #include <atomic>

@@ -11,7 +11,6 @@
 #include <unistd.h>
 
 #include "daemon/line_reader.hpp"
-#include "daemon/listening_socket.hpp"
 #include "daemon/peer.hpp"
 
 namespace occhat::cli::daemon {
@@ -22,9 +21,9 @@ namespace {
 constexpr int kSendTimeoutSeconds = 10;
 
 // Reads and answers one client's requests until its input ends, it can no longer be written, or
-// `stop`; then takes it off the subscribers.
+// `stop`; then takes it off the hub.
 void serve_peer(int in_fd, Peer& peer, Dispatcher& dispatcher, EventHub& hub, const std::atomic<bool>& stop) {
-  dispatcher.greet(peer);
+  hub.add_peer(peer, dispatcher.greeting());
   LineReader reader(in_fd, stop);
   std::string line;
   while (!peer.closed()) {
@@ -36,7 +35,7 @@ void serve_peer(int in_fd, Peer& peer, Dispatcher& dispatcher, EventHub& hub, co
       dispatcher.handle_line(peer, line);
     }
   }
-  hub.unsubscribe(peer);
+  hub.remove_peer(peer);
 }
 
 struct SocketClient {
@@ -53,8 +52,8 @@ void serve_stdio(Dispatcher& dispatcher, EventHub& hub, const std::atomic<bool>&
   serve_peer(STDIN_FILENO, peer, dispatcher, hub, stop);
 }
 
-void serve_socket(const std::string& path, Dispatcher& dispatcher, EventHub& hub, const std::atomic<bool>& stop) {
-  const ListeningSocket listener(path);
+void serve_socket(const ListeningSocket& listener, Dispatcher& dispatcher, EventHub& hub,
+                  const std::atomic<bool>& stop) {
   std::list<SocketClient> clients;
   const auto reap = [&](bool all) {
     for (auto it = clients.begin(); it != clients.end();) {

@@ -6,6 +6,7 @@
 
 #include "daemon/dispatcher.hpp"
 #include "daemon/event_hub.hpp"
+#include "daemon/listening_socket.hpp"
 
 namespace occhat::cli::daemon {
 
@@ -15,8 +16,8 @@ inline constexpr int kMaxSocketClients = 64;
 // Serves one client on stdin/stdout until end of input, stdout closing, or `stop`.
 void serve_stdio(Dispatcher& dispatcher, EventHub& hub, const std::atomic<bool>& stop);
 
-// Serves every client that connects to the socket at `path` (see listening_socket.hpp), each on
-// its own thread, until `stop`. Throws occhat::Error when the socket cannot be set up.
-void serve_socket(const std::string& path, Dispatcher& dispatcher, EventHub& hub, const std::atomic<bool>& stop);
+// Serves every client that connects to `listener`, each on its own thread, until `stop`.
+void serve_socket(const ListeningSocket& listener, Dispatcher& dispatcher, EventHub& hub,
+                  const std::atomic<bool>& stop);
 
 }  // namespace occhat::cli::daemon

@@ -176,3 +176,15 @@ def test_server_restart_loses_and_repeats_nothing_and_calls_fail_fast_meanwhile(
     d2.call("ack", {"seq": again["seq"]})
     assert d2.close_stdin() == 0
     assert a.ok("inbox") == ""
+
+
+def test_a_revoked_session_ends_the_daemon_with_exit_3(friends, daemon_factory):
+    a = friends.a
+    d = daemon_factory(a)
+    hello_of(d)
+    a.ok("logout")  # revokes the token the daemon uses (same home)
+    failed = d.note(lambda n: n["method"] == "connection" and n["params"]["state"] == "failed",
+                    what="connection failed")
+    assert "session expired or revoked" in failed["params"]["message"]
+    assert d.proc.wait(timeout=20) == 3
+    assert "session expired or revoked" in d.stderr()

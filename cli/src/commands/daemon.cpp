@@ -81,8 +81,11 @@ class DaemonCommand final : public Command {
     if (socket_) listener.emplace(*socket_);
     std::optional<Error> fatal;
     {
+      // The hub outlives the link, whose thread feeds it (members are destroyed in reverse).
+      daemon::ServerLink* link_for_hub = nullptr;
+      daemon::EventHub hub([&link_for_hub] { link_for_hub->resubscribe(); });
       daemon::ServerLink link(client, server, saved, g_stop);
-      daemon::EventHub hub([&link] { link.resubscribe(); });
+      link_for_hub = &link;
       // The first connection fails like any command's (exit 2 or 3), before any client is served.
       link.start(hub);
       daemon::Dispatcher dispatcher(client, link, hub);
@@ -91,7 +94,7 @@ class DaemonCommand final : public Command {
       } else {
         daemon::serve_stdio(dispatcher, hub, g_stop);
       }
-      g_stop.store(true);
+      link.stop();
       fatal = link.fatal();
     }
     client.disconnect();

@@ -51,8 +51,7 @@ ParsedLine parse_request(std::string_view line) {
   } else if (params->is_object()) {
     request.params = *params;
   } else {
-    parsed.error = RpcError{rpc_code::invalid_params, "\"params\" must be an object (named parameters)",
-                            nullptr};
+    parsed.error = invalid_params("\"params\" must be an object (named parameters)");
     return parsed;
   }
   parsed.ok = true;

@@ -18,7 +18,7 @@ constexpr milliseconds kPoll{100};
 ServerLink::ServerLink(Client& client, std::string server, SavedSession saved, std::atomic<bool>& stop)
     : client_(client), server_(std::move(server)), saved_(std::move(saved)), stop_(stop) {}
 
-ServerLink::~ServerLink() {
+void ServerLink::stop() {
   stop_.store(true);
   if (thread_.joinable()) thread_.join();
 }
@@ -117,6 +117,8 @@ void ServerLink::run() {
     if (!resubscribing) hub_->broadcast(notification("connection", Json{{"state", "restored"}}));
   }
   ready_.store(false);
+  // Calls still waiting (a long upload of a socket client) fail now instead of holding up the exit.
+  client_.disconnect();
 }
 
 }  // namespace occhat::cli::daemon

@@ -21,13 +21,17 @@ namespace occhat::cli::daemon {
 class ServerLink {
  public:
   ServerLink(Client& client, std::string server, SavedSession saved, std::atomic<bool>& stop);
-  ~ServerLink();  // stops and joins the thread
+  ~ServerLink() { stop(); }
   ServerLink(const ServerLink&) = delete;
   ServerLink& operator=(const ServerLink&) = delete;
 
   // The first connection, on the calling thread: throws like any command when the server cannot
   // be reached or the session is not accepted. Then starts the thread that keeps it.
   void start(EventHub& hub);
+
+  // Sets the stop flag and joins the thread (which disconnects the client, so calls still waiting
+  // in other threads fail at once). Idempotent.
+  void stop();
 
   // Logged in and subscribed: calls can go to the server.
   bool ready() const noexcept { return ready_.load(); }

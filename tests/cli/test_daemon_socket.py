@@ -14,10 +14,18 @@ from daemon_client import SocketClient, daemon_factory  # noqa: F401  (a fixture
 
 
 def wait_for_socket(path, daemon, timeout=15):
+    """Waits until the daemon accepts connections on `path` (a probe connection: the daemon greets
+    it and drops it when it closes)."""
     deadline = time.monotonic() + timeout
-    while not (path.exists() and stat.S_ISSOCK(path.lstat().st_mode)):
+    while True:
         assert daemon.proc.poll() is None, f"daemon exited {daemon.proc.returncode}: {daemon.stderr()!r}"
-        assert time.monotonic() < deadline, "the daemon's socket never appeared"
+        assert time.monotonic() < deadline, "the daemon's socket never accepted a connection"
+        if path.exists() and stat.S_ISSOCK(path.lstat().st_mode):
+            try:
+                SocketClient(path).close()
+                return
+            except OSError:
+                pass
         time.sleep(0.05)
 
 

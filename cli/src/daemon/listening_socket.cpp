@@ -55,7 +55,9 @@ ListeningSocket::ListeningSocket(std::string path) : path_(std::move(path)) {
   const int bound = ::bind(fd_, reinterpret_cast<const sockaddr*>(&addr), sizeof addr);
   const int bind_errno = errno;
   ::umask(old_mask);
-  if (bound != 0 || ::chmod(path_.c_str(), 0600) != 0 || ::listen(fd_, 16) != 0) {
+  // listen() right after bind(): a client that sees the file appear can connect (the umask made
+  // it 0600 already; chmod only guards against a umask the kernel did not apply).
+  if (bound != 0 || ::listen(fd_, 16) != 0 || ::chmod(path_.c_str(), 0600) != 0) {
     const int err = bound != 0 ? bind_errno : errno;
     ::close(fd_);
     fd_ = -1;

@@ -41,6 +41,15 @@ def test_send_and_receive_through_one_daemon_with_the_cli_json_shapes(friends, d
     # Acknowledged on the server: a one-shot inbox has nothing left.
     assert a.ok("inbox") == ""
 
+    # `inbox` shows what is pending without acknowledging; what it showed may be acknowledged.
+    b.ok("send", a.id, "pending")
+    [pushed] = d.events(1)
+    page = d.call("inbox", {"after": event["seq"]})
+    assert page == {"events": [pushed], "more": False}
+    assert d.error("ack", {"seq": pushed["seq"] + 1})["code"] == -32602  # not delivered yet
+    d.call("ack", {"seq": pushed["seq"]})
+    assert d.call("inbox") == {"events": [], "more": False}
+
     # Lists answer {"<list>": [one element per --json line]}, element for element the same.
     assert d.call("history", {"peer": b.id})["messages"] == a.jsonl("history", b.id)
     assert d.call("friends")["friends"] == a.jsonl("friends")

@@ -58,13 +58,19 @@ void EventHub::unsubscribe(Peer& peer) {
   std::erase(subscribers_, &peer);
 }
 
+void EventHub::fetched(Seq seq) {
+  std::lock_guard lock(mutex_);
+  fetched_ = std::max(fetched_, seq);
+}
+
 Seq EventHub::ack(Seq seq, const std::function<void(Seq)>& server_ack) {
   std::lock_guard ack_lock(ack_mutex_);
   {
     std::lock_guard lock(mutex_);
-    if (seq > forwarded_) {
+    const Seq delivered = std::max(forwarded_, fetched_);
+    if (seq > delivered) {
       throw invalid_params("seq " + std::to_string(seq) + " has not been delivered (highest delivered: " +
-                           std::to_string(forwarded_) + ")");
+                           std::to_string(delivered) + ")");
     }
     if (seq <= acked_) return acked_;
   }

@@ -48,7 +48,11 @@ class EventHub {
   void add_peer(Peer& peer, const Json& greeting);
   void remove_peer(Peer& peer);  // also unsubscribes it
 
-  // `ack` method: checks `seq` (at most the highest forwarded; invalid_params otherwise), has
+  // The `inbox` method showed a client events up to `seq`: they may be acknowledged too.
+  void fetched(Seq seq);
+
+  // `ack` method: checks `seq` (at most the highest forwarded or fetched; invalid_params
+  // otherwise), has
   // `server_ack` acknowledge it on the server, then forgets the pending events up to it.
   // Returns the seq everything is acknowledged up to.
   Seq ack(Seq seq, const std::function<void(Seq)>& server_ack);
@@ -67,6 +71,7 @@ class EventHub {
   std::deque<Event> pending_;
   Seq acked_ = 0;      // acknowledged on the server by this daemon
   Seq forwarded_ = 0;  // highest seq taken into pending_
+  Seq fetched_ = 0;    // highest seq an `inbox` call returned
   bool overflow_ = false;  // events were left with the server
   bool resync_asked_ = false;
 };

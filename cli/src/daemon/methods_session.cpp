@@ -42,6 +42,7 @@ Json inbox(Call& call) {
   const InboxPage page = call.client.fetch_inbox(after, static_cast<std::uint32_t>(limit));
   Json events = Json::array();
   for (const Event& e : page.events) events.push_back(event_json(e));
+  if (!page.events.empty()) call.hub.fetched(page.events.back().seq);
   return Json{{"events", std::move(events)}, {"more", page.more}};
 }
 

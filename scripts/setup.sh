@@ -22,6 +22,7 @@ packages=(
   libgtest-dev libgmock-dev
   pybind11-dev python3-pybind11 python3-dev python3-pytest python3-pexpect mypy
   tmux
+  help2man dpkg-dev libcpp-httplib-dev adduser man-db
 )
 
 installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"; }

@@ -6,6 +6,7 @@
 #      examples   the example bots' tests (bindings/python/examples, with occhat.testing)
 #      mypy       mypy --strict on bindings/python/examples/ (and the occhat package they import)
 #   4. crash      scripts/crash-test.sh --kills 5 (SIGKILLed server under load: nothing lost)
+#   4b. package   tests/package: scripts/package.sh, dpkg -i, the packaged server run, dpkg -r/--purge
 #   5. fuzz       a short libFuzzer smoke run (scripts/fuzz.sh) when clang++ is available
 # Ends with one line over all suites: "N passed, N failed[, N skipped]". Exits non-zero if a
 # build or any test failed. Needs no terminal and no stdin (CI runs it via .ci/run).
@@ -227,6 +228,11 @@ if [ "$build_ok" -eq 1 ] && [ -z "$sanitize" ]; then
   else
     failed=$((failed + 1)); note "crash-test: FAILED (see its output above)"
   fi
+fi
+
+# ---- the Debian package: built, installed with dpkg, run, removed (root only; see the test) ---
+if [ "$build_ok" -eq 1 ] && [ -z "$sanitize" ]; then
+  run_pytest_suite package tests/package "$build/pytest-package.log"
 fi
 
 # ---- fuzz smoke ---------------------------------------------------------------------------

@@ -153,6 +153,10 @@ asio::awaitable<Reply> handle_login(ServerContext& server, const RequestContext&
   std::string token = new_token();
   const auto token_hash = occhat::server::token_hash(token).value();
   auto session_job = [id, token_hash](store::Store& store) {
+    // Only after the password: a disabled account is not revealed to someone guessing.
+    if (store.user_disabled(id)) {
+      throw RequestError(ErrorCode::auth_failed, "this account is disabled (ask the server's operator)");
+    }
     store.create_session(id, token_hash);
     return store.find_user(id);
   };

@@ -81,6 +81,10 @@ void Connection::start(std::unique_ptr<ConnectionHandler> handler) {
   asio::co_spawn(executor(), [self = shared_from_this()] { return self->writer(); }, asio::detached);
   asio::co_spawn(executor(), [self = shared_from_this()] { return self->watchdog(); }, asio::detached);
   // Refused after the coroutines started: the writer delivers the reason, then closes.
+  const bool full = server_.connections.size() > server_.limits.max_connections ||
+                    server_.unauthenticated_by_address[peer_address_] > server_.limits.max_unauthenticated_per_address ||
+                    server_.unauthenticated > server_.limits.max_unauthenticated;
+  if (full) server_.metrics.connections_refused.fetch_add(1, std::memory_order_relaxed);
   if (server_.connections.size() > server_.limits.max_connections) {
     refuse(ErrorCode::resource_exhausted, "server is full: too many connections; try again later");
   } else if (server_.unauthenticated_by_address[peer_address_] > server_.limits.max_unauthenticated_per_address) {

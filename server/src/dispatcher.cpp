@@ -106,9 +106,14 @@ asio::awaitable<Reply> route(ServerContext& server, const RequestContext& contex
   }
 }
 
-}  // namespace
+// Every answer dispatch() gives, counted by request type and result code (metrics).
+void count_answer(ServerMetrics& metrics, Case body, const Reply& reply) {
+  const int code = reply.body.has_error() ? static_cast<int>(reply.body.error().code()) : 0;
+  metrics.requests.count(static_cast<int>(body), code);
+  if (code == static_cast<int>(ErrorCode::rate_limited)) metrics.rate_limited.fetch_add(1, std::memory_order_relaxed);
+}
 
-asio::awaitable<Reply> dispatch(ServerContext& server, const RequestContext& context, const wire::Envelope& request) {
+asio::awaitable<Reply> answer(ServerContext& server, const RequestContext& context, const wire::Envelope& request) {
   const Case body = request.body_case();
   if (!context.hello_done) {
     if (body != Case::kHello) {
@@ -150,6 +155,14 @@ asio::awaitable<Reply> dispatch(ServerContext& server, const RequestContext& con
     log_event("conn {} internal error: unknown exception", context.connection_id);
     co_return error_reply(ErrorCode::internal, "internal server error");
   }
+}
+
+}  // namespace
+
+asio::awaitable<Reply> dispatch(ServerContext& server, const RequestContext& context, const wire::Envelope& request) {
+  Reply reply = co_await answer(server, context, request);
+  count_answer(server.metrics, request.body_case(), reply);
+  co_return reply;
 }
 
 }  // namespace occhat::server

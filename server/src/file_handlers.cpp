@@ -218,6 +218,7 @@ asio::awaitable<Reply> handle_upload_chunk(ServerContext& server, const RequestC
   FileStorage* files = server.files;
   auto write_job = [files, upload_id, offset, data] { return files->append(upload_id, offset, as_bytes(*data)); };
   const std::uint64_t new_offset = co_await run_on(server.file_io, std::move(write_job));
+  server.metrics.bytes_uploaded.fetch_add(data->size(), std::memory_order_relaxed);
   if (auto found = server.reservations.find(upload_id); found != server.reservations.end()) {
     found->second.received = new_offset;
   }
@@ -355,6 +356,7 @@ asio::awaitable<Reply> handle_read_file(ServerContext& server, const RequestCont
   FileStorage* files = server.files;
   auto read_job = [files, file_id, offset, want] { return want == 0 ? std::string() : files->read(file_id, offset, want); };
   std::string data = co_await run_on(server.file_io, std::move(read_job));
+  server.metrics.bytes_downloaded.fetch_add(data.size(), std::memory_order_relaxed);
   wire::Envelope answer;
   auto* chunk = answer.mutable_file_chunk();
   chunk->set_file_id(file_id);

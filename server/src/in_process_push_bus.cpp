@@ -99,6 +99,14 @@ void InProcessPushBus::revoke_token(std::uint32_t user_id, const store::TokenHas
   for (const auto& sink : revoked) sink->token_revoked();
 }
 
+void InProcessPushBus::revoke_user(std::uint32_t user_id) {
+  std::vector<std::shared_ptr<PushSink>> revoked;
+  auto [begin, end] = connections_of_user_.equal_range(user_id);
+  for (auto it = begin; it != end; ++it) revoked.push_back(connections_.at(it->second).sink);
+  // Collected first: token_revoked() detaches the connection, changing the map.
+  for (const auto& sink : revoked) sink->token_revoked();
+}
+
 bool InProcessPushBus::online(std::uint32_t user_id) const { return announcing_.count(user_id) > 0; }
 
 }  // namespace occhat::server

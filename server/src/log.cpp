@@ -6,10 +6,34 @@
 #include <ctime>
 #include <exception>
 
+#include "occhat/proto/utf8.hpp"
+
 namespace occhat::server {
 namespace {
 
 std::atomic<LogLevel> g_level{LogLevel::info};
+std::atomic<LogFormat> g_format{LogFormat::text};
+std::atomic<bool> g_timestamps{true};
+
+// The message as a JSON string: invalid UTF-8 (peer text is only sanitize()d) becomes U+FFFD,
+// quotes, backslashes and control bytes are escaped.
+std::string json_string(std::string_view raw) {
+  const std::string text = proto::clean_utf8(raw, "\xef\xbf\xbd", raw.size() * 3, [](char32_t) { return false; });
+  std::string out = "\"";
+  for (const char c : text) {
+    const auto byte = static_cast<unsigned char>(c);
+    if (c == '"' || c == '\\') {
+      out.push_back('\\');
+      out.push_back(c);
+    } else if (byte < 0x20 || byte == 0x7f) {
+      out += fmt::format("\\u{:04x}", byte);
+    } else {
+      out.push_back(c);
+    }
+  }
+  out.push_back('"');
+  return out;
+}
 
 }  // namespace
 
@@ -23,6 +47,11 @@ std::optional<LogLevel> log_level_named(std::string_view name) noexcept {
 void set_log_level(LogLevel level) noexcept { g_level.store(level, std::memory_order_relaxed); }
 
 bool debug_logging() noexcept { return g_level.load(std::memory_order_relaxed) == LogLevel::debug; }
+
+void set_log_format(LogFormat format, bool timestamps) noexcept {
+  g_format.store(format, std::memory_order_relaxed);
+  g_timestamps.store(timestamps, std::memory_order_relaxed);
+}
 
 void write_log_line(std::string_view message) {
   if (g_level.load(std::memory_order_relaxed) == LogLevel::quiet) return;
@@ -38,7 +67,13 @@ void write_log_line(std::string_view message) {
   // that cannot be written (its disk is full) loses the line; it never fails the caller (which
   // may be answering a request, or handling an error).
   try {
-    fmt::print(stderr, "{}.{:03}Z {}\n", stamp, millis, message);
+    if (g_format.load(std::memory_order_relaxed) == LogFormat::json) {
+      fmt::print(stderr, "{{\"time\":\"{}.{:03}Z\",\"message\":{}}}\n", stamp, millis, json_string(message));
+    } else if (g_timestamps.load(std::memory_order_relaxed)) {
+      fmt::print(stderr, "{}.{:03}Z {}\n", stamp, millis, message);
+    } else {
+      fmt::print(stderr, "{}\n", message);
+    }
   } catch (const std::exception&) {
     std::clearerr(stderr);
   }

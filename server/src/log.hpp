@@ -1,5 +1,6 @@
 #pragma once
-// Server logging: one line per event on stderr, prefixed with an ISO-8601 UTC timestamp.
+// Server logging: one line per event on stderr, prefixed with an ISO-8601 UTC timestamp (or as
+// one JSON object per line: LogFormat).
 // Never pass a password or a token. Text that came from a peer goes through sanitize() so it
 // cannot forge log lines.
 
@@ -18,6 +19,7 @@ void write_log_line(std::string_view message);
 // lines cost more than the messages).
 void set_log_level(LogLevel level) noexcept;
 bool debug_logging() noexcept;
+void set_log_format(LogFormat format, bool timestamps) noexcept;
 
 template <typename... Args>
 void log_event(fmt::format_string<Args...> format, Args&&... args) {

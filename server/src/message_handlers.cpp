@@ -43,6 +43,7 @@ asio::awaitable<Reply> handle_send_message(ServerContext& server, const RequestC
   };
   // Returns once committed with synchronous=FULL: the answer below means "durably stored".
   const store::SendResult result = co_await server.store.run(std::move(send_job));
+  if (!result.duplicate) server.metrics.messages_stored.fetch_add(1, std::memory_order_relaxed);
   if (result.duplicate) {
     log_debug("user {} resent message {} (duplicate client id; nothing stored)", me, result.message_id);
   } else {

@@ -1,6 +1,7 @@
 #include "pooled_store_executor.hpp"
 
 #include <algorithm>
+#include <chrono>
 #include <stdexcept>
 
 namespace occhat::server {
@@ -64,8 +65,11 @@ void PooledStoreExecutor::serve(store::Store& store) {
       if (next.key) running_keys_.insert(*next.key);
     }
     std::exception_ptr failure;
+    const auto started = std::chrono::steady_clock::now();
     try {
+      // Each Store call is its own transaction here: the job's time is its commit's.
       next.job(store);
+      record_commit(std::chrono::steady_clock::now() - started);
     } catch (...) {
       failure = std::current_exception();
     }

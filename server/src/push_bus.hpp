@@ -77,6 +77,8 @@ class PushBus {
   // loses its login.
   virtual void revoke_token(std::uint32_t user_id, const store::TokenHash& token_hash,
                             std::uint64_t except_connection) = 0;
+  // Every connection of `user_id` loses its login (the account was disabled, say).
+  virtual void revoke_user(std::uint32_t user_id) = 0;
 
   // At least one presence-announcing connection of the user is attached.
   virtual bool online(std::uint32_t user_id) const = 0;

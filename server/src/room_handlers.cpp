@@ -152,6 +152,7 @@ asio::awaitable<Reply> handle_send_room_message(ServerContext& server, const Req
   };
   // Committed (one transaction: the message and every member's inbox row) before the answer.
   store::RoomSendResult result = co_await server.store.run(std::move(send_job));
+  if (!result.duplicate) server.metrics.messages_stored.fetch_add(1, std::memory_order_relaxed);
   if (result.duplicate) {
     log_debug("user {} resent room message {} (duplicate client id; nothing stored)", me, result.message_id);
   } else {

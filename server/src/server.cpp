@@ -5,11 +5,16 @@
 #include <asio/io_context.hpp>
 #include <asio/ip/tcp.hpp>
 #include <asio/post.hpp>
+#include <asio/redirect_error.hpp>
+#include <asio/use_awaitable.hpp>
 #include <asio/signal_set.hpp>
 #include <asio/steady_timer.hpp>
 #include <asio/thread_pool.hpp>
+#include <asio/use_future.hpp>
 
 #include <csignal>
+#include <future>
+#include <optional>
 #include <sys/resource.h>
 #include <fmt/format.h>
 
@@ -18,6 +23,8 @@
 #include "in_process_push_bus.hpp"
 #include "listener.hpp"
 #include "log.hpp"
+#include "metrics_http.hpp"
+#include "occhat/server/operator.hpp"
 #include "occhat/store/store.hpp"
 #include "presence_announcer.hpp"
 #include "server_context.hpp"
@@ -54,9 +61,7 @@ void prepare_data_dir(const std::filesystem::path& dir) {
 // keeps a data dir whose name looks like a URL a plain directory).
 std::unique_ptr<StoreExecutor> open_store_executor(const ServerOptions& options) {
   prepare_data_dir(options.data_dir);
-  const std::string location =
-      options.store.empty() ? "sqlite:" + (options.data_dir / "occhat.db").string() : options.store;
-  return make_store_executor(location, {.durability = options.fsync_commits ? store::Durability::disk
+  return make_store_executor(store_location(options), {.durability = options.fsync_commits ? store::Durability::disk
                                                                             : store::Durability::process});
 }
 
@@ -116,6 +121,43 @@ asio::awaitable<void> check_id_space(ServerContext& context) {
   }
 }
 
+// What a scrape reads on the network thread (connections) and the store (inbox backlog).
+asio::awaitable<MetricsSnapshot> take_metrics_snapshot(ServerContext& context) {
+  MetricsSnapshot snapshot;
+  snapshot.connections = context.connections.size();
+  snapshot.unauthenticated = context.unauthenticated;
+  auto backlog_job = [](store::Store& store) { return store.inbox_backlog(); };
+  snapshot.inbox_backlog = co_await context.store.run(std::move(backlog_job));
+  co_return snapshot;
+}
+
+// Account events written by operators' commands in another process (occhat-server user
+// disable ...): polled once a second, each closes every connection of its user. The events
+// before start-up are skipped: nobody was connected then.
+asio::awaitable<void> follow_account_events(ServerContext& context, asio::steady_timer& timer) {
+  std::uint64_t seen = 0;
+  bool first = true;
+  while (!context.stopping) {
+    try {
+      auto poll_job = [seen](store::Store& store) { return store.account_events(seen); };
+      const auto events = co_await context.store.run(std::move(poll_job));
+      for (const auto& event : events) {
+        seen = event.seq;
+        if (first) continue;
+        log_event("user {}: account changed by an operator; closing its connections", event.user_id);
+        context.bus->revoke_user(event.user_id);
+      }
+    } catch (const std::exception& e) {
+      log_event("cannot read account events: {}", e.what());
+    }
+    first = false;
+    timer.expires_after(std::chrono::seconds(1));
+    asio::error_code ec;
+    co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+    if (ec) break;  // cancelled: shutting down
+  }
+}
+
 }  // namespace
 
 struct Server::Impl {
@@ -147,7 +189,10 @@ struct Server::Impl {
     context.friend_request_limiter = SendRateLimiter(options.friend_request_rate / 3600.0, options.friend_request_burst);
     context.find_limiter = SendRateLimiter(options.find_rate / 3600.0, options.find_burst);
     context.bus = std::make_unique<InProcessPushBus>(
-        [this](std::uint32_t user_id, bool online) { announce_presence(context, user_id, online); });
+        [this](std::uint32_t user_id, bool online) {
+          context.metrics.online_users.fetch_add(online ? 1 : -1, std::memory_order_relaxed);
+          announce_presence(context, user_id, online);
+        });
     context.files = &files;
     context.file_io = file_io.get_executor();
     context.max_file_size = options.max_file_size;
@@ -161,6 +206,24 @@ struct Server::Impl {
     acceptor.set_option(asio::ip::tcp::acceptor::reuse_address(true));
     acceptor.bind(endpoint);
     acceptor.listen();
+    store_executor->observe_commits(&context.metrics.store_commit);
+    // After the store opened: /healthz answers 200 from the first moment it is reachable.
+    if (!options.metrics_host.empty()) {
+      metrics_http = std::make_unique<MetricsHttp>(options.metrics_host, options.metrics_port,
+                                                   [this] { return render_metrics_now(); });
+    }
+  }
+
+  // Called on the HTTP thread: the snapshot is taken on the network thread; a server that does
+  // not answer within 2 s (stopping) gets a 503.
+  std::optional<std::string> render_metrics_now() {
+    try {
+      auto snapshot = asio::co_spawn(io, take_metrics_snapshot(context), asio::use_future);
+      if (snapshot.wait_for(std::chrono::seconds(2)) != std::future_status::ready) return std::nullopt;
+      return render_metrics(context.metrics, snapshot.get());
+    } catch (const std::exception&) {
+      return std::nullopt;
+    }
   }
 
   void stop_now() {
@@ -171,6 +234,7 @@ struct Server::Impl {
     acceptor.close(ec);
     signals.cancel(ec);
     expiry_timer.cancel();
+    account_events_timer.cancel();
     // Copy first: stop() removes the session from the map.
     std::vector<std::shared_ptr<Connection>> open;
     for (auto& [id, weak] : context.connections) {
@@ -192,11 +256,14 @@ struct Server::Impl {
   asio::ip::tcp::acceptor acceptor;
   asio::signal_set signals;
   asio::steady_timer expiry_timer;
+  asio::steady_timer account_events_timer{io};
+  std::unique_ptr<MetricsHttp> metrics_http;  // --metrics-listen
 };
 
 Server::Server(ServerOptions options) {
   init_crypto();
   set_log_level(options.log_level);
+  set_log_format(options.log_format, options.log_timestamps);
   impl_ = std::make_unique<Impl>(std::move(options));
 }
 
@@ -232,7 +299,9 @@ void Server::run() {
                                      impl.expiry_timer, std::chrono::hours(impl.options.upload_expiry_hours)),
                  asio::detached);
   asio::co_spawn(impl.io, check_id_space(impl.context), asio::detached);
+  asio::co_spawn(impl.io, follow_account_events(impl.context, impl.account_events_timer), asio::detached);
   log_event("listening on {}", address());
+  if (impl.metrics_http) log_event("metrics on {}", impl.metrics_http->address());
   if (impl.tls) log_event("TLS on: certificate {}", impl.options.tls_cert_file.string());
   // Single network thread: connections, the push bus and the throttle need no locks. Blocking work (SQLite,
   // argon2id) runs on its own threads, so this thread only moves bytes.
@@ -246,6 +315,7 @@ void Server::run() {
     }
   }
   // run() returned: no session is left and every store call a session awaited has finished.
+  impl.metrics_http.reset();
   impl.store_executor->shutdown();
   impl.crypto.join();
   impl.registration_crypto.join();

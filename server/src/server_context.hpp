@@ -14,6 +14,7 @@
 
 #include "file_storage.hpp"
 #include "login_throttle.hpp"
+#include "metrics.hpp"
 #include "push_bus.hpp"
 #include "rate_limiter.hpp"
 #include "store_executor.hpp"
@@ -81,6 +82,8 @@ struct ServerContext {
   SendRateLimiter friend_request_limiter{0, 1};
   // User lookups by id per user (ServerOptions::find_rate, converted to per second).
   SendRateLimiter find_limiter{0, 1};
+  // Counters for --metrics-listen (atomics: a scrape reads them from the HTTP thread).
+  ServerMetrics metrics;
   bool stopping = false;
   // Rooms (--max-room-members, --max-rooms-per-user).
   std::uint32_t max_room_members = 1000;

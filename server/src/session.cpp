@@ -155,7 +155,9 @@ void Session::subscribe(std::uint64_t after_seq) {
 }
 
 void Session::push_inbox_item(const store::InboxItem& item, const SharedFrame& frame) {
-  if (subscription_) subscription_->deliver(item, frame);
+  if (!subscription_) return;
+  subscription_->deliver(item, frame);
+  server_.metrics.deliveries_pushed.fetch_add(1, std::memory_order_relaxed);
 }
 
 void Session::push_presence(const wire::PresenceEvent& event, const SharedFrame& frame) {

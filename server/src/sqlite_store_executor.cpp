@@ -2,6 +2,8 @@
 
 #include <asio/post.hpp>
 
+#include <chrono>
+
 #include "log.hpp"
 
 namespace occhat::server {
@@ -60,8 +62,10 @@ void SqliteStoreExecutor::commit_open_batch() {
   answers.swap(batch_);  // leaves the batch empty: the next job opens one
   batch_open_ = false;
   std::exception_ptr commit_failure;
+  const auto started = std::chrono::steady_clock::now();
   try {
     store_->commit_batch();
+    record_commit(std::chrono::steady_clock::now() - started);
   } catch (...) {
     commit_failure = std::current_exception();
     log_event("store: a group commit failed; its calls report a storage failure");

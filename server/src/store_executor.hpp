@@ -24,6 +24,7 @@
 
 #include <asio/awaitable.hpp>
 
+#include <chrono>
 #include <cstdint>
 #include <exception>
 #include <functional>
@@ -32,6 +33,7 @@
 #include <string_view>
 #include <type_traits>
 
+#include "metrics.hpp"
 #include "occhat/store/store.hpp"
 
 namespace occhat::server {
@@ -73,6 +75,10 @@ class StoreExecutor {
   // after it.
   virtual void shutdown() = 0;
 
+  // Where the executor records how long each commit took (metrics); null: nowhere. Set before
+  // the first run().
+  void observe_commits(LatencyHistogram* histogram) noexcept { commit_latency_ = histogram; }
+
   // A job as an executor sees it: runs on a store thread and may throw.
   using Job = std::function<void(store::Store&)>;
   // Called exactly once per job, from any thread: with nullptr once the job's work is durable,
@@ -89,7 +95,13 @@ class StoreExecutor {
     submit(std::move(job), std::move(done));
   }
 
+  void record_commit(std::chrono::nanoseconds elapsed) noexcept {
+    if (commit_latency_ != nullptr) commit_latency_->observe(elapsed);
+  }
+
  private:
+  LatencyHistogram* commit_latency_ = nullptr;
+
   template <typename F>
   class Call final : public detail::StoreCall {
    public:

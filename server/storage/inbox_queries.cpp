@@ -144,4 +144,9 @@ InboxState inbox_state(Database& db, std::uint32_t user_id) {
   return state;
 }
 
+std::uint64_t inbox_backlog(Database& db) {
+  Statement stmt(db, "SELECT count(*) FROM inbox");
+  return stmt.step() ? static_cast<std::uint64_t>(stmt.column_int(0)) : 0;
+}
+
 }  // namespace occhat::store::sqlite

@@ -96,5 +96,16 @@ void append_inbox_item(Database& db, InboxItem& item);
 InboxPage fetch_inbox(Database& db, std::uint32_t user_id, std::uint64_t after_seq, std::uint32_t limit);
 std::uint64_t ack(Database& db, std::uint32_t user_id, std::uint64_t up_to_seq);
 InboxState inbox_state(Database& db, std::uint32_t user_id);
+std::uint64_t inbox_backlog(Database& db);
+
+// operator_queries.cpp
+std::vector<UserRecord> list_users(Database& db, std::uint32_t after_id, std::uint32_t limit);
+StoreStats stats(Database& db);
+bool set_user_disabled(Database& db, std::uint32_t id, bool disabled);
+bool user_disabled(Database& db, std::uint32_t id);
+bool reset_password(Database& db, std::uint32_t id, std::string_view password_hash);
+std::vector<AccountEvent> account_events(Database& db, std::uint64_t after_seq);
+// Records that `user_id`'s live connections must close (see Store::account_events).
+void append_account_event(Database& db, std::uint32_t user_id);
 
 }  // namespace occhat::store::sqlite

@@ -12,7 +12,7 @@ namespace {
 
 // Append-only: step N brings the schema from version N to N+1. Never edit a released step;
 // add a new one (files in the field are already at the old step's result).
-constexpr std::array<std::string_view, 5> kMigrations{
+constexpr std::array<std::string_view, 6> kMigrations{
     // 0 -> 1: accounts and login sessions.
     R"sql(
 CREATE TABLE users (
@@ -196,6 +196,16 @@ CREATE TABLE blocks (
   created_ms INTEGER NOT NULL,
   PRIMARY KEY (blocker, blocked)
 ) WITHOUT ROWID;
+)sql",
+    // 5 -> 6: operators. A disabled account cannot log in. account_events tells a running server
+    // (which polls it) whose connections an operator's command in another process ended.
+    R"sql(
+ALTER TABLE users ADD COLUMN disabled INTEGER NOT NULL DEFAULT 0;
+CREATE TABLE account_events (
+  seq        INTEGER PRIMARY KEY AUTOINCREMENT,
+  user_id    INTEGER NOT NULL,
+  created_ms INTEGER NOT NULL
+);
 )sql",
 };
 

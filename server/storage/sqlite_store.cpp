@@ -184,6 +184,10 @@ class SqliteStoreImpl final : public SqliteStore {
     return in_transaction(db_, [&] { return sqlite::inbox_state(db_, user_id); });
   }
 
+  std::uint64_t inbox_backlog() override {
+    return in_transaction(db_, [&] { return sqlite::inbox_backlog(db_); });
+  }
+
   HistoryPage history(std::uint32_t user_id, std::uint32_t peer, std::uint32_t limit,
                       std::uint64_t before_id) override {
     return in_transaction(db_, [&] { return sqlite::history(db_, user_id, peer, limit, before_id); });
@@ -277,6 +281,30 @@ class SqliteStoreImpl final : public SqliteStore {
 
   std::vector<User> blocked_users(std::uint32_t user_id) override {
     return in_transaction(db_, [&] { return sqlite::blocked_users(db_, user_id); });
+  }
+
+  std::vector<UserRecord> list_users(std::uint32_t after_id, std::uint32_t limit) override {
+    return in_transaction(db_, [&] { return sqlite::list_users(db_, after_id, limit); });
+  }
+
+  StoreStats stats() override {
+    return in_transaction(db_, [&] { return sqlite::stats(db_); });
+  }
+
+  bool set_user_disabled(std::uint32_t id, bool disabled) override {
+    return in_transaction(db_, [&] { return sqlite::set_user_disabled(db_, id, disabled); });
+  }
+
+  bool reset_password(std::uint32_t id, std::string_view password_hash) override {
+    return in_transaction(db_, [&] { return sqlite::reset_password(db_, id, password_hash); });
+  }
+
+  bool user_disabled(std::uint32_t id) override {
+    return in_transaction(db_, [&] { return sqlite::user_disabled(db_, id); });
+  }
+
+  std::vector<AccountEvent> account_events(std::uint64_t after_seq) override {
+    return in_transaction(db_, [&] { return sqlite::account_events(db_, after_seq); });
   }
 
  private:

@@ -185,6 +185,34 @@ class PgStoreImpl final : public Store {
     return in_transaction(conn_, [&] { return pg::list_room_files(conn_, user_id, room_id); });
   }
 
+  std::uint64_t inbox_backlog() override {
+    return in_transaction(conn_, [&] { return pg::inbox_backlog(conn_); });
+  }
+
+  std::vector<UserRecord> list_users(std::uint32_t after_id, std::uint32_t limit) override {
+    return in_transaction(conn_, [&] { return pg::list_users(conn_, after_id, limit); });
+  }
+
+  StoreStats stats() override {
+    return in_transaction(conn_, [&] { return pg::stats(conn_); });
+  }
+
+  bool set_user_disabled(std::uint32_t id, bool disabled) override {
+    return in_transaction(conn_, [&] { return pg::set_user_disabled(conn_, id, disabled); });
+  }
+
+  bool reset_password(std::uint32_t id, std::string_view password_hash) override {
+    return in_transaction(conn_, [&] { return pg::reset_password(conn_, id, password_hash); });
+  }
+
+  bool user_disabled(std::uint32_t id) override {
+    return in_transaction(conn_, [&] { return pg::user_disabled(conn_, id); });
+  }
+
+  std::vector<AccountEvent> account_events(std::uint64_t after_seq) override {
+    return in_transaction(conn_, [&] { return pg::account_events(conn_, after_seq); });
+  }
+
  private:
   Connection conn_;
 };

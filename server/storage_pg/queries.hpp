@@ -109,6 +109,15 @@ RoomSendResult send_room_message(Connection& conn, std::uint32_t from, std::uint
 HistoryPage room_history(Connection& conn, std::uint32_t user_id, std::uint32_t room_id, std::uint32_t limit,
                          std::uint64_t before_id);
 
+// operator_queries.cpp
+std::uint64_t inbox_backlog(Connection& conn);
+std::vector<UserRecord> list_users(Connection& conn, std::uint32_t after_id, std::uint32_t limit);
+StoreStats stats(Connection& conn);
+bool reset_password(Connection& conn, std::uint32_t id, std::string_view password_hash);
+bool set_user_disabled(Connection& conn, std::uint32_t id, bool disabled);
+bool user_disabled(Connection& conn, std::uint32_t id);
+std::vector<AccountEvent> account_events(Connection& conn, std::uint64_t after_seq);
+
 // "1,2,3" <-> {1, 2, 3}: how room mentions are stored.
 std::string join_ids(const std::vector<std::uint32_t>& ids);
 std::vector<std::uint32_t> split_ids(std::string_view text);

@@ -112,6 +112,17 @@ class CountingStore final : public store::SqliteStore {
   }
   std::uint64_t ack(std::uint32_t user_id, std::uint64_t up_to_seq) override { return inner_->ack(user_id, up_to_seq); }
   store::InboxState inbox_state(std::uint32_t user_id) override { return inner_->inbox_state(user_id); }
+  std::uint64_t inbox_backlog() override { return inner_->inbox_backlog(); }
+  std::vector<store::UserRecord> list_users(std::uint32_t after_id, std::uint32_t limit) override {
+    return inner_->list_users(after_id, limit);
+  }
+  store::StoreStats stats() override { return inner_->stats(); }
+  bool set_user_disabled(std::uint32_t id, bool disabled) override { return inner_->set_user_disabled(id, disabled); }
+  bool user_disabled(std::uint32_t id) override { return inner_->user_disabled(id); }
+  bool reset_password(std::uint32_t id, std::string_view hash) override { return inner_->reset_password(id, hash); }
+  std::vector<store::AccountEvent> account_events(std::uint64_t after_seq) override {
+    return inner_->account_events(after_seq);
+  }
   store::HistoryPage history(std::uint32_t user_id, std::uint32_t peer, std::uint32_t limit,
                              std::uint64_t before_id) override {
     return inner_->history(user_id, peer, limit, before_id);

@@ -4,6 +4,7 @@
 #include "connection.hpp"
 #include "errors.hpp"
 #include "event_format.hpp"
+#include "result_json.hpp"
 #include "user_id.hpp"
 
 namespace occhat::cli {
@@ -28,22 +29,18 @@ class AddCommand final : public Command {
     const std::string who =
         escape_for_terminal(result.user.nick) + " (" + std::to_string(result.user.id) + ")";
     std::string text;
-    std::string state;
     switch (result.state) {
       case AddFriendState::requested:
         text = "friend request sent to " + who;
-        state = "requested";
         break;
       case AddFriendState::now_friends:
         text = "you and " + who + " are now friends";
-        state = "friends";
         break;
       case AddFriendState::already_friends:
         text = "already friends with " + who;
-        state = "already_friends";
         break;
     }
-    ctx.out.result(text, Json{{"id", result.user.id}, {"nick", result.user.nick}, {"state", state}});
+    ctx.out.result(text, add_friend_json(result));
   }
 
  private:

@@ -4,6 +4,7 @@
 #include "command.hpp"
 #include "connection.hpp"
 #include "event_format.hpp"
+#include "result_json.hpp"
 #include "user_id.hpp"
 
 namespace occhat::cli {
@@ -31,7 +32,7 @@ class BlockCommand final : public Command {
       logged_in.client->block_user(id);
     }
     ctx.out.result(std::string(unblock_ ? "unblocked " : "blocked ") + id_,
-                   Json{{"ok", true}, {"id", id}, {"blocked", !unblock_}});
+                   block_json(id, !unblock_));
   }
 
  private:
@@ -49,7 +50,7 @@ class BlockedCommand final : public Command {
   void run(Context& ctx) override {
     const auto logged_in = open_logged_in(ctx);
     for (const UserInfo& u : logged_in.client->blocked_users()) {
-      ctx.out.result(std::to_string(u.id) + " " + escape_for_terminal(u.nick), Json{{"id", u.id}, {"nick", u.nick}});
+      ctx.out.result(std::to_string(u.id) + " " + escape_for_terminal(u.nick), user_ref_json(u));
     }
   }
 };

@@ -11,6 +11,7 @@
 #include "download_target.hpp"
 #include "errors.hpp"
 #include "event_format.hpp"
+#include "result_json.hpp"
 #include "file_ref.hpp"
 #include "interrupt_hint.hpp"
 #include "progress.hpp"
@@ -80,13 +81,7 @@ class DownloadCommand final : public Command {
                        std::to_string(f.size) + " bytes); received " +
                        std::to_string(result.bytes_received) + " bytes, resumed at " +
                        std::to_string(result.resumed_from),
-                   Json{{"id", f.id},
-                        {"name", f.name},
-                        {"path", target.path},
-                        {"size", f.size},
-                        {"sha256", f.sha256},
-                        {"received_bytes", result.bytes_received},
-                        {"resumed_from", result.resumed_from}});
+                   download_result_json(result, target.path));
   }
 
   std::string ref_;

@@ -3,6 +3,7 @@
 #include "command.hpp"
 #include "connection.hpp"
 #include "event_format.hpp"
+#include "result_json.hpp"
 #include "user_id.hpp"
 
 namespace occhat::cli {
@@ -21,10 +22,7 @@ class FindCommand final : public Command {
     const UserId id = parse_user_id(id_);
     const auto logged_in = open_logged_in(ctx);
     const UserInfo user = logged_in.client->find_user(id);
-    Json json{{"id", user.id}, {"nick", user.nick}};
-    // The server sends the e-mail only for the caller's own id.
-    if (!user.email.empty()) json["email"] = user.email;
-    ctx.out.result(std::to_string(user.id) + " " + escape_for_terminal(user.nick), json);
+    ctx.out.result(std::to_string(user.id) + " " + escape_for_terminal(user.nick), found_user_json(user));
   }
 
  private:

@@ -6,6 +6,7 @@
 #include "command.hpp"
 #include "connection.hpp"
 #include "event_format.hpp"
+#include "result_json.hpp"
 
 namespace occhat::cli {
 namespace {
@@ -22,7 +23,7 @@ class FriendsCommand final : public Command {
     const std::vector<Friend> friends = logged_in.client->friends();
     if (ctx.out.json()) {
       for (const Friend& f : friends) {
-        ctx.out.result({}, Json{{"id", f.id}, {"nick", f.nick}, {"online", f.online}});
+        ctx.out.result({}, friend_json(f));
       }
       return;
     }

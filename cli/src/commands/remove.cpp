@@ -2,6 +2,7 @@
 
 #include "command.hpp"
 #include "connection.hpp"
+#include "result_json.hpp"
 #include "user_id.hpp"
 
 namespace occhat::cli {
@@ -22,7 +23,7 @@ class RemoveCommand final : public Command {
     const UserId id = parse_user_id(id_);
     const auto logged_in = open_logged_in(ctx);
     logged_in.client->remove_friend(id);
-    ctx.out.result("removed " + std::to_string(id), Json{{"ok", true}, {"id", id}});
+    ctx.out.result("removed " + std::to_string(id), removed_friend_json(id));
   }
 
  private:

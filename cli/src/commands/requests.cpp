@@ -6,6 +6,7 @@
 #include "command.hpp"
 #include "connection.hpp"
 #include "event_format.hpp"
+#include "result_json.hpp"
 
 namespace occhat::cli {
 namespace {
@@ -27,10 +28,7 @@ class RequestsCommand final : public Command {
       // JSON Lines: one object per request, nothing when there are none.
       for (const auto& [direction, list] : sections) {
         for (const PendingFriendRequest& r : *list) {
-          ctx.out.result({}, Json{{"direction", direction},
-                                  {"id", r.user.id},
-                                  {"nick", r.user.nick},
-                                  {"time", format_time_iso(r.time_ms)}});
+          ctx.out.result({}, request_json(r, direction));
         }
       }
       return;

@@ -8,6 +8,7 @@
 #include "command.hpp"
 #include "connection.hpp"
 #include "event_format.hpp"
+#include "result_json.hpp"
 #include "room_format.hpp"
 #include "room_id.hpp"
 #include "user_id.hpp"
@@ -73,9 +74,7 @@ class RoomCommand final : public Command {
 
   // The one-line answer of a change: "TEXT" or {"ok":true,"room":ID,...}.
   static void done(Context& ctx, RoomId room, const std::string& text, Json extra = Json::object()) {
-    Json json{{"ok", true}, {"room", room}};
-    json.update(extra);
-    ctx.out.result(text, json);
+    ctx.out.result(text, room_change_json(room, extra));
   }
 
   void create(Context& ctx, Client& client, RoomId) {

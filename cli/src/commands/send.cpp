@@ -16,6 +16,7 @@
 #include "destination.hpp"
 #include "errors.hpp"
 #include "event_format.hpp"
+#include "result_json.hpp"
 #include "occhat/proto/limits.hpp"
 
 namespace occhat::cli {
@@ -87,15 +88,7 @@ class SendCommand final : public Command {
                        const std::string& client_id) {
     const SendResult sent = send_paced(client, to, text, client_id);
     const std::string id = std::to_string(sent.id);
-    Json json{{"id", sent.id}};
-    if (to.room != 0) {
-      json["room"] = to.room;
-    } else {
-      json["to"] = to.user;
-    }
-    json["time"] = format_time_iso(sent.time_ms);
-    json["duplicate"] = sent.duplicate;
-    ctx.out.result(sent.duplicate ? "already sent: message " + id : "sent message " + id, json);
+    ctx.out.result(sent.duplicate ? "already sent: message " + id : "sent message " + id, send_result_json(sent, to));
   }
 
   std::optional<std::string> id_;

@@ -20,6 +20,7 @@
 #include "destination.hpp"
 #include "errors.hpp"
 #include "event_format.hpp"
+#include "result_json.hpp"
 #include "progress.hpp"
 
 namespace occhat::cli {
@@ -72,15 +73,9 @@ class UploadCommand final : public Command {
       const auto logged_in = open_logged_in(ctx);
       const FileId cancelled = to.room != 0 ? logged_in.client->cancel_room_upload_file(to.room, path)
                                             : logged_in.client->cancel_upload_file(to.user, path);
-      Json json{{"cancelled", cancelled}};
-      if (to.room != 0) {
-        json["room"] = to.room;
-      } else {
-        json["to"] = to.user;
-      }
       const std::string where = to.room != 0 ? "room " + std::to_string(to.room) : std::to_string(to.user);
       ctx.out.result("cancelled upload " + std::to_string(cancelled) + " of " + escape_for_terminal(path) + " to " + where,
-                     json);
+                     cancelled_upload_json(cancelled, to));
       return;
     }
     const std::string shown_name =
@@ -98,13 +93,7 @@ class UploadCommand final : public Command {
                        " (" + std::to_string(f.size) + " bytes); sent " +
                        std::to_string(result.bytes_sent) + " bytes, resumed at " +
                        std::to_string(result.resumed_from),
-                   Json{{"id", f.id},
-                        {"name", f.name},
-                        {"size", f.size},
-                        {"sha256", f.sha256},
-                        {to.room != 0 ? "room" : "to", to.room != 0 ? to.room : to.user},
-                        {"sent_bytes", result.bytes_sent},
-                        {"resumed_from", result.resumed_from}});
+                   upload_result_json(result, to));
   }
 
  private:

@@ -4,6 +4,7 @@
 #include "command.hpp"
 #include "connection.hpp"
 #include "event_format.hpp"
+#include "result_json.hpp"
 
 namespace occhat::cli {
 namespace {
@@ -20,7 +21,7 @@ class WhoamiCommand final : public Command {
     const UserInfo& user = logged_in.session.user;
     ctx.out.result(std::to_string(user.id) + " " + escape_for_terminal(user.nick) + " <" +
                        escape_for_terminal(user.email) + ">",
-                   Json{{"id", user.id}, {"nick", user.nick}, {"email", user.email}});
+                   whoami_json(user));
   }
 };
 

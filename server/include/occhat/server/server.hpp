@@ -19,6 +19,11 @@ enum class LogLevel { quiet, info, debug };
 // The level called `name` ("quiet", "info", "debug": the --log-level values), or nullopt.
 std::optional<LogLevel> log_level_named(std::string_view name) noexcept;
 
+// How a log line looks: text = "2026-11-30T10:00:00.123Z message" (the time left out when
+// `log_timestamps` is false, e.g. under systemd, whose journal stamps every line itself);
+// json = {"time":"2026-11-30T10:00:00.123Z","message":"..."} for log shippers.
+enum class LogFormat { text, json };
+
 struct ServerOptions {
   std::string host = "127.0.0.1";
   std::uint16_t port = 7878;  // 0 binds a free port
@@ -97,6 +102,12 @@ struct ServerOptions {
   // false: acknowledge commits once written to the OS rather than fsynced (--durability process).
   bool fsync_commits = true;
   LogLevel log_level = LogLevel::info;
+  LogFormat log_format = LogFormat::text;
+  // --metrics-listen: serve /metrics (Prometheus) and /healthz on this address; off when
+  // metrics_host is empty. Port 0 picks a free one (logged: "metrics on HOST:PORT").
+  std::string metrics_host;
+  std::uint16_t metrics_port = 0;
+  bool log_timestamps = true;  // text lines only: JSON lines always carry "time"
   // TLS (--tls-cert/--tls-key): both set, or both empty for plain TCP. The certificate file is
   // a PEM chain, leaf first (e.g. Let's Encrypt's fullchain.pem); the key an unencrypted PEM key.
   std::filesystem::path tls_cert_file;

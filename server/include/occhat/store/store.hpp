@@ -284,6 +284,31 @@ struct RoomChangeResult {
   std::vector<std::uint64_t> removed_uploads;  // delete: unfinished uploads whose parts can go
 };
 
+// ---- operators (schema 6) ----
+
+struct UserRecord {
+  User user;
+  bool disabled = false;
+  std::uint32_t sessions = 0;     // open sessions (devices logged in)
+  std::int64_t last_seen_at = 0;  // Unix seconds a session was last used; 0: never
+};
+
+struct StoreStats {
+  std::uint64_t users = 0;
+  std::uint64_t disabled_users = 0;
+  std::uint64_t rooms = 0;
+  std::uint64_t messages = 0;       // 1:1
+  std::uint64_t room_messages = 0;
+  std::uint64_t files = 0;          // published
+  std::uint64_t file_bytes = 0;     // of the published files
+  std::uint64_t inbox_backlog = 0;  // inbox items not acknowledged
+};
+
+struct AccountEvent {
+  std::uint64_t seq = 0;
+  std::uint32_t user_id = 0;
+};
+
 class Store {
  public:
   virtual ~Store() = default;
@@ -361,6 +386,10 @@ class Store {
   virtual std::uint64_t ack(std::uint32_t user_id, std::uint64_t up_to_seq) = 0;
 
   virtual InboxState inbox_state(std::uint32_t user_id) = 0;
+
+  // Inbox items stored and not acknowledged yet, over all users (the metrics' inbox backlog).
+  // Acknowledged items are dropped, so this counts the inbox; cheap while inboxes drain.
+  virtual std::uint64_t inbox_backlog() = 0;
 
   // Messages between `user_id` and `peer` (both directions) with id < before_id (0: no bound),
   // the newest `limit` of them, returned oldest first.
@@ -462,6 +491,23 @@ class Store {
   virtual bool unblock_user(std::uint32_t user_id, std::uint32_t other) = 0;
   // The users `user_id` blocks, by id.
   virtual std::vector<User> blocked_users(std::uint32_t user_id) = 0;
+
+  // ---- operators (occhat-server user ... / stats; schema 6) --------------------------------
+  // Users with id > after_id, by id, at most `limit`.
+  virtual std::vector<UserRecord> list_users(std::uint32_t after_id, std::uint32_t limit) = 0;
+  virtual StoreStats stats() = 0;
+  // Disabling ends every session of the user and records an account event (a running server
+  // closes the user's connections when it sees it); a disabled account cannot log in. False for
+  // an unknown id.
+  virtual bool set_user_disabled(std::uint32_t id, bool disabled) = 0;
+  virtual bool user_disabled(std::uint32_t id) = 0;
+  // Replaces the password hash, ends every session and records an account event. False for an
+  // unknown id.
+  virtual bool reset_password(std::uint32_t id, std::string_view password_hash) = 0;
+  // Account events (a user whose live connections must close) with seq > after_seq, oldest first.
+  // Written by whoever changes an account outside the server's own requests (an operator's
+  // command in another process); the server polls them.
+  virtual std::vector<AccountEvent> account_events(std::uint64_t after_seq) = 0;
 };
 
 // What a commit waits for before it returns (and the server acknowledges).

@@ -1,0 +1,67 @@
+#pragma once
+// What the server counts for monitoring (--metrics-listen; served by metrics_http.*). Counters
+// are atomics, bumped where the thing happens (the network thread, the store thread, file I/O)
+// and read by a scrape on the HTTP thread without locks. Values that are state rather than
+// events (connections, online users, inbox backlog) are read at scrape time instead: see
+// MetricsSnapshot.
+
+#include <array>
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <string>
+
+#include "occhat/proto/error_code.hpp"
+
+namespace occhat::server {
+
+// A Prometheus histogram of durations with fixed buckets (seconds).
+class LatencyHistogram {
+ public:
+  static constexpr std::array<double, 12> kBounds{0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005,
+                                                  0.01,   0.025,   0.05,   0.1,   0.25,   1.0};
+  void observe(std::chrono::nanoseconds elapsed) noexcept;
+  // Lines "NAME_bucket{le=..} N", "NAME_sum S", "NAME_count N" (cumulative buckets).
+  std::string render(const std::string& name) const;
+
+ private:
+  std::array<std::atomic<std::uint64_t>, kBounds.size() + 1> buckets_{};  // the last: +Inf
+  std::atomic<std::uint64_t> sum_ns_{0};
+  std::atomic<std::uint64_t> count_{0};
+};
+
+// Requests by their envelope field number (the request type) and the answer's code.
+class RequestCounter {
+ public:
+  static constexpr int kMaxType = 128;  // envelope field numbers above it count as "other"
+  static constexpr int kCodes = 32;     // ErrorCode values; 0 = ok
+  void count(int envelope_field, int code) noexcept;
+  std::string render() const;
+
+ private:
+  std::array<std::array<std::atomic<std::uint64_t>, kCodes>, kMaxType + 1> counts_{};
+};
+
+struct ServerMetrics {
+  RequestCounter requests;
+  std::atomic<std::uint64_t> messages_stored{0};     // 1:1 and room messages (resends excluded)
+  std::atomic<std::uint64_t> deliveries_pushed{0};   // inbox items pushed to a live connection
+  std::atomic<std::uint64_t> bytes_uploaded{0};      // file chunk bytes received
+  std::atomic<std::uint64_t> bytes_downloaded{0};    // file chunk bytes sent
+  std::atomic<std::uint64_t> rate_limited{0};        // requests answered RATE_LIMITED
+  std::atomic<std::uint64_t> connections_refused{0}; // closed at once: server full, too many waiting
+  std::atomic<std::int64_t> online_users{0};         // users with a presence-announcing connection
+  LatencyHistogram store_commit;                     // one per commit (a group of calls on SQLite)
+};
+
+// State read at scrape time (on the network thread and the store).
+struct MetricsSnapshot {
+  std::uint64_t connections = 0;
+  std::uint64_t unauthenticated = 0;
+  std::uint64_t inbox_backlog = 0;  // inbox items not acknowledged yet, all users
+};
+
+// The Prometheus text exposition (format 0.0.4) of everything.
+std::string render_metrics(const ServerMetrics& metrics, const MetricsSnapshot& snapshot);
+
+}  // namespace occhat::server

@@ -172,8 +172,14 @@ class Bot:
         return 0
 
     def _dispatch(self, event, me: int) -> None:
+        if event.type == "sent":
+            # Our own message (from this bot or another device of its account): never a command
+            # and never on_message, so a bot cannot answer itself; only on("sent") handlers see it.
+            for handler in self._handlers.get("sent", ()):
+                self._call(handler, event)
+            return
         if event.sender is not None and event.sender.id == me:
-            return  # our own room message or file, echoed to this session like to every member
+            return  # our own room file, echoed to this session like to every member
         for handler in self._handlers.get(event.type, ()):
             self._call(handler, event)
         command = parse_command(event.text) if event.type == "message" else None

@@ -22,7 +22,7 @@ class FriendsCommand final : public Command {
     const std::vector<Friend> friends = logged_in.client->friends();
     if (ctx.out.json()) {
       for (const Friend& f : friends) {
-        ctx.out.result({}, Json{{"id", f.id}, {"nick", f.nick}, {"online", f.online}});
+        ctx.out.result({}, Json{{"id", f.id}, {"nick", f.nick}, {"online", f.online}, {"unread", f.unread}});
       }
       return;
     }

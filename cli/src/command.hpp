@@ -52,6 +52,7 @@ std::unique_ptr<Command> make_friends_command();
 std::unique_ptr<Command> make_send_command();
 std::unique_ptr<Command> make_inbox_command();
 std::unique_ptr<Command> make_history_command();
+std::unique_ptr<Command> make_read_command();
 std::unique_ptr<Command> make_watch_command();
 std::unique_ptr<Command> make_daemon_command();  // commands/daemon.cpp, protocol in daemon/
 std::unique_ptr<Command> make_upload_command();

@@ -26,7 +26,9 @@ Json found_user_json(const UserInfo& user) {
 
 Json user_ref_json(const UserInfo& user) { return Json{{"id", user.id}, {"nick", user.nick}}; }
 
-Json friend_json(const Friend& f) { return Json{{"id", f.id}, {"nick", f.nick}, {"online", f.online}}; }
+Json friend_json(const Friend& f) {
+  return Json{{"id", f.id}, {"nick", f.nick}, {"online", f.online}, {"unread", f.unread}};
+}
 
 Json request_json(const PendingFriendRequest& r, std::string_view direction) {
   return Json{{"direction", direction}, {"id", r.user.id}, {"nick", r.user.nick}, {"time", format_time_iso(r.time_ms)}};

@@ -367,6 +367,14 @@ HistoryPage Client::history(UserId peer, std::uint32_t limit, MessageId before_i
   return from_wire(impl_->call(request, wire::Envelope::kMessageList).message_list());
 }
 
+void Client::mark_read(UserId peer, MessageId up_to_id) {
+  impl_->call(proto::requests::mark_read(peer, 0, up_to_id), wire::Envelope::kOk);
+}
+
+void Client::mark_room_read(RoomId room, MessageId up_to_id) {
+  impl_->call(proto::requests::mark_read(0, room, up_to_id), wire::Envelope::kOk);
+}
+
 HistoryPage Client::room_history(RoomId room, std::uint32_t limit, MessageId before_id) {
   check_history_limit(limit);
   const auto request = proto::requests::room_history(room, limit, before_id);

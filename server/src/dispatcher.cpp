@@ -92,6 +92,7 @@ asio::awaitable<Reply> route(ServerContext& server, const RequestContext& contex
     case Case::kAckRequest: co_return co_await handle_ack(server, context, request.ack_request());
     case Case::kSubscribeRequest: co_return co_await handle_subscribe(server, context, request.subscribe_request());
     case Case::kHistoryRequest: co_return co_await handle_history(server, context, request.history_request());
+    case Case::kMarkReadRequest: co_return co_await handle_mark_read(server, context, request.mark_read_request());
     case Case::kBeginUploadRequest: co_return co_await handle_begin_upload(server, context, request.begin_upload_request());
     case Case::kUploadChunk: co_return co_await handle_upload_chunk(server, context, request.upload_chunk());
     case Case::kFinishUploadRequest: co_return co_await handle_finish_upload(server, context, request.finish_upload_request());

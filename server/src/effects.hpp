@@ -39,9 +39,11 @@ struct Deliver {
 struct DeliverMany {
   std::vector<store::InboxItem> items;
 };
-// Starts this connection's inbox subscription after `after_seq`, or moves it forward.
+// Starts this connection's inbox subscription after `after_seq`, or moves it forward. A new
+// subscription begins with a presence snapshot: those of `friends` online once it is registered.
 struct Subscribe {
   std::uint64_t after_seq = 0;
+  std::vector<store::Friend> friends;
 };
 // This connection's user acknowledged up to `acked_seq`: those items need no push any more.
 struct Acknowledged {

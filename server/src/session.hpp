@@ -53,7 +53,8 @@ class Session final : public ConnectionHandler, public PushSink {
   void apply(const Effect& effect);
   void log_in(const effect::LogIn& login);
   void log_out();
-  void subscribe(std::uint64_t after_seq);
+  void subscribe(const effect::Subscribe& subscribe);
+  void push_presence_snapshot(const std::vector<store::Friend>& friends);
 
   Connection& connection_;
   ServerContext& server_;

@@ -78,6 +78,13 @@ HistoryPage room_history(Database& db, std::uint32_t user_id, std::uint32_t room
 std::string join_ids(const std::vector<std::uint32_t>& ids);
 std::vector<std::uint32_t> split_ids(std::string_view text);
 
+// read_marker_queries.cpp
+// Moves the user's read marker of `conversation` (a user id or a room id) up to `message_id`
+// (never back). No checks: for callers that just stored or showed that message.
+void advance_read_marker(Database& db, std::uint32_t user_id, std::uint32_t conversation, std::uint64_t message_id);
+void mark_read(Database& db, std::uint32_t user_id, std::uint32_t conversation, std::uint64_t up_to_id);
+std::uint32_t unread_count(Database& db, std::uint32_t user_id, std::uint32_t conversation);
+
 // block_queries.cpp
 void block_user(Database& db, std::uint32_t user_id, std::uint32_t other);
 bool unblock_user(Database& db, std::uint32_t user_id, std::uint32_t other);

@@ -12,7 +12,7 @@ namespace {
 
 // Append-only: step N brings the schema from version N to N+1. Never edit a released step;
 // add a new one (files in the field are already at the old step's result).
-constexpr std::array<std::string_view, 6> kMigrations{
+constexpr std::array<std::string_view, 7> kMigrations{
     // 0 -> 1: accounts and login sessions.
     R"sql(
 CREATE TABLE users (
@@ -206,6 +206,16 @@ CREATE TABLE account_events (
   user_id    INTEGER NOT NULL,
   created_ms INTEGER NOT NULL
 );
+)sql",
+    // 6 -> 7: read markers, for unread counts per conversation. `conversation` is the other
+    // user's id (1:1) or a room id: the id spaces never meet, so one key covers both.
+    R"sql(
+CREATE TABLE read_markers (
+  user_id      INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  conversation INTEGER NOT NULL,
+  last_read_id INTEGER NOT NULL,
+  PRIMARY KEY (user_id, conversation)
+) WITHOUT ROWID;
 )sql",
 };
 

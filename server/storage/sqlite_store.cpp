@@ -193,6 +193,17 @@ class SqliteStoreImpl final : public SqliteStore {
     return in_transaction(db_, [&] { return sqlite::history(db_, user_id, peer, limit, before_id); });
   }
 
+  void mark_read(std::uint32_t user_id, std::uint32_t conversation, std::uint64_t up_to_id) override {
+    in_transaction(db_, [&] {
+      sqlite::mark_read(db_, user_id, conversation, up_to_id);
+      return true;
+    });
+  }
+
+  std::uint32_t unread_count(std::uint32_t user_id, std::uint32_t conversation) override {
+    return in_transaction(db_, [&] { return sqlite::unread_count(db_, user_id, conversation); });
+  }
+
   bool are_friends(std::uint32_t a, std::uint32_t b) override {
     return in_transaction(db_, [&] { return sqlite::are_friends(db_, a, b); });
   }

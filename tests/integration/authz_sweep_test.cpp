@@ -335,6 +335,10 @@ bool involves_mallory(const World& w, const wire::InboxItem& item) {
 
 Snapshot snapshot(World& w) {
   Snapshot s;
+  // First: reading the newest history page marks it read, which the friend lists' unread
+  // counts below show (the same in every snapshot once read here).
+  s["history.alice-bob"] = w.alice.call(rq::history(w.bob_id, kHistoryLimit)).ShortDebugString();
+  s["history.bob-alice"] = w.bob.call(rq::history(w.alice_id, kHistoryLimit)).ShortDebugString();
   struct Victim {
     const char* name;
     Conn& conn;
@@ -343,7 +347,12 @@ Snapshot snapshot(World& w) {
   for (Victim v : {Victim{"alice", w.alice, w.alice_id}, Victim{"bob", w.bob, w.bob_id}}) {
     const std::string p = std::string(v.name) + ".";
     s[p + "self"] = v.conn.call(rq::find_user(v.id)).ShortDebugString();
-    s[p + "friends"] = v.conn.call(rq::list_friends()).ShortDebugString();
+    auto friends = v.conn.call(rq::list_friends());
+    for (auto& f : *friends.mutable_friend_list()->mutable_friends()) {
+      // What mallory writes to a victim who is her friend is her own conversation with them.
+      if (f.id() == w.mallory_id) f.clear_unread();
+    }
+    s[p + "friends"] = friends.ShortDebugString();
     auto requests = v.conn.call(rq::list_friend_requests());
     auto* list = requests.mutable_friend_request_list();
     for (auto* side : {list->mutable_incoming(), list->mutable_outgoing()}) {
@@ -365,8 +374,6 @@ Snapshot snapshot(World& w) {
     }
     s[p + "files"] = files.ShortDebugString();
   }
-  s["history.alice-bob"] = w.alice.call(rq::history(w.bob_id, kHistoryLimit)).ShortDebugString();
-  s["history.bob-alice"] = w.bob.call(rq::history(w.alice_id, kHistoryLimit)).ShortDebugString();
   s["file.info"] = w.bob.call(rq::get_file(w.file_id)).ShortDebugString();
   s["file.bytes"] = w.bob.call(rq::read_file(w.file_id, 0, 1024 * 1024)).ShortDebugString();
   s["upload.info"] = w.alice.call(rq::get_file(w.upload_id)).ShortDebugString();
@@ -797,6 +804,20 @@ const std::map<int, Probe>& probes() {
                  expect_refused(c.w, c.m.call(rq::cancel_upload(id)), ErrorCode::not_found,
                                 "cancel_upload of " + std::to_string(id));
                }
+             }};
+    // 90 mark_read: her own read markers only. A victims' room is refused like every room
+    // request; marking a conversation with a victim moves only her marker (the snapshot compares
+    // the victims' friend lists, unread counts included).
+    t[90] = {Kind::request, [](const World& w) { return rq::mark_read(w.bob_id, 0); }, [](Ctx& c) {
+               for (const auto room : probe_rooms(c.w)) {
+                 expect_not_member(c.w, c.m.call(rq::mark_read(0, room)), room, "mark a room read");
+               }
+               for (const auto peer : {c.w.alice_id, c.w.bob_id}) {
+                 const auto answer = c.m.call(rq::mark_read(peer, 0, c.w.msg_ab));
+                 EXPECT_TRUE(answer.has_ok()) << answer.ShortDebugString();
+               }
+               expect_refused(c.w, c.m.call(rq::mark_read(c.w.bob_id, c.w.room_id)), ErrorCode::invalid_argument,
+                              "mark_read with both peer and room");
              }};
     return t;
   }();

@@ -66,6 +66,12 @@ class CountingStore final : public store::SqliteStore {
                                   std::uint64_t before_id) override {
     return inner_->room_history(user_id, room_id, limit, before_id);
   }
+  void mark_read(std::uint32_t user_id, std::uint32_t conversation, std::uint64_t up_to_id) override {
+    inner_->mark_read(user_id, conversation, up_to_id);
+  }
+  std::uint32_t unread_count(std::uint32_t user_id, std::uint32_t conversation) override {
+    return inner_->unread_count(user_id, conversation);
+  }
   store::BeginUploadResult begin_room_upload(std::uint32_t from, std::uint32_t room_id, std::string_view name,
                                              std::uint64_t size, const store::Sha256& sha256) override {
     return inner_->begin_room_upload(from, room_id, name, size, sha256);

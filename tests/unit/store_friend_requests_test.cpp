@@ -212,11 +212,11 @@ TEST_F(StoreFriendRequestTest, MigrationFromSchema3RemembersUnacknowledgedNotice
   ASSERT_TRUE(store_->add_friend(bob_, dave).notice);  // dave 1, acknowledged
   EXPECT_EQ(store_->ack(dave, 1), 1u);
   // Back to a schema-3 file: no notice table, as a server of the previous release left it.
-  // (Step 5 -> 6, operators, then 4 -> 5, rooms and blocking, undone first.)
+  // (Steps 6 -> 7, read markers, 5 -> 6, operators, and 4 -> 5, rooms and blocking, undone first.)
   raw_sql("ALTER TABLE users DROP COLUMN disabled; DROP TABLE account_events; "
           "DELETE FROM sqlite_sequence WHERE name = 'account_events';");
   raw_sql(
-      "DROP INDEX uploads_by_room; DROP INDEX files_by_room; ALTER TABLE uploads DROP COLUMN room_id; "
+      "DROP TABLE read_markers; DROP INDEX uploads_by_room; DROP INDEX files_by_room; ALTER TABLE uploads DROP COLUMN room_id; "
       "ALTER TABLE files DROP COLUMN room_id; ALTER TABLE inbox DROP COLUMN room_message_id; "
       "ALTER TABLE inbox DROP COLUMN room_id; ALTER TABLE inbox DROP COLUMN room_name; "
       "ALTER TABLE inbox DROP COLUMN event_kind; ALTER TABLE inbox DROP COLUMN subject; "

@@ -219,8 +219,20 @@ class Client:
 
     def history(self, peer: Id, limit: int = 50, before: Id = 0) -> List["_occhat.Message"]:
         """Messages between you and `peer`, oldest first, at most `limit` (1..500), older than
-        message id `before` (0: the newest). Page back with before=messages[0].id."""
+        message id `before` (0: the newest). Page back with before=messages[0].id. Reading the
+        newest page marks the conversation read (Friend.unread)."""
         return self._logged_in().history(_id(peer), int(limit), _id(before)).messages
+
+    def mark_read(self, peer: Optional[Id] = None, *, room: Optional[Id] = None, up_to: Id = 0) -> None:
+        """Marks the conversation with `peer`, or `room`, read up to message id `up_to` (0: all
+        of it), so Friend.unread / Room.unread count only what comes after; for every device of
+        yours. Raises NotFoundError (no such user), NotAllowedError (not a member of the room)."""
+        if (peer is None) == (room is None):
+            raise TypeError("mark_read needs exactly one of peer and room=")
+        if room is not None:
+            self._logged_in().mark_room_read(_id(room), _id(up_to))
+        else:
+            self._logged_in().mark_read(_id(peer), _id(up_to))
 
     # ---- files ----------------------------------------------------------------------------
 
@@ -383,7 +395,8 @@ class Client:
 
     def events(self, timeout: Optional[float] = None, reconnect: bool = False,
                announce_presence: bool = True, *, backoff: Optional[Sequence[float]] = None) -> "EventStream":
-        """Iterates over pushed events: 'message', 'friend_request', 'file', 'room', 'presence'.
+        """Iterates over pushed events: 'message', 'sent', 'friend_request', 'file', 'room', 'presence'
+        (the first presence events, .snapshot True, say which friends are online now).
 
         Each sequenced event counts as handled when you take the next one or leave the loop: the
         home's cursor advances then (so a restarted program never sees it again) and the server

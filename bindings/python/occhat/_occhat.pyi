@@ -18,6 +18,7 @@ class Friend:
     id: int
     nick: str
     online: bool
+    unread: int  # messages from them after your read marker (at most 9999)
 
 class FriendRequest:
     user: UserInfo
@@ -45,6 +46,7 @@ class Room:
     name: str
     role: RoomRole  # yours (an invitation: the role on joining)
     members: int
+    unread: int  # RoomList.rooms: messages from others after your read marker; 0 for an invitation
     owner: int
     created_ms: int
     created: datetime.datetime
@@ -77,6 +79,7 @@ class Message:
     sender: int
     sender_nick: str
     to: int  # 0 for a room message
+    to_nick: str  # in a "sent" event of a 1:1 message: the recipient's nick; "" otherwise
     text: str
     time_ms: int
     time: datetime.datetime
@@ -121,19 +124,20 @@ class DownloadResult:
     bytes_received: int
 
 class Event:
-    type: str  # "message" | "friend_request" | "file" | "room" | "presence" | "disconnected" | "unknown"
+    type: str  # "message" | "sent" | "friend_request" | "file" | "room" | "presence" | "disconnected" | "unknown"
     seq: int  # 0 outside the inbox (presence, disconnected)
     time_ms: int
     time: datetime.datetime
     message: Optional[Message]
     file: Optional[FileInfo]
     user: UserInfo
-    sender: Optional[UserInfo]  # message, file, friend_request
-    text: Optional[str]  # message
+    sender: Optional[UserInfo]  # message, file, friend_request; sent: you
+    text: Optional[str]  # message, sent
     room: Optional[RoomRef]  # a room message's or room file's room; the room of a room event
     mentions: List[int]  # message: user ids named as @ID (room messages); [] otherwise
     room_event: Optional[RoomEvent]  # room
     online: bool  # presence
+    snapshot: bool  # presence: one of the events a subscription starts with (friends online then)
     accepted: bool  # friend_request
 
 class InboxPage:
@@ -170,6 +174,8 @@ class RawClient:
     def ack(self, up_to_seq: int) -> None: ...
     def subscribe(self, after_seq: int = 0) -> None: ...
     def history(self, peer: int, limit: int = 50, before_id: int = 0) -> HistoryPage: ...
+    def mark_read(self, peer: int, up_to_id: int = 0) -> None: ...
+    def mark_room_read(self, room: int, up_to_id: int = 0) -> None: ...
     def upload_file(self, to: int, path: str, name: Optional[str] = None, progress: Progress = None) -> UploadResult: ...
     def files(self, peer: int = 0) -> List[FileInfo]: ...
     def files_page(self, peer: int, before_id: int = 0, limit: int = 0) -> FilePage: ...

@@ -84,6 +84,8 @@ void register_client(py::module_& m) {
       .def("subscribe", &Client::subscribe, release(), py::arg("after_seq") = 0)
       .def("history", &Client::history, release(), py::arg("peer"), py::arg("limit") = proto::kDefaultHistoryLimit,
            py::arg("before_id") = 0)
+      .def("mark_read", &Client::mark_read, release(), py::arg("peer"), py::arg("up_to_id") = 0)
+      .def("mark_room_read", &Client::mark_room_read, release(), py::arg("room"), py::arg("up_to_id") = 0)
       .def(
           "upload_file",
           [](Client& c, UserId to, const std::string& path, const std::optional<std::string>& name,

@@ -16,6 +16,7 @@ std::vector<std::unique_ptr<Command>> make_commands() {
   commands.push_back(make_send_command());
   commands.push_back(make_inbox_command());
   commands.push_back(make_history_command());
+  commands.push_back(make_read_command());
   commands.push_back(make_watch_command());
   commands.push_back(make_daemon_command());
   commands.push_back(make_upload_command());

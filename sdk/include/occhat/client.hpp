@@ -58,6 +58,9 @@ struct Friend {
   UserId id = 0;
   std::string nick;
   bool online = false;
+  // Messages from this friend after your read marker (at most 9999). Reading the newest history
+  // page, sending to them and mark_read() move the marker, from any of your devices.
+  std::uint32_t unread = 0;
 };
 
 struct PendingFriendRequest {
@@ -99,6 +102,7 @@ struct Room {
   UserId owner = 0;
   std::int64_t created_ms = 0;
   UserInfo invited_by;  // only for RoomList::invites
+  std::uint32_t unread = 0;  // RoomList::rooms: messages from others after your read marker (as Friend::unread)
 };
 
 struct RoomList {
@@ -131,6 +135,7 @@ struct Message {
   UserId from = 0;
   UserId to = 0;
   std::string from_nick;
+  std::string to_nick;  // only in a "sent" event of a 1:1 message: the recipient's nick
   std::string text;  // valid UTF-8; may contain newlines and control characters: escape for display
   std::int64_t time_ms = 0;  // server time when stored, Unix ms
   std::optional<RoomRef> room;  // set for a room message (then `to` is 0)
@@ -194,11 +199,17 @@ struct DownloadResult {
 
 // Something that happened, pushed by the server or reported by the SDK. `type` is one of:
 //   "message"         seq, time_ms, message          (sequenced: acknowledge with ack(seq))
+//   "sent"            seq, time_ms, message          (sequenced) a message you sent, from any of
+//                                                    your devices, this one included (carbons):
+//                                                    1:1 (message->to, to_nick; `user` is the
+//                                                    recipient) or to a room (message->room)
 //   "friend_request"  seq, time_ms, user, accepted   (sequenced) user asked to be your friend,
 //                                                    or (accepted=true) accepted your request
 //   "file"            seq, time_ms, user, file       (sequenced) user sent you (or a room: file->room) a file
 //   "room"            seq, time_ms, room_event       (sequenced) a membership or settings change
-//   "presence"        user, online                   a friend came online or went offline
+//   "presence"        user, online, snapshot         a friend came online or went offline;
+//                                                    subscribe() starts with one per friend
+//                                                    online then (snapshot=true)
 //   "disconnected"                                   the connection was lost (SDK-made)
 //   "unknown"         seq, time_ms                   an inbox item of a kind this SDK version
 //                                                    does not know (sequenced: ack past it)
@@ -216,6 +227,7 @@ struct Event {
   std::optional<RoomEvent> room_event;
   UserInfo user;
   bool online = false;
+  bool snapshot = false;  // presence: part of the snapshot a subscription starts with
   bool accepted = false;
 };
 
@@ -378,7 +390,15 @@ class Client {
 
   // Messages between you and `peer`, both directions, oldest first; `limit` 1..500; before_id 0
   // means the newest. Throws invalid_argument for a bad limit.
+  // Reading the newest page (before_id 0) marks the conversation read up to its newest message.
   HistoryPage history(UserId peer, std::uint32_t limit = proto::kDefaultHistoryLimit, MessageId before_id = 0);
+
+  // Moves your read marker of the conversation with `peer` (a friend, or a former one) up to
+  // message `up_to_id` (0: everything there now), so Friend::unread counts only what came
+  // after. Throws not_found (no such user), invalid_argument (yourself).
+  void mark_read(UserId peer, MessageId up_to_id = 0);
+  // The same for a room you are a member of (Room::unread).
+  void mark_room_read(RoomId room, MessageId up_to_id = 0);
 
   // ---- rooms (all throw unauthenticated when not logged in, and not_allowed "you are not a
   // member of room ID" for a room you are not in, whether or not it exists) ----

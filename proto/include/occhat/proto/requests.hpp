@@ -260,6 +260,18 @@ inline wire::Envelope block_user(std::uint32_t user_id, bool unblock = false) {
   return e;
 }
 
+// ---- read markers ----
+
+// Exactly one of peer and room_id is non-zero; up_to_id 0: everything there now.
+inline wire::Envelope mark_read(std::uint32_t peer, std::uint32_t room_id, std::uint64_t up_to_id = 0) {
+  wire::Envelope e;
+  auto* r = e.mutable_mark_read_request();
+  r->set_peer(peer);
+  r->set_room_id(room_id);
+  r->set_up_to_id(up_to_id);
+  return e;
+}
+
 inline wire::Envelope list_blocked() {
   wire::Envelope e;
   e.mutable_list_blocked_request();

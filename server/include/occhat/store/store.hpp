@@ -59,6 +59,7 @@ struct User {
 struct Friend {
   std::uint32_t id = 0;
   std::string nick;
+  std::uint32_t unread = 0;  // filled in only where asked for (unread_count)
 };
 
 struct PendingRequest {
@@ -77,6 +78,7 @@ struct Message {
   std::uint32_t from = 0;
   std::uint32_t to = 0;  // 0 for a room message
   std::string from_nick;
+  std::string to_nick;  // only in the sender's own inbox item of a 1:1 message (a carbon)
   std::string text;
   std::int64_t time_ms = 0;
   // Room messages (schema 5): the room (room_id 0: a 1:1 message), its current name and the
@@ -85,6 +87,9 @@ struct Message {
   std::string room_name;
   std::vector<std::uint32_t> mentions;
 };
+
+// Unread counts stop here (a client shows "9999+" or the like).
+inline constexpr std::uint32_t kMaxUnreadCount = 9999;
 
 // ---- rooms and blocking (schema 5) ----
 
@@ -109,6 +114,7 @@ struct RoomView {
   RoomRole role = RoomRole::member;
   std::uint32_t inviter = 0;
   std::string inviter_nick;
+  std::uint32_t unread = 0;  // filled in only where asked for (unread_count)
 };
 
 struct RoomLists {
@@ -215,8 +221,12 @@ struct InboxItem {
   std::uint64_t seq = 0;
   std::int64_t time_ms = 0;
   Kind kind = Kind::message;
-  Message message;               // kind == message
-  std::uint32_t other_user = 0;  // friend_request: who asked (or accepted); message: the sender
+  // kind == message. A message is in its recipient's inbox and, as a carbon, in its sender's
+  // (message.from == user_id: every device of the sender learns what was sent).
+  Message message;
+  // friend_request: who asked (or accepted); message: the other party (the sender, or in a
+  // carbon the recipient)
+  std::uint32_t other_user = 0;
   std::string other_nick;
   bool accepted = false;  // friend_request: `other_user` accepted the user's request
   FileRecord file;        // kind == file
@@ -266,6 +276,7 @@ struct SendResult {
   std::int64_t time_ms = 0;
   bool duplicate = false;
   std::optional<InboxItem> item;  // the recipient's new inbox item; nullopt for a duplicate
+  std::optional<InboxItem> carbon;  // the sender's own new inbox item (same message); nullopt for a duplicate
 };
 
 // A room message stored: like SendResult, with one inbox item per member who gets it.
@@ -369,7 +380,8 @@ class Store {
 
   // ---- messages and the inbox. Each call is one transaction. ----
 
-  // Stores a message and the recipient's inbox item (seq = last_seq + 1). If `client_msg_id` is
+  // Stores a message, the recipient's inbox item (seq = last_seq + 1) and, in the same
+  // transaction, the sender's carbon item (so the sender's other devices see it). If `client_msg_id` is
   // non-empty and the sender already stored a message with it, nothing is stored and the
   // original's id and time come back with duplicate=true (checked first, so a retry succeeds
   // even if the friendship ended meanwhile). `text` must already be validated.
@@ -471,6 +483,19 @@ class Store {
   // (0: no bound), the newest `limit`, oldest first.
   virtual HistoryPage room_history(std::uint32_t user_id, std::uint32_t room_id, std::uint32_t limit,
                                    std::uint64_t before_id) = 0;
+
+  // ---- read markers (schema 6). Each call is one transaction. ----
+  // A conversation is a friend's user id or a room id (the id spaces never meet). The user's
+  // marker there is the newest message id they have read; sending a message moves it to that
+  // message (send_message, send_room_message), and so does reading the newest page.
+
+  // Moves the marker forward to `up_to_id` (0: the conversation's newest message; never past
+  // it). Throws StoreError(not_found) for an unknown user, StoreError(invalid_argument) for
+  // oneself, StoreError(not_allowed) for a room the user is not a member of.
+  virtual void mark_read(std::uint32_t user_id, std::uint32_t conversation, std::uint64_t up_to_id) = 0;
+  // Messages from others after the marker (in a room: after joining too, and none from users
+  // the user blocks), counted up to kMaxUnreadCount.
+  virtual std::uint32_t unread_count(std::uint32_t user_id, std::uint32_t conversation) = 0;
 
   // As begin_upload, to a room the sender is a member of (resumes by (room, size, sha256)).
   virtual BeginUploadResult begin_room_upload(std::uint32_t from, std::uint32_t room_id, std::string_view name,

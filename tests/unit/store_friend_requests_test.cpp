@@ -212,7 +212,11 @@ TEST_F(StoreFriendRequestTest, MigrationFromSchema3RemembersUnacknowledgedNotice
   ASSERT_TRUE(store_->add_friend(bob_, dave).notice);  // dave 1, acknowledged
   EXPECT_EQ(store_->ack(dave, 1), 1u);
   // Back to a schema-3 file: no notice table, as a server of the previous release left it.
-  // (Step 4 -> 5, rooms and blocking, undone first.)
+  // (Steps 5 -> 6, accounts, and 4 -> 5, rooms and blocking, undone first.)
+  raw_sql(
+      "DROP INDEX users_discoverable_by_nick; ALTER TABLE users DROP COLUMN deleted_ms; "
+      "ALTER TABLE users DROP COLUMN discoverable; ALTER TABLE sessions DROP COLUMN client_name; "
+      "ALTER TABLE sessions DROP COLUMN last_address;");
   raw_sql(
       "DROP INDEX uploads_by_room; DROP INDEX files_by_room; ALTER TABLE uploads DROP COLUMN room_id; "
       "ALTER TABLE files DROP COLUMN room_id; ALTER TABLE inbox DROP COLUMN room_message_id; "

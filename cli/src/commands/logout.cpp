@@ -47,8 +47,10 @@ class LogoutCommand final : public Command {
       if (is_connection_error(e)) {
         // The server still accepts the token: the next login to it revokes it.
         PendingRevocations(ctx.home).add(session_server(ctx, saved), saved.token);
+        // --all could not reach the other sessions: say so rather than promise it.
         throw Error(e.code(), std::string(e.what()) +
-                                  "; logged out here, the session will be revoked at your next login");
+                                  "; logged out here, the session will be revoked at your next login" +
+                                  (all_ ? " (your other sessions were not ended)" : ""));
       }
       // A token the server no longer accepts is already as revoked as it gets.
       if (e.code() != ErrorCode::unauthenticated) throw;

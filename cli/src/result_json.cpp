@@ -16,7 +16,9 @@ void add_destination(Json& json, const Destination& to) {
 
 }  // namespace
 
-Json whoami_json(const UserInfo& user) { return Json{{"id", user.id}, {"nick", user.nick}, {"email", user.email}}; }
+Json whoami_json(const UserInfo& user) {
+  return Json{{"id", user.id}, {"nick", user.nick}, {"email", user.email}, {"discoverable", user.discoverable}};
+}
 
 Json found_user_json(const UserInfo& user) {
   Json json{{"id", user.id}, {"nick", user.nick}};

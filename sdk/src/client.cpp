@@ -247,7 +247,8 @@ wire::Envelope Client::Impl::exchange(detail::Connection& conn, const wire::Enve
 }
 
 Session Client::Impl::login_answer(const wire::Envelope& answer) {
-  Session session{from_wire(answer.login_ok().user()), answer.login_ok().token()};
+  Session session{from_wire(answer.login_ok().user()), answer.login_ok().token(),
+                  answer.login_ok().revoked_sessions()};
   set_user(session.user);
   return session;
 }
@@ -298,8 +299,9 @@ UserId Client::register_user(const std::string& email, const std::string& nick, 
   return impl_->call(request, wire::Envelope::kRegisterResponse).register_response().user_id();
 }
 
-Session Client::login(UserId id, const std::string& password, bool announce_presence) {
-  const auto request = proto::requests::login(id, password, announce_presence);
+Session Client::login(UserId id, const std::string& password, bool announce_presence,
+                      const std::vector<std::string>& revoke_tokens) {
+  const auto request = proto::requests::login(id, password, announce_presence, revoke_tokens);
   return impl_->login_answer(impl_->call(request, wire::Envelope::kLoginOk));
 }
 

@@ -15,7 +15,7 @@ Error from_wire(const wire::Error& error) {
   return Error(code, message, std::chrono::milliseconds(error.retry_after_ms()));
 }
 
-UserInfo from_wire(const wire::UserInfo& user) { return UserInfo{user.id(), user.nick(), user.email()}; }
+UserInfo from_wire(const wire::UserInfo& user) { return UserInfo{user.id(), user.nick(), user.email(), user.discoverable()}; }
 
 Friend from_wire(const wire::Friend& f) { return Friend{f.id(), f.nick(), f.online(), f.unread()}; }
 
@@ -193,7 +193,7 @@ Event from_wire(const wire::InboxItem& item) {
       event.type = "message";
       event.message = from_wire(item.message());
       // The sender, also here so that every sequenced event names its other user the same way.
-      event.user = UserInfo{item.message().from(), item.message().from_nick(), {}};
+      event.user = UserInfo{item.message().from(), item.message().from_nick(), {}, false};
       break;
     case wire::InboxItem::kSent:
       event.type = "sent";
@@ -210,7 +210,7 @@ Event from_wire(const wire::InboxItem& item) {
     case wire::InboxItem::kFile:
       event.type = "file";
       event.file = from_wire(item.file().file());
-      event.user = UserInfo{item.file().file().sender(), item.file().file().sender_nick(), {}};
+      event.user = UserInfo{item.file().file().sender(), item.file().file().sender_nick(), {}, false};
       break;
     case wire::InboxItem::kRoomEvent:
       event.type = "room";
@@ -245,7 +245,7 @@ std::vector<Event> events_from_push(const wire::Envelope& push, std::int64_t now
       Event event;
       event.type = "presence";
       event.time_ms = now_ms;
-      event.user = UserInfo{p.user_id(), p.nick(), {}};
+      event.user = UserInfo{p.user_id(), p.nick(), {}, false};
       event.online = p.online();
       event.snapshot = p.snapshot();
       events.push_back(std::move(event));

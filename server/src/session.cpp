@@ -47,6 +47,7 @@ RequestContext Session::context() const {
   context.connection_id = connection_.id();
   context.peer_address = connection_.peer_address();
   context.hello_done = hello_done_;
+  context.client_name = client_name_;
   context.user_id = user_id_;
   context.token_hash = token_hash_;
   return context;
@@ -94,11 +95,17 @@ asio::awaitable<void> Session::answer(std::uint32_t request_id, const Reply& rep
 
 void Session::apply(const Effect& effect) {
   std::visit(Overloaded{
-                 [this](const effect::HelloDone&) { hello_done_ = true; },
+                 [this](const effect::HelloDone& hello) {
+                   hello_done_ = true;
+                   client_name_ = hello.client_name;
+                 },
                  [this](const effect::LogIn& login) { log_in(login); },
                  [this](const effect::LogOut&) { log_out(); },
                  [this](const effect::RevokeToken& revoke) {
-                   server_.bus->revoke_token(revoke.user_id, revoke.token_hash, connection_.id());
+                   server_.bus->revoke_token(revoke.user_id, revoke.token_hash, connection_.id(), revoke.reason);
+                 },
+                 [this](const effect::RevokeUserSessions& revoke) {
+                   server_.bus->revoke_user(revoke.user_id, revoke.keep, connection_.id(), revoke.reason);
                  },
                  [this](const effect::Deliver& deliver) { server_.bus->publish_inbox_item(deliver.item); },
                  [this](const effect::DeliverMany& deliver) {
@@ -181,9 +188,9 @@ void Session::push_presence(const wire::PresenceEvent& event, const SharedFrame&
   if (subscription_) subscription_->presence(event, frame);
 }
 
-void Session::token_revoked() {
+void Session::token_revoked(std::string_view reason) {
   log_out();
-  connection_.refuse(ErrorCode::unauthenticated, "session revoked: logged out elsewhere");
+  connection_.refuse(ErrorCode::unauthenticated, reason);
 }
 
 void Session::on_room() {

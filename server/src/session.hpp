@@ -41,7 +41,7 @@ class Session final : public ConnectionHandler, public PushSink {
   // PushSink
   void push_inbox_item(const store::InboxItem& item, const SharedFrame& frame) override;
   void push_presence(const wire::PresenceEvent& event, const SharedFrame& frame) override;
-  void token_revoked() override;
+  void token_revoked(std::string_view reason) override;
 
  private:
   RequestContext context() const;
@@ -60,6 +60,7 @@ class Session final : public ConnectionHandler, public PushSink {
   ServerContext& server_;
   RequestPipeline pipeline_;
   bool hello_done_ = false;
+  std::string client_name_;  // from the hello: recorded with the sessions this connection opens
   std::optional<std::uint32_t> user_id_;
   std::optional<store::TokenHash> token_hash_;
   std::shared_ptr<Subscription> subscription_;  // while subscribed

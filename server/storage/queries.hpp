@@ -97,6 +97,15 @@ BeginUploadResult begin_room_upload(Database& db, std::uint32_t from, std::uint3
                                     std::uint64_t size, const Sha256& sha256);
 std::vector<FileRecord> list_room_files(Database& db, std::uint32_t user_id, std::uint32_t room_id);
 
+// account_queries.cpp
+std::vector<SessionRecord> sessions(Database& db, std::uint32_t user_id);
+std::uint32_t delete_sessions(Database& db, std::uint32_t user_id, const std::optional<TokenHash>& keep);
+bool set_password_hash(Database& db, std::uint32_t user_id, std::string_view password_hash);
+bool set_nick(Database& db, std::uint32_t user_id, std::string_view nick);
+bool set_discoverable(Database& db, std::uint32_t user_id, bool discoverable);
+std::vector<User> find_users_by_nick(Database& db, std::string_view nick, bool prefix, std::uint32_t limit);
+DeletedUser delete_user(Database& db, std::uint32_t user_id);
+
 // inbox_queries.cpp
 // Appends an item to `item.user_id`'s inbox with the next seq (written back into `item`).
 void append_inbox_item(Database& db, InboxItem& item);

@@ -90,11 +90,27 @@ class CountingStore final : public store::SqliteStore {
   std::uint64_t user_count() override { return inner_->user_count(); }
   std::optional<store::User> find_user(std::uint32_t id) override { return inner_->find_user(id); }
   std::optional<std::string> password_hash(std::uint32_t id) override { return inner_->password_hash(id); }
-  void create_session(std::uint32_t id, const store::TokenHash& hash) override { inner_->create_session(id, hash); }
-  std::optional<std::uint32_t> user_for_session(const store::TokenHash& hash) override {
-    return inner_->user_for_session(hash);
+  void create_session(std::uint32_t id, const store::TokenHash& hash, const store::SessionOrigin& origin) override {
+    inner_->create_session(id, hash, origin);
+  }
+  std::optional<std::uint32_t> user_for_session(const store::TokenHash& hash,
+                                                const store::SessionOrigin& origin) override {
+    return inner_->user_for_session(hash, origin);
   }
   bool delete_session(const store::TokenHash& hash) override { return inner_->delete_session(hash); }
+  std::vector<store::SessionRecord> sessions(std::uint32_t user_id) override { return inner_->sessions(user_id); }
+  std::uint32_t delete_sessions(std::uint32_t user_id, const std::optional<store::TokenHash>& keep) override {
+    return inner_->delete_sessions(user_id, keep);
+  }
+  bool set_password_hash(std::uint32_t user_id, std::string_view hash) override {
+    return inner_->set_password_hash(user_id, hash);
+  }
+  bool set_nick(std::uint32_t user_id, std::string_view nick) override { return inner_->set_nick(user_id, nick); }
+  bool set_discoverable(std::uint32_t user_id, bool on) override { return inner_->set_discoverable(user_id, on); }
+  std::vector<store::User> find_users_by_nick(std::string_view nick, bool prefix, std::uint32_t limit) override {
+    return inner_->find_users_by_nick(nick, prefix, limit);
+  }
+  store::DeletedUser delete_user(std::uint32_t user_id) override { return inner_->delete_user(user_id); }
   store::AddFriendResult add_friend(std::uint32_t from, std::uint32_t to) override {
     return inner_->add_friend(from, to);
   }

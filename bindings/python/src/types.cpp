@@ -119,12 +119,26 @@ void register_types(py::module_& m) {
       .def_readonly("id", &UserInfo::id, "The user id.")
       .def_readonly("nick", &UserInfo::nick, "The display name.")
       .def_readonly("email", &UserInfo::email, "The e-mail address; empty unless it is your own record.")
+      .def_readonly("discoverable", &UserInfo::discoverable, "Others may find you by nick (your own record only).")
       .def("__repr__", &user_repr);
 
   py::class_<Session>(m, "Session", "A login: the user and the secret resume token.")
       .def_readonly("user", &Session::user, "The logged-in user.")
       .def_readonly("token", &Session::token, "The secret resume token (keep it private).")
+      .def_readonly("revoked_sessions", &Session::revoked_sessions, "Earlier sessions this login revoked (tokens given up before).")
       .def("__repr__", [](const Session& s) { return "Session(user=" + user_repr(s.user) + ")"; });
+
+  py::class_<SessionInfo>(m, "SessionInfo", "One of your sessions (see Client.sessions()).")
+      .def_readonly("id", &SessionInfo::id)
+      .def_readonly("client_name", &SessionInfo::client_name)
+      .def_readonly("last_address", &SessionInfo::last_address)
+      .def_readonly("created_ms", &SessionInfo::created_ms)
+      .def_readonly("last_seen_ms", &SessionInfo::last_seen_ms)
+      .def_readonly("current", &SessionInfo::current)
+      .def("__repr__", [](const SessionInfo& s) {
+        return "SessionInfo(id=" + quoted(s.id) + ", client_name=" + quoted(s.client_name) +
+               ", current=" + (s.current ? "True" : "False") + ")";
+      });
 
   py::class_<Friend>(m, "Friend", "A friend and whether they are online.")
       .def_readonly("id", &Friend::id, "The friend's user id.")

@@ -43,11 +43,23 @@ struct UserInfo {
   UserId id = 0;
   std::string nick;
   std::string email;  // empty unless this is the caller's own record
+  bool discoverable = false;  // own record only: others may find you by nick (find_users)
 };
 
 struct Session {
   UserInfo user;
   std::string token;  // secret: lets resume() log in again without the password
+  std::uint32_t revoked_sessions = 0;  // login: how many of revoke_tokens were live sessions
+};
+
+// One of the user's sessions (a login that has not been revoked), as sessions() lists them.
+struct SessionInfo {
+  std::string id;           // short and not secret: 12 hex digits (end_session() takes it)
+  std::string client_name;  // e.g. "occhat-cli/0.1.0"
+  std::string last_address; // IP address of the latest login or resume
+  std::int64_t created_ms = 0;
+  std::int64_t last_seen_ms = 0;
+  bool current = false;  // this connection's session
 };
 
 using MessageId = std::uint64_t;
@@ -288,8 +300,11 @@ class Client {
 
   // Logs this connection in. announce_presence=true makes the user count as online while the
   // connection lasts (long-lived clients); one-shot tools pass false.
+  // revoke_tokens: tokens of earlier sessions to revoke once the login succeeded (a logout that
+  // could not reach the server, a saved session being replaced); at most 16.
   // Throws auth_failed (same error for unknown id and wrong password), rate_limited.
-  Session login(UserId id, const std::string& password, bool announce_presence = false);
+  Session login(UserId id, const std::string& password, bool announce_presence = false,
+                const std::vector<std::string>& revoke_tokens = {});
 
   // Logs this connection in with a token from an earlier login. Throws unauthenticated when the
   // token is unknown or revoked.
@@ -300,6 +315,31 @@ class Client {
 
   // Looks a user up by id. Throws not_found, unauthenticated.
   UserInfo find_user(UserId id);
+
+  // ---- your own account (all throw unauthenticated when not logged in) ----
+
+  // Changes the password; every other session is revoked (its connections closed), this one
+  // stays. Throws auth_failed (wrong current password), invalid_argument (bad new one),
+  // rate_limited (too many wrong passwords).
+  void change_password(const std::string& current_password, const std::string& new_password);
+  // Changes the nick (rules as at registration; invalid_argument otherwise). Returns your record.
+  UserInfo set_nick(const std::string& nick);
+  // Lets others find you by nick (find_users), or stops it. Returns your record.
+  UserInfo set_discoverable(bool discoverable);
+  // Your sessions, oldest first.
+  std::vector<SessionInfo> sessions();
+  // Ends every session of yours, this one too (connections closed; this one is logged out).
+  void logout_all();
+  // Ends one session by its SessionInfo::id. Throws not_found. Ending this connection's own
+  // session logs it out.
+  void end_session(const std::string& session_id);
+  // Deletes your account (see README "delete-account"); this connection is logged out. Throws
+  // auth_failed (wrong password), rate_limited.
+  void delete_account(const std::string& password);
+  // Users who let themselves be found (set_discoverable) by nick, exactly (ASCII case ignored)
+  // or every nick starting with `nick` (prefix); at most 20. Throws rate_limited (the same
+  // limit as find_user), invalid_argument (an empty or over-long nick).
+  std::vector<UserInfo> find_users(const std::string& nick, bool prefix = false);
 
   // ---- friends (all throw unauthenticated when not logged in) ----
 

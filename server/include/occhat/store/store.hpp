@@ -52,6 +52,23 @@ struct User {
   std::string email;
   std::string nick;
   std::int64_t created_at = 0;  // Unix seconds
+  bool discoverable = false;    // others may find the user by nick (schema 6)
+};
+
+// ---- accounts people manage themselves (schema 6) ----
+
+// Where a session was created or last resumed from.
+struct SessionOrigin {
+  std::string client_name;  // the client's hello, e.g. "occhat-cli/0.1.0"
+  std::string address;      // the peer's IP address
+};
+
+struct SessionRecord {
+  TokenHash token_hash{};
+  std::string client_name;
+  std::string last_address;
+  std::int64_t created_at = 0;    // Unix seconds
+  std::int64_t last_used_at = 0;  // Unix seconds: the latest login or resume
 };
 
 // ---- friends, messages, inbox (schema 2; friend-request notices schema 4) ----
@@ -320,6 +337,14 @@ struct AccountEvent {
   std::uint32_t user_id = 0;
 };
 
+// What deleting an account left for the caller to do: room events to deliver (the user left
+// its rooms, handed owned ones on, or deleted rooms it was alone in) and bytes to remove.
+struct DeletedUser {
+  std::vector<InboxItem> items;
+  std::vector<std::uint64_t> removed_files;    // files of rooms that went with the user
+  std::vector<std::uint64_t> removed_uploads;  // its unfinished uploads (and those to it)
+};
+
 class Store {
  public:
   virtual ~Store() = default;
@@ -342,14 +367,46 @@ class Store {
   virtual std::optional<std::string> password_hash(std::uint32_t id) = 0;
 
   // Records a session. Throws StoreError(not_found) if `user_id` does not exist.
-  virtual void create_session(std::uint32_t user_id, const TokenHash& token_hash) = 0;
+  virtual void create_session(std::uint32_t user_id, const TokenHash& token_hash,
+                              const SessionOrigin& origin = {}) = 0;
 
   // The user owning the session, or nullopt if there is none. Updates the session's
-  // last-used time.
-  virtual std::optional<std::uint32_t> user_for_session(const TokenHash& token_hash) = 0;
+  // last-used time (and, when `origin` names an address, where it was used from).
+  virtual std::optional<std::uint32_t> user_for_session(const TokenHash& token_hash,
+                                                        const SessionOrigin& origin = {}) = 0;
 
   // Revokes a session. Returns false if there was none.
   virtual bool delete_session(const TokenHash& token_hash) = 0;
+
+  // ---- accounts people manage themselves (schema 6). Each call is one transaction; each is
+  // also what an operator's tool calls for the same change. ----
+
+  // The user's sessions, oldest first.
+  virtual std::vector<SessionRecord> sessions(std::uint32_t user_id) = 0;
+
+  // Revokes every session of the user except `keep` (if set); returns how many went.
+  virtual std::uint32_t delete_sessions(std::uint32_t user_id, const std::optional<TokenHash>& keep) = 0;
+
+  // Replaces the stored password hash (already a one-way hash). False for an unknown user.
+  virtual bool set_password_hash(std::uint32_t user_id, std::string_view password_hash) = 0;
+
+  // Changes the nick (already validated). False for an unknown user.
+  virtual bool set_nick(std::uint32_t user_id, std::string_view nick) = 0;
+
+  // Whether others may find the user by nick. False for an unknown user.
+  virtual bool set_discoverable(std::uint32_t user_id, bool discoverable) = 0;
+
+  // Discoverable users whose nick equals `nick` (ASCII case ignored) or, with prefix, starts
+  // with it; by nick, then id; at most `limit`.
+  virtual std::vector<User> find_users_by_nick(std::string_view nick, bool prefix, std::uint32_t limit) = 0;
+
+  // Deletes the account: sessions, friendships, friend requests, blocks (both ways), room
+  // invitations, inbox, unfinished uploads from or to it, and room memberships (an owned room
+  // passes to its longest-standing admin, else member; a room it is alone in is deleted, with
+  // its files). Messages and published files stay in the others' history. The users row stays
+  // as a tombstone (id and nick, nothing else): the id is never taken again, and every lookup
+  // treats the user as unknown. Throws StoreError(not_found) for an unknown (or deleted) user.
+  virtual DeletedUser delete_user(std::uint32_t user_id) = 0;
 
   // ---- friends. Each call is one transaction. ----
 

@@ -20,6 +20,15 @@ Json whoami_json(const UserInfo& user) {
   return Json{{"id", user.id}, {"nick", user.nick}, {"email", user.email}, {"discoverable", user.discoverable}};
 }
 
+Json session_json(const SessionInfo& s) {
+  return Json{{"id", s.id},
+              {"client", s.client_name},
+              {"address", s.last_address},
+              {"created", format_time_iso(s.created_ms)},
+              {"last_seen", format_time_iso(s.last_seen_ms)},
+              {"current", s.current}};
+}
+
 Json found_user_json(const UserInfo& user) {
   Json json{{"id", user.id}, {"nick", user.nick}};
   if (!user.email.empty()) json["email"] = user.email;

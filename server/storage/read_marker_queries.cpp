@@ -4,6 +4,8 @@
 // or the room's id (7+ digits); the two id spaces never meet. The marker is the id of the newest
 // message the user has read there; it only moves forward.
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cstdint>
 
@@ -43,7 +45,10 @@ void mark_read(Database& db, std::uint32_t user_id, std::uint32_t conversation, 
     require_member(db, user_id, conversation);
   } else {
     if (conversation == user_id) throw StoreError(ErrorCode::invalid_argument, "you have no conversation with yourself");
-    require_user(db, conversation);
+    // A deleted account's tombstone counts: its messages stay in the history and can be read.
+    Statement exists(db, "SELECT 1 FROM users WHERE id = ?1");
+    exists.bind(1, std::int64_t{conversation});
+    if (!exists.step()) throw StoreError(ErrorCode::not_found, fmt::format("no user with id {}", conversation));
   }
   // Never past the newest message: a marker beyond it would hide messages not yet written.
   const std::uint64_t newest = newest_message_id(db, user_id, conversation);

@@ -351,6 +351,13 @@ class SqliteStoreImpl final : public SqliteStore {
     return in_transaction(db_, [&] { return sqlite::user_disabled(db_, id); });
   }
 
+  void record_account_event(std::uint32_t user_id) override {
+    in_transaction(db_, [&] {
+      sqlite::append_account_event(db_, user_id);
+      return true;
+    });
+  }
+
   std::vector<AccountEvent> account_events(std::uint64_t after_seq) override {
     return in_transaction(db_, [&] { return sqlite::account_events(db_, after_seq); });
   }

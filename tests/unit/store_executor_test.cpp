@@ -139,6 +139,7 @@ class CountingStore final : public store::SqliteStore {
   bool set_user_disabled(std::uint32_t id, bool disabled) override { return inner_->set_user_disabled(id, disabled); }
   bool user_disabled(std::uint32_t id) override { return inner_->user_disabled(id); }
   bool reset_password(std::uint32_t id, std::string_view hash) override { return inner_->reset_password(id, hash); }
+  void record_account_event(std::uint32_t user_id) override { inner_->record_account_event(user_id); }
   std::vector<store::AccountEvent> account_events(std::uint64_t after_seq) override {
     return inner_->account_events(after_seq);
   }

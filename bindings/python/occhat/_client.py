@@ -288,7 +288,7 @@ class Client:
         if room is not None:
             self._logged_in().mark_room_read(_id(room), _id(up_to))
         else:
-            self._logged_in().mark_read(_id(peer), _id(up_to))
+            self._logged_in().mark_read(_id(peer if peer is not None else 0), _id(up_to))
 
     # ---- files ----------------------------------------------------------------------------
 

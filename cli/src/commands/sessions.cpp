@@ -2,6 +2,7 @@
 // End one with `occhat logout --session ID`, all with `occhat logout --all`.
 
 #include "command.hpp"
+#include "result_json.hpp"
 #include "connection.hpp"
 #include "event_format.hpp"
 
@@ -22,12 +23,7 @@ class SessionsCommand final : public Command {
                                escape_for_terminal(s.client_name.empty() ? "?" : s.client_name) + "  from " +
                                escape_for_terminal(s.last_address.empty() ? "?" : s.last_address) + "  created " +
                                format_time_local(s.created_ms) + "  last seen " + format_time_local(s.last_seen_ms);
-      ctx.out.result(text, Json{{"id", s.id},
-                                {"client", s.client_name},
-                                {"address", s.last_address},
-                                {"created", format_time_iso(s.created_ms)},
-                                {"last_seen", format_time_iso(s.last_seen_ms)},
-                                {"current", s.current}});
+      ctx.out.result(text, session_json(s));
     }
   }
 };

@@ -590,6 +590,8 @@ class Store {
   // Written by whoever changes an account outside the server's own requests (an operator's
   // command in another process); the server polls them.
   virtual std::vector<AccountEvent> account_events(std::uint64_t after_seq) = 0;
+  // Records an account event for `user_id` by itself (after delete_user by an operator, say).
+  virtual void record_account_event(std::uint32_t user_id) = 0;
 };
 
 // What a commit waits for before it returns (and the server acknowledges).

@@ -52,6 +52,7 @@ std::unique_ptr<Command> make_friends_command();
 std::unique_ptr<Command> make_send_command();
 std::unique_ptr<Command> make_inbox_command();
 std::unique_ptr<Command> make_history_command();
+std::unique_ptr<Command> make_read_command();
 std::unique_ptr<Command> make_watch_command();
 std::unique_ptr<Command> make_daemon_command();  // commands/daemon.cpp, protocol in daemon/
 std::unique_ptr<Command> make_upload_command();
@@ -62,6 +63,11 @@ std::unique_ptr<Command> make_rooms_command();
 std::unique_ptr<Command> make_block_command();
 std::unique_ptr<Command> make_unblock_command();
 std::unique_ptr<Command> make_blocked_command();
+std::unique_ptr<Command> make_passwd_command();
+std::unique_ptr<Command> make_nick_command();
+std::unique_ptr<Command> make_discoverable_command();
+std::unique_ptr<Command> make_sessions_command();
+std::unique_ptr<Command> make_delete_account_command();
 std::unique_ptr<Command> make_shell_command();  // shell/shell_command.cpp
 std::unique_ptr<Command> make_help_command();
 

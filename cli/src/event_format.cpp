@@ -114,6 +114,14 @@ std::string format_event_line(const Event& e, FriendRequestNow request, std::str
     const std::string room = m.room ? room_label(*m.room) + " " : std::string();
     return time + room + user_label(m.from_nick, m.from) + ": " + escape_for_terminal(m.text);
   }
+  if (e.type == "sent" && e.message) {
+    // Your own message, sent from any of your devices: a room line reads like the others there;
+    // a 1:1 line names whom it went to.
+    const Message& m = *e.message;
+    if (m.room) return time + room_label(*m.room) + " " + user_label(m.from_nick, m.from) + ": " + escape_for_terminal(m.text);
+    return time + user_label(m.from_nick, m.from) + " to " + user_label(m.to_nick, m.to) + ": " +
+           escape_for_terminal(m.text);
+  }
   if (e.type == "friend_request") {
     if (e.accepted) return time + user_label(e.user.nick, e.user.id) + " accepted your friend request";
     const std::string line = time + "friend request from " + user_label(e.user.nick, e.user.id);
@@ -142,13 +150,14 @@ std::string format_event_line(const Event& e, FriendRequestNow request, std::str
 
 Json event_json(const Event& e) {
   Json json{{"version", kEventSchemaVersion}, {"type", e.type}};
-  if (e.type == "message" && e.message) {
+  if ((e.type == "message" || e.type == "sent") && e.message) {
     const Message& m = *e.message;
     json["seq"] = e.seq;
     json["id"] = m.id;
     json["from"] = m.from;
     json["from_nick"] = m.from_nick;
     json["to"] = m.to;
+    if (e.type == "sent" && !m.room) json["to_nick"] = m.to_nick;
     json["text"] = m.text;
     json["time"] = format_time_iso(m.time_ms != 0 ? m.time_ms : event_time(e));
     add_room_fields(json, m);
@@ -177,6 +186,8 @@ Json event_json(const Event& e) {
     json["user"] = e.user.id;
     json["nick"] = e.user.nick;
     json["online"] = e.online;
+    // Only in the snapshot a watch starts with: who was online when it subscribed.
+    if (e.snapshot) json["snapshot"] = true;
     json["time"] = format_time_iso(event_time(e));
   } else {
     if (e.seq != 0) json["seq"] = e.seq;
@@ -216,13 +227,19 @@ Json file_json(const FileInfo& f) {
   return json;
 }
 
+std::string unread_suffix(std::uint32_t unread) {
+  if (unread == 0) return {};
+  // The server stops counting at 9999.
+  return "  (" + std::to_string(unread) + (unread >= 9999 ? "+" : "") + " unread)";
+}
+
 void print_friend_sections(std::ostream& out, const std::vector<Friend>& friends) {
   for (const bool online : {true, false}) {
     out << (online ? "online:\n" : "offline:\n");
     bool any = false;
     for (const Friend& f : friends) {
       if (f.online != online) continue;
-      out << "  " << f.id << ' ' << escape_for_terminal(f.nick) << '\n';
+      out << "  " << f.id << ' ' << escape_for_terminal(f.nick) << unread_suffix(f.unread) << '\n';
       any = true;
     }
     if (!any) out << "  (none)\n";

@@ -67,8 +67,11 @@ std::string format_file_line(const FileInfo& f);
 // for a room's file.
 Json file_json(const FileInfo& f);
 
-// The `friends` text format: "online:" then "  ID NICK" lines (or "  (none)"), then "offline:"
-// and its lines. Keeps the given order within each section.
+// "  (N unread)" after a friend or a room with unread messages ("9999+" at the server's cap);
+// "" when there are none.
+std::string unread_suffix(std::uint32_t unread);
+// The `friends` text format: "online:" then "  ID NICK" lines (plus unread_suffix(); or
+// "  (none)"), then "offline:" and its lines. Keeps the given order within each section.
 void print_friend_sections(std::ostream& out, const std::vector<Friend>& friends);
 
 // The `requests` text format: "incoming:" then "  ID NICK  (since TIME)" lines (or "  (none)"),

@@ -120,10 +120,13 @@ void Home::save_session(const SavedSession& session) const {
   }
   if (session.tls) json["tls"] = true;
   if (session.tls && !session.ca.empty()) json["ca"] = session.ca;
-  const std::string text = json.dump(2) + "\n";
+  write_private("session.json", json.dump(2) + "\n");
+}
 
-  const auto final_path = session_path();
-  const auto temp_path = dir_ / ("session.json.tmp." + std::to_string(::getpid()));
+void Home::write_private(const std::string& name, const std::string& text) const {
+  ensure_dir();
+  const auto final_path = dir_ / name;
+  const auto temp_path = dir_ / (name + ".tmp." + std::to_string(::getpid()));
   const int fd = ::open(temp_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
   if (fd < 0) throw io_error("cannot write", temp_path, errno);
   // The mode given to open() does not apply to a file that already existed.

@@ -52,6 +52,10 @@ class Home {
   // Does nothing without a file. Throws Error(internal) on I/O failure.
   void forget_token() const;
 
+  // Replaces the file `name` in the directory (created 0700) atomically with `text`, mode 0600,
+  // as save_session() does. Throws Error(internal) on I/O failure.
+  void write_private(const std::string& name, const std::string& text) const;
+
  private:
   void ensure_dir() const;
 

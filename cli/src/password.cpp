@@ -124,6 +124,25 @@ std::string read_password(bool from_stdin) {
   return terminal.prompt("Password: ");
 }
 
+PasswordChange read_password_change(bool from_stdin) {
+  if (from_stdin) {
+    std::string current = read_stdin_line();
+    std::string replacement;
+    if (!std::getline(std::cin, replacement) && replacement.empty()) {
+      throw usage_error("no new password on stdin (--password-stdin reads the current password, then the new one)");
+    }
+    if (!std::cin.eof() && !replacement.empty() && replacement.back() == '\r') replacement.pop_back();
+    return PasswordChange{std::move(current), std::move(replacement)};
+  }
+  NoEchoTerminal terminal;
+  if (!terminal.usable()) throw no_terminal();
+  std::string current = terminal.prompt("Current password: ");
+  std::string first = terminal.prompt("New password: ");
+  std::string second = terminal.prompt("Repeat new password: ");
+  if (first != second) throw usage_error("passwords do not match");
+  return PasswordChange{std::move(current), std::move(first)};
+}
+
 std::string read_new_password(bool from_stdin) {
   if (from_stdin) return read_stdin_line();
   NoEchoTerminal terminal;

@@ -17,4 +17,13 @@ std::string read_password(bool from_stdin);
 // With from_stdin it reads one line, as read_password does.
 std::string read_new_password(bool from_stdin);
 
+struct PasswordChange {
+  std::string current;
+  std::string replacement;
+};
+
+// For `passwd`: the current password, then the new one twice (they must match). With
+// from_stdin: the first line of stdin is the current password, the second the new one.
+PasswordChange read_password_change(bool from_stdin);
+
 }  // namespace occhat::cli

@@ -16,7 +16,18 @@ void add_destination(Json& json, const Destination& to) {
 
 }  // namespace
 
-Json whoami_json(const UserInfo& user) { return Json{{"id", user.id}, {"nick", user.nick}, {"email", user.email}}; }
+Json whoami_json(const UserInfo& user) {
+  return Json{{"id", user.id}, {"nick", user.nick}, {"email", user.email}, {"discoverable", user.discoverable}};
+}
+
+Json session_json(const SessionInfo& s) {
+  return Json{{"id", s.id},
+              {"client", s.client_name},
+              {"address", s.last_address},
+              {"created", format_time_iso(s.created_ms)},
+              {"last_seen", format_time_iso(s.last_seen_ms)},
+              {"current", s.current}};
+}
 
 Json found_user_json(const UserInfo& user) {
   Json json{{"id", user.id}, {"nick", user.nick}};
@@ -26,7 +37,9 @@ Json found_user_json(const UserInfo& user) {
 
 Json user_ref_json(const UserInfo& user) { return Json{{"id", user.id}, {"nick", user.nick}}; }
 
-Json friend_json(const Friend& f) { return Json{{"id", f.id}, {"nick", f.nick}, {"online", f.online}}; }
+Json friend_json(const Friend& f) {
+  return Json{{"id", f.id}, {"nick", f.nick}, {"online", f.online}, {"unread", f.unread}};
+}
 
 Json request_json(const PendingFriendRequest& r, std::string_view direction) {
   return Json{{"direction", direction}, {"id", r.user.id}, {"nick", r.user.nick}, {"time", format_time_iso(r.time_ms)}};

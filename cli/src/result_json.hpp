@@ -18,6 +18,9 @@ Json whoami_json(const UserInfo& user);
 Json found_user_json(const UserInfo& user);
 // blocked: {"id","nick"}
 Json user_ref_json(const UserInfo& user);
+
+// One of `occhat sessions` (and the daemon's "sessions").
+Json session_json(const SessionInfo& session);
 // friends: {"id","nick","online"}
 Json friend_json(const Friend& f);
 // requests: {"direction":"incoming"|"outgoing","id","nick","time"}

@@ -60,7 +60,7 @@ std::string format_room_line(const Room& room, bool invitation) {
   if (invitation) {
     return head + "invited by " + who(room.invited_by) + "; join with: occhat room join " + std::to_string(room.id);
   }
-  return head + to_string(room.role) + "  " + members_text(room.members);
+  return head + to_string(room.role) + "  " + members_text(room.members) + unread_suffix(room.unread);
 }
 
 Json room_json(const Room& room, bool invitation) {
@@ -69,6 +69,7 @@ Json room_json(const Room& room, bool invitation) {
             {"role", to_string(room.role)},
             {"members", room.members},
             {"invited", invitation}};
+  if (!invitation) json["unread"] = room.unread;
   if (invitation) json["invited_by"] = user_json(room.invited_by);
   return json;
 }

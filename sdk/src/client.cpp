@@ -247,7 +247,8 @@ wire::Envelope Client::Impl::exchange(detail::Connection& conn, const wire::Enve
 }
 
 Session Client::Impl::login_answer(const wire::Envelope& answer) {
-  Session session{from_wire(answer.login_ok().user()), answer.login_ok().token()};
+  Session session{from_wire(answer.login_ok().user()), answer.login_ok().token(),
+                  answer.login_ok().revoked_sessions()};
   set_user(session.user);
   return session;
 }
@@ -298,8 +299,9 @@ UserId Client::register_user(const std::string& email, const std::string& nick, 
   return impl_->call(request, wire::Envelope::kRegisterResponse).register_response().user_id();
 }
 
-Session Client::login(UserId id, const std::string& password, bool announce_presence) {
-  const auto request = proto::requests::login(id, password, announce_presence);
+Session Client::login(UserId id, const std::string& password, bool announce_presence,
+                      const std::vector<std::string>& revoke_tokens) {
+  const auto request = proto::requests::login(id, password, announce_presence, revoke_tokens);
   return impl_->login_answer(impl_->call(request, wire::Envelope::kLoginOk));
 }
 
@@ -365,6 +367,14 @@ HistoryPage Client::history(UserId peer, std::uint32_t limit, MessageId before_i
   check_history_limit(limit);
   const auto request = proto::requests::history(peer, limit, before_id);
   return from_wire(impl_->call(request, wire::Envelope::kMessageList).message_list());
+}
+
+void Client::mark_read(UserId peer, MessageId up_to_id) {
+  impl_->call(proto::requests::mark_read(peer, 0, up_to_id), wire::Envelope::kOk);
+}
+
+void Client::mark_room_read(RoomId room, MessageId up_to_id) {
+  impl_->call(proto::requests::mark_read(0, room, up_to_id), wire::Envelope::kOk);
 }
 
 HistoryPage Client::room_history(RoomId room, std::uint32_t limit, MessageId before_id) {

@@ -15,9 +15,9 @@ Error from_wire(const wire::Error& error) {
   return Error(code, message, std::chrono::milliseconds(error.retry_after_ms()));
 }
 
-UserInfo from_wire(const wire::UserInfo& user) { return UserInfo{user.id(), user.nick(), user.email()}; }
+UserInfo from_wire(const wire::UserInfo& user) { return UserInfo{user.id(), user.nick(), user.email(), user.discoverable()}; }
 
-Friend from_wire(const wire::Friend& f) { return Friend{f.id(), f.nick(), f.online()}; }
+Friend from_wire(const wire::Friend& f) { return Friend{f.id(), f.nick(), f.online(), f.unread()}; }
 
 std::vector<Friend> from_wire(const wire::FriendList& list) {
   std::vector<Friend> friends;
@@ -76,6 +76,7 @@ Room from_wire(const wire::RoomInfo& room) {
   out.owner = room.owner();
   out.created_ms = room.created_ms();
   if (room.has_invited_by()) out.invited_by = from_wire(room.invited_by());
+  out.unread = room.unread();
   return out;
 }
 
@@ -140,6 +141,7 @@ Message from_wire(const wire::ChatMessage& message) {
   out.from = message.from();
   out.to = message.to();
   out.from_nick = message.from_nick();
+  out.to_nick = message.to_nick();
   out.text = message.text();
   out.time_ms = message.time_ms();
   if (message.has_room()) out.room = from_wire(message.room());
@@ -191,7 +193,14 @@ Event from_wire(const wire::InboxItem& item) {
       event.type = "message";
       event.message = from_wire(item.message());
       // The sender, also here so that every sequenced event names its other user the same way.
-      event.user = UserInfo{item.message().from(), item.message().from_nick(), {}};
+      event.user = UserInfo{item.message().from(), item.message().from_nick(), {}, false};
+      break;
+    case wire::InboxItem::kSent:
+      event.type = "sent";
+      event.message = from_wire(item.sent());
+      // The other party of a 1:1 message (its recipient); in a room, the sender (you), like "message".
+      event.user = item.sent().has_room() ? UserInfo{item.sent().from(), item.sent().from_nick(), {}}
+                                          : UserInfo{item.sent().to(), item.sent().to_nick(), {}};
       break;
     case wire::InboxItem::kFriendRequest:
       event.type = "friend_request";
@@ -201,7 +210,7 @@ Event from_wire(const wire::InboxItem& item) {
     case wire::InboxItem::kFile:
       event.type = "file";
       event.file = from_wire(item.file().file());
-      event.user = UserInfo{item.file().file().sender(), item.file().file().sender_nick(), {}};
+      event.user = UserInfo{item.file().file().sender(), item.file().file().sender_nick(), {}, false};
       break;
     case wire::InboxItem::kRoomEvent:
       event.type = "room";
@@ -236,8 +245,9 @@ std::vector<Event> events_from_push(const wire::Envelope& push, std::int64_t now
       Event event;
       event.type = "presence";
       event.time_ms = now_ms;
-      event.user = UserInfo{p.user_id(), p.nick(), {}};
+      event.user = UserInfo{p.user_id(), p.nick(), {}, false};
       event.online = p.online();
+      event.snapshot = p.snapshot();
       events.push_back(std::move(event));
       break;
     }

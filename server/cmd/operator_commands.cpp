@@ -20,6 +20,7 @@ constexpr std::uint32_t kListPage = 1000;
 
 struct OperatorFlags {
   bool json = false;
+  bool yes = false;
   std::uint32_t user_id = 0;
 };
 
@@ -100,6 +101,25 @@ int user_reset_password(store::Store& store) {
   return done(fmt::format("password of user {} reset: its sessions ended", id), Json{{"id", id}, {"reset", true}});
 }
 
+int user_delete(store::Store& store, const ServerOptions& options) {
+  const auto id = flags().user_id;
+  if (!flags().yes) {
+    std::cerr << fmt::format("occhat-server: deleting user {} cannot be undone: add --yes\n", id);
+    return 1;
+  }
+  try {
+    delete_user_as_operator(store, options, id);
+  } catch (const store::StoreError& e) {
+    if (e.code() == ErrorCode::not_found) return no_such_user(id);
+    throw;
+  }
+  return done(fmt::format("user {} deleted: sessions, friendships, requests, blocks, inbox and unfinished uploads "
+                          "removed, rooms handed on (or deleted when it was alone); messages and files others hold "
+                          "stay in their history, and the id is never given out again",
+                          id),
+              Json{{"id", id}, {"deleted", true}});
+}
+
 int stats(store::Store& store) {
   const auto s = store.stats();
   if (flags().json) {
@@ -130,7 +150,9 @@ void add_operator_commands(CLI::App& app) {
   auto* reset = user->add_subcommand("reset-password", "Set a new password (first line of stdin); ends the user's sessions");
   auto* disable = user->add_subcommand("disable", "The account cannot log in; its sessions end, live connections close");
   auto* enable = user->add_subcommand("enable", "Let a disabled account log in again");
-  for (auto* sub : {reset, disable, enable}) {
+  auto* remove = user->add_subcommand("delete", "Delete an account (as delete-account does); needs --yes");
+  remove->add_flag("--yes", flags().yes, "yes, delete it: this cannot be undone");
+  for (auto* sub : {reset, disable, enable, remove}) {
     sub->add_option("ID", flags().user_id, "the user's 6-digit id")->required()->check(CLI::Range(100000, 999999));
     sub->add_flag("--json", flags().json, "the result as one JSON object");
   }
@@ -148,6 +170,7 @@ std::optional<int> run_operator_command(CLI::App& app, const ServerOptions& opti
     if (user->get_subcommand("list")->parsed()) return user_list(*store);
     if (user->get_subcommand("reset-password")->parsed()) return user_reset_password(*store);
     if (user->get_subcommand("disable")->parsed()) return user_disable(*store, true);
+    if (user->get_subcommand("delete")->parsed()) return user_delete(*store, options);
     return user_disable(*store, false);
   } catch (const Error& e) {
     std::cerr << fmt::format("occhat-server: {}\n", e.what());

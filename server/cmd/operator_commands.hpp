@@ -2,7 +2,7 @@
 // occhat-server's operator commands, run instead of the server when named:
 //   occhat-server [--config FILE] [--data-dir DIR | --store LOCATION] user list [--json]
 //   ... user reset-password ID     (the new password: first line of stdin)
-//   ... user disable ID | user enable ID
+//   ... user disable ID | user enable ID | user delete ID --yes
 //   ... stats [--json]
 // They work on the store directly, with the server stopped or running (SQLite waits for the
 // server's write lock); a running server closes the connections of an account disabled or reset

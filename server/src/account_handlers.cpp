@@ -7,6 +7,8 @@
 
 #include "credentials.hpp"
 #include "log.hpp"
+#include "occhat/proto/limits.hpp"
+#include "session_ids.hpp"
 #include "request_error.hpp"
 #include "run_on.hpp"
 #include "server_context.hpp"
@@ -24,8 +26,17 @@ const char* kBadToken = "session token is not valid (log in again)";
 void fill_user(wire::UserInfo& out, const store::User& user, bool own) {
   out.set_id(user.id);
   out.set_nick(user.nick);
-  if (own) out.set_email(user.email);
+  if (own) {
+    out.set_email(user.email);
+    out.set_discoverable(user.discoverable);
+  }
 }
+
+// A session revoked by a login that presented its token.
+struct RevokedSession {
+  std::uint32_t user_id = 0;
+  store::TokenHash hash{};
+};
 
 // Registrations waiting for or in their hash. They have a thread of their own (server.cpp), so
 // logins never wait behind them; this bound keeps their queue short, so an honest registration
@@ -87,6 +98,39 @@ class PendingRegistration {
   ServerContext& server_;
 };
 
+// logout --all: every session of the user goes, and every live connection of them is closed
+// (this one is only logged out).
+asio::awaitable<Reply> logout_everywhere(ServerContext& server, const RequestContext& context) {
+  const std::uint32_t me = context.user_id.value();
+  auto revoke_job = [me](store::Store& store) { return store.delete_sessions(me, std::nullopt); };
+  const std::uint32_t count = co_await server.store.run(std::move(revoke_job));
+  log_event("conn {} user {} logged out everywhere ({} sessions)", context.connection_id, me, count);
+  Reply reply;
+  reply.body.mutable_ok();
+  reply.effects.emplace_back(effect::RevokeUserSessions{me, std::nullopt, "session revoked: logged out everywhere"});
+  reply.effects.emplace_back(effect::LogOut{});
+  co_return reply;
+}
+
+// logout --session ID: ends the user's session with that id (only the user's own).
+asio::awaitable<Reply> end_session(ServerContext& server, const RequestContext& context, const std::string& id) {
+  const std::uint32_t me = context.user_id.value();
+  auto end_job = [me, id](store::Store& store) -> std::optional<store::TokenHash> {
+    for (const auto& session : store.sessions(me)) {
+      if (session_id(session.token_hash) == id && store.delete_session(session.token_hash)) return session.token_hash;
+    }
+    return std::nullopt;
+  };
+  const auto ended = co_await server.store.run(std::move(end_job));
+  if (!ended) throw RequestError(ErrorCode::not_found, fmt::format("you have no session {}", sanitize(id, 16)));
+  log_event("conn {} user {} ended session {}", context.connection_id, me, id);
+  Reply reply;
+  reply.body.mutable_ok();
+  reply.effects.emplace_back(effect::RevokeToken{me, *ended, "session revoked: ended from another session"});
+  if (ended == context.token_hash) reply.effects.emplace_back(effect::LogOut{});
+  co_return reply;
+}
+
 }  // namespace
 
 // Every job handed to run_on()/StoreExecutor::run() is a named local, never a temporary inside
@@ -130,6 +174,10 @@ asio::awaitable<Reply> handle_login(ServerContext& server, const RequestContext&
                                     const wire::LoginRequest& request) {
   const std::uint32_t id = request.user_id();
   const std::string peer_address(context.peer_address);
+  if (static_cast<std::size_t>(request.revoke_tokens_size()) > proto::kMaxRevokeTokens) {
+    throw RequestError(ErrorCode::invalid_argument,
+                       fmt::format("at most {} tokens to revoke per login", proto::kMaxRevokeTokens));
+  }
   if (const auto wait = server.throttle.retry_after(id, peer_address); wait.count() > 0) {
     const auto seconds = (wait.count() + 999) / 1000;
     log_event("conn {} login for user {} throttled ({} s left)", context.connection_id, id, seconds);
@@ -152,15 +200,27 @@ asio::awaitable<Reply> handle_login(ServerContext& server, const RequestContext&
 
   std::string token = new_token();
   const auto token_hash = occhat::server::token_hash(token).value();
-  auto session_job = [id, token_hash](store::Store& store) {
+  // Tokens the client gave up while it could not tell the server: whoever holds a token may end
+  // its session (as logout does), whosever it is. Malformed ones cannot name a session.
+  std::vector<store::TokenHash> to_revoke;
+  for (const auto& old_token : request.revoke_tokens()) {
+    if (const auto hash = occhat::server::token_hash(old_token)) to_revoke.push_back(*hash);
+  }
+  store::SessionOrigin origin{std::string(context.client_name), peer_address};
+  auto session_job = [id, token_hash, origin = std::move(origin), to_revoke = std::move(to_revoke)](store::Store& store) {
     // Only after the password: a disabled account is not revealed to someone guessing.
     if (store.user_disabled(id)) {
       throw RequestError(ErrorCode::auth_failed, "this account is disabled (ask the server's operator)");
     }
-    store.create_session(id, token_hash);
-    return store.find_user(id);
+    store.create_session(id, token_hash, origin);
+    std::vector<RevokedSession> revoked;
+    for (const auto& hash : to_revoke) {
+      const auto owner = store.user_for_session(hash);
+      if (owner && store.delete_session(hash)) revoked.push_back({*owner, hash});
+    }
+    return std::make_pair(store.find_user(id), std::move(revoked));
   };
-  const auto user = co_await server.store.run(std::move(session_job));
+  const auto [user, revoked] = co_await server.store.run(std::move(session_job));
   if (!user) throw RequestError(ErrorCode::auth_failed, kWrongCredentials);  // deleted meanwhile
   attempt.succeeded();
   log_event("conn {} logged in as user {}", context.connection_id, id);
@@ -169,7 +229,12 @@ asio::awaitable<Reply> handle_login(ServerContext& server, const RequestContext&
   auto* ok = reply.body.mutable_login_ok();
   fill_user(*ok->mutable_user(), *user, true);
   ok->set_token(std::move(token));
+  ok->set_revoked_sessions(static_cast<std::uint32_t>(revoked.size()));
   reply.effects.emplace_back(effect::LogIn{id, token_hash, request.announce_presence()});
+  for (const auto& session : revoked) {
+    log_event("conn {} login revoked an earlier session of user {}", context.connection_id, session.user_id);
+    reply.effects.emplace_back(effect::RevokeToken{session.user_id, session.hash, "session revoked: logged out elsewhere"});
+  }
   co_return reply;
 }
 
@@ -177,8 +242,9 @@ asio::awaitable<Reply> handle_resume(ServerContext& server, const RequestContext
                                      const wire::ResumeRequest& request) {
   const auto hash = token_hash(request.token());
   if (!hash) throw RequestError(ErrorCode::unauthenticated, kBadToken);
-  auto resume_job = [hash = *hash](store::Store& store) -> std::optional<store::User> {
-    const auto user_id = store.user_for_session(hash);
+  store::SessionOrigin origin{std::string(context.client_name), std::string(context.peer_address)};
+  auto resume_job = [hash = *hash, origin = std::move(origin)](store::Store& store) -> std::optional<store::User> {
+    const auto user_id = store.user_for_session(hash, origin);
     if (!user_id) return std::nullopt;
     return store.find_user(*user_id);
   };
@@ -194,7 +260,10 @@ asio::awaitable<Reply> handle_resume(ServerContext& server, const RequestContext
   co_return reply;
 }
 
-asio::awaitable<Reply> handle_logout(ServerContext& server, const RequestContext& context) {
+asio::awaitable<Reply> handle_logout(ServerContext& server, const RequestContext& context,
+                                     const wire::LogoutRequest& request) {
+  if (request.all()) co_return co_await logout_everywhere(server, context);
+  if (!request.session_id().empty()) co_return co_await end_session(server, context, request.session_id());
   const auto user_id = context.user_id;
   const auto hash = context.token_hash;
   if (hash) {
@@ -209,6 +278,24 @@ asio::awaitable<Reply> handle_logout(ServerContext& server, const RequestContext
   if (user_id && hash) reply.effects.emplace_back(effect::RevokeToken{*user_id, *hash});
   reply.effects.emplace_back(effect::LogOut{});
   co_return reply;
+}
+
+asio::awaitable<Reply> handle_find_users(ServerContext& server, const RequestContext& context,
+                                         const wire::FindUsersRequest& request) {
+  validate_nick(request.nick());
+  // The same budget as lookups by id: listing nicks by prefix must not be cheaper.
+  if (auto wait = server.find_limiter.take(context.user_id.value(), SendRateLimiter::Clock::now())) {
+    throw RequestError(ErrorCode::rate_limited, fmt::format("too many user lookups; retry in {}", retry_text(*wait)),
+                       *wait);
+  }
+  auto find_job = [nick = request.nick(), prefix = request.prefix()](store::Store& store) {
+    return store.find_users_by_nick(nick, prefix, proto::kMaxFindUsersResults);
+  };
+  const std::vector<store::User> users = co_await server.store.run(std::move(find_job));
+  wire::Envelope answer;
+  auto* list = answer.mutable_user_list();
+  for (const auto& user : users) fill_user(*list->add_users(), user, false);
+  co_return answer;
 }
 
 asio::awaitable<Reply> handle_find_user(ServerContext& server, const RequestContext& context,

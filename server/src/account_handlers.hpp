@@ -18,8 +18,12 @@ asio::awaitable<Reply> handle_login(ServerContext& server, const RequestContext&
                                     const wire::LoginRequest& request);
 asio::awaitable<Reply> handle_resume(ServerContext& server, const RequestContext& context,
                                      const wire::ResumeRequest& request);
-asio::awaitable<Reply> handle_logout(ServerContext& server, const RequestContext& context);
+// Ends this connection's session, every session of the user (all), or one by its id.
+asio::awaitable<Reply> handle_logout(ServerContext& server, const RequestContext& context,
+                                     const wire::LogoutRequest& request);
 asio::awaitable<Reply> handle_find_user(ServerContext& server, const RequestContext& context,
                                         const wire::FindUserRequest& request);
+asio::awaitable<Reply> handle_find_users(ServerContext& server, const RequestContext& context,
+                                         const wire::FindUsersRequest& request);
 
 }  // namespace occhat::server

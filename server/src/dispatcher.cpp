@@ -3,6 +3,7 @@
 #include <exception>
 
 #include "account_handlers.hpp"
+#include "account_settings_handlers.hpp"
 #include "block_handlers.hpp"
 #include "file_handlers.hpp"
 #include "friend_handlers.hpp"
@@ -43,6 +44,17 @@ bool allowed_before_login(Case body) {
   }
 }
 
+// The hello's client name as the user's session list shows it: printable ASCII (anything else
+// becomes '?', so the wire string stays valid UTF-8), at most 64 bytes.
+std::string session_client_name(std::string_view name) {
+  std::string out;
+  for (const char c : name.substr(0, 64)) {
+    const auto byte = static_cast<unsigned char>(c);
+    out.push_back(byte < 0x20 || byte >= 0x7f ? '?' : c);
+  }
+  return out;
+}
+
 Reply hello(ServerContext& server, const RequestContext& context, const wire::Hello& request) {
   if (request.protocol_version() != proto::kProtocolVersion) {
     log_event("conn {} refused: protocol version {}", context.connection_id, request.protocol_version());
@@ -53,7 +65,7 @@ Reply hello(ServerContext& server, const RequestContext& context, const wire::He
   }
   log_event("conn {} hello from {}", context.connection_id, sanitize(request.client_name()));
   Reply reply;
-  reply.effects.emplace_back(effect::HelloDone{});
+  reply.effects.emplace_back(effect::HelloDone{session_client_name(request.client_name())});
   auto* ok = reply.body.mutable_hello_ok();
   ok->set_protocol_version(proto::kProtocolVersion);
   ok->set_server_name(kServerName);
@@ -74,7 +86,15 @@ asio::awaitable<Reply> route(ServerContext& server, const RequestContext& contex
     case Case::kRegisterRequest: co_return co_await handle_register(server, context, request.register_request());
     case Case::kLoginRequest: co_return co_await handle_login(server, context, request.login_request());
     case Case::kResumeRequest: co_return co_await handle_resume(server, context, request.resume_request());
-    case Case::kLogoutRequest: co_return co_await handle_logout(server, context);
+    case Case::kLogoutRequest: co_return co_await handle_logout(server, context, request.logout_request());
+    case Case::kFindUsersRequest: co_return co_await handle_find_users(server, context, request.find_users_request());
+    case Case::kChangePasswordRequest:
+      co_return co_await handle_change_password(server, context, request.change_password_request());
+    case Case::kUpdateProfileRequest:
+      co_return co_await handle_update_profile(server, context, request.update_profile_request());
+    case Case::kListSessionsRequest: co_return co_await handle_list_sessions(server, context);
+    case Case::kDeleteAccountRequest:
+      co_return co_await handle_delete_account(server, context, request.delete_account_request());
     case Case::kFindUserRequest: co_return co_await handle_find_user(server, context, request.find_user_request());
     case Case::kAddFriendRequest: co_return co_await handle_add_friend(server, context, request.add_friend_request());
     case Case::kRemoveFriendRequest: co_return co_await handle_remove_friend(server, context, request.remove_friend_request());
@@ -92,6 +112,7 @@ asio::awaitable<Reply> route(ServerContext& server, const RequestContext& contex
     case Case::kAckRequest: co_return co_await handle_ack(server, context, request.ack_request());
     case Case::kSubscribeRequest: co_return co_await handle_subscribe(server, context, request.subscribe_request());
     case Case::kHistoryRequest: co_return co_await handle_history(server, context, request.history_request());
+    case Case::kMarkReadRequest: co_return co_await handle_mark_read(server, context, request.mark_read_request());
     case Case::kBeginUploadRequest: co_return co_await handle_begin_upload(server, context, request.begin_upload_request());
     case Case::kUploadChunk: co_return co_await handle_upload_chunk(server, context, request.upload_chunk());
     case Case::kFinishUploadRequest: co_return co_await handle_finish_upload(server, context, request.finish_upload_request());

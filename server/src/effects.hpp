@@ -6,6 +6,7 @@
 // when requests are pipelined.
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <variant>
 #include <vector>
@@ -15,8 +16,11 @@
 
 namespace occhat::server::effect {
 
-// The versioned hello was accepted: the connection may make requests.
-struct HelloDone {};
+// The versioned hello was accepted: the connection may make requests. client_name is what the
+// hello said (shown in the user's session list).
+struct HelloDone {
+  std::string client_name;
+};
 // The connection is logged in as `user_id` (replacing any earlier login on it).
 struct LogIn {
   std::uint32_t user_id = 0;
@@ -29,6 +33,14 @@ struct LogOut {};
 struct RevokeToken {
   std::uint32_t user_id = 0;
   store::TokenHash token_hash{};
+  std::string reason = "session revoked: logged out elsewhere";
+};
+// Every other connection of the user loses its login and is closed with `reason`, except those
+// logged in with `keep` (a password change keeps the session that made it).
+struct RevokeUserSessions {
+  std::uint32_t user_id = 0;
+  std::optional<store::TokenHash> keep;
+  std::string reason;
 };
 // A committed inbox item, for every subscribed connection of its user.
 struct Deliver {
@@ -39,9 +51,11 @@ struct Deliver {
 struct DeliverMany {
   std::vector<store::InboxItem> items;
 };
-// Starts this connection's inbox subscription after `after_seq`, or moves it forward.
+// Starts this connection's inbox subscription after `after_seq`, or moves it forward. A new
+// subscription begins with a presence snapshot: those of `friends` online once it is registered.
 struct Subscribe {
   std::uint64_t after_seq = 0;
+  std::vector<store::Friend> friends;
 };
 // This connection's user acknowledged up to `acked_seq`: those items need no push any more.
 struct Acknowledged {
@@ -59,7 +73,8 @@ struct Befriended {
 
 namespace occhat::server {
 
-using Effect = std::variant<effect::HelloDone, effect::LogIn, effect::LogOut, effect::RevokeToken, effect::Deliver,
+using Effect = std::variant<effect::HelloDone, effect::LogIn, effect::LogOut, effect::RevokeToken,
+                            effect::RevokeUserSessions, effect::Deliver,
                             effect::DeliverMany, effect::Subscribe, effect::Acknowledged, effect::Befriended>;
 
 struct Reply {

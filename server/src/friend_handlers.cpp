@@ -99,7 +99,11 @@ asio::awaitable<Reply> handle_remove_friend(ServerContext& server, const Request
 
 asio::awaitable<Reply> handle_list_friends(ServerContext& server, const RequestContext& context) {
   const std::uint32_t me = context.user_id.value();
-  auto list_job = [me](store::Store& store) { return store.friends(me); };
+  auto list_job = [me](store::Store& store) {
+    std::vector<store::Friend> friends = store.friends(me);
+    for (auto& f : friends) f.unread = store.unread_count(me, f.id);
+    return friends;
+  };
   const std::vector<store::Friend> friends = co_await server.store.run(std::move(list_job));
   // The store sorts by nick, then id; online first keeps that order within each group.
   std::vector<std::pair<bool, const store::Friend*>> sorted;
@@ -113,6 +117,7 @@ asio::awaitable<Reply> handle_list_friends(ServerContext& server, const RequestC
     out->set_id(f->id);
     out->set_nick(f->nick);
     out->set_online(online);
+    out->set_unread(f->unread);
   }
   co_return answer;
 }

@@ -89,22 +89,25 @@ void InProcessPushBus::publish_presence(const PresenceChange& change) {
 }
 
 void InProcessPushBus::revoke_token(std::uint32_t user_id, const store::TokenHash& token_hash,
-                                    std::uint64_t except_connection) {
+                                    std::uint64_t except_connection, std::string_view reason) {
   std::vector<std::shared_ptr<PushSink>> revoked;
   auto [begin, end] = connections_of_user_.equal_range(user_id);
   for (auto it = begin; it != end; ++it) {
     const Entry& entry = connections_.at(it->second);
     if (it->second != except_connection && entry.attachment.token_hash == token_hash) revoked.push_back(entry.sink);
   }
-  for (const auto& sink : revoked) sink->token_revoked();
+  for (const auto& sink : revoked) sink->token_revoked(reason);
 }
 
-void InProcessPushBus::revoke_user(std::uint32_t user_id) {
+void InProcessPushBus::revoke_user(std::uint32_t user_id, const std::optional<store::TokenHash>& keep,
+                                   std::uint64_t except_connection, std::string_view reason) {
   std::vector<std::shared_ptr<PushSink>> revoked;
   auto [begin, end] = connections_of_user_.equal_range(user_id);
-  for (auto it = begin; it != end; ++it) revoked.push_back(connections_.at(it->second).sink);
-  // Collected first: token_revoked() detaches the connection, changing the map.
-  for (const auto& sink : revoked) sink->token_revoked();
+  for (auto it = begin; it != end; ++it) {
+    const Entry& entry = connections_.at(it->second);
+    if (it->second != except_connection && entry.attachment.token_hash != keep) revoked.push_back(entry.sink);
+  }
+  for (const auto& sink : revoked) sink->token_revoked(reason);
 }
 
 bool InProcessPushBus::online(std::uint32_t user_id) const { return announcing_.count(user_id) > 0; }

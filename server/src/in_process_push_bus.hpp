@@ -17,9 +17,10 @@ class InProcessPushBus final : public PushBus {
   void detach(std::uint64_t connection_id) override;
   void publish_inbox_item(const store::InboxItem& item) override;
   void publish_presence(const PresenceChange& change) override;
-  void revoke_user(std::uint32_t user_id) override;
-  void revoke_token(std::uint32_t user_id, const store::TokenHash& token_hash,
-                    std::uint64_t except_connection) override;
+  void revoke_token(std::uint32_t user_id, const store::TokenHash& token_hash, std::uint64_t except_connection,
+                    std::string_view reason) override;
+  void revoke_user(std::uint32_t user_id, const std::optional<store::TokenHash>& keep,
+                   std::uint64_t except_connection, std::string_view reason) override;
   bool online(std::uint32_t user_id) const override;
 
  private:

@@ -44,13 +44,18 @@ asio::awaitable<Reply> handle_ack(ServerContext& server, const RequestContext& c
   co_return reply;
 }
 
-asio::awaitable<Reply> handle_subscribe(ServerContext&, const RequestContext& context,
+asio::awaitable<Reply> handle_subscribe(ServerContext& server, const RequestContext& context,
                                         const wire::SubscribeRequest& request) {
+  const std::uint32_t me = context.user_id.value();
   const std::uint64_t after = request.after_seq();
-  log_debug("conn {} user {} subscribed after seq {}", context.connection_id, context.user_id.value(), after);
+  log_debug("conn {} user {} subscribed after seq {}", context.connection_id, me, after);
+  // Who is online is asked of the bus only when the effect registers the subscription (see
+  // Session::subscribe), so no presence change falls between the snapshot and the stream.
+  auto friends_job = [me](store::Store& store) { return store.friends(me); };
+  std::vector<store::Friend> friends = co_await server.store.run(std::move(friends_job));
   Reply reply;
   reply.body.mutable_ok();
-  reply.effects.emplace_back(effect::Subscribe{after});
+  reply.effects.emplace_back(effect::Subscribe{after, std::move(friends)});
   co_return reply;
 }
 

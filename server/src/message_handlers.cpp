@@ -55,7 +55,9 @@ asio::awaitable<Reply> handle_send_message(ServerContext& server, const RequestC
   sent->set_message_id(result.message_id);
   sent->set_time_ms(result.time_ms);
   sent->set_duplicate(result.duplicate);
-  if (result.item) reply.effects.emplace_back(effect::Deliver{*result.item});
+  // The recipient's item and the sender's carbon (to every connection of the sender, this one
+  // included: the SDK hands it to the application, which knows what it sent itself).
+  if (result.item && result.carbon) reply.effects.emplace_back(effect::DeliverMany{{*result.item, *result.carbon}});
   co_return reply;
 }
 
@@ -67,9 +69,33 @@ asio::awaitable<Reply> handle_history(ServerContext& server, const RequestContex
   const std::uint32_t limit = history_limit(request.limit());
   const std::uint64_t before_id = request.before_id();
   auto history_job = [me, peer, limit, before_id](store::Store& store) {
-    return store.history(me, peer, limit, before_id);
+    store::HistoryPage page = store.history(me, peer, limit, before_id);
+    // The newest page is what a user reads when opening a conversation: it is read now.
+    if (before_id == 0 && !page.messages.empty()) store.mark_read(me, peer, page.messages.back().id);
+    return page;
   };
   co_return message_list_answer(co_await server.store.run(std::move(history_job)));
+}
+
+asio::awaitable<Reply> handle_mark_read(ServerContext& server, const RequestContext& context,
+                                        const wire::MarkReadRequest& request) {
+  const std::uint32_t me = context.user_id.value();
+  if ((request.peer() == 0) == (request.room_id() == 0)) {
+    throw RequestError(ErrorCode::invalid_argument, "mark_read needs exactly one of peer and room_id");
+  }
+  if (request.room_id() != 0 && request.room_id() < store::kMinRoomId) {
+    throw RequestError(ErrorCode::invalid_argument, fmt::format("{} is not a room id", request.room_id()));
+  }
+  if (request.peer() >= store::kMinRoomId) {
+    throw RequestError(ErrorCode::invalid_argument, fmt::format("{} is not a user id", request.peer()));
+  }
+  const std::uint32_t conversation = request.room_id() != 0 ? request.room_id() : request.peer();
+  const std::uint64_t up_to = request.up_to_id();
+  auto mark_job = [me, conversation, up_to](store::Store& store) { store.mark_read(me, conversation, up_to); };
+  co_await server.store.run(std::move(mark_job));
+  wire::Envelope answer;
+  answer.mutable_ok();
+  co_return answer;
 }
 
 }  // namespace occhat::server

@@ -17,4 +17,8 @@ asio::awaitable<Reply> handle_send_message(ServerContext& server, const RequestC
 asio::awaitable<Reply> handle_history(ServerContext& server, const RequestContext& context,
                                       const wire::HistoryRequest& request);
 
+// Moves the caller's read marker of a friend's or a room's conversation.
+asio::awaitable<Reply> handle_mark_read(ServerContext& server, const RequestContext& context,
+                                        const wire::MarkReadRequest& request);
+
 }  // namespace occhat::server

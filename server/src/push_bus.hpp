@@ -13,6 +13,8 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
+#include <string_view>
 #include <string>
 #include <vector>
 
@@ -35,8 +37,9 @@ class PushSink {
   virtual void push_inbox_item(const store::InboxItem& item, const SharedFrame& frame) = 0;
   // A friend's presence changed; `frame` carries exactly `event`.
   virtual void push_presence(const wire::PresenceEvent& event, const SharedFrame& frame) = 0;
-  // The token this connection logged in with was revoked (logged out elsewhere).
-  virtual void token_revoked() = 0;
+  // The token this connection logged in with was revoked (logged out elsewhere, password
+  // changed, account deleted): `reason` says which, for the client.
+  virtual void token_revoked(std::string_view reason) = 0;
 };
 
 // One logged-in connection as the bus knows it.
@@ -76,9 +79,11 @@ class PushBus {
   // Every connection of `user_id` logged in with `token_hash`, except `except_connection`,
   // loses its login.
   virtual void revoke_token(std::uint32_t user_id, const store::TokenHash& token_hash,
-                            std::uint64_t except_connection) = 0;
-  // Every connection of `user_id` loses its login (the account was disabled, say).
-  virtual void revoke_user(std::uint32_t user_id) = 0;
+                            std::uint64_t except_connection, std::string_view reason) = 0;
+  // Every connection of `user_id`, except `except_connection` and those logged in with `keep`,
+  // loses its login.
+  virtual void revoke_user(std::uint32_t user_id, const std::optional<store::TokenHash>& keep,
+                           std::uint64_t except_connection, std::string_view reason) = 0;
 
   // At least one presence-announcing connection of the user is attached.
   virtual bool online(std::uint32_t user_id) const = 0;

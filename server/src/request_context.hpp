@@ -17,6 +17,7 @@ struct RequestContext {
   // which outlives every request it carries.
   std::string_view peer_address;
   bool hello_done = false;
+  std::string_view client_name;  // what the hello said (owned by the session)
   std::optional<std::uint32_t> user_id;  // the logged-in user
   std::optional<store::TokenHash> token_hash;  // of the token this connection logged in with
 };

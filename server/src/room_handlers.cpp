@@ -84,7 +84,11 @@ asio::awaitable<Reply> handle_room_change(ServerContext& server, const RequestCo
 
 asio::awaitable<Reply> handle_list_rooms(ServerContext& server, const RequestContext& context) {
   const std::uint32_t me = context.user_id.value();
-  auto list_job = [me](store::Store& store) { return store.rooms(me); };
+  auto list_job = [me](store::Store& store) {
+    store::RoomLists lists = store.rooms(me);
+    for (auto& room : lists.rooms) room.unread = store.unread_count(me, room.room.id);
+    return lists;
+  };
   const store::RoomLists lists = co_await server.store.run(std::move(list_job));
   wire::Envelope answer;
   auto* out = answer.mutable_room_list();
@@ -176,7 +180,10 @@ asio::awaitable<Reply> handle_room_history(ServerContext& server, const RequestC
   const std::uint32_t limit = history_limit(request.limit());
   const std::uint64_t before_id = request.before_id();
   auto history_job = [me, room_id, limit, before_id](store::Store& store) {
-    return store.room_history(me, room_id, limit, before_id);
+    store::HistoryPage page = store.room_history(me, room_id, limit, before_id);
+    // The newest page is what a member reads when opening the room: it is read now.
+    if (before_id == 0 && !page.messages.empty()) store.mark_read(me, room_id, page.messages.back().id);
+    return page;
   };
   co_return message_list_answer(co_await server.store.run(std::move(history_job)));
 }

@@ -145,7 +145,7 @@ asio::awaitable<void> follow_account_events(ServerContext& context, asio::steady
         seen = event.seq;
         if (first) continue;
         log_event("user {}: account changed by an operator; closing its connections", event.user_id);
-        context.bus->revoke_user(event.user_id);
+        context.bus->revoke_user(event.user_id, std::nullopt, 0, "the account was changed by the server's operator");
       }
     } catch (const std::exception& e) {
       log_event("cannot read account events: {}", e.what());

@@ -47,6 +47,7 @@ RequestContext Session::context() const {
   context.connection_id = connection_.id();
   context.peer_address = connection_.peer_address();
   context.hello_done = hello_done_;
+  context.client_name = client_name_;
   context.user_id = user_id_;
   context.token_hash = token_hash_;
   return context;
@@ -94,17 +95,23 @@ asio::awaitable<void> Session::answer(std::uint32_t request_id, const Reply& rep
 
 void Session::apply(const Effect& effect) {
   std::visit(Overloaded{
-                 [this](const effect::HelloDone&) { hello_done_ = true; },
+                 [this](const effect::HelloDone& hello) {
+                   hello_done_ = true;
+                   client_name_ = hello.client_name;
+                 },
                  [this](const effect::LogIn& login) { log_in(login); },
                  [this](const effect::LogOut&) { log_out(); },
                  [this](const effect::RevokeToken& revoke) {
-                   server_.bus->revoke_token(revoke.user_id, revoke.token_hash, connection_.id());
+                   server_.bus->revoke_token(revoke.user_id, revoke.token_hash, connection_.id(), revoke.reason);
+                 },
+                 [this](const effect::RevokeUserSessions& revoke) {
+                   server_.bus->revoke_user(revoke.user_id, revoke.keep, connection_.id(), revoke.reason);
                  },
                  [this](const effect::Deliver& deliver) { server_.bus->publish_inbox_item(deliver.item); },
                  [this](const effect::DeliverMany& deliver) {
                    for (const auto& item : deliver.items) server_.bus->publish_inbox_item(item);
                  },
-                 [this](const effect::Subscribe& subscribe) { this->subscribe(subscribe.after_seq); },
+                 [this](const effect::Subscribe& subscribe) { this->subscribe(subscribe); },
                  [this](const effect::Acknowledged& ack) {
                    if (subscription_) subscription_->acknowledged(ack.acked_seq);
                  },
@@ -142,16 +149,33 @@ void Session::log_out() {
   connection_.set_authenticated(false);
 }
 
-void Session::subscribe(std::uint64_t after_seq) {
+void Session::subscribe(const effect::Subscribe& subscribe) {
   if (connection_.closing() || !user_id_) return;
-  if (!subscription_) {
+  const bool fresh = !subscription_;
+  if (fresh) {
     InboxReader reader = [&server = server_](std::uint32_t user_id, std::uint64_t after, std::uint32_t limit) {
       return read_inbox(server, user_id, after, limit);
     };
     subscription_ = std::make_shared<Subscription>(connection_.executor(), connection_.shared_from_this(),
                                                    std::move(reader), *user_id_, connection_.id());
   }
-  subscription_->start(after_seq);
+  subscription_->start(subscribe.after_seq);
+  if (fresh) push_presence_snapshot(subscribe.friends);
+}
+
+void Session::push_presence_snapshot(const std::vector<store::Friend>& friends) {
+  // Runs on the network thread right after the subscription exists: every later change reaches
+  // it as a live presence event, after this snapshot (the bus runs on this thread too).
+  for (const auto& f : friends) {
+    if (!server_.bus->online(f.id)) continue;
+    wire::Envelope body;
+    auto* event = body.mutable_presence_event();
+    event->set_user_id(f.id);
+    event->set_online(true);
+    event->set_nick(f.nick);
+    event->set_snapshot(true);
+    if (const SharedFrame frame = encode_push(body)) subscription_->presence(*event, frame);
+  }
 }
 
 void Session::push_inbox_item(const store::InboxItem& item, const SharedFrame& frame) {
@@ -164,9 +188,9 @@ void Session::push_presence(const wire::PresenceEvent& event, const SharedFrame&
   if (subscription_) subscription_->presence(event, frame);
 }
 
-void Session::token_revoked() {
+void Session::token_revoked(std::string_view reason) {
   log_out();
-  connection_.refuse(ErrorCode::unauthenticated, "session revoked: logged out elsewhere");
+  connection_.refuse(ErrorCode::unauthenticated, reason);
 }
 
 void Session::on_room() {

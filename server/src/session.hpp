@@ -41,7 +41,7 @@ class Session final : public ConnectionHandler, public PushSink {
   // PushSink
   void push_inbox_item(const store::InboxItem& item, const SharedFrame& frame) override;
   void push_presence(const wire::PresenceEvent& event, const SharedFrame& frame) override;
-  void token_revoked() override;
+  void token_revoked(std::string_view reason) override;
 
  private:
   RequestContext context() const;
@@ -53,12 +53,14 @@ class Session final : public ConnectionHandler, public PushSink {
   void apply(const Effect& effect);
   void log_in(const effect::LogIn& login);
   void log_out();
-  void subscribe(std::uint64_t after_seq);
+  void subscribe(const effect::Subscribe& subscribe);
+  void push_presence_snapshot(const std::vector<store::Friend>& friends);
 
   Connection& connection_;
   ServerContext& server_;
   RequestPipeline pipeline_;
   bool hello_done_ = false;
+  std::string client_name_;  // from the hello: recorded with the sessions this connection opens
   std::optional<std::uint32_t> user_id_;
   std::optional<store::TokenHash> token_hash_;
   std::shared_ptr<Subscription> subscription_;  // while subscribed

@@ -33,6 +33,7 @@ void fill_message(wire::ChatMessage& out, const store::Message& message) {
   out.set_text(message.text);
   out.set_time_ms(message.time_ms);
   out.set_from_nick(message.from_nick);
+  if (!message.to_nick.empty()) out.set_to_nick(message.to_nick);
   if (message.room_id != 0) {
     out.mutable_room()->set_id(message.room_id);
     out.mutable_room()->set_name(message.room_name);
@@ -47,6 +48,7 @@ void fill_room_info(wire::RoomInfo& out, const store::RoomView& view) {
   out.set_members(view.room.members);
   out.set_owner(view.room.owner);
   out.set_created_ms(view.room.created_ms);
+  out.set_unread(view.unread);
   if (view.inviter != 0) {
     out.mutable_invited_by()->set_id(view.inviter);
     out.mutable_invited_by()->set_nick(view.inviter_nick);
@@ -89,7 +91,8 @@ void fill_inbox_item(wire::InboxItem& out, const store::InboxItem& item) {
   switch (item.kind) {
     case store::InboxItem::Kind::message:
     case store::InboxItem::Kind::room_message:
-      fill_message(*out.mutable_message(), item.message);
+      // The user's own message (a 1:1 carbon, or their room message) is `sent`, not `message`.
+      fill_message(item.message.from == item.user_id ? *out.mutable_sent() : *out.mutable_message(), item.message);
       break;
     case store::InboxItem::Kind::room_event:
       fill_room_event(*out.mutable_room_event(), item.room_event);

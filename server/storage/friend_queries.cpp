@@ -14,7 +14,8 @@ std::int64_t now_ms() {
 }
 
 User require_user(Database& db, std::uint32_t id) {
-  Statement stmt(db, "SELECT nick FROM users WHERE id = ?1");
+  // A deleted account's tombstone is no user.
+  Statement stmt(db, "SELECT nick FROM users WHERE id = ?1 AND deleted_ms IS NULL");
   stmt.bind(1, std::int64_t{id});
   if (!stmt.step()) throw StoreError(ErrorCode::not_found, fmt::format("no user with id {}", id));
   User user;

@@ -55,10 +55,11 @@ InboxPage fetch_inbox(Database& db, std::uint32_t user_id, std::uint64_t after_s
                  "SELECT i.seq, i.kind, i.created_ms, i.other_user, o.nick, i.accepted, "
                  "       m.id, m.sender, m.recipient, m.text, m.created_ms, i.file_id, "
                  "       rm.id, rm.text, rm.created_ms, rm.mentions, i.room_id, coalesce(i.room_name, r.name, ''), "
-                 "       i.event_kind, i.subject, su.nick, i.role "
+                 "       i.event_kind, i.subject, su.nick, i.role, ms.nick "
                  "FROM inbox i "
                  "LEFT JOIN users o ON o.id = i.other_user "
                  "LEFT JOIN messages m ON m.id = i.message_id "
+                 "LEFT JOIN users ms ON ms.id = m.sender "
                  "LEFT JOIN room_messages rm ON rm.id = i.room_message_id "
                  "LEFT JOIN rooms r ON r.id = i.room_id "
                  "LEFT JOIN users su ON su.id = i.subject "
@@ -85,7 +86,10 @@ InboxPage fetch_inbox(Database& db, std::uint32_t user_id, std::uint64_t after_s
       item.message.id = static_cast<std::uint64_t>(stmt.column_int(6));
       item.message.from = static_cast<std::uint32_t>(stmt.column_int(7));
       item.message.to = static_cast<std::uint32_t>(stmt.column_int(8));
-      item.message.from_nick = item.other_nick;
+      // In a carbon (the user's own message) the other party is the recipient.
+      const bool carbon = item.message.from == user_id;
+      item.message.from_nick = carbon ? stmt.column_text(22) : item.other_nick;
+      if (carbon) item.message.to_nick = item.other_nick;
       item.message.text = stmt.column_text(9);
       item.message.time_ms = stmt.column_int(10);
     }

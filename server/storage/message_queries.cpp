@@ -41,7 +41,7 @@ SendResult send_message(Database& db, std::uint32_t from, std::uint32_t to, std:
     result.duplicate = true;
     return result;
   }
-  require_user(db, to);
+  const User recipient = require_user(db, to);
   if (!are_friends(db, from, to)) throw StoreError(ErrorCode::not_allowed, fmt::format("{} is not your friend", to));
   const User sender = require_user(db, from);
 
@@ -71,9 +71,21 @@ SendResult send_message(Database& db, std::uint32_t from, std::uint32_t to, std:
   item.message.time_ms = now;
   append_inbox_item(db, item);
 
+  // The carbon: the same message in the sender's inbox, for their other devices (one
+  // transaction with the recipient's item, so neither exists without the other).
+  InboxItem carbon = item;
+  carbon.user_id = from;
+  carbon.other_user = to;
+  carbon.other_nick = recipient.nick;
+  carbon.message.to_nick = recipient.nick;
+  append_inbox_item(db, carbon);
+  // Writing into a conversation reads it: what came before is no longer unread for the sender.
+  advance_read_marker(db, from, to, item.message.id);
+
   result.message_id = item.message.id;
   result.time_ms = now;
   result.item = std::move(item);
+  result.carbon = std::move(carbon);
   return result;
 }
 

@@ -78,6 +78,13 @@ HistoryPage room_history(Database& db, std::uint32_t user_id, std::uint32_t room
 std::string join_ids(const std::vector<std::uint32_t>& ids);
 std::vector<std::uint32_t> split_ids(std::string_view text);
 
+// read_marker_queries.cpp
+// Moves the user's read marker of `conversation` (a user id or a room id) up to `message_id`
+// (never back). No checks: for callers that just stored or showed that message.
+void advance_read_marker(Database& db, std::uint32_t user_id, std::uint32_t conversation, std::uint64_t message_id);
+void mark_read(Database& db, std::uint32_t user_id, std::uint32_t conversation, std::uint64_t up_to_id);
+std::uint32_t unread_count(Database& db, std::uint32_t user_id, std::uint32_t conversation);
+
 // block_queries.cpp
 void block_user(Database& db, std::uint32_t user_id, std::uint32_t other);
 bool unblock_user(Database& db, std::uint32_t user_id, std::uint32_t other);
@@ -89,6 +96,15 @@ bool blocks(Database& db, std::uint32_t blocker, std::uint32_t blocked);
 BeginUploadResult begin_room_upload(Database& db, std::uint32_t from, std::uint32_t room_id, std::string_view name,
                                     std::uint64_t size, const Sha256& sha256);
 std::vector<FileRecord> list_room_files(Database& db, std::uint32_t user_id, std::uint32_t room_id);
+
+// account_queries.cpp
+std::vector<SessionRecord> sessions(Database& db, std::uint32_t user_id);
+std::uint32_t delete_sessions(Database& db, std::uint32_t user_id, const std::optional<TokenHash>& keep);
+bool set_password_hash(Database& db, std::uint32_t user_id, std::string_view password_hash);
+bool set_nick(Database& db, std::uint32_t user_id, std::string_view nick);
+bool set_discoverable(Database& db, std::uint32_t user_id, bool discoverable);
+std::vector<User> find_users_by_nick(Database& db, std::string_view nick, bool prefix, std::uint32_t limit);
+DeletedUser delete_user(Database& db, std::uint32_t user_id);
 
 // inbox_queries.cpp
 // Appends an item to `item.user_id`'s inbox with the next seq (written back into `item`).

@@ -91,6 +91,8 @@ RoomSendResult send_room_message(Database& db, std::uint32_t from, std::uint32_t
     append_inbox_item(db, item);
     result.items.push_back(std::move(item));
   }
+  // Writing into a conversation reads it: what came before is no longer unread for the sender.
+  advance_read_marker(db, from, room_id, message.id);
   result.message_id = message.id;
   result.time_ms = now;
   return result;

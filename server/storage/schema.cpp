@@ -12,7 +12,7 @@ namespace {
 
 // Append-only: step N brings the schema from version N to N+1. Never edit a released step;
 // add a new one (files in the field are already at the old step's result).
-constexpr std::array<std::string_view, 6> kMigrations{
+constexpr std::array<std::string_view, 8> kMigrations{
     // 0 -> 1: accounts and login sessions.
     R"sql(
 CREATE TABLE users (
@@ -206,6 +206,27 @@ CREATE TABLE account_events (
   user_id    INTEGER NOT NULL,
   created_ms INTEGER NOT NULL
 );
+)sql",
+    // 6 -> 7: read markers, for unread counts per conversation. `conversation` is the other
+    // user's id (1:1) or a room id: the id spaces never meet, so one key covers both.
+    R"sql(
+CREATE TABLE read_markers (
+  user_id      INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  conversation INTEGER NOT NULL,
+  last_read_id INTEGER NOT NULL,
+  PRIMARY KEY (user_id, conversation)
+) WITHOUT ROWID;
+)sql",
+    // 7 -> 8: accounts people manage themselves. Sessions remember the client and address that
+    // last used them (for `occhat sessions`). A user may opt in to be found by nick. A deleted
+    // account keeps its row as a tombstone (deleted_ms set, email and password hash emptied):
+    // its id is never handed out again and others' history still names its nick.
+    R"sql(
+ALTER TABLE sessions ADD COLUMN client_name TEXT NOT NULL DEFAULT '';
+ALTER TABLE sessions ADD COLUMN last_address TEXT NOT NULL DEFAULT '';
+ALTER TABLE users ADD COLUMN discoverable INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE users ADD COLUMN deleted_ms INTEGER;
+CREATE INDEX users_discoverable_by_nick ON users(nick COLLATE NOCASE) WHERE discoverable = 1 AND deleted_ms IS NULL;
 )sql",
 };
 

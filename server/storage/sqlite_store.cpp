@@ -100,7 +100,9 @@ class SqliteStoreImpl final : public SqliteStore {
   }
 
   std::optional<User> find_user(std::uint32_t id) override {
-    Statement stmt(db_, "SELECT id, email, nick, created_at FROM users WHERE id = ?1");
+    // A deleted account's tombstone is no user (its id stays taken: create_user refuses it).
+    Statement stmt(db_,
+                   "SELECT id, email, nick, created_at, discoverable FROM users WHERE id = ?1 AND deleted_ms IS NULL");
     stmt.bind(1, std::int64_t{id});
     if (!stmt.step()) return std::nullopt;
     User user;
@@ -108,19 +110,23 @@ class SqliteStoreImpl final : public SqliteStore {
     user.email = stmt.column_text(1);
     user.nick = stmt.column_text(2);
     user.created_at = stmt.column_int(3);
+    user.discoverable = stmt.column_int(4) != 0;
     return user;
   }
 
   std::optional<std::string> password_hash(std::uint32_t id) override {
-    Statement stmt(db_, "SELECT password_hash FROM users WHERE id = ?1");
+    Statement stmt(db_, "SELECT password_hash FROM users WHERE id = ?1 AND deleted_ms IS NULL");
     stmt.bind(1, std::int64_t{id});
     if (!stmt.step()) return std::nullopt;
     return stmt.column_text(0);
   }
 
-  void create_session(std::uint32_t user_id, const TokenHash& token_hash) override {
-    Statement stmt(db_, "INSERT INTO sessions(token_hash, user_id, created_at, last_used_at) VALUES(?1, ?2, ?3, ?3)");
+  void create_session(std::uint32_t user_id, const TokenHash& token_hash, const SessionOrigin& origin) override {
+    Statement stmt(db_,
+                   "INSERT INTO sessions(token_hash, user_id, created_at, last_used_at, client_name, last_address) "
+                   "VALUES(?1, ?2, ?3, ?3, ?4, ?5)");
     stmt.bind_blob(1, token_hash).bind(2, std::int64_t{user_id}).bind(3, now_seconds());
+    stmt.bind(4, origin.client_name).bind(5, origin.address);
     stmt.step(/*constraint_ok=*/true);
     if (stmt.constraint_failed() == SQLITE_CONSTRAINT_FOREIGNKEY) {
       throw StoreError(ErrorCode::not_found, fmt::format("no user with id {}", user_id));
@@ -129,9 +135,12 @@ class SqliteStoreImpl final : public SqliteStore {
     if (stmt.constraint_failed() != 0) db_.fail("cannot insert session");
   }
 
-  std::optional<std::uint32_t> user_for_session(const TokenHash& token_hash) override {
-    Statement stmt(db_, "UPDATE sessions SET last_used_at = ?2 WHERE token_hash = ?1 RETURNING user_id");
-    stmt.bind_blob(1, token_hash).bind(2, now_seconds());
+  std::optional<std::uint32_t> user_for_session(const TokenHash& token_hash, const SessionOrigin& origin) override {
+    // An empty origin (a caller that does not know it) leaves the stored one.
+    Statement stmt(db_,
+                   "UPDATE sessions SET last_used_at = ?2, last_address = iif(?3 = '', last_address, ?3), "
+                   "client_name = iif(?4 = '', client_name, ?4) WHERE token_hash = ?1 RETURNING user_id");
+    stmt.bind_blob(1, token_hash).bind(2, now_seconds()).bind(3, origin.address).bind(4, origin.client_name);
     if (!stmt.step()) return std::nullopt;
     const auto user_id = static_cast<std::uint32_t>(stmt.column_int(0));
     // Drain so the UPDATE completes (and commits) before the statement is finalized.
@@ -145,6 +154,34 @@ class SqliteStoreImpl final : public SqliteStore {
     stmt.bind_blob(1, token_hash);
     stmt.step();
     return sqlite3_changes(db_.handle()) > 0;
+  }
+
+  std::vector<SessionRecord> sessions(std::uint32_t user_id) override {
+    return in_transaction(db_, [&] { return sqlite::sessions(db_, user_id); });
+  }
+
+  std::uint32_t delete_sessions(std::uint32_t user_id, const std::optional<TokenHash>& keep) override {
+    return in_transaction(db_, [&] { return sqlite::delete_sessions(db_, user_id, keep); });
+  }
+
+  bool set_password_hash(std::uint32_t user_id, std::string_view password_hash) override {
+    return in_transaction(db_, [&] { return sqlite::set_password_hash(db_, user_id, password_hash); });
+  }
+
+  bool set_nick(std::uint32_t user_id, std::string_view nick) override {
+    return in_transaction(db_, [&] { return sqlite::set_nick(db_, user_id, nick); });
+  }
+
+  bool set_discoverable(std::uint32_t user_id, bool discoverable) override {
+    return in_transaction(db_, [&] { return sqlite::set_discoverable(db_, user_id, discoverable); });
+  }
+
+  std::vector<User> find_users_by_nick(std::string_view nick, bool prefix, std::uint32_t limit) override {
+    return in_transaction(db_, [&] { return sqlite::find_users_by_nick(db_, nick, prefix, limit); });
+  }
+
+  DeletedUser delete_user(std::uint32_t user_id) override {
+    return in_transaction(db_, [&] { return sqlite::delete_user(db_, user_id); });
   }
 
   AddFriendResult add_friend(std::uint32_t from, std::uint32_t to) override {
@@ -191,6 +228,17 @@ class SqliteStoreImpl final : public SqliteStore {
   HistoryPage history(std::uint32_t user_id, std::uint32_t peer, std::uint32_t limit,
                       std::uint64_t before_id) override {
     return in_transaction(db_, [&] { return sqlite::history(db_, user_id, peer, limit, before_id); });
+  }
+
+  void mark_read(std::uint32_t user_id, std::uint32_t conversation, std::uint64_t up_to_id) override {
+    in_transaction(db_, [&] {
+      sqlite::mark_read(db_, user_id, conversation, up_to_id);
+      return true;
+    });
+  }
+
+  std::uint32_t unread_count(std::uint32_t user_id, std::uint32_t conversation) override {
+    return in_transaction(db_, [&] { return sqlite::unread_count(db_, user_id, conversation); });
   }
 
   bool are_friends(std::uint32_t a, std::uint32_t b) override {
@@ -301,6 +349,13 @@ class SqliteStoreImpl final : public SqliteStore {
 
   bool user_disabled(std::uint32_t id) override {
     return in_transaction(db_, [&] { return sqlite::user_disabled(db_, id); });
+  }
+
+  void record_account_event(std::uint32_t user_id) override {
+    in_transaction(db_, [&] {
+      sqlite::append_account_event(db_, user_id);
+      return true;
+    });
   }
 
   std::vector<AccountEvent> account_events(std::uint64_t after_seq) override {

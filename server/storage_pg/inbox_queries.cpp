@@ -66,10 +66,11 @@ InboxPage fetch_inbox(Connection& conn, std::uint32_t user_id, std::uint64_t aft
       "SELECT i.seq, i.kind, i.created_ms, i.other_user, coalesce(o.nick, ''), i.accepted, "
       "       m.id, m.sender, m.recipient, m.text, m.created_ms, i.file_id, "
       "       rm.id, rm.text, rm.created_ms, coalesce(rm.mentions, ''), i.room_id, coalesce(i.room_name, r.name, ''), "
-      "       i.event_kind, i.subject, coalesce(su.nick, ''), i.role "
+      "       i.event_kind, i.subject, coalesce(su.nick, ''), i.role, coalesce(ms.nick, '') "
       "FROM inbox i "
       "LEFT JOIN users o ON o.id = i.other_user "
       "LEFT JOIN messages m ON m.id = i.message_id "
+      "LEFT JOIN users ms ON ms.id = m.sender "
       "LEFT JOIN room_messages rm ON rm.id = i.room_message_id "
       "LEFT JOIN rooms r ON r.id = i.room_id "
       "LEFT JOIN users su ON su.id = i.subject "
@@ -98,7 +99,10 @@ InboxPage fetch_inbox(Connection& conn, std::uint32_t user_id, std::uint64_t aft
       item.message.id = static_cast<std::uint64_t>(result.integer(row, 6));
       item.message.from = static_cast<std::uint32_t>(result.integer(row, 7));
       item.message.to = static_cast<std::uint32_t>(result.integer(row, 8));
-      item.message.from_nick = item.other_nick;
+      // In a carbon (the user's own message) the other party is the recipient.
+      const bool carbon = item.message.from == user_id;
+      item.message.from_nick = carbon ? result.text(row, 22) : item.other_nick;
+      if (carbon) item.message.to_nick = item.other_nick;
       item.message.text = result.text(row, 9);
       item.message.time_ms = result.integer(row, 10);
     }

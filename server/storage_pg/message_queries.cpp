@@ -24,7 +24,7 @@ SendResult send_message(Connection& conn, std::uint32_t from, std::uint32_t to, 
     return true;
   };
   if (!client_msg_id.empty() && find_sent()) return result;
-  require_user(conn, to);
+  const User recipient = require_user(conn, to);
   if (!are_friends(conn, from, to)) throw StoreError(ErrorCode::not_allowed, fmt::format("{} is not your friend", to));
   const User sender = require_user(conn, from);
 
@@ -60,11 +60,30 @@ SendResult send_message(Connection& conn, std::uint32_t from, std::uint32_t to, 
   item.message.from_nick = sender.nick;
   item.message.text = std::string(text);
   item.message.time_ms = now;
-  append_inbox_item(conn, item);
+
+  // The carbon: the same message in the sender's inbox, for their other devices (one
+  // transaction with the recipient's item, so neither exists without the other).
+  InboxItem carbon = item;
+  carbon.user_id = from;
+  carbon.other_user = to;
+  carbon.other_nick = recipient.nick;
+  carbon.message.to_nick = recipient.nick;
+  // Both inbox_state rows are locked in user-id order: alice sending to bob while bob sends to
+  // alice would otherwise each hold one row and wait for the other's (a deadlock).
+  if (from < to) {
+    append_inbox_item(conn, carbon);
+    append_inbox_item(conn, item);
+  } else {
+    append_inbox_item(conn, item);
+    append_inbox_item(conn, carbon);
+  }
+  // Writing into a conversation reads it: what came before is no longer unread for the sender.
+  advance_read_marker(conn, from, to, item.message.id);
 
   result.message_id = item.message.id;
   result.time_ms = now;
   result.item = std::move(item);
+  result.carbon = std::move(carbon);
   return result;
 }
 

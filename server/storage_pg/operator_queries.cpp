@@ -7,15 +7,15 @@
 #include "queries.hpp"
 
 namespace occhat::store::pg {
-namespace {
-
-// Records that `id`'s live connections must close. Writers take turns on the table until they
-// commit, so seqs become visible in order: a poller that read up to seq N never finds a smaller
-// seq committed later (which a plain identity column would allow).
+// Writers take turns on the table until they commit, so seqs become visible in order: a poller
+// that read up to seq N never finds a smaller seq committed later (which a plain identity column
+// would allow).
 void append_account_event(Connection& conn, std::uint32_t id) {
   conn.run("LOCK TABLE account_events IN SHARE ROW EXCLUSIVE MODE");
   conn.run("INSERT INTO account_events(user_id, created_ms) VALUES($1, $2)", Params{}.add(id).add(now_ms()));
 }
+
+namespace {
 
 // Every session of `id` ends, and a running server is told to close its connections.
 void end_sessions(Connection& conn, std::uint32_t id) {

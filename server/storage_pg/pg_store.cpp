@@ -38,19 +38,47 @@ class PgStoreImpl final : public Store {
     return in_transaction(conn_, [&] { return pg::password_hash(conn_, id); });
   }
 
-  void create_session(std::uint32_t user_id, const TokenHash& token_hash) override {
+  void create_session(std::uint32_t user_id, const TokenHash& token_hash, const SessionOrigin& origin) override {
     in_transaction(conn_, [&] {
-      pg::create_session(conn_, user_id, token_hash);
+      pg::create_session(conn_, user_id, token_hash, origin);
       return true;
     });
   }
 
-  std::optional<std::uint32_t> user_for_session(const TokenHash& token_hash) override {
-    return in_transaction(conn_, [&] { return pg::user_for_session(conn_, token_hash); });
+  std::optional<std::uint32_t> user_for_session(const TokenHash& token_hash, const SessionOrigin& origin) override {
+    return in_transaction(conn_, [&] { return pg::user_for_session(conn_, token_hash, origin); });
   }
 
   bool delete_session(const TokenHash& token_hash) override {
     return in_transaction(conn_, [&] { return pg::delete_session(conn_, token_hash); });
+  }
+
+  std::vector<SessionRecord> sessions(std::uint32_t user_id) override {
+    return in_transaction(conn_, [&] { return pg::sessions(conn_, user_id); });
+  }
+
+  std::uint32_t delete_sessions(std::uint32_t user_id, const std::optional<TokenHash>& keep) override {
+    return in_transaction(conn_, [&] { return pg::delete_sessions(conn_, user_id, keep); });
+  }
+
+  bool set_password_hash(std::uint32_t user_id, std::string_view password_hash) override {
+    return in_transaction(conn_, [&] { return pg::set_password_hash(conn_, user_id, password_hash); });
+  }
+
+  bool set_nick(std::uint32_t user_id, std::string_view nick) override {
+    return in_transaction(conn_, [&] { return pg::set_nick(conn_, user_id, nick); });
+  }
+
+  bool set_discoverable(std::uint32_t user_id, bool discoverable) override {
+    return in_transaction(conn_, [&] { return pg::set_discoverable(conn_, user_id, discoverable); });
+  }
+
+  std::vector<User> find_users_by_nick(std::string_view nick, bool prefix, std::uint32_t limit) override {
+    return in_transaction(conn_, [&] { return pg::find_users_by_nick(conn_, nick, prefix, limit); });
+  }
+
+  DeletedUser delete_user(std::uint32_t user_id) override {
+    return in_transaction(conn_, [&] { return pg::delete_user(conn_, user_id); });
   }
 
   AddFriendResult add_friend(std::uint32_t from, std::uint32_t to) override {
@@ -93,6 +121,17 @@ class PgStoreImpl final : public Store {
   HistoryPage history(std::uint32_t user_id, std::uint32_t peer, std::uint32_t limit,
                       std::uint64_t before_id) override {
     return in_transaction(conn_, [&] { return pg::history(conn_, user_id, peer, limit, before_id); });
+  }
+
+  void mark_read(std::uint32_t user_id, std::uint32_t conversation, std::uint64_t up_to_id) override {
+    in_transaction(conn_, [&] {
+      pg::mark_read(conn_, user_id, conversation, up_to_id);
+      return true;
+    });
+  }
+
+  std::uint32_t unread_count(std::uint32_t user_id, std::uint32_t conversation) override {
+    return in_transaction(conn_, [&] { return pg::unread_count(conn_, user_id, conversation); });
   }
 
   bool are_friends(std::uint32_t a, std::uint32_t b) override {
@@ -207,6 +246,13 @@ class PgStoreImpl final : public Store {
 
   bool user_disabled(std::uint32_t id) override {
     return in_transaction(conn_, [&] { return pg::user_disabled(conn_, id); });
+  }
+
+  void record_account_event(std::uint32_t user_id) override {
+    in_transaction(conn_, [&] {
+      pg::append_account_event(conn_, user_id);
+      return true;
+    });
   }
 
   std::vector<AccountEvent> account_events(std::uint64_t after_seq) override {

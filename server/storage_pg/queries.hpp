@@ -25,11 +25,14 @@ bool create_user(Connection& conn, std::uint32_t id, std::string_view email, std
 std::uint64_t user_count(Connection& conn);
 std::optional<User> find_user(Connection& conn, std::uint32_t id);
 std::optional<std::string> password_hash(Connection& conn, std::uint32_t id);
-void create_session(Connection& conn, std::uint32_t user_id, const TokenHash& token_hash);
-std::optional<std::uint32_t> user_for_session(Connection& conn, const TokenHash& token_hash);
+void create_session(Connection& conn, std::uint32_t user_id, const TokenHash& token_hash,
+                    const SessionOrigin& origin);
+std::optional<std::uint32_t> user_for_session(Connection& conn, const TokenHash& token_hash,
+                                              const SessionOrigin& origin);
 bool delete_session(Connection& conn, const TokenHash& token_hash);
 
-// The user's id and nick; throws StoreError(not_found) "no user with id N".
+// The user's id and nick; throws StoreError(not_found) "no user with id N" (also for a deleted
+// user's tombstone). Holds the row's KEY SHARE lock until the transaction ends (see delete_user).
 User require_user(Connection& conn, std::uint32_t id);
 
 // (min(a, b) << 32) | max(a, b): names a conversation; also the advisory lock that serialises
@@ -117,6 +120,25 @@ bool reset_password(Connection& conn, std::uint32_t id, std::string_view passwor
 bool set_user_disabled(Connection& conn, std::uint32_t id, bool disabled);
 bool user_disabled(Connection& conn, std::uint32_t id);
 std::vector<AccountEvent> account_events(Connection& conn, std::uint64_t after_seq);
+// Records that `id`'s live connections must close (seqs become visible in commit order).
+void append_account_event(Connection& conn, std::uint32_t id);
+
+// account_queries.cpp
+std::vector<SessionRecord> sessions(Connection& conn, std::uint32_t user_id);
+std::uint32_t delete_sessions(Connection& conn, std::uint32_t user_id, const std::optional<TokenHash>& keep);
+bool set_password_hash(Connection& conn, std::uint32_t user_id, std::string_view password_hash);
+bool set_nick(Connection& conn, std::uint32_t user_id, std::string_view nick);
+bool set_discoverable(Connection& conn, std::uint32_t user_id, bool discoverable);
+std::vector<User> find_users_by_nick(Connection& conn, std::string_view nick, bool prefix, std::uint32_t limit);
+DeletedUser delete_user(Connection& conn, std::uint32_t user_id);
+
+// read_marker_queries.cpp
+// Moves the user's read marker of `conversation` (a user id or a room id) up to `message_id`
+// (never back). No checks: for callers that just stored or showed that message.
+void advance_read_marker(Connection& conn, std::uint32_t user_id, std::uint32_t conversation,
+                         std::uint64_t message_id);
+void mark_read(Connection& conn, std::uint32_t user_id, std::uint32_t conversation, std::uint64_t up_to_id);
+std::uint32_t unread_count(Connection& conn, std::uint32_t user_id, std::uint32_t conversation);
 
 // "1,2,3" <-> {1, 2, 3}: how room mentions are stored.
 std::string join_ids(const std::vector<std::uint32_t>& ids);

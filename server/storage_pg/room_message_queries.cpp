@@ -81,6 +81,8 @@ RoomSendResult send_room_message(Connection& conn, std::uint32_t from, std::uint
     append_inbox_item(conn, item);
     result.items.push_back(std::move(item));
   }
+  // Writing into a conversation reads it: what came before is no longer unread for the sender.
+  advance_read_marker(conn, from, room_id, message.id);
   result.message_id = message.id;
   result.time_ms = now;
   return result;

@@ -12,7 +12,7 @@ namespace {
 // each table are given there). Differences of dialect only: BIGINT for every id and time,
 // BYTEA for blobs, identity columns for AUTOINCREMENT (never reused either), rooms' identity
 // starting at 1000000. Never edit a released step; add a new one.
-constexpr std::array<std::string_view, 6> kMigrations{
+constexpr std::array<std::string_view, 8> kMigrations{
     // 0 -> 1: accounts and login sessions.
     R"sql(
 CREATE TABLE users (
@@ -180,6 +180,26 @@ CREATE TABLE account_events (
   user_id    BIGINT NOT NULL,
   created_ms BIGINT NOT NULL
 );
+)sql",
+    // 6 -> 7: read markers (conversation: the other user's id or a room id).
+    R"sql(
+CREATE TABLE read_markers (
+  user_id      BIGINT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  conversation BIGINT NOT NULL,
+  last_read_id BIGINT NOT NULL,
+  PRIMARY KEY (user_id, conversation)
+);
+)sql",
+    // 7 -> 8: accounts people manage themselves (session origin, discoverable, tombstones). The
+    // nick index folds ASCII case only and compares bytes, as SQLite's NOCASE does.
+    R"sql(
+ALTER TABLE sessions ADD COLUMN client_name TEXT NOT NULL DEFAULT '';
+ALTER TABLE sessions ADD COLUMN last_address TEXT NOT NULL DEFAULT '';
+ALTER TABLE users ADD COLUMN discoverable INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE users ADD COLUMN deleted_ms BIGINT;
+CREATE INDEX users_discoverable_by_nick
+  ON users((translate(nick, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz') COLLATE "C"))
+  WHERE discoverable = 1 AND deleted_ms IS NULL;
 )sql",
 };
 

@@ -61,7 +61,11 @@ std::vector<std::uint32_t> split_ids(std::string_view text) {
 }
 
 User require_user(Connection& conn, std::uint32_t id) {
-  const auto result = conn.run("SELECT nick FROM users WHERE id = $1", Params{}.add(id));
+  // A deleted account's tombstone is no user. KEY SHARE: a concurrent delete_user (which locks
+  // the row FOR UPDATE first) either waits for this call or is seen here as the tombstone it
+  // made, so nothing new refers to a deleted user.
+  const auto result =
+      conn.run("SELECT nick FROM users WHERE id = $1 AND deleted_ms IS NULL FOR KEY SHARE", Params{}.add(id));
   if (result.empty()) throw StoreError(ErrorCode::not_found, fmt::format("no user with id {}", id));
   User user;
   user.id = id;
@@ -84,35 +88,47 @@ std::uint64_t user_count(Connection& conn) {
 }
 
 std::optional<User> find_user(Connection& conn, std::uint32_t id) {
-  const auto result = conn.run("SELECT id, email, nick, created_at FROM users WHERE id = $1", Params{}.add(id));
+  const auto result = conn.run(
+      "SELECT id, email, nick, created_at, discoverable FROM users WHERE id = $1 AND deleted_ms IS NULL",
+      Params{}.add(id));
   if (result.empty()) return std::nullopt;
   User user;
   user.id = static_cast<std::uint32_t>(result.integer(0, 0));
   user.email = result.text(0, 1);
   user.nick = result.text(0, 2);
   user.created_at = result.integer(0, 3);
+  user.discoverable = result.integer(0, 4) != 0;
   return user;
 }
 
 std::optional<std::string> password_hash(Connection& conn, std::uint32_t id) {
-  const auto result = conn.run("SELECT password_hash FROM users WHERE id = $1", Params{}.add(id));
+  const auto result =
+      conn.run("SELECT password_hash FROM users WHERE id = $1 AND deleted_ms IS NULL", Params{}.add(id));
   if (result.empty()) return std::nullopt;
   return result.text(0, 0);
 }
 
-void create_session(Connection& conn, std::uint32_t user_id, const TokenHash& token_hash) {
+void create_session(Connection& conn, std::uint32_t user_id, const TokenHash& token_hash,
+                    const SessionOrigin& origin) {
   // Inserting only if the user exists, rather than catching the foreign-key violation, keeps the
-  // transaction usable (a failed statement aborts a PostgreSQL transaction).
+  // transaction usable (a failed statement aborts a PostgreSQL transaction). As SQLite's, a
+  // tombstone still takes a session (the caller checked the user); delete_user removes them.
   const auto result = conn.run(
-      "INSERT INTO sessions(token_hash, user_id, created_at, last_used_at) "
-      "SELECT $1, id, $3, $3 FROM users WHERE id = $2",
-      Params{}.add_bytes(token_hash).add(user_id).add(now_seconds()));
+      "INSERT INTO sessions(token_hash, user_id, created_at, last_used_at, client_name, last_address) "
+      "SELECT $1, id, $3, $3, $4, $5 FROM users WHERE id = $2",
+      Params{}.add_bytes(token_hash).add(user_id).add(now_seconds()).add(origin.client_name).add(origin.address));
   if (result.affected() == 0) throw StoreError(ErrorCode::not_found, fmt::format("no user with id {}", user_id));
 }
 
-std::optional<std::uint32_t> user_for_session(Connection& conn, const TokenHash& token_hash) {
-  const auto result = conn.run("UPDATE sessions SET last_used_at = $2 WHERE token_hash = $1 RETURNING user_id",
-                               Params{}.add_bytes(token_hash).add(now_seconds()));
+std::optional<std::uint32_t> user_for_session(Connection& conn, const TokenHash& token_hash,
+                                              const SessionOrigin& origin) {
+  // An empty origin (a caller that does not know it) leaves the stored one.
+  const auto result = conn.run(
+      "UPDATE sessions SET last_used_at = $2, "
+      "last_address = CASE WHEN $3 = '' THEN last_address ELSE $3 END, "
+      "client_name = CASE WHEN $4 = '' THEN client_name ELSE $4 END "
+      "WHERE token_hash = $1 RETURNING user_id",
+      Params{}.add_bytes(token_hash).add(now_seconds()).add(origin.address).add(origin.client_name));
   if (result.empty()) return std::nullopt;
   return static_cast<std::uint32_t>(result.integer(0, 0));
 }

@@ -6,7 +6,7 @@ with JSON-RPC errors and keeps going."""
 
 import json as jsonlib
 
-from conftest import TIME_JSON  # noqa: F401  (fixtures below come from conftest)
+from conftest import PASSWORD, TIME_JSON  # noqa: F401  (fixtures below come from conftest)
 from daemon_client import daemon_factory  # noqa: F401  (a fixture)
 
 
@@ -31,8 +31,11 @@ def test_send_and_receive_through_one_daemon_with_the_cli_json_shapes(friends, d
     assert list(sent) == list(cli_sent) == ["id", "to", "time", "duplicate"]
     assert sent["to"] == b.id and sent["duplicate"] is False
 
-    # bob -> alice: an "event" notification shaped like `watch --json`, after subscribe.
-    assert d.call("subscribe") == {"subscribed": True, "replayed": 0}
+    # What alice sent (here and from the CLI) comes back as "sent" events (carbons), first.
+    assert d.call("subscribe") == {"subscribed": True, "replayed": 2}
+    carbons = d.events(2)
+    assert [(e["type"], e["text"]) for e in carbons] == [("sent", "hello bob"), ("sent", "second")], carbons
+    # bob -> alice: an "event" notification shaped like `watch --json`.
     b.ok("send", a.id, "hi alice")
     [event] = d.events(1)
     assert event["type"] == "message" and event["text"] == "hi alice" and event["from"] == b.id, event
@@ -66,8 +69,9 @@ def test_send_and_receive_through_one_daemon_with_the_cli_json_shapes(friends, d
     assert members == a.jsonl("room", "members", room["id"])
     assert [m["id"] for m in members] == sorted([a.id, b.id])
     assert d.call("send", {"room": room["id"], "text": "to the room"})["room"] == room["id"]
-    room_events = d.events(1)  # bob joined
+    room_events = d.events(2)  # bob joined, then alice's own room message as "sent"
     assert room_events[0]["type"] == "room" and room_events[0]["kind"] == "joined", room_events
+    assert room_events[1]["type"] == "sent" and room_events[1]["text"] == "to the room", room_events
 
     assert d.close_stdin() == 0
 
@@ -88,6 +92,29 @@ def test_files_through_the_daemon(friends, daemon_factory, tmp_path):
     err = d.error("download", {"file": up["id"], "path": str(target)})  # exists, no "force"
     assert err["data"] == {"code": "invalid_argument", "exit_code": 1}, err
     assert d.error("download", {"file": up["id"], "path": "-"})["code"] == -32602
+
+
+def test_account_methods_and_read_markers_through_the_daemon(friends, daemon_factory):
+    a, b = friends.a, friends.b
+    d = daemon_factory(a)
+    hello_of(d)
+    assert d.call("nick", {"nick": "alicia"})["nick"] == "alicia"
+    assert [f["nick"] for f in b.jsonl("friends") if f["id"] == a.id] == ["alicia"]
+    assert d.call("discoverable", {"on": True})["discoverable"] is True
+    assert d.call("find.nick", {"nick": "ALI"}) == {"users": [{"id": a.id, "nick": "alicia"}]}
+    sessions = d.call("sessions")["sessions"]
+    assert [s["current"] for s in sessions].count(True) == 1
+    assert {s["id"] for s in sessions} == {s["id"] for s in a.jsonl("sessions")}
+    # Unread: bob writes twice; reading through the daemon clears alice's count.
+    b.ok("send", a.id, "one")
+    b.ok("send", a.id, "two")
+    assert [f["unread"] for f in a.jsonl("friends") if f["id"] == b.id] == [2]
+    assert d.call("read", {"peer": b.id}) == {"read": True}
+    assert [f["unread"] for f in a.jsonl("friends") if f["id"] == b.id] == [0]
+    assert d.error("logout", {})["code"] == -32602  # neither session nor all
+    err = d.error("passwd", {"current": "wrong password", "new": "another long password"})
+    assert err["data"]["code"] == "auth_failed", err
+    assert d.call("passwd", {"current": PASSWORD, "new": "another long password"}) == {"changed": True}
 
 
 def test_bad_input_gets_json_rpc_errors_and_the_daemon_keeps_going(alice, server, tmp_path, daemon_factory):
@@ -175,17 +202,19 @@ def test_server_restart_loses_and_repeats_nothing_and_calls_fail_fast_meanwhile(
     for e in got[:-1]:
         d.call("ack", {"seq": e["seq"]})
     assert d.call("send", {"to": b.id, "text": "back"})["duplicate"] is False
+    [carbon] = d.events(1)  # its own message, as a "sent" event (carbon); not acknowledged either
+    assert (carbon["type"], carbon["text"]) == ("sent", "back")
     assert d.close_stdin() == 0
 
-    # The last one was not acknowledged: a new daemon delivers it again, and only it.
+    # The last two were not acknowledged: a new daemon delivers them again, and only them.
     d2 = daemon_factory(a)
     hello_of(d2)
     # (Replayed from what the daemon already holds, or pushed right after: either way once.)
-    assert d2.call("subscribe")["replayed"] in (0, 1)
-    [again] = d2.events(1)
-    assert again["seq"] == got[-1]["seq"] and again["text"] == "after 4"
+    assert d2.call("subscribe")["replayed"] in (0, 1, 2)
+    again = d2.events(2)
+    assert [(e["seq"], e["text"]) for e in again] == [(got[-1]["seq"], "after 4"), (carbon["seq"], "back")]
     assert d2.quiet_events() == []
-    d2.call("ack", {"seq": again["seq"]})
+    d2.call("ack", {"seq": again[-1]["seq"]})
     assert d2.close_stdin() == 0
     assert a.ok("inbox") == ""
 

@@ -56,7 +56,8 @@ def test_socket_is_owner_only_and_serves_several_clients(friends, server, daemon
         sent = sender.call("send", {"to": b.id, "text": "over the socket"})
         assert sent["to"] == b.id
         b.ok("send", a.id, "answer")
-        [event] = watcher.events(1)
+        carbon, event = watcher.events(2)  # alice's own message comes back as "sent" first
+        assert (carbon["type"], carbon["text"]) == ("sent", "over the socket")
         assert event["text"] == "answer" and event["from"] == b.id
         assert sender.quiet_events(0.5) == []
         # An ack from any client acknowledges on the server.

@@ -40,8 +40,8 @@ def test_add_add_makes_friends_and_requests_lists_pending(users):
     assert a.ok("friends") == f"online:\n  (none)\noffline:\n  {b.id} bob\n"
     assert b.ok("friends") == f"online:\n  (none)\noffline:\n  {a.id} alice\n"
     assert c.ok("friends") == "online:\n  (none)\noffline:\n  (none)\n"
-    assert a.jsonl("friends") == [{"id": b.id, "nick": "bob", "online": False}]
-    assert b.jsonl("friends") == [{"id": a.id, "nick": "alice", "online": False}]
+    assert a.jsonl("friends") == [{"id": b.id, "nick": "bob", "online": False, "unread": 0}]
+    assert b.jsonl("friends") == [{"id": a.id, "nick": "alice", "online": False, "unread": 0}]
     assert c.jsonl("friends") == []
 
 
@@ -122,9 +122,9 @@ def test_friends_sorted_online_first_then_by_nick(users, tmp_path, watch_factory
     expected = f"online:\n  {c.id} carol\n  {dave.id} dave\noffline:\n  {b.id} bob\n"
     assert eventually(lambda: a.ok("friends"), lambda out: out == expected) == expected
     assert a.jsonl("friends") == [
-        {"id": c.id, "nick": "carol", "online": True},
-        {"id": dave.id, "nick": "dave", "online": True},
-        {"id": b.id, "nick": "bob", "online": False},
+        {"id": c.id, "nick": "carol", "online": True, "unread": 0},
+        {"id": dave.id, "nick": "dave", "online": True, "unread": 0},
+        {"id": b.id, "nick": "bob", "online": False, "unread": 0},
     ]
     for w in watches:
         assert w.interrupt() == 0

@@ -34,7 +34,7 @@ def test_login_json(server, home):
     user_id = server.register(home, nick="alice")
     rc, out, err = login(server, home, user_id, json=True)
     assert (rc, err) == (0, "")
-    assert parse_json(out) == {"id": user_id, "nick": "alice"}
+    assert parse_json(out) == {"id": user_id, "nick": "alice", "revoked_sessions": 0}
 
 
 def test_session_file_is_private_and_holds_no_password(server, home):

@@ -23,10 +23,13 @@ def test_send_to_a_friend(friends):
     reply = sent_id(b.ok("send", a.id, "hi alice"))
     assert reply > result["id"]
     out = b.ok("inbox")
-    assert re.fullmatch(rf"\[{TIME_TEXT}\] alice \({a.id}\): hello bob\n\[{TIME_TEXT}\] alice \({a.id}\): second\n",
-                        out), out
+    # Bob's own message is in his inbox too (a carbon, for his other devices).
+    assert re.fullmatch(rf"\[{TIME_TEXT}\] alice \({a.id}\): hello bob\n\[{TIME_TEXT}\] alice \({a.id}\): second\n"
+                        rf"\[{TIME_TEXT}\] bob \({b.id}\) to alice \({a.id}\): hi alice\n", out), out
     out = a.ok("inbox")
-    assert re.fullmatch(rf"\[{TIME_TEXT}\] bob \({b.id}\): hi alice\n", out), out
+    assert re.fullmatch(rf"\[{TIME_TEXT}\] alice \({a.id}\) to bob \({b.id}\): hello bob\n"
+                        rf"\[{TIME_TEXT}\] alice \({a.id}\) to bob \({b.id}\): second\n"
+                        rf"\[{TIME_TEXT}\] bob \({b.id}\): hi alice\n", out), out
 
 
 def test_non_friend_is_refused_with_exit_5(friends):

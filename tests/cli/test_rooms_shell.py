@@ -16,7 +16,8 @@ def test_shell_room_chat_members_and_invitation(server, four):
     try:
         shell.expect("> ")
         shell.send("/rooms\r")
-        shell.expect(rf"rooms:{nl()}  {room.id}  team  owner  2 members{nl()}invitations:{nl()}  \(none\)")
+        # bob wrote "before the shell": unread for alice until she opens the room.
+        shell.expect(rf"rooms:{nl()}  {room.id}  team  owner  2 members  \(1 unread\){nl()}invitations:{nl()}  \(none\)")
 
         shell.send(f"/chat {room.id}\r")
         shell.expect(rf"#{earlier['id']} \[{TIME_TEXT}\] bob \({b.id}\): before the shell")

@@ -95,3 +95,21 @@ def test_operator_commands_read_the_config_file(server, tmp_path):
                           text=True, timeout=60, stdin=subprocess.DEVNULL)
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout)["users"] == 1
+
+
+def test_user_delete_needs_yes_then_deletes_and_closes_a_live_watch(server, tmp_path, watch_factory):
+    a, b = make_user(server, tmp_path, "alice"), make_user(server, tmp_path, "bob")
+    befriend(a, b)
+    a.ok("send", b.id, "kept in bob's history")
+    watch = watch_factory(a)
+    eventually(lambda: admin(server, "user", "list", "--json")[1], lambda out: out.count('"sessions":1') == 2)
+    rc, out, err = admin(server, "user", "delete", a.id)
+    assert (rc, out) == (1, "") and "--yes" in err
+    rc, out, err = admin(server, "user", "delete", a.id, "--yes", "--json")
+    assert (rc, err) == (0, "")
+    assert json.loads(out) == {"id": a.id, "deleted": True}
+    assert watch.proc.wait(timeout=20) == 3
+    assert a.run("login", a.id, "--password-stdin", stdin=PASSWORD + "\n")[0] == 3
+    assert b.jsonl("friends") == []
+    assert [m["text"] for m in b.jsonl("history", a.id)] == ["kept in bob's history"]
+    assert admin(server, "user", "delete", a.id, "--yes")[0] == 4  # already gone

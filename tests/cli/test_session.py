@@ -18,7 +18,7 @@ def test_whoami_text(server, home, alice):
 def test_whoami_json(server, home, alice):
     rc, out, err = server.run(home, "whoami", json=True)
     assert (rc, err) == (0, "")
-    assert parse_json(out) == {"id": alice, "nick": "alice", "email": "alice@example.org"}
+    assert parse_json(out) == {"id": alice, "nick": "alice", "email": "alice@example.org", "discoverable": False}
 
 
 def test_whoami_not_logged_in(server, home):

@@ -126,7 +126,7 @@ def test_shell_chat_with_a_half_typed_line(friends):
     shell = Shell(a)
     try:
         shell.expect(re.escape(f"occhat shell — logged in as alice ({a.id}). /help for commands."))
-        shell.expect(rf"online:{nl()}  \(none\){nl()}offline:{nl()}  {b.id} bob{nl()}")
+        shell.expect(rf"online:{nl()}  \(none\){nl()}offline:{nl()}  {b.id} bob  \(1 unread\){nl()}")
         shell.expect("> ")
 
         shell.send(f"/chat {b.id}\r")

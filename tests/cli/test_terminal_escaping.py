@@ -62,10 +62,10 @@ def test_find_login_whoami_escape_nick_and_email(server, tmp_path):
     out = evil.server.login(evil.home, evil.id)
     assert out == f"logged in as {evil.id} ({EVIL_NICK_SHOWN})\n"
     [logged_in] = evil.jsonl("login", evil.id, "--password-stdin", stdin="correct horse battery staple\n")
-    assert logged_in == {"id": evil.id, "nick": EVIL_NICK}
+    assert logged_in == {"id": evil.id, "nick": EVIL_NICK, "revoked_sessions": 1}
 
     assert evil.ok("whoami") == f"{evil.id} {EVIL_NICK_SHOWN} <{EVIL_EMAIL_SHOWN}>\n"
-    assert evil.jsonl("whoami") == [{"id": evil.id, "nick": EVIL_NICK, "email": EVIL_EMAIL}]
+    assert evil.jsonl("whoami") == [{"id": evil.id, "nick": EVIL_NICK, "email": EVIL_EMAIL, "discoverable": False}]
 
     assert evil.ok("find", evil.id) == f"{evil.id} {EVIL_NICK_SHOWN}\n"
     assert evil.jsonl("find", evil.id) == [{"id": evil.id, "nick": EVIL_NICK, "email": EVIL_EMAIL}]

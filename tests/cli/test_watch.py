@@ -54,13 +54,13 @@ def test_presence_reaches_friends_and_never_others(friends, watch_factory):
     assert online["version"] == 1 and online["nick"] == "alice" and TIME_JSON.match(online["time"])
     # The one-shot commands before did not make her flicker.
     assert [e for e in wb.seen if e.get("type") == "presence"] == [online], wb.seen
-    expected = [{"id": a.id, "nick": "alice", "online": True}]
+    expected = [{"id": a.id, "nick": "alice", "online": True, "unread": 1}]  # "from a one-shot command"
     assert eventually(lambda: b.jsonl("friends"), lambda v: v == expected) == expected
 
     assert wa.interrupt() == 0  # her last long-lived client leaves
     offline = wb.wait_for(is_presence(a, False), what="alice's presence (offline)")
     assert offline["nick"] == "alice"
-    assert b.jsonl("friends") == [{"id": a.id, "nick": "alice", "online": False}]
+    assert b.jsonl("friends") == [{"id": a.id, "nick": "alice", "online": False, "unread": 1}]
 
     time.sleep(0.5)  # anything wrongly pushed to carol has arrived by now
     assert wc.interrupt() == 0

@@ -335,6 +335,10 @@ bool involves_mallory(const World& w, const wire::InboxItem& item) {
 
 Snapshot snapshot(World& w) {
   Snapshot s;
+  // First: reading the newest history page marks it read, which the friend lists' unread
+  // counts below show (the same in every snapshot once read here).
+  s["history.alice-bob"] = w.alice.call(rq::history(w.bob_id, kHistoryLimit)).ShortDebugString();
+  s["history.bob-alice"] = w.bob.call(rq::history(w.alice_id, kHistoryLimit)).ShortDebugString();
   struct Victim {
     const char* name;
     Conn& conn;
@@ -343,7 +347,12 @@ Snapshot snapshot(World& w) {
   for (Victim v : {Victim{"alice", w.alice, w.alice_id}, Victim{"bob", w.bob, w.bob_id}}) {
     const std::string p = std::string(v.name) + ".";
     s[p + "self"] = v.conn.call(rq::find_user(v.id)).ShortDebugString();
-    s[p + "friends"] = v.conn.call(rq::list_friends()).ShortDebugString();
+    auto friends = v.conn.call(rq::list_friends());
+    for (auto& f : *friends.mutable_friend_list()->mutable_friends()) {
+      // What mallory writes to a victim who is her friend is her own conversation with them.
+      if (f.id() == w.mallory_id) f.clear_unread();
+    }
+    s[p + "friends"] = friends.ShortDebugString();
     auto requests = v.conn.call(rq::list_friend_requests());
     auto* list = requests.mutable_friend_request_list();
     for (auto* side : {list->mutable_incoming(), list->mutable_outgoing()}) {
@@ -365,8 +374,6 @@ Snapshot snapshot(World& w) {
     }
     s[p + "files"] = files.ShortDebugString();
   }
-  s["history.alice-bob"] = w.alice.call(rq::history(w.bob_id, kHistoryLimit)).ShortDebugString();
-  s["history.bob-alice"] = w.bob.call(rq::history(w.alice_id, kHistoryLimit)).ShortDebugString();
   s["file.info"] = w.bob.call(rq::get_file(w.file_id)).ShortDebugString();
   s["file.bytes"] = w.bob.call(rq::read_file(w.file_id, 0, 1024 * 1024)).ShortDebugString();
   s["upload.info"] = w.alice.call(rq::get_file(w.upload_id)).ShortDebugString();
@@ -443,7 +450,7 @@ const std::map<int, Probe>& probes() {
   static const std::map<int, Probe> table = [] {
     std::map<int, Probe> t;
     const auto server_only = [&t](int number) { t[number] = Probe{Kind::server_only, nullptr, nullptr}; };
-    for (int n : {1, 3, 5, 6, 11, 13, 17, 31, 34, 36, 38, 40, 44, 46, 49, 51, 54, 60, 62, 66, 69, 100}) server_only(n);
+    for (int n : {1, 3, 5, 6, 11, 13, 17, 19, 31, 34, 36, 38, 40, 44, 46, 49, 51, 54, 58, 60, 62, 66, 69, 100}) server_only(n);
 
     // 2 hello: a second hello is a protocol error even when logged in.
     t[2] = {Kind::pre_login, nullptr, [](Ctx& c) {
@@ -540,6 +547,61 @@ const std::map<int, Probe>& probes() {
                  expect_no_leak(c.w, answer, "find_user");
                }
                expect_refused(c.w, c.m.call(rq::find_user(c.w.ghost_id)), ErrorCode::not_found, "find unknown");
+             }};
+    // 18 find_users: only users who opted in, never an email (alice has not opted in).
+    t[18] = {Kind::request, [](const World&) { return rq::find_users("alice", true); }, [](Ctx& c) {
+               for (const char* nick : {"alice", "bob", "a", "%"}) {
+                 const auto answer = c.m.call(rq::find_users(nick, true));
+                 ASSERT_TRUE(answer.has_user_list()) << answer.ShortDebugString();
+                 EXPECT_EQ(answer.user_list().users_size(), 0) << answer.ShortDebugString();
+                 expect_no_leak(c.w, answer, "find_users");
+               }
+             }};
+    // 55 change_password: needs mallory's own current password; alice's is no use.
+    t[55] = {Kind::request, [](const World&) { return rq::change_password(kPassword, "a new password!"); },
+             [](Ctx& c) {
+               auto conn = c.fresh();
+               expect_refused(c.w, conn->call(rq::change_password("alice's password?", "a new password!")),
+                              ErrorCode::auth_failed, "change_password with a wrong current password");
+               c.expect_still_mallory(*conn, "failed change_password");
+             }};
+    // 56 update_profile: changes mallory's own record only, even to alice's nick.
+    t[56] = {Kind::request, [](const World&) { return rq::set_nick("alice"); }, [](Ctx& c) {
+               const std::string nick = c.m.call(rq::find_user(c.w.mallory_id)).user_info().nick();
+               const auto answer = c.m.call(rq::set_nick("alice"));
+               ASSERT_TRUE(answer.has_user_info()) << answer.ShortDebugString();
+               EXPECT_EQ(answer.user_info().id(), c.w.mallory_id);
+               EXPECT_EQ(c.m.call(rq::find_user(c.w.alice_id)).user_info().nick(), "alice");
+               EXPECT_TRUE(c.m.call(rq::set_nick(nick)).has_user_info());
+             }};
+    // 57 list_sessions: mallory's own sessions only; alice's session cannot be ended by its id.
+    t[57] = {Kind::request, nullptr, [](Ctx& c) {
+               proto::Sha256 hash;
+               std::array<std::uint8_t, 32> raw{};
+               for (std::size_t i = 0; i < raw.size(); ++i) {
+                 raw[i] = static_cast<std::uint8_t>(std::stoi(c.w.alice_token.substr(2 * i, 2), nullptr, 16));
+               }
+               hash.update(std::span<const std::uint8_t>(raw));
+               const auto digest = hash.finish();
+               std::string alice_session;
+               for (std::size_t i = 0; i < 6; ++i) {  // SessionInfo.id: 12 hex digits of SHA-256(token)
+                 alice_session += "0123456789abcdef"[digest[i] >> 4];
+                 alice_session += "0123456789abcdef"[digest[i] & 0xf];
+               }
+               const auto answer = c.m.call(rq::list_sessions());
+               ASSERT_TRUE(answer.has_session_list()) << answer.ShortDebugString();
+               for (const auto& s : answer.session_list().sessions()) EXPECT_NE(s.id(), alice_session);
+               expect_no_leak(c.w, answer, "list_sessions");
+               expect_refused(c.w, c.m.call(rq::logout_session(alice_session)), ErrorCode::not_found,
+                              "ending alice's session by its id");
+               c.expect_still_mallory(c.m, "ending alice's session");
+             }};
+    // 59 delete_account: needs mallory's own password.
+    t[59] = {Kind::request, [](const World&) { return rq::delete_account(kPassword); }, [](Ctx& c) {
+               auto conn = c.fresh();
+               expect_refused(c.w, conn->call(rq::delete_account("alice's password?")), ErrorCode::auth_failed,
+                              "delete_account with a wrong password");
+               c.expect_still_mallory(*conn, "failed delete_account");
              }};
     // 30 add_friend: a request, never a friendship nobody accepted; alice's pending request to
     // dave cannot be accepted by mallory.
@@ -797,6 +859,20 @@ const std::map<int, Probe>& probes() {
                  expect_refused(c.w, c.m.call(rq::cancel_upload(id)), ErrorCode::not_found,
                                 "cancel_upload of " + std::to_string(id));
                }
+             }};
+    // 90 mark_read: her own read markers only. A victims' room is refused like every room
+    // request; marking a conversation with a victim moves only her marker (the snapshot compares
+    // the victims' friend lists, unread counts included).
+    t[90] = {Kind::request, [](const World& w) { return rq::mark_read(w.bob_id, 0); }, [](Ctx& c) {
+               for (const auto room : probe_rooms(c.w)) {
+                 expect_not_member(c.w, c.m.call(rq::mark_read(0, room)), room, "mark a room read");
+               }
+               for (const auto peer : {c.w.alice_id, c.w.bob_id}) {
+                 const auto answer = c.m.call(rq::mark_read(peer, 0, c.w.msg_ab));
+                 EXPECT_TRUE(answer.has_ok()) << answer.ShortDebugString();
+               }
+               expect_refused(c.w, c.m.call(rq::mark_read(c.w.bob_id, c.w.room_id)), ErrorCode::invalid_argument,
+                              "mark_read with both peer and room");
              }};
     return t;
   }();

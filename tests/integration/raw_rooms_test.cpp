@@ -254,7 +254,7 @@ TEST(RawRooms, MessagesFanOutOnlineAndOfflineInOrderOnce) {
   // The sender's own inbox has them too (her other devices; the first was acknowledged above).
   std::size_t own = 0;
   const auto alice_inbox = t.a.call(rq::fetch_inbox(0, 1000));
-  for (const auto& item : alice_inbox.inbox_items().items()) own += item.has_message();
+  for (const auto& item : alice_inbox.inbox_items().items()) own += item.has_sent();  // her own: `sent`
   EXPECT_EQ(own, 5u);
 
   // History: alice sees all six, carol only what came after she joined.

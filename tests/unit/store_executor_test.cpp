@@ -69,6 +69,12 @@ class CountingStore final : public store::SqliteStore {
                                   std::uint64_t before_id) override {
     return inner_->room_history(user_id, room_id, limit, before_id);
   }
+  void mark_read(std::uint32_t user_id, std::uint32_t conversation, std::uint64_t up_to_id) override {
+    inner_->mark_read(user_id, conversation, up_to_id);
+  }
+  std::uint32_t unread_count(std::uint32_t user_id, std::uint32_t conversation) override {
+    return inner_->unread_count(user_id, conversation);
+  }
   store::BeginUploadResult begin_room_upload(std::uint32_t from, std::uint32_t room_id, std::string_view name,
                                              std::uint64_t size, const store::Sha256& sha256) override {
     return inner_->begin_room_upload(from, room_id, name, size, sha256);
@@ -87,11 +93,27 @@ class CountingStore final : public store::SqliteStore {
   std::uint64_t user_count() override { return inner_->user_count(); }
   std::optional<store::User> find_user(std::uint32_t id) override { return inner_->find_user(id); }
   std::optional<std::string> password_hash(std::uint32_t id) override { return inner_->password_hash(id); }
-  void create_session(std::uint32_t id, const store::TokenHash& hash) override { inner_->create_session(id, hash); }
-  std::optional<std::uint32_t> user_for_session(const store::TokenHash& hash) override {
-    return inner_->user_for_session(hash);
+  void create_session(std::uint32_t id, const store::TokenHash& hash, const store::SessionOrigin& origin) override {
+    inner_->create_session(id, hash, origin);
+  }
+  std::optional<std::uint32_t> user_for_session(const store::TokenHash& hash,
+                                                const store::SessionOrigin& origin) override {
+    return inner_->user_for_session(hash, origin);
   }
   bool delete_session(const store::TokenHash& hash) override { return inner_->delete_session(hash); }
+  std::vector<store::SessionRecord> sessions(std::uint32_t user_id) override { return inner_->sessions(user_id); }
+  std::uint32_t delete_sessions(std::uint32_t user_id, const std::optional<store::TokenHash>& keep) override {
+    return inner_->delete_sessions(user_id, keep);
+  }
+  bool set_password_hash(std::uint32_t user_id, std::string_view hash) override {
+    return inner_->set_password_hash(user_id, hash);
+  }
+  bool set_nick(std::uint32_t user_id, std::string_view nick) override { return inner_->set_nick(user_id, nick); }
+  bool set_discoverable(std::uint32_t user_id, bool on) override { return inner_->set_discoverable(user_id, on); }
+  std::vector<store::User> find_users_by_nick(std::string_view nick, bool prefix, std::uint32_t limit) override {
+    return inner_->find_users_by_nick(nick, prefix, limit);
+  }
+  store::DeletedUser delete_user(std::uint32_t user_id) override { return inner_->delete_user(user_id); }
   store::AddFriendResult add_friend(std::uint32_t from, std::uint32_t to) override {
     return inner_->add_friend(from, to);
   }
@@ -120,6 +142,7 @@ class CountingStore final : public store::SqliteStore {
   bool set_user_disabled(std::uint32_t id, bool disabled) override { return inner_->set_user_disabled(id, disabled); }
   bool user_disabled(std::uint32_t id) override { return inner_->user_disabled(id); }
   bool reset_password(std::uint32_t id, std::string_view hash) override { return inner_->reset_password(id, hash); }
+  void record_account_event(std::uint32_t user_id) override { inner_->record_account_event(user_id); }
   std::vector<store::AccountEvent> account_events(std::uint64_t after_seq) override {
     return inner_->account_events(after_seq);
   }

@@ -202,12 +202,18 @@ TEST_P(StoreFriendRequestTest, MigrationFromSchema3RemembersUnacknowledgedNotice
   ASSERT_TRUE(store_->add_friend(bob_, dave).notice);  // dave 1, acknowledged
   EXPECT_EQ(store_->ack(dave, 1), 1u);
   // Back to a schema-3 file: no notice table, as a server of the previous release left it.
-  // (Steps 5 -> 6, operators, and 4 -> 5, rooms and blocking, undone first.)
+  // (Steps 7 -> 8, accounts, 6 -> 7, read markers, 5 -> 6, operators, and 4 -> 5, rooms and
+  // blocking, undone first.)
+  const std::string undo_accounts =
+      "DROP INDEX users_discoverable_by_nick; ALTER TABLE users DROP COLUMN deleted_ms; "
+      "ALTER TABLE users DROP COLUMN discoverable; ALTER TABLE sessions DROP COLUMN client_name; "
+      "ALTER TABLE sessions DROP COLUMN last_address;";
+  raw_sql(undo_accounts, undo_accounts);
   raw_sql("ALTER TABLE users DROP COLUMN disabled; DROP TABLE account_events; "
           "DELETE FROM sqlite_sequence WHERE name = 'account_events';",
           "ALTER TABLE users DROP COLUMN disabled; DROP TABLE account_events;");
   const std::string undo_rooms =
-      "DROP INDEX uploads_by_room; DROP INDEX files_by_room; ALTER TABLE uploads DROP COLUMN room_id; "
+      "DROP TABLE read_markers; DROP INDEX uploads_by_room; DROP INDEX files_by_room; ALTER TABLE uploads DROP COLUMN room_id; "
       "ALTER TABLE files DROP COLUMN room_id; ALTER TABLE inbox DROP COLUMN room_message_id; "
       "ALTER TABLE inbox DROP COLUMN room_id; ALTER TABLE inbox DROP COLUMN room_name; "
       "ALTER TABLE inbox DROP COLUMN event_kind; ALTER TABLE inbox DROP COLUMN subject; "

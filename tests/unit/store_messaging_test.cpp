@@ -184,6 +184,9 @@ TEST_P(StoreMessagingTest, SeqIsGaplessPerRecipient) {
     const auto to_bob = store_->send_message(i % 2 ? alice_ : carol_, bob_, "m" + std::to_string(i), "");
     ASSERT_TRUE(to_bob.item);
     EXPECT_EQ(to_bob.item->seq, ++bob_seq);
+    if (i % 2 == 0) {
+      EXPECT_EQ(to_bob.carbon->seq, ++carol_seq);  // carol's own copy (a carbon)
+    }
     const auto to_carol = store_->send_message(alice_, carol_, "c" + std::to_string(i), "");
     EXPECT_EQ(to_carol.item->seq, ++carol_seq);
   }

@@ -116,8 +116,8 @@ class Bot(HandlerRegistry[Handler, CommandHandler]):
                     if event is None:
                         slots.release()
                         break
-                if event.sender is not None and event.sender.id == stream.user_id:
-                    stream.done(event)  # our own room message or file, echoed like to every member
+                if event.type != "sent" and event.sender is not None and event.sender.id == stream.user_id:
+                    stream.done(event)  # our own room file, echoed like to every member ("sent" goes to on("sent") only)
                     slots.release()
                     continue
                 key = conversation_of(event)

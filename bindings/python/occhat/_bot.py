@@ -117,8 +117,11 @@ class Bot(HandlerRegistry[Handler, CommandHandler]):
         return 0
 
     def _dispatch(self, event: Event, me: int) -> None:
-        if event.sender is not None and event.sender.id == me:
-            return  # our own room message or file, echoed to this session like to every member
+        # Our own message (a "sent" carbon, from this bot or another device of its account) goes
+        # only to on("sent") handlers (_calls routes by type): never on_message, never a command,
+        # so a bot cannot answer itself.
+        if event.type != "sent" and event.sender is not None and event.sender.id == me:
+            return  # our own room file, echoed to this session like to every member
         for handler, args in self._calls(event):
             self._call(handler, *args)
 

@@ -8,7 +8,8 @@ from typing import Any, Callable, Iterable, Iterator, List, Optional, Protocol, 
 
 from . import _occhat
 from ._errors import AuthError, ConnectionError, Error, InvalidArgumentError
-from ._home import Cursor, load_session, remove_session, resolve_home, save_session
+from ._home import (Cursor, add_pending_revocation, clear_pending_revocations, load_session, pending_revocations,
+                    remove_session, resolve_home, save_session)
 
 DEFAULT_SERVER = "127.0.0.1:7878"
 log = logging.getLogger("occhat")
@@ -128,12 +129,23 @@ class Client:
 
     def login(self, user_id: Id, password: str, announce_presence: bool = False) -> "_occhat.UserInfo":
         """Logs in and saves the session in home/session.json (shared with the CLI).
+        The session saved before (for this server) and tokens a logout could not revoke are
+        revoked by the same login, like `occhat login`.
         Raises AuthError (wrong id or password), RateLimitedError."""
         if self._raw.connected() and self._raw.current_user() is not None:
             self._raw.disconnect()  # a session belongs to its connection: start a fresh one
         self._connect()
-        session = self._raw.login(_id(user_id), password, announce_presence)
-        save_session(self.home, self.server, session.user.id, session.token, self.tls, self.ca_file or "")
+        server = self.server
+        revoke = pending_revocations(self.home, server)
+        try:
+            saved = load_session(self.home)
+        except AuthError:
+            saved = None
+        if saved and saved["server"] == server:
+            revoke.append(saved["token"])
+        session = self._raw.login(_id(user_id), password, announce_presence, revoke)
+        save_session(self.home, server, session.user.id, session.token, self.tls, self.ca_file or "")
+        clear_pending_revocations(self.home, server)
         return session.user
 
     def resume(self, announce_presence: bool = False) -> "_occhat.UserInfo":
@@ -148,13 +160,57 @@ class Client:
         self._connect()
         return self._raw.resume(session["token"], announce_presence).user
 
-    def logout(self) -> None:
-        """Revokes the session on the server and deletes session.json (deleted even when the
-        server cannot be reached; the ConnectionError is raised afterwards)."""
+    def logout(self, all: bool = False) -> None:
+        """Revokes the session on the server (all=True: every session of yours, live connections
+        closed) and deletes session.json (deleted even when the server cannot be reached: then the
+        token is revoked by the next login, and the ConnectionError is raised afterwards)."""
+        session = load_session(self.home)
         try:
-            self._logged_in().logout()
+            if all:
+                self._logged_in().logout_all()
+            else:
+                self._logged_in().logout()
+        except ConnectionError:
+            if session:
+                add_pending_revocation(self.home, session["server"], session["token"])
+            raise
         finally:
             remove_session(self.home)
+
+    # ---- your own account -----------------------------------------------------------------
+
+    def change_password(self, current_password: str, new_password: str) -> None:
+        """Changes the password; your other sessions are revoked (their connections closed).
+        Raises AuthError (wrong current password), InvalidArgumentError, RateLimitedError."""
+        self._logged_in().change_password(current_password, new_password)
+
+    def set_nick(self, nick: str) -> "_occhat.UserInfo":
+        """Changes your nick; returns your record. Raises InvalidArgumentError."""
+        return self._logged_in().set_nick(nick)
+
+    def set_discoverable(self, discoverable: bool) -> "_occhat.UserInfo":
+        """Lets others find you by nick (find_users), or stops it (the default)."""
+        return self._logged_in().set_discoverable(bool(discoverable))
+
+    def sessions(self) -> List["_occhat.SessionInfo"]:
+        """Your sessions, oldest first (.id, .client_name, .last_address, .created_ms,
+        .last_seen_ms, .current)."""
+        return self._logged_in().sessions()
+
+    def end_session(self, session_id: str) -> None:
+        """Ends one of your sessions by its id (see sessions()). Raises NotFoundError."""
+        self._logged_in().end_session(session_id)
+
+    def delete_account(self, password: str) -> None:
+        """Deletes your account for good (see the README's delete-account) and session.json.
+        Raises AuthError (wrong password)."""
+        self._logged_in().delete_account(password)
+        remove_session(self.home)
+
+    def find_users(self, nick: str, prefix: bool = True) -> List["_occhat.UserInfo"]:
+        """Users who let themselves be found, by nick: starting with `nick` (prefix=True) or
+        equal to it; ASCII case ignored; at most 20. Raises RateLimitedError."""
+        return self._logged_in().find_users(nick, prefix)
 
     def whoami(self) -> "_occhat.UserInfo":
         """The logged-in user (id, nick, email); checks the session with the server."""
@@ -219,8 +275,20 @@ class Client:
 
     def history(self, peer: Id, limit: int = 50, before: Id = 0) -> List["_occhat.Message"]:
         """Messages between you and `peer`, oldest first, at most `limit` (1..500), older than
-        message id `before` (0: the newest). Page back with before=messages[0].id."""
+        message id `before` (0: the newest). Page back with before=messages[0].id. Reading the
+        newest page marks the conversation read (Friend.unread)."""
         return self._logged_in().history(_id(peer), int(limit), _id(before)).messages
+
+    def mark_read(self, peer: Optional[Id] = None, *, room: Optional[Id] = None, up_to: Id = 0) -> None:
+        """Marks the conversation with `peer`, or `room`, read up to message id `up_to` (0: all
+        of it), so Friend.unread / Room.unread count only what comes after; for every device of
+        yours. Raises NotFoundError (no such user), NotAllowedError (not a member of the room)."""
+        if (peer is None) == (room is None):
+            raise TypeError("mark_read needs exactly one of peer and room=")
+        if room is not None:
+            self._logged_in().mark_room_read(_id(room), _id(up_to))
+        else:
+            self._logged_in().mark_read(_id(peer if peer is not None else 0), _id(up_to))
 
     # ---- files ----------------------------------------------------------------------------
 
@@ -383,7 +451,8 @@ class Client:
 
     def events(self, timeout: Optional[float] = None, reconnect: bool = False,
                announce_presence: bool = True, *, backoff: Optional[Sequence[float]] = None) -> "EventStream":
-        """Iterates over pushed events: 'message', 'friend_request', 'file', 'room', 'presence'.
+        """Iterates over pushed events: 'message', 'sent', 'friend_request', 'file', 'room', 'presence'
+        (the first presence events, .snapshot True, say which friends are online now).
 
         Each sequenced event counts as handled when you take the next one or leave the loop: the
         home's cursor advances then (so a restarted program never sees it again) and the server

@@ -9,7 +9,7 @@ atomically (temp file + rename): a killed process leaves the old or the new valu
 import json
 import os
 import pathlib
-from typing import Any, Dict, Optional, Union
+from typing import Any, Dict, List, Optional, Union
 
 from ._errors import AuthError
 
@@ -62,6 +62,46 @@ def save_session(home: pathlib.Path, server: str, user_id: int, token: str, tls:
             data["ca"] = os.path.abspath(ca)
     text = json.dumps(data)
     _write_atomically(home / "session.json", text, fsync=True)
+
+
+def pending_revocations(home: pathlib.Path, server: str) -> List[str]:
+    """Tokens a logout could not revoke on `server` (revoke.json, shared with the CLI)."""
+    try:
+        data = json.loads((home / "revoke.json").read_text())
+        return [str(e["token"]) for e in data["pending"] if e.get("server") == server]
+    except (FileNotFoundError, ValueError, KeyError, TypeError, AttributeError):
+        return []
+
+
+def _save_pending(home: pathlib.Path, entries: List[Dict[str, str]]) -> None:
+    """Writes revoke.json (at most the 16 newest), or removes it when nothing is pending."""
+    if not entries:
+        try:
+            (home / "revoke.json").unlink()
+        except FileNotFoundError:
+            pass
+        return
+    _ensure_dir(home)
+    _write_atomically(home / "revoke.json", json.dumps({"pending": entries[-16:]}), fsync=True)
+
+
+def _load_pending(home: pathlib.Path) -> List[Dict[str, str]]:
+    """Every pending entry of revoke.json ([] without one, or a damaged one)."""
+    try:
+        data = json.loads((home / "revoke.json").read_text())
+        return [{"server": str(e["server"]), "token": str(e["token"])} for e in data["pending"]]
+    except (FileNotFoundError, ValueError, KeyError, TypeError, AttributeError):
+        return []
+
+
+def add_pending_revocation(home: pathlib.Path, server: str, token: str) -> None:
+    """Remembers a token to revoke at the next login to `server`."""
+    _save_pending(home, _load_pending(home) + [{"server": server, "token": token}])
+
+
+def clear_pending_revocations(home: pathlib.Path, server: str) -> None:
+    """Forgets the tokens pending for `server` (they were revoked at a login there)."""
+    _save_pending(home, [e for e in _load_pending(home) if e["server"] != server])
 
 
 def remove_session(home: pathlib.Path) -> None:

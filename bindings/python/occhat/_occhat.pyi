@@ -9,15 +9,26 @@ class UserInfo:
     id: int
     nick: str
     email: str  # empty unless it is your own record
+    discoverable: bool  # your own record only: others may find you by nick
 
 class Session:
     user: UserInfo
     token: str  # secret
+    revoked_sessions: int  # login: how many of revoke_tokens were live sessions
+
+class SessionInfo:
+    id: str  # 12 hex digits, not secret
+    client_name: str
+    last_address: str
+    created_ms: int
+    last_seen_ms: int
+    current: bool  # this connection's session
 
 class Friend:
     id: int
     nick: str
     online: bool
+    unread: int  # messages from them after your read marker (at most 9999)
 
 class FriendRequest:
     user: UserInfo
@@ -45,6 +56,7 @@ class Room:
     name: str
     role: RoomRole  # yours (an invitation: the role on joining)
     members: int
+    unread: int  # RoomList.rooms: messages from others after your read marker; 0 for an invitation
     owner: int
     created_ms: int
     created: datetime.datetime
@@ -77,6 +89,7 @@ class Message:
     sender: int
     sender_nick: str
     to: int  # 0 for a room message
+    to_nick: str  # in a "sent" event of a 1:1 message: the recipient's nick; "" otherwise
     text: str
     time_ms: int
     time: datetime.datetime
@@ -121,19 +134,20 @@ class DownloadResult:
     bytes_received: int
 
 class Event:
-    type: str  # "message" | "friend_request" | "file" | "room" | "presence" | "disconnected" | "unknown"
+    type: str  # "message" | "sent" | "friend_request" | "file" | "room" | "presence" | "disconnected" | "unknown"
     seq: int  # 0 outside the inbox (presence, disconnected)
     time_ms: int
     time: datetime.datetime
     message: Optional[Message]
     file: Optional[FileInfo]
     user: UserInfo
-    sender: Optional[UserInfo]  # message, file, friend_request
-    text: Optional[str]  # message
+    sender: Optional[UserInfo]  # message, file, friend_request; sent: you
+    text: Optional[str]  # message, sent
     room: Optional[RoomRef]  # a room message's or room file's room; the room of a room event
     mentions: List[int]  # message: user ids named as @ID (room messages); [] otherwise
     room_event: Optional[RoomEvent]  # room
     online: bool  # presence
+    snapshot: bool  # presence: one of the events a subscription starts with (friends online then)
     accepted: bool  # friend_request
 
 class InboxPage:
@@ -157,10 +171,19 @@ class RawClient:
     def disconnect(self) -> None: ...
     def connected(self) -> bool: ...
     def register_user(self, email: str, nick: str, password: str) -> int: ...
-    def login(self, user_id: int, password: str, announce_presence: bool = False) -> Session: ...
+    def login(self, user_id: int, password: str, announce_presence: bool = False,
+              revoke_tokens: List[str] = ...) -> Session: ...
     def resume(self, token: str, announce_presence: bool = False) -> Session: ...
     def logout(self) -> None: ...
     def find_user(self, user_id: int) -> UserInfo: ...
+    def find_users(self, nick: str, prefix: bool = False) -> List[UserInfo]: ...
+    def change_password(self, current_password: str, new_password: str) -> None: ...
+    def set_nick(self, nick: str) -> UserInfo: ...
+    def set_discoverable(self, discoverable: bool) -> UserInfo: ...
+    def sessions(self) -> List[SessionInfo]: ...
+    def logout_all(self) -> None: ...
+    def end_session(self, session_id: str) -> None: ...
+    def delete_account(self, password: str) -> None: ...
     def add_friend(self, user_id: int) -> AddFriendResult: ...
     def remove_friend(self, user_id: int) -> None: ...
     def friends(self) -> List[Friend]: ...
@@ -170,6 +193,8 @@ class RawClient:
     def ack(self, up_to_seq: int) -> None: ...
     def subscribe(self, after_seq: int = 0) -> None: ...
     def history(self, peer: int, limit: int = 50, before_id: int = 0) -> HistoryPage: ...
+    def mark_read(self, peer: int, up_to_id: int = 0) -> None: ...
+    def mark_room_read(self, room: int, up_to_id: int = 0) -> None: ...
     def upload_file(self, to: int, path: str, name: Optional[str] = None, progress: Progress = None) -> UploadResult: ...
     def files(self, peer: int = 0) -> List[FileInfo]: ...
     def files_page(self, peer: int, before_id: int = 0, limit: int = 0) -> FilePage: ...

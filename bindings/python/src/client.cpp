@@ -69,10 +69,19 @@ void register_client(py::module_& m) {
       .def("register_user", &Client::register_user, release(), py::arg("email"), py::arg("nick"),
            py::arg("password"))
       .def("login", &Client::login, release(), py::arg("user_id"), py::arg("password"),
-           py::arg("announce_presence") = false)
+           py::arg("announce_presence") = false, py::arg("revoke_tokens") = std::vector<std::string>())
       .def("resume", &Client::resume, release(), py::arg("token"), py::arg("announce_presence") = false)
       .def("logout", &Client::logout, release())
       .def("find_user", &Client::find_user, release(), py::arg("user_id"))
+      .def("find_users", &Client::find_users, release(), py::arg("nick"), py::arg("prefix") = false)
+      .def("change_password", &Client::change_password, release(), py::arg("current_password"),
+           py::arg("new_password"))
+      .def("set_nick", &Client::set_nick, release(), py::arg("nick"))
+      .def("set_discoverable", &Client::set_discoverable, release(), py::arg("discoverable"))
+      .def("sessions", &Client::sessions, release())
+      .def("logout_all", &Client::logout_all, release())
+      .def("end_session", &Client::end_session, release(), py::arg("session_id"))
+      .def("delete_account", &Client::delete_account, release(), py::arg("password"))
       .def("add_friend", &Client::add_friend, release(), py::arg("user_id"))
       .def("remove_friend", &Client::remove_friend, release(), py::arg("user_id"))
       .def("friends", &Client::friends, release())
@@ -84,6 +93,8 @@ void register_client(py::module_& m) {
       .def("subscribe", &Client::subscribe, release(), py::arg("after_seq") = 0)
       .def("history", &Client::history, release(), py::arg("peer"), py::arg("limit") = proto::kDefaultHistoryLimit,
            py::arg("before_id") = 0)
+      .def("mark_read", &Client::mark_read, release(), py::arg("peer"), py::arg("up_to_id") = 0)
+      .def("mark_room_read", &Client::mark_room_read, release(), py::arg("room"), py::arg("up_to_id") = 0)
       .def(
           "upload_file",
           [](Client& c, UserId to, const std::string& path, const std::optional<std::string>& name,

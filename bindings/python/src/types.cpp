@@ -70,6 +70,9 @@ std::string event_repr(const Event& e) {
   if (e.seq != 0) text += ", seq=" + num(e.seq);
   if (e.type == "message" && e.message) {
     text += ", sender=" + num(e.message->from) + room_suffix(e.message->room) + ", text=" + quoted(e.message->text);
+  } else if (e.type == "sent" && e.message) {
+    const std::string to = e.message->room ? room_suffix(e.message->room) : ", to=" + num(e.message->to);
+    text += to + ", text=" + quoted(e.message->text);
   } else if (e.type == "file" && e.file) {
     text += ", sender=" + num(e.file->sender) + ", file=" + file_repr(*e.file);
   } else if (e.type == "room" && e.room_event) {
@@ -82,8 +85,10 @@ std::string event_repr(const Event& e) {
   return text + ")";
 }
 
-// The other user of an event that has one ("message", "file", "friend_request").
+// The other user of an event that has one ("message", "file", "friend_request"); for "sent",
+// you (the message's sender, whichever of your devices sent it).
 py::object event_sender(const Event& e) {
+  if (e.type == "sent" && e.message) return py::cast(UserInfo{e.message->from, e.message->from_nick, {}});
   if (e.type == "message" || e.type == "file" || e.type == "friend_request") return py::cast(e.user);
   return py::none();
 }
@@ -114,20 +119,35 @@ void register_types(py::module_& m) {
       .def_readonly("id", &UserInfo::id, "The user id.")
       .def_readonly("nick", &UserInfo::nick, "The display name.")
       .def_readonly("email", &UserInfo::email, "The e-mail address; empty unless it is your own record.")
+      .def_readonly("discoverable", &UserInfo::discoverable, "Others may find you by nick (your own record only).")
       .def("__repr__", &user_repr);
 
   py::class_<Session>(m, "Session", "A login: the user and the secret resume token.")
       .def_readonly("user", &Session::user, "The logged-in user.")
       .def_readonly("token", &Session::token, "The secret resume token (keep it private).")
+      .def_readonly("revoked_sessions", &Session::revoked_sessions, "Earlier sessions this login revoked (tokens given up before).")
       .def("__repr__", [](const Session& s) { return "Session(user=" + user_repr(s.user) + ")"; });
+
+  py::class_<SessionInfo>(m, "SessionInfo", "One of your sessions (see Client.sessions()).")
+      .def_readonly("id", &SessionInfo::id)
+      .def_readonly("client_name", &SessionInfo::client_name)
+      .def_readonly("last_address", &SessionInfo::last_address)
+      .def_readonly("created_ms", &SessionInfo::created_ms)
+      .def_readonly("last_seen_ms", &SessionInfo::last_seen_ms)
+      .def_readonly("current", &SessionInfo::current)
+      .def("__repr__", [](const SessionInfo& s) {
+        return "SessionInfo(id=" + quoted(s.id) + ", client_name=" + quoted(s.client_name) +
+               ", current=" + (s.current ? "True" : "False") + ")";
+      });
 
   py::class_<Friend>(m, "Friend", "A friend and whether they are online.")
       .def_readonly("id", &Friend::id, "The friend's user id.")
       .def_readonly("nick", &Friend::nick, "The friend's nick.")
       .def_readonly("online", &Friend::online, "Whether they are connected now.")
+      .def_readonly("unread", &Friend::unread, "Unread messages from them (since your read marker).")
       .def("__repr__", [](const Friend& f) {
         return "Friend(id=" + num(f.id) + ", nick=" + quoted(f.nick) + ", online=" + (f.online ? "True" : "False") +
-               ")";
+               ", unread=" + num(f.unread) + ")";
       });
 
   py::class_<PendingFriendRequest>(m, "FriendRequest", "A pending friend request (either direction).")
@@ -167,6 +187,7 @@ void register_types(py::module_& m) {
       .def_readonly("name", &Room::name, "The room's name.")
       .def_property_readonly("role", role_of(&Room::role), "Your role: 'member', 'admin' or 'owner'.")
       .def_readonly("members", &Room::members, "How many members it has.")
+      .def_readonly("unread", &Room::unread, "Unread messages in the room.")
       .def_readonly("owner", &Room::owner, "The owner's user id.")
       .def_readonly("created_ms", &Room::created_ms, "When it was created, Unix ms.")
       .def_property_readonly("created", [](const Room& r) { return to_datetime(r.created_ms); }, "When it was created (aware UTC datetime).")
@@ -212,6 +233,7 @@ void register_types(py::module_& m) {
       .def_readonly("sender", &Message::from, "The sender's user id.")
       .def_readonly("sender_nick", &Message::from_nick, "The sender's nick.")
       .def_readonly("to", &Message::to, "The recipient's user id; 0 for a room message.")
+      .def_readonly("to_nick", &Message::to_nick, "The recipient's nick (1:1), else an empty string.")
       .def_readonly("text", &Message::text, "The text (UTF-8, may hold newlines).")
       .def_readonly("time_ms", &Message::time_ms, "When the server stored it, Unix ms.")
       .def_property_readonly("time", [](const Message& msg) { return to_datetime(msg.time_ms); }, "When the server stored it (aware UTC datetime).")
@@ -268,7 +290,8 @@ void register_types(py::module_& m) {
       });
 
   py::class_<Event>(m, "Event",
-                    "Something that happened: type is 'message', 'friend_request', 'file', 'room', 'presence', "
+                    "Something that happened: type is 'message', 'sent' (a message you sent, from any of your "
+                    "devices), 'friend_request', 'file', 'room', 'presence', "
                     "'disconnected' or 'unknown'. `sender`, `text`, `file`, `room`, `room_event` are None "
                     "where they do not apply; `mentions` is empty then.")
       .def_readonly("type", &Event::type, "'message', 'friend_request', 'file', 'room', 'presence', 'disconnected' or 'unknown'.")
@@ -289,6 +312,7 @@ void register_types(py::module_& m) {
       }, "User ids a room message names as @ID; [] otherwise.")
       .def_readonly("room_event", &Event::room_event, "What happened (room events), else None.")
       .def_readonly("online", &Event::online, "Presence: whether the user came online.")
+      .def_readonly("snapshot", &Event::snapshot, "Presence: True for the snapshot sent when events start (who is online then).")
       .def_readonly("accepted", &Event::accepted, "friend_request: True when they accepted yours.")
       .def("__repr__", &event_repr);
 

@@ -8,6 +8,11 @@ std::vector<std::unique_ptr<Command>> make_commands() {
   commands.push_back(make_login_command());
   commands.push_back(make_logout_command());
   commands.push_back(make_whoami_command());
+  commands.push_back(make_passwd_command());
+  commands.push_back(make_nick_command());
+  commands.push_back(make_discoverable_command());
+  commands.push_back(make_sessions_command());
+  commands.push_back(make_delete_account_command());
   commands.push_back(make_find_command());
   commands.push_back(make_add_command());
   commands.push_back(make_requests_command());
@@ -16,6 +21,7 @@ std::vector<std::unique_ptr<Command>> make_commands() {
   commands.push_back(make_send_command());
   commands.push_back(make_inbox_command());
   commands.push_back(make_history_command());
+  commands.push_back(make_read_command());
   commands.push_back(make_watch_command());
   commands.push_back(make_daemon_command());
   commands.push_back(make_upload_command());

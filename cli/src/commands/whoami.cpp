@@ -19,8 +19,10 @@ class WhoamiCommand final : public Command {
   void run(Context& ctx) override {
     const auto logged_in = open_logged_in(ctx);
     const UserInfo& user = logged_in.session.user;
+    // Discoverability is opt-in: only shown in the text when it is on.
     ctx.out.result(std::to_string(user.id) + " " + escape_for_terminal(user.nick) + " <" +
-                       escape_for_terminal(user.email) + ">",
+                       escape_for_terminal(user.email) + ">" +
+                       (user.discoverable ? " (discoverable by nick)" : ""),
                    whoami_json(user));
   }
 };

@@ -23,6 +23,16 @@ Json block(Call& call);
 Json unblock(Call& call);
 Json blocked(Call& call);
 
+// methods_account.cpp: accounts people manage themselves, and read markers
+Json passwd(Call& call);
+Json nick(Call& call);
+Json discoverable(Call& call);
+Json find_nick(Call& call);
+Json sessions(Call& call);
+Json logout(Call& call);
+Json delete_account(Call& call);
+Json read(Call& call);
+
 // methods_messages.cpp
 Json send(Call& call);
 Json history(Call& call);

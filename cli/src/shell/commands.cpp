@@ -85,6 +85,11 @@ void open_room_chat(ShellSession& session, RoomId room) {
 
 void cmd_friends(ShellSession& session, const Args& args) {
   expect_args(args, 0, 0, "/friends");
+  try {
+    session.refresh_friends();  // the unread counts change with every message
+  } catch (const Error&) {
+    // The list as the shell knows it (presence kept current by events) is still worth showing.
+  }
   std::ostringstream out;
   print_friend_sections(out, session.friends());
   std::string text = out.str();
@@ -362,9 +367,9 @@ void send_text(ShellSession& session, const std::string& text) {
   // Success prints nothing: the typed line is already on the screen.
   if (session.chat()->room != 0) {
     const RoomId room = session.chat()->room;
-    session.note_sent_to_room(room, session.client().send_room_message(room, text).id);
+    session.note_sent(room, session.client().send_room_message(room, text).id);
   } else {
-    session.client().send_message(session.chat()->id, text);
+    session.note_sent(0, session.client().send_message(session.chat()->id, text).id);
   }
 }
 

@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <exception>
 #include <sstream>
+#include <utility>
 
 #include <poll.h>
 #include <unistd.h>
@@ -141,7 +142,11 @@ void ShellSession::handle_events() {
       continue;
     }
     if (event.type == "presence") apply_presence(event);
-    show_event(event);
+    // The snapshot a subscription starts with repeats what the friend list shows already.
+    if (!(event.type == "presence" && event.snapshot) && show_event(event) && event.type == "message" &&
+        in_open_chat(event)) {
+      read_in_chat_ = std::max(read_in_chat_, event.message->id);
+    }
     if (event.type == "friend_request" && event.accepted && !find_friend(event.user.id)) {
       // A new friend: their presence is unknown until the server says, so ask it.
       try {
@@ -153,6 +158,22 @@ void ShellSession::handle_events() {
     }
   }
   flush_acks();
+  mark_chat_read();
+}
+
+void ShellSession::mark_chat_read() {
+  const MessageId up_to = std::exchange(read_in_chat_, 0);
+  if (up_to == 0 || !chat_ || reconnect_at_ || !client_->connected()) return;
+  try {
+    // Seen in the open chat: read, here and on the user's other devices (unread counts).
+    if (chat_->room != 0) {
+      client_->mark_room_read(chat_->room, up_to);
+    } else {
+      client_->mark_read(chat_->id, up_to);
+    }
+  } catch (const Error&) {
+    // Only the unread count stays higher until the conversation is read again.
+  }
 }
 
 bool ShellSession::show_event(const Event& event) {
@@ -161,7 +182,7 @@ bool ShellSession::show_event(const Event& event) {
     shown_up_to_ = std::max(shown_up_to_, event.seq);
     if (event.seq <= cursor_.value()) return false;  // shown before a crash or on another path
   }
-  if (!is_own_echo(event)) print_line(elsewhere_marker(event) + format_event_line(event, FriendRequestNow::pending, "/"));
+  if (!is_own_echo(event)) print_line(elsewhere_marker(event) + shell_event_line(event));
   if (event.seq != 0) {
     try {
       cursor_.advance(event);
@@ -172,18 +193,32 @@ bool ShellSession::show_event(const Event& event) {
   return true;
 }
 
-std::string ShellSession::elsewhere_marker(const Event& event) const {
-  if (!chat_ || event.type != "message" || !event.message) return {};
+bool ShellSession::in_open_chat(const Event& event) const {
+  if (!chat_ || !event.message) return false;
   const Message& m = *event.message;
-  const bool here = chat_->room != 0 ? (m.room && m.room->id == chat_->room)
-                                     : (!m.room && (m.from == chat_->id || m.to == chat_->id));
+  return chat_->room != 0 ? (m.room && m.room->id == chat_->room)
+                          : (!m.room && (m.from == chat_->id || m.to == chat_->id));
+}
+
+std::string ShellSession::elsewhere_marker(const Event& event) const {
+  if (!chat_ || (event.type != "message" && event.type != "sent") || !event.message) return {};
   // While typing to one person, a line from another must not read as part of this conversation.
-  return here ? std::string() : std::string(kElsewhereMarker);
+  return in_open_chat(event) ? std::string() : std::string(kElsewhereMarker);
+}
+
+std::string ShellSession::shell_event_line(const Event& event) const {
+  if (event.type == "sent" && in_open_chat(event)) {
+    // What you sent from another device, in the open conversation: your own line, as if typed here.
+    Event own = event;
+    own.type = "message";
+    return format_event_line(own, FriendRequestNow::pending, "/");
+  }
+  return format_event_line(event, FriendRequestNow::pending, "/");
 }
 
 bool ShellSession::is_own_echo(const Event& event) {
-  if (event.type != "message" || !event.message || !event.message->room) return false;
-  return sent_to_rooms_.erase({event.message->room->id, event.message->id}) > 0;
+  if (event.type != "sent" || !event.message) return false;
+  return sent_here_.erase({event.message->room ? event.message->room->id : 0, event.message->id}) > 0;
 }
 
 void ShellSession::flush_acks() {

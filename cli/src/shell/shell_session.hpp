@@ -73,9 +73,10 @@ class ShellSession {
   // Prints a sequenced or presence event unless the cursor says it was shown already, advances
   // the cursor and notes the seq for the next ack. Returns whether it printed.
   bool show_event(const Event& event);
-  // A room message this shell sent: the server echoes it into our own inbox (for the user's other
-  // devices), but here the typed line is on the screen already, so show_event() skips it once.
-  void note_sent_to_room(RoomId room, MessageId id) { sent_to_rooms_.emplace(room, id); }
+  // A message this shell sent (room 0: to a friend): the server echoes it into our own inbox as
+  // a "sent" event (for the user's other devices), but here the typed line is on the screen
+  // already, so show_event() skips it once.
+  void note_sent(RoomId room, MessageId id) { sent_here_.emplace(room, id); }
   // Acknowledges everything shown so far (one round trip, only if there is something new).
   void flush_acks();
   Seq cursor() const noexcept { return cursor_.value(); }
@@ -89,7 +90,10 @@ class ShellSession {
   void handle_events();
   void handle_signal(int signo);
   void apply_presence(const Event& event);
-  bool is_own_echo(const Event& event);  // consumes the note_sent_to_room() entry
+  bool is_own_echo(const Event& event);  // consumes the note_sent() entry
+  bool in_open_chat(const Event& event) const;  // a message of the conversation that is open
+  void mark_chat_read();  // moves the open chat's read marker to what handle_events() showed there
+  std::string shell_event_line(const Event& event) const;
   // kElsewhereMarker for a message that is not part of the open chat, else "".
   std::string elsewhere_marker(const Event& event) const;
   void sort_friends();
@@ -110,7 +114,8 @@ class ShellSession {
   Seq acked_up_to_ = 0;  // highest seq acknowledged to the server
   std::vector<Friend> friends_;
   std::optional<ChatPeer> chat_;
-  std::set<std::pair<RoomId, MessageId>> sent_to_rooms_;  // see note_sent_to_room()
+  std::set<std::pair<RoomId, MessageId>> sent_here_;  // see note_sent()
+  MessageId read_in_chat_ = 0;  // the newest message shown in the open chat, not yet marked read
   std::unique_ptr<LineEditor> editor_;
   bool quit_ = false;
   // Set while the connection is down: when to try again, and how many tries failed.

@@ -43,11 +43,23 @@ struct UserInfo {
   UserId id = 0;
   std::string nick;
   std::string email;  // empty unless this is the caller's own record
+  bool discoverable = false;  // own record only: others may find you by nick (find_users)
 };
 
 struct Session {
   UserInfo user;
   std::string token;  // secret: lets resume() log in again without the password
+  std::uint32_t revoked_sessions = 0;  // login: how many of revoke_tokens were live sessions
+};
+
+// One of the user's sessions (a login that has not been revoked), as sessions() lists them.
+struct SessionInfo {
+  std::string id;           // short and not secret: 12 hex digits (end_session() takes it)
+  std::string client_name;  // e.g. "occhat-cli/0.1.0"
+  std::string last_address; // IP address of the latest login or resume
+  std::int64_t created_ms = 0;
+  std::int64_t last_seen_ms = 0;
+  bool current = false;  // this connection's session
 };
 
 using MessageId = std::uint64_t;
@@ -58,6 +70,9 @@ struct Friend {
   UserId id = 0;
   std::string nick;
   bool online = false;
+  // Messages from this friend after your read marker (at most 9999). Reading the newest history
+  // page, sending to them and mark_read() move the marker, from any of your devices.
+  std::uint32_t unread = 0;
 };
 
 struct PendingFriendRequest {
@@ -99,6 +114,7 @@ struct Room {
   UserId owner = 0;
   std::int64_t created_ms = 0;
   UserInfo invited_by;  // only for RoomList::invites
+  std::uint32_t unread = 0;  // RoomList::rooms: messages from others after your read marker (as Friend::unread)
 };
 
 struct RoomList {
@@ -131,6 +147,7 @@ struct Message {
   UserId from = 0;
   UserId to = 0;
   std::string from_nick;
+  std::string to_nick;  // only in a "sent" event of a 1:1 message: the recipient's nick
   std::string text;  // valid UTF-8; may contain newlines and control characters: escape for display
   std::int64_t time_ms = 0;  // server time when stored, Unix ms
   std::optional<RoomRef> room;  // set for a room message (then `to` is 0)
@@ -194,11 +211,17 @@ struct DownloadResult {
 
 // Something that happened, pushed by the server or reported by the SDK. `type` is one of:
 //   "message"         seq, time_ms, message          (sequenced: acknowledge with ack(seq))
+//   "sent"            seq, time_ms, message          (sequenced) a message you sent, from any of
+//                                                    your devices, this one included (carbons):
+//                                                    1:1 (message->to, to_nick; `user` is the
+//                                                    recipient) or to a room (message->room)
 //   "friend_request"  seq, time_ms, user, accepted   (sequenced) user asked to be your friend,
 //                                                    or (accepted=true) accepted your request
 //   "file"            seq, time_ms, user, file       (sequenced) user sent you (or a room: file->room) a file
 //   "room"            seq, time_ms, room_event       (sequenced) a membership or settings change
-//   "presence"        user, online                   a friend came online or went offline
+//   "presence"        user, online, snapshot         a friend came online or went offline;
+//                                                    subscribe() starts with one per friend
+//                                                    online then (snapshot=true)
 //   "disconnected"                                   the connection was lost (SDK-made)
 //   "unknown"         seq, time_ms                   an inbox item of a kind this SDK version
 //                                                    does not know (sequenced: ack past it)
@@ -216,6 +239,7 @@ struct Event {
   std::optional<RoomEvent> room_event;
   UserInfo user;
   bool online = false;
+  bool snapshot = false;  // presence: part of the snapshot a subscription starts with
   bool accepted = false;
 };
 
@@ -276,8 +300,11 @@ class Client {
 
   // Logs this connection in. announce_presence=true makes the user count as online while the
   // connection lasts (long-lived clients); one-shot tools pass false.
+  // revoke_tokens: tokens of earlier sessions to revoke once the login succeeded (a logout that
+  // could not reach the server, a saved session being replaced); at most 16.
   // Throws auth_failed (same error for unknown id and wrong password), rate_limited.
-  Session login(UserId id, const std::string& password, bool announce_presence = false);
+  Session login(UserId id, const std::string& password, bool announce_presence = false,
+                const std::vector<std::string>& revoke_tokens = {});
 
   // Logs this connection in with a token from an earlier login. Throws unauthenticated when the
   // token is unknown or revoked.
@@ -288,6 +315,31 @@ class Client {
 
   // Looks a user up by id. Throws not_found, unauthenticated.
   UserInfo find_user(UserId id);
+
+  // ---- your own account (all throw unauthenticated when not logged in) ----
+
+  // Changes the password; every other session is revoked (its connections closed), this one
+  // stays. Throws auth_failed (wrong current password), invalid_argument (bad new one),
+  // rate_limited (too many wrong passwords).
+  void change_password(const std::string& current_password, const std::string& new_password);
+  // Changes the nick (rules as at registration; invalid_argument otherwise). Returns your record.
+  UserInfo set_nick(const std::string& nick);
+  // Lets others find you by nick (find_users), or stops it. Returns your record.
+  UserInfo set_discoverable(bool discoverable);
+  // Your sessions, oldest first.
+  std::vector<SessionInfo> sessions();
+  // Ends every session of yours, this one too (connections closed; this one is logged out).
+  void logout_all();
+  // Ends one session by its SessionInfo::id. Throws not_found. Ending this connection's own
+  // session logs it out.
+  void end_session(const std::string& session_id);
+  // Deletes your account (see README "delete-account"); this connection is logged out. Throws
+  // auth_failed (wrong password), rate_limited.
+  void delete_account(const std::string& password);
+  // Users who let themselves be found (set_discoverable) by nick, exactly (ASCII case ignored)
+  // or every nick starting with `nick` (prefix); at most 20. Throws rate_limited (the same
+  // limit as find_user), invalid_argument (an empty or over-long nick).
+  std::vector<UserInfo> find_users(const std::string& nick, bool prefix = false);
 
   // ---- friends (all throw unauthenticated when not logged in) ----
 
@@ -378,7 +430,15 @@ class Client {
 
   // Messages between you and `peer`, both directions, oldest first; `limit` 1..500; before_id 0
   // means the newest. Throws invalid_argument for a bad limit.
+  // Reading the newest page (before_id 0) marks the conversation read up to its newest message.
   HistoryPage history(UserId peer, std::uint32_t limit = proto::kDefaultHistoryLimit, MessageId before_id = 0);
+
+  // Moves your read marker of the conversation with `peer` (a friend, or a former one) up to
+  // message `up_to_id` (0: everything there now), so Friend::unread counts only what came
+  // after. Throws not_found (no such user), invalid_argument (yourself).
+  void mark_read(UserId peer, MessageId up_to_id = 0);
+  // The same for a room you are a member of (Room::unread).
+  void mark_room_read(RoomId room, MessageId up_to_id = 0);
 
   // ---- rooms (all throw unauthenticated when not logged in, and not_allowed "you are not a
   // member of room ID" for a room you are not in, whether or not it exists) ----

@@ -33,7 +33,7 @@ class RecordingSink final : public PushSink {
     presence.push_back(event);
     frames.push_back(frame);
   }
-  void token_revoked() override {
+  void token_revoked(std::string_view) override {
     ++revoked;
     if (on_revoked) on_revoked();
   }
@@ -131,7 +131,7 @@ TEST_F(PushBusTest, RevokingATokenReachesItsOtherConnectionsOnly) {
   auto caller = attach(1, kAlice, 7);
   auto same_token = attach(2, kAlice, 7);
   auto other_token = attach(3, kAlice, 8);
-  bus_.revoke_token(kAlice, token(7), /*except_connection=*/1);
+  bus_.revoke_token(kAlice, token(7), /*except_connection=*/1, "revoked");
   EXPECT_EQ(caller->revoked, 0);
   EXPECT_EQ(same_token->revoked, 1);
   EXPECT_EQ(other_token->revoked, 0);
@@ -142,7 +142,7 @@ TEST_F(PushBusTest, ASinkMayDetachItselfWhileBeingCalled) {
   auto second = attach(2, kAlice, 7);
   first->on_revoked = [this] { bus_.detach(1); };
   second->on_revoked = [this] { bus_.detach(2); };
-  bus_.revoke_token(kAlice, token(7), 0);
+  bus_.revoke_token(kAlice, token(7), 0, "revoked");
   EXPECT_EQ(first->revoked + second->revoked, 2);
   EXPECT_FALSE(bus_.online(kAlice));
 }

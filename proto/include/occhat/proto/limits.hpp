@@ -18,6 +18,10 @@ inline constexpr std::size_t kMaxPasswordBytes = 1024;
 
 // Messages.
 inline constexpr std::size_t kMaxTextBytes = 8192;
+// Tokens of earlier sessions one login may revoke (LoginRequest.revoke_tokens).
+inline constexpr std::size_t kMaxRevokeTokens = 16;
+// Users one find-by-nick answers with, at most.
+inline constexpr std::uint32_t kMaxFindUsersResults = 20;
 inline constexpr std::size_t kMaxClientMsgIdBytes = 64;
 inline constexpr std::uint32_t kDefaultHistoryLimit = 50;
 inline constexpr std::uint32_t kMaxHistoryLimit = 500;

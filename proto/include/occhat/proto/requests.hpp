@@ -36,12 +36,14 @@ inline wire::Envelope register_user(std::string_view email, std::string_view nic
   return e;
 }
 
-inline wire::Envelope login(std::uint32_t user_id, std::string_view password, bool announce_presence = false) {
+inline wire::Envelope login(std::uint32_t user_id, std::string_view password, bool announce_presence = false,
+                            const std::vector<std::string>& revoke_tokens = {}) {
   wire::Envelope e;
   auto* r = e.mutable_login_request();
   r->set_user_id(user_id);
   r->set_password(password.data(), password.size());
   r->set_announce_presence(announce_presence);
+  for (const auto& token : revoke_tokens) r->add_revoke_tokens(token);
   return e;
 }
 
@@ -56,6 +58,58 @@ inline wire::Envelope resume(std::string_view token, bool announce_presence = fa
 inline wire::Envelope logout() {
   wire::Envelope e;
   e.mutable_logout_request();
+  return e;
+}
+
+inline wire::Envelope logout_all() {
+  wire::Envelope e;
+  e.mutable_logout_request()->set_all(true);
+  return e;
+}
+
+inline wire::Envelope logout_session(std::string_view session_id) {
+  wire::Envelope e;
+  e.mutable_logout_request()->set_session_id(session_id.data(), session_id.size());
+  return e;
+}
+
+inline wire::Envelope change_password(std::string_view current_password, std::string_view new_password) {
+  wire::Envelope e;
+  auto* r = e.mutable_change_password_request();
+  r->set_current_password(current_password.data(), current_password.size());
+  r->set_new_password(new_password.data(), new_password.size());
+  return e;
+}
+
+inline wire::Envelope set_nick(std::string_view nick) {
+  wire::Envelope e;
+  e.mutable_update_profile_request()->set_nick(nick.data(), nick.size());
+  return e;
+}
+
+inline wire::Envelope set_discoverable(bool discoverable) {
+  wire::Envelope e;
+  e.mutable_update_profile_request()->set_discoverable(discoverable);
+  return e;
+}
+
+inline wire::Envelope list_sessions() {
+  wire::Envelope e;
+  e.mutable_list_sessions_request();
+  return e;
+}
+
+inline wire::Envelope delete_account(std::string_view password) {
+  wire::Envelope e;
+  e.mutable_delete_account_request()->set_password(password.data(), password.size());
+  return e;
+}
+
+inline wire::Envelope find_users(std::string_view nick, bool prefix) {
+  wire::Envelope e;
+  auto* r = e.mutable_find_users_request();
+  r->set_nick(nick.data(), nick.size());
+  r->set_prefix(prefix);
   return e;
 }
 
@@ -257,6 +311,18 @@ inline wire::Envelope block_user(std::uint32_t user_id, bool unblock = false) {
   auto* r = e.mutable_block_user_request();
   r->set_user_id(user_id);
   r->set_unblock(unblock);
+  return e;
+}
+
+// ---- read markers ----
+
+// Exactly one of peer and room_id is non-zero; up_to_id 0: everything there now.
+inline wire::Envelope mark_read(std::uint32_t peer, std::uint32_t room_id, std::uint64_t up_to_id = 0) {
+  wire::Envelope e;
+  auto* r = e.mutable_mark_read_request();
+  r->set_peer(peer);
+  r->set_room_id(room_id);
+  r->set_up_to_id(up_to_id);
   return e;
 }
 

@@ -19,6 +19,11 @@ std::string store_location(const ServerOptions& options);
 // SQLite waits for its write lock. Throws store::StoreError.
 std::unique_ptr<store::Store> open_operator_store(const ServerOptions& options);
 
+// Deletes the account as `occhat delete-account` does (see Store::delete_user), removes the bytes
+// of the files that went with it, and records an account event so a running server closes its
+// connections. Throws store::StoreError(not_found) for an unknown or deleted user.
+void delete_user_as_operator(store::Store& store, const ServerOptions& options, std::uint32_t user_id);
+
 // The argon2id hash the server would store for `password`, after the registration rules
 // (8..1024 bytes). Throws occhat::Error(invalid_argument) naming the rule.
 std::string hash_new_password(std::string_view password);

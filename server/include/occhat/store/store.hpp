@@ -52,6 +52,23 @@ struct User {
   std::string email;
   std::string nick;
   std::int64_t created_at = 0;  // Unix seconds
+  bool discoverable = false;    // others may find the user by nick (schema 6)
+};
+
+// ---- accounts people manage themselves (schema 6) ----
+
+// Where a session was created or last resumed from.
+struct SessionOrigin {
+  std::string client_name;  // the client's hello, e.g. "occhat-cli/0.1.0"
+  std::string address;      // the peer's IP address
+};
+
+struct SessionRecord {
+  TokenHash token_hash{};
+  std::string client_name;
+  std::string last_address;
+  std::int64_t created_at = 0;    // Unix seconds
+  std::int64_t last_used_at = 0;  // Unix seconds: the latest login or resume
 };
 
 // ---- friends, messages, inbox (schema 2; friend-request notices schema 4) ----
@@ -59,6 +76,7 @@ struct User {
 struct Friend {
   std::uint32_t id = 0;
   std::string nick;
+  std::uint32_t unread = 0;  // filled in only where asked for (unread_count)
 };
 
 struct PendingRequest {
@@ -77,6 +95,7 @@ struct Message {
   std::uint32_t from = 0;
   std::uint32_t to = 0;  // 0 for a room message
   std::string from_nick;
+  std::string to_nick;  // only in the sender's own inbox item of a 1:1 message (a carbon)
   std::string text;
   std::int64_t time_ms = 0;
   // Room messages (schema 5): the room (room_id 0: a 1:1 message), its current name and the
@@ -85,6 +104,9 @@ struct Message {
   std::string room_name;
   std::vector<std::uint32_t> mentions;
 };
+
+// Unread counts stop here (a client shows "9999+" or the like).
+inline constexpr std::uint32_t kMaxUnreadCount = 9999;
 
 // ---- rooms and blocking (schema 5) ----
 
@@ -109,6 +131,7 @@ struct RoomView {
   RoomRole role = RoomRole::member;
   std::uint32_t inviter = 0;
   std::string inviter_nick;
+  std::uint32_t unread = 0;  // filled in only where asked for (unread_count)
 };
 
 struct RoomLists {
@@ -215,8 +238,12 @@ struct InboxItem {
   std::uint64_t seq = 0;
   std::int64_t time_ms = 0;
   Kind kind = Kind::message;
-  Message message;               // kind == message
-  std::uint32_t other_user = 0;  // friend_request: who asked (or accepted); message: the sender
+  // kind == message. A message is in its recipient's inbox and, as a carbon, in its sender's
+  // (message.from == user_id: every device of the sender learns what was sent).
+  Message message;
+  // friend_request: who asked (or accepted); message: the other party (the sender, or in a
+  // carbon the recipient)
+  std::uint32_t other_user = 0;
   std::string other_nick;
   bool accepted = false;  // friend_request: `other_user` accepted the user's request
   FileRecord file;        // kind == file
@@ -266,6 +293,7 @@ struct SendResult {
   std::int64_t time_ms = 0;
   bool duplicate = false;
   std::optional<InboxItem> item;  // the recipient's new inbox item; nullopt for a duplicate
+  std::optional<InboxItem> carbon;  // the sender's own new inbox item (same message); nullopt for a duplicate
 };
 
 // A room message stored: like SendResult, with one inbox item per member who gets it.
@@ -309,6 +337,14 @@ struct AccountEvent {
   std::uint32_t user_id = 0;
 };
 
+// What deleting an account left for the caller to do: room events to deliver (the user left
+// its rooms, handed owned ones on, or deleted rooms it was alone in) and bytes to remove.
+struct DeletedUser {
+  std::vector<InboxItem> items;
+  std::vector<std::uint64_t> removed_files;    // files of rooms that went with the user
+  std::vector<std::uint64_t> removed_uploads;  // its unfinished uploads (and those to it)
+};
+
 class Store {
  public:
   virtual ~Store() = default;
@@ -331,14 +367,46 @@ class Store {
   virtual std::optional<std::string> password_hash(std::uint32_t id) = 0;
 
   // Records a session. Throws StoreError(not_found) if `user_id` does not exist.
-  virtual void create_session(std::uint32_t user_id, const TokenHash& token_hash) = 0;
+  virtual void create_session(std::uint32_t user_id, const TokenHash& token_hash,
+                              const SessionOrigin& origin = {}) = 0;
 
   // The user owning the session, or nullopt if there is none. Updates the session's
-  // last-used time.
-  virtual std::optional<std::uint32_t> user_for_session(const TokenHash& token_hash) = 0;
+  // last-used time (and, when `origin` names an address, where it was used from).
+  virtual std::optional<std::uint32_t> user_for_session(const TokenHash& token_hash,
+                                                        const SessionOrigin& origin = {}) = 0;
 
   // Revokes a session. Returns false if there was none.
   virtual bool delete_session(const TokenHash& token_hash) = 0;
+
+  // ---- accounts people manage themselves (schema 6). Each call is one transaction; each is
+  // also what an operator's tool calls for the same change. ----
+
+  // The user's sessions, oldest first.
+  virtual std::vector<SessionRecord> sessions(std::uint32_t user_id) = 0;
+
+  // Revokes every session of the user except `keep` (if set); returns how many went.
+  virtual std::uint32_t delete_sessions(std::uint32_t user_id, const std::optional<TokenHash>& keep) = 0;
+
+  // Replaces the stored password hash (already a one-way hash). False for an unknown user.
+  virtual bool set_password_hash(std::uint32_t user_id, std::string_view password_hash) = 0;
+
+  // Changes the nick (already validated). False for an unknown user.
+  virtual bool set_nick(std::uint32_t user_id, std::string_view nick) = 0;
+
+  // Whether others may find the user by nick. False for an unknown user.
+  virtual bool set_discoverable(std::uint32_t user_id, bool discoverable) = 0;
+
+  // Discoverable users whose nick equals `nick` (ASCII case ignored) or, with prefix, starts
+  // with it; by nick, then id; at most `limit`.
+  virtual std::vector<User> find_users_by_nick(std::string_view nick, bool prefix, std::uint32_t limit) = 0;
+
+  // Deletes the account: sessions, friendships, friend requests, blocks (both ways), room
+  // invitations, inbox, unfinished uploads from or to it, and room memberships (an owned room
+  // passes to its longest-standing admin, else member; a room it is alone in is deleted, with
+  // its files). Messages and published files stay in the others' history. The users row stays
+  // as a tombstone (id and nick, nothing else): the id is never taken again, and every lookup
+  // treats the user as unknown. Throws StoreError(not_found) for an unknown (or deleted) user.
+  virtual DeletedUser delete_user(std::uint32_t user_id) = 0;
 
   // ---- friends. Each call is one transaction. ----
 
@@ -369,7 +437,8 @@ class Store {
 
   // ---- messages and the inbox. Each call is one transaction. ----
 
-  // Stores a message and the recipient's inbox item (seq = last_seq + 1). If `client_msg_id` is
+  // Stores a message, the recipient's inbox item (seq = last_seq + 1) and, in the same
+  // transaction, the sender's carbon item (so the sender's other devices see it). If `client_msg_id` is
   // non-empty and the sender already stored a message with it, nothing is stored and the
   // original's id and time come back with duplicate=true (checked first, so a retry succeeds
   // even if the friendship ended meanwhile). `text` must already be validated.
@@ -472,6 +541,19 @@ class Store {
   virtual HistoryPage room_history(std::uint32_t user_id, std::uint32_t room_id, std::uint32_t limit,
                                    std::uint64_t before_id) = 0;
 
+  // ---- read markers (schema 6). Each call is one transaction. ----
+  // A conversation is a friend's user id or a room id (the id spaces never meet). The user's
+  // marker there is the newest message id they have read; sending a message moves it to that
+  // message (send_message, send_room_message), and so does reading the newest page.
+
+  // Moves the marker forward to `up_to_id` (0: the conversation's newest message; never past
+  // it). Throws StoreError(not_found) for an unknown user, StoreError(invalid_argument) for
+  // oneself, StoreError(not_allowed) for a room the user is not a member of.
+  virtual void mark_read(std::uint32_t user_id, std::uint32_t conversation, std::uint64_t up_to_id) = 0;
+  // Messages from others after the marker (in a room: after joining too, and none from users
+  // the user blocks), counted up to kMaxUnreadCount.
+  virtual std::uint32_t unread_count(std::uint32_t user_id, std::uint32_t conversation) = 0;
+
   // As begin_upload, to a room the sender is a member of (resumes by (room, size, sha256)).
   virtual BeginUploadResult begin_room_upload(std::uint32_t from, std::uint32_t room_id, std::string_view name,
                                               std::uint64_t size, const Sha256& sha256) = 0;
@@ -508,6 +590,8 @@ class Store {
   // Written by whoever changes an account outside the server's own requests (an operator's
   // command in another process); the server polls them.
   virtual std::vector<AccountEvent> account_events(std::uint64_t after_seq) = 0;
+  // Records an account event for `user_id` by itself (after delete_user by an operator, say).
+  virtual void record_account_event(std::uint32_t user_id) = 0;
 };
 
 // What a commit waits for before it returns (and the server acknowledges).

@@ -95,6 +95,27 @@ TEST_P(StoreConcurrencyTest, ARetryRacingItsOriginalIsStoredOnce) {
   EXPECT_EQ(store_->fetch_inbox(b, 0, 100).items.size(), 2u);  // the friend notice and the message
 }
 
+// A send writes two inboxes (the recipient's and the sender's carbon): two users writing to
+// each other at once must not each hold one inbox and wait for the other's (a deadlock that
+// PostgreSQL breaks by failing one of the calls).
+TEST_P(StoreConcurrencyTest, TwoUsersWritingToEachOtherAtOnceAllSucceed) {
+  const std::uint32_t a = 400000, b = 400001;
+  constexpr int kEach = 50;
+  ASSERT_TRUE(store_->create_user(a, "a@x", "a", "h"));
+  ASSERT_TRUE(store_->create_user(b, "b@x", "b", "h"));
+  store_->add_friend(a, b);
+  store_->add_friend(b, a);
+  const auto a_before = store_->inbox_state(a).last_seq, b_before = store_->inbox_state(b).last_seq;
+  in_parallel(2, [&](int i, Store& store) {
+    for (int k = 0; k < kEach; ++k) i == 0 ? store.send_message(a, b, "to b", "") : store.send_message(b, a, "to a", "");
+  });
+  EXPECT_EQ(store_->history(a, b, 500, 0).messages.size(), 2u * kEach);
+  // Each inbox: what the other sent and the carbons of what it sent, gapless.
+  EXPECT_EQ(store_->inbox_state(a).last_seq, a_before + 2 * kEach);
+  EXPECT_EQ(store_->inbox_state(b).last_seq, b_before + 2 * kEach);
+  EXPECT_EQ(store_->fetch_inbox(a, a_before, 1000).items.size(), 2u * kEach);
+}
+
 OCCHAT_INSTANTIATE_STORE_BACKENDS(StoreConcurrencyTest);
 
 }  // namespace

@@ -358,6 +358,58 @@ TEST_P(StoreRoomsTest, DISABLED_ThousandMemberFanOutCost) {
   EXPECT_EQ(store_->room_history(alice_, room, 500, 0).messages.size(), static_cast<std::size_t>(2 * kMessages + 20));
 }
 
+// Read markers in a room: only messages after joining count, never one's own, never a blocked
+// sender's; sending reads the room; only members have a marker.
+TEST_P(StoreRoomsTest, RoomUnreadCountsStartAtJoiningAndSkipBlockedSenders) {
+  befriend(alice_, bob_);
+  befriend(alice_, carol_);
+  const auto room = store_->create_room(alice_, "lounge", 100).room.id;
+  store_->send_room_message(alice_, room, "before bob joined", "", {});
+  change(Kind::invite, room, alice_, {bob_, carol_});
+  change(Kind::join, room, bob_);
+  change(Kind::join, room, carol_);
+  store_->send_room_message(alice_, room, "one", "", {});
+  store_->send_room_message(alice_, room, "two", "", {});
+  store_->send_room_message(carol_, room, "three", "", {});
+  store_->send_room_message(bob_, room, "four", "", {});
+  EXPECT_EQ(store_->unread_count(bob_, room), 0u);  // bob's own message read what came before
+  EXPECT_EQ(store_->unread_count(alice_, room), 2u);
+  EXPECT_EQ(store_->unread_count(carol_, room), 1u);
+  store_->send_room_message(alice_, room, "five", "", {});
+  store_->send_room_message(carol_, room, "six", "", {});
+  EXPECT_EQ(store_->unread_count(bob_, room), 2u);
+  store_->block_user(bob_, carol_);
+  EXPECT_EQ(store_->unread_count(bob_, room), 1u);
+  store_->mark_read(bob_, room, 0);
+  EXPECT_EQ(store_->unread_count(bob_, room), 0u);
+  change(Kind::leave, room, carol_);
+  EXPECT_EQ(code_of([&] { store_->mark_read(carol_, room, 0); }), ErrorCode::not_allowed);
+}
+
+// Deleting a room's owner hands the room to its longest-standing admin (else member); a room the
+// user was alone in goes with it.
+TEST_P(StoreRoomsTest, DeletingAnOwnerPassesItsRoomsOnOrDeletesThem) {
+  befriend(alice_, bob_);
+  befriend(alice_, carol_);
+  const auto shared = store_->create_room(alice_, "shared", 100).room.id;
+  const auto alone = store_->create_room(alice_, "alone", 100).room.id;
+  change(Kind::invite, shared, alice_, {bob_, carol_});
+  change(Kind::join, shared, bob_);
+  change(Kind::join, shared, carol_);
+  change(Kind::make_admin, shared, alice_, {carol_});
+  const auto deleted = store_->delete_user(alice_);
+  EXPECT_FALSE(deleted.items.empty());  // the room events for bob and carol
+  const auto carols = store_->rooms(carol_).rooms;
+  ASSERT_EQ(carols.size(), 1u);
+  EXPECT_EQ(carols[0].room.id, shared);
+  EXPECT_EQ(carols[0].role, RoomRole::owner);
+  EXPECT_EQ(store_->rooms(bob_).rooms.at(0).role, RoomRole::member);
+  EXPECT_FALSE(store_->is_room_member(alice_, shared));
+  EXPECT_FALSE(store_->is_room_member(alice_, alone));
+  EXPECT_EQ(store_->stats().rooms, 1u);
+  EXPECT_EQ(store_->room_history(bob_, shared, 10, 0).messages.size(), 0u);
+}
+
 OCCHAT_INSTANTIATE_STORE_BACKENDS(StoreRoomsTest);
 
 }  // namespace

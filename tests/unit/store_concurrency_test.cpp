@@ -116,6 +116,29 @@ TEST_P(StoreConcurrencyTest, TwoUsersWritingToEachOtherAtOnceAllSucceed) {
   EXPECT_EQ(store_->fetch_inbox(a, a_before, 1000).items.size(), 2u * kEach);
 }
 
+// A friend request racing its target's deletion is either refused (no such user) or removed with
+// the account: never left pending towards a tombstone.
+TEST_P(StoreConcurrencyTest, ARequestRacingItsTargetsDeletionIsNotLeftBehind) {
+  for (std::uint32_t round = 0; round < 20; ++round) {
+    const std::uint32_t a = 500000 + 2 * round, b = a + 1;
+    ASSERT_TRUE(store_->create_user(a, "a@x", "a", "h"));
+    ASSERT_TRUE(store_->create_user(b, "b@x", "b", "h"));
+    in_parallel(2, [&](int i, Store& store) {
+      if (i == 0) {
+        store.delete_user(b);
+        return;
+      }
+      try {
+        store.add_friend(a, b);
+      } catch (const StoreError& e) {
+        if (e.code() != occhat::ErrorCode::not_found) throw;
+      }
+    });
+    EXPECT_TRUE(store_->friend_requests(a).outgoing.empty()) << "round " << round;
+    EXPECT_EQ(store_->friend_link(a, b), FriendLink::none) << "round " << round;
+  }
+}
+
 OCCHAT_INSTANTIATE_STORE_BACKENDS(StoreConcurrencyTest);
 
 }  // namespace

@@ -2,8 +2,10 @@
 // account (as server/storage/account_queries.cpp). Each function is also what an operator's tool
 // calls for the same change.
 //
-// Concurrency: delete_user locks the user's row FOR UPDATE before anything else, and every call
-// that makes something refer to a user goes through require_user (FOR KEY SHARE on that row).
+// Concurrency: delete_user locks the user's row FOR NO KEY UPDATE before anything else, and every
+// call that makes something refer to a user goes through require_user (FOR SHARE on that row;
+// calls that lock a room first take it before the room's, see lock_users). Foreign-key checks
+// (KEY SHARE) do not wait for a deletion: the row and its key stay.
 // So a friend request, message, invitation or membership written alongside a deletion either
 // commits first (and the deletion, waiting for it, removes it) or sees the tombstone (not_found).
 
@@ -154,17 +156,20 @@ std::vector<User> find_users_by_nick(Connection& conn, std::string_view nick, bo
 
 DeletedUser delete_user(Connection& conn, std::uint32_t user_id) {
   // First, before any other lock: see the file comment. not_found for an unknown or deleted user.
-  if (conn.run("SELECT 1 FROM users WHERE id = $1 AND deleted_ms IS NULL FOR UPDATE", Params{}.add(user_id)).empty()) {
+  if (conn.run("SELECT 1 FROM users WHERE id = $1 AND deleted_ms IS NULL FOR NO KEY UPDATE", Params{}.add(user_id))
+          .empty()) {
     throw StoreError(ErrorCode::not_found, fmt::format("no user with id {}", user_id));
   }
   DeletedUser out;
-  leave_rooms(conn, user_id, out);
+  // Its uploads before its rooms (SQLite goes the other way; the set removed is the same): a
+  // publish holding an upload's row waits for a room's lock, which leave_rooms would hold.
   const auto uploads = conn.run(
       "DELETE FROM uploads WHERE sender = $1 OR (recipient = $1 AND room_id IS NULL) RETURNING id",
       Params{}.add(user_id));
   for (int row = 0; row < uploads.rows(); ++row) {
     out.removed_uploads.push_back(static_cast<std::uint64_t>(uploads.integer(row, 0)));
   }
+  leave_rooms(conn, user_id, out);
   run(conn, "DELETE FROM sessions WHERE user_id = $1", user_id);
   run(conn, "DELETE FROM friendships WHERE user_id = $1 OR friend_id = $1", user_id);
   run(conn, "DELETE FROM friend_requests WHERE from_id = $1 OR to_id = $1", user_id);

@@ -32,8 +32,12 @@ std::optional<std::uint32_t> user_for_session(Connection& conn, const TokenHash&
 bool delete_session(Connection& conn, const TokenHash& token_hash);
 
 // The user's id and nick; throws StoreError(not_found) "no user with id N" (also for a deleted
-// user's tombstone). Holds the row's KEY SHARE lock until the transaction ends (see delete_user).
+// user's tombstone). Holds the row's SHARE lock until the transaction ends (see delete_user).
 User require_user(Connection& conn, std::uint32_t id);
+// Takes the SHARE lock of these users' rows (missing ones lock nothing), as require_user would
+// later. A call that locks a room and then needs a user's lock takes the user's first: delete_user
+// holds the user's row and then takes the rooms', so the other order could deadlock.
+void lock_users(Connection& conn, std::vector<std::uint32_t> ids);
 
 // (min(a, b) << 32) | max(a, b): names a conversation; also the advisory lock that serialises
 // changes to how two users stand (see lock_pair).

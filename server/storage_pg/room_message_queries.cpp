@@ -23,6 +23,7 @@ RoomSendResult send_room_message(Connection& conn, std::uint32_t from, std::uint
     return true;
   };
   if (!client_msg_id.empty() && find_sent()) return result;
+  lock_users(conn, {from});  // before the room's lock (see lock_users)
   lock_room(conn, room_id, /*exclusive=*/false);  // the members stay who they are until this commits
   require_member(conn, from, room_id);
   const User sender = require_user(conn, from);

@@ -234,6 +234,10 @@ RoomChangeResult change_room(Connection& conn, const RoomChange& change) {
   RoomChangeResult result;
   const std::uint32_t actor = change.actor;
   const std::uint32_t room_id = change.room_id;
+  // The users the change names, before the room's lock (see lock_users).
+  std::vector<std::uint32_t> named = change.users;
+  named.push_back(actor);
+  lock_users(conn, std::move(named));
   lock_room(conn, room_id, /*exclusive=*/true);
 
   if (change.kind == Kind::join || change.kind == Kind::decline) {

@@ -61,16 +61,22 @@ std::vector<std::uint32_t> split_ids(std::string_view text) {
 }
 
 User require_user(Connection& conn, std::uint32_t id) {
-  // A deleted account's tombstone is no user. KEY SHARE: a concurrent delete_user (which locks
-  // the row FOR UPDATE first) either waits for this call or is seen here as the tombstone it
-  // made, so nothing new refers to a deleted user.
+  // A deleted account's tombstone is no user. FOR SHARE: a concurrent delete_user (which locks
+  // the row FOR NO KEY UPDATE first) either waits for this call or is seen here as the tombstone
+  // it made, so nothing new refers to a deleted user.
   const auto result =
-      conn.run("SELECT nick FROM users WHERE id = $1 AND deleted_ms IS NULL FOR KEY SHARE", Params{}.add(id));
+      conn.run("SELECT nick FROM users WHERE id = $1 AND deleted_ms IS NULL FOR SHARE", Params{}.add(id));
   if (result.empty()) throw StoreError(ErrorCode::not_found, fmt::format("no user with id {}", id));
   User user;
   user.id = id;
   user.nick = result.text(0, 0);
   return user;
+}
+
+void lock_users(Connection& conn, std::vector<std::uint32_t> ids) {
+  std::sort(ids.begin(), ids.end());
+  ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+  for (const std::uint32_t id : ids) conn.run("SELECT 1 FROM users WHERE id = $1 FOR SHARE", Params{}.add(id));
 }
 
 bool create_user(Connection& conn, std::uint32_t id, std::string_view email, std::string_view nick,

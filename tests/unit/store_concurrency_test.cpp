@@ -17,6 +17,7 @@ namespace {
 
 using occhat::store::AddFriendState;
 using occhat::store::FriendLink;
+using occhat::store::RoomChange;
 using occhat::store::Store;
 using occhat::store::StoreError;
 
@@ -136,6 +137,45 @@ TEST_P(StoreConcurrencyTest, ARequestRacingItsTargetsDeletionIsNotLeftBehind) {
     });
     EXPECT_TRUE(store_->friend_requests(a).outgoing.empty()) << "round " << round;
     EXPECT_EQ(store_->friend_link(a, b), FriendLink::none) << "round " << round;
+  }
+}
+
+// A user deleting the account on one device while sending to a room from another: each send is
+// stored or refused (no longer a member), none fails on a deadlock between the room's lock and
+// the user's.
+TEST_P(StoreConcurrencyTest, RoomSendsRacingTheSendersDeletionAreStoredOrRefused) {
+  for (std::uint32_t round = 0; round < 10; ++round) {
+    const std::uint32_t a = 600000 + 2 * round, b = a + 1;
+    ASSERT_TRUE(store_->create_user(a, "a@x", "a", "h"));
+    ASSERT_TRUE(store_->create_user(b, "b@x", "b", "h"));
+    store_->add_friend(a, b);
+    store_->add_friend(b, a);
+    const auto room = store_->create_room(a, "r", 100).room.id;
+    RoomChange invite;
+    invite.kind = RoomChange::Kind::invite;
+    invite.room_id = room;
+    invite.actor = a;
+    invite.users = {b};
+    store_->change_room(invite);
+    RoomChange join;
+    join.kind = RoomChange::Kind::join;
+    join.room_id = room;
+    join.actor = b;
+    store_->change_room(join);
+    in_parallel(2, [&](int i, Store& store) {
+      if (i == 0) {
+        store.delete_user(a);
+        return;
+      }
+      for (int k = 0; k < 20; ++k) {
+        try {
+          store.send_room_message(a, room, "m", "", {});
+        } catch (const StoreError& e) {
+          if (e.code() != occhat::ErrorCode::not_allowed && e.code() != occhat::ErrorCode::not_found) throw;
+        }
+      }
+    });
+    EXPECT_FALSE(store_->is_room_member(a, room)) << "round " << round;
   }
 }
 

@@ -54,23 +54,20 @@ void append_account_event(Database& db, std::uint32_t user_id) {
 
 // Every session of `id` ends, and a running server is told to close its connections.
 static void end_sessions(Database& db, std::uint32_t id) {
-  Statement end(db, "DELETE FROM sessions WHERE user_id = ?1");
-  end.bind(1, std::int64_t{id});
-  end.step();
+  delete_sessions(db, id, std::nullopt);
   append_account_event(db, id);
 }
 
+// A deleted account's tombstone is no user here either (set_password_hash skips it): resetting
+// it must not give a deleted id a password again.
 bool reset_password(Database& db, std::uint32_t id, std::string_view password_hash) {
-  Statement update(db, "UPDATE users SET password_hash = ?2 WHERE id = ?1");
-  update.bind(1, std::int64_t{id}).bind(2, password_hash);
-  update.step();
-  if (sqlite3_changes(db.handle()) == 0) return false;
+  if (!set_password_hash(db, id, password_hash)) return false;
   end_sessions(db, id);
   return true;
 }
 
 bool set_user_disabled(Database& db, std::uint32_t id, bool disabled) {
-  Statement update(db, "UPDATE users SET disabled = ?2 WHERE id = ?1");
+  Statement update(db, "UPDATE users SET disabled = ?2 WHERE id = ?1 AND deleted_ms IS NULL");
   update.bind(1, std::int64_t{id}).bind(2, std::int64_t{disabled ? 1 : 0});
   update.step();
   if (sqlite3_changes(db.handle()) == 0) return false;

@@ -113,3 +113,6 @@ def test_user_delete_needs_yes_then_deletes_and_closes_a_live_watch(server, tmp_
     assert b.jsonl("friends") == []
     assert [m["text"] for m in b.jsonl("history", a.id)] == ["kept in bob's history"]
     assert admin(server, "user", "delete", a.id, "--yes")[0] == 4  # already gone
+    # A deleted id is no user for the other commands either: no password brings it back.
+    assert admin(server, "user", "reset-password", a.id, stdin="a brand new password\n")[0] == 4
+    assert admin(server, "user", "disable", a.id)[0] == 4

@@ -10,7 +10,7 @@ import sys
 import threading
 from typing import Any, Awaitable, Callable, Deque, Dict, Optional, Sequence, Set, Tuple, Union
 
-from . import aio
+from ._aio_client import Client, EventStream
 from ._errors import Error
 from ._handlers import HandlerRegistry, conversation_of
 from ._occhat import Event, UserInfo
@@ -51,13 +51,13 @@ class Bot(HandlerRegistry[Handler, CommandHandler]):
     as handled and the bot carries on. Events the bot's own user caused are never dispatched.
     """
 
-    def __init__(self, server: Optional[str] = None, home: Any = None, *, client: Optional["aio.Client"] = None,
+    def __init__(self, server: Optional[str] = None, home: Any = None, *, client: Optional[Client] = None,
                  backoff: Optional[Sequence[float]] = None, handler_timeout: float = 300.0,
                  max_in_flight: int = 256) -> None:
         """backoff: reconnection delays in seconds (see occhat.Client.events); handler_timeout:
         seconds after which a handler counts as failed; max_in_flight: events handled at once."""
         super().__init__()
-        self.client: aio.Client = client or aio.Client(server, home)
+        self.client: Client = client or Client(server, home)
         self.user: Optional[UserInfo] = None  # the bot's own account, once main() logged in
         self.handler_timeout = handler_timeout
         self._backoff = backoff
@@ -162,7 +162,7 @@ class Bot(HandlerRegistry[Handler, CommandHandler]):
         return asyncio.run(start())
 
     async def _work(self, key: Tuple[str, int], backlog: Backlog, backlogs: Dict[Tuple[str, int], Backlog],
-                    stream: "aio.EventStream", slots: asyncio.Semaphore) -> None:
+                    stream: EventStream, slots: asyncio.Semaphore) -> None:
         """Handles one conversation's events in order, each marked handled once its handlers
         finished, until its backlog is empty (then a new event starts a new worker)."""
         try:

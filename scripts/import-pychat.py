@@ -370,8 +370,13 @@ class PyChatData:
         for index, record in enumerate(objects, 1):
             what = f"record {index}"
             text = text_of(record)
+            if text is None and isinstance(record, bytes):
+                # PyChat cut messages at 200 bytes, sometimes inside a character: keep the message,
+                # with U+FFFD for the bytes that are not UTF-8.
+                text = record.decode("utf-8", errors="replace")
+                self.report.note(f"{display} {what}: not valid UTF-8; its invalid bytes became U+FFFD")
             if text is None:
-                self.report.skip(display, what, "not a UTF-8 text record")
+                self.report.skip(display, what, "not a text record")
                 continue
             fields = text.split("\t", 3)  # the message itself may contain tabs
             if len(fields) != 4:

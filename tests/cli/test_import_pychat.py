@@ -283,3 +283,18 @@ def test_imported_server_logs_in_with_old_passwords_and_has_friends_history_inbo
     server.start()
     assert login(ALICE, PASSWORDS[ALICE], alice_home)[0] == 0  # the upgraded hash takes the same password
     assert login(CAROL, PASSWORDS[CAROL], carol_home)[0] == 0
+
+
+def test_a_message_cut_inside_a_character_is_kept_and_a_truncated_file_end_is_reported(pychat_dir):
+    """PyChat cut messages at 200 bytes, sometimes inside a UTF-8 character; and a server killed
+    while appending leaves half a pickle at the end of history.pk."""
+    cut = record(ALICE, BOB, "2014-04-22 08:00:00", "你好").encode()[:-1]
+    history = pychat_dir / "msg" / "history.pk"
+    history.write_bytes(pickle.dumps(cut, protocol=0) + pickle.dumps(b"half a record", protocol=0)[:9])
+    rc, out, err = run_importer(pychat_dir)
+    assert rc == 0, err
+    texts = [m["text"] for m in records_of(out)["message"]]
+    assert texts == ["不在吗", "在吗？", "你\ufffd"]
+    assert "import-pychat: msg/history.pk record 1: not valid UTF-8; its invalid bytes became U+FFFD" in err.splitlines()
+    [truncated] = [line for line in err.splitlines() if line.startswith("import-pychat: skipped msg/history.pk: byte")]
+    assert truncated.endswith(": the rest of the file cannot be read"), truncated

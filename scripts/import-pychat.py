@@ -116,7 +116,8 @@ def load_pickles(path, display):
         raise ImportError_(f"cannot read {display}: {e.strerror}") from None
     stream = io.BytesIO(data)
     objects = []
-    while data[stream.tell():].strip():  # trailing blank lines (an editor's) end the file too
+    end = len(data.rstrip())  # trailing blank lines (an editor's) end the file too
+    while stream.tell() < end:
         start = stream.tell()
         try:
             # encoding='bytes': Python 2 str (the S opcode) becomes bytes, decoded as UTF-8 later.

@@ -49,6 +49,21 @@ std::string numbered_params(std::size_t from, std::size_t count) {
   return text;
 }
 
+// Rows per INSERT: one round trip for many rows (a row at a time, a remote database would take
+// minutes for a big dump). 256 rows of at most 14 columns stay far below the 65535 parameters
+// a statement may have.
+constexpr std::size_t kImportBatch = 256;
+
+// INSERT of `rows` rows; ON CONFLICT DO NOTHING: a row already there (its key, or a message's
+// client id) is kept.
+std::string insert_sql(const DumpTableSpec& spec, std::size_t rows) {
+  std::string values;
+  for (std::size_t r = 0; r < rows; ++r) {
+    values += fmt::format("{}({})", r == 0 ? "" : ", ", numbered_params(r * spec.column_count + 1, spec.column_count));
+  }
+  return fmt::format("INSERT INTO {}({}) VALUES {} ON CONFLICT DO NOTHING", spec.name, dump_column_list(spec), values);
+}
+
 }  // namespace
 
 void export_rows(Connection& conn, const DumpRowSink& sink) {
@@ -93,14 +108,14 @@ DumpCounts import_rows(Connection& conn, const DumpRows& rows, bool merge) {
   DumpCounts counts{};
   for (std::size_t t = 0; t < kDumpTableCount; ++t) {
     const auto& spec = kDumpTables[t];
-    if (rows[t].empty()) continue;
-    // ON CONFLICT DO NOTHING: a row already there (its key, or a message's client id) is kept.
-    const std::string insert = fmt::format("INSERT INTO {}({}) VALUES({}) ON CONFLICT DO NOTHING", spec.name,
-                                           dump_column_list(spec), numbered_params(1, spec.column_count));
-    for (const auto& row : rows[t]) {
+    const auto& table_rows = rows[t];
+    for (std::size_t first = 0; first < table_rows.size(); first += kImportBatch) {
+      const auto count = std::min(kImportBatch, table_rows.size() - first);
       Params params;
-      for (std::size_t c = 0; c < spec.column_count; ++c) add_value(params, row.at(c));
-      const Result result = conn.run_allowing_constraints(insert, params);
+      for (std::size_t r = first; r < first + count; ++r) {
+        for (std::size_t c = 0; c < spec.column_count; ++c) add_value(params, table_rows[r].at(c));
+      }
+      const Result result = conn.run_allowing_constraints(insert_sql(spec, count), params);
       if (!result.ok()) {
         throw StoreError(ErrorCode::internal,
                          fmt::format("cannot import a row of {} (a reference to a missing record?): {}", spec.name,

@@ -1,10 +1,11 @@
 #include "dump_commands.hpp"
 
 #include <fmt/format.h>
-#include <sys/stat.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <iostream>
+#include <stdexcept>
 #include <string>
 
 #include "dump_export.hpp"
@@ -38,9 +39,21 @@ bool is_postgresql(std::string_view location) {
 
 // open_store() does not take postgresql:// yet (the server cannot run on it); export and import
 // open the PostgreSQL backend themselves.
+// The SQLite file a location names ("sqlite:PATH", "sqlite:///abs/path" or a path).
+fs::path sqlite_file(std::string_view location) {
+  if (location.starts_with("sqlite://")) return fs::path(location.substr(9));
+  if (location.starts_with("sqlite:")) return fs::path(location.substr(7));
+  return fs::path(location);
+}
+
 std::unique_ptr<store::Store> open_dump_store(const ServerOptions& options, bool create_data_dir) {
   const std::string location = store_location(options);
   if (is_postgresql(location)) return store::open_pg_store(location);
+  // Opening a SQLite store creates it: an export of a mistyped path would write an empty dump.
+  if (!create_data_dir && !fs::exists(sqlite_file(location))) {
+    throw std::runtime_error(fmt::format("no store at {} (check --data-dir or --store)",
+                                         sqlite_file(location).string()));
+  }
   if (create_data_dir && options.store.empty() && !fs::exists(options.data_dir)) {
     fs::create_directories(options.data_dir);
     fs::permissions(options.data_dir, fs::perms::owner_all);
@@ -67,7 +80,6 @@ std::string counts_text(const store::DumpCounts& counts) {
 }
 
 int run_export(const ServerOptions& options) {
-  const auto store = open_dump_store(options, false);
   dump::ExportOptions export_options;
   export_options.source = is_postgresql(store_location(options)) ? "postgresql" : "sqlite";
   export_options.files_dir = files_dir(options);
@@ -79,6 +91,7 @@ int run_export(const ServerOptions& options) {
     }
     export_options.files_dir.reset();  // a data dir without files yet
   }
+  const auto store = open_dump_store(options, false);
   std::ios::sync_with_stdio(false);
   const auto summary = dump::export_dump(*store, std::cout, export_options);
   std::cerr << fmt::format("occhat-server: exported {}\n", counts_text(summary.rows));
@@ -96,6 +109,10 @@ int run_export(const ServerOptions& options) {
 }
 
 int run_import(const ServerOptions& options) {
+  if (::isatty(STDIN_FILENO) != 0) {
+    std::cerr << "occhat-server: import reads the dump from stdin: occhat-server ... import < dump.jsonl\n";
+    return 1;
+  }
   const auto store = open_dump_store(options, true);
   dump::ImportOptions import_options;
   import_options.files_dir = files_dir(options);

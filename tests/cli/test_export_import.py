@@ -9,6 +9,8 @@ import itertools
 import json
 import os
 import subprocess
+import threading
+import time
 import urllib.parse
 
 import pytest
@@ -171,3 +173,51 @@ def test_malformed_dump_imports_nothing(tmp_path, backend, request):
     rc, out, err = occhat_server(tmp_path, *store, "import", stdin=header + user + b'{"type":"end","records":1}\n')
     assert rc == 0, err
     assert user_count(tmp_path, *store) == 1
+
+
+def test_export_of_a_running_server_is_consistent(server_factory, tmp_path):
+    """A backup taken while messages arrive: the export is one snapshot, so it imports (every
+    inbox item's message is in it) and the server went on answering meanwhile."""
+    srv = server_factory()
+    a, b = make_user(srv, tmp_path, "alice"), make_user(srv, tmp_path, "bob")
+    befriend(a, b)
+    stop = threading.Event()
+    sent = []
+
+    def keep_sending():
+        while not stop.is_set():
+            a.ok("send", b.id, f"message {len(sent)}")
+            sent.append(len(sent))
+
+    sender = threading.Thread(target=keep_sending)
+    sender.start()
+    try:
+        deadline = time.monotonic() + 60
+        while len(sent) < 3 and sender.is_alive() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert len(sent) >= 3, "alice could not send"
+        dumps = []
+        for _ in range(3):
+            rc, dump, err = occhat_server(tmp_path, "--data-dir", srv.data_dir, "export")
+            assert rc == 0, err
+            dumps.append(dump)
+    finally:
+        stop.set()
+        sender.join(timeout=60)
+    assert len(sent) > 3  # the server kept answering while it was exported
+    for index, dump in enumerate(dumps):
+        rc, out, err = occhat_server(tmp_path, "--data-dir", tmp_path / f"restored{index}", "import", stdin=dump)
+        assert rc == 0, err
+        messages = [json.loads(line) for line in dump.decode().splitlines() if '"type":"message"' in line]
+        items = [json.loads(line) for line in dump.decode().splitlines() if '"type":"inbox_item"' in line]
+        assert {m["id"] for m in messages} >= {i["message_id"] for i in items if i["kind"] == "message"}
+
+
+def test_export_names_a_wrong_files_dir_or_store(tmp_path):
+    rc, out, err = occhat_server(tmp_path, "--data-dir", tmp_path / "d", "export", "--files-dir", tmp_path)
+    assert (rc, out) == (1, b"")
+    assert err == f"occhat-server: {tmp_path} has no published/ directory: is it the server's files directory?\n"
+    rc, out, err = occhat_server(tmp_path, "--data-dir", tmp_path / "d", "export")
+    assert (rc, out) == (1, b"")
+    assert err == f"occhat-server: no store at {tmp_path / 'd' / 'occhat.db'} (check --data-dir or --store)\n"
+    assert not (tmp_path / "d").exists()  # nothing created

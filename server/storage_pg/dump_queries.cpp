@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <utility>
 
 #include "occhat/store/dump_tables.hpp"
 #include "queries.hpp"
@@ -125,20 +126,19 @@ DumpCounts import_rows(Connection& conn, const DumpRows& rows, bool merge) {
     }
   }
   // Identity columns do not move when rows bring their own ids: set each past the largest id
-  // (greatest with nextval, so a sequence already further on, in a merge, never goes back).
-  // File ids are drawn from uploads' identity.
-  conn.exec(R"sql(
-SELECT setval(pg_get_serial_sequence('messages', 'id'),
-              greatest(coalesce((SELECT max(id) FROM messages), 0), nextval(pg_get_serial_sequence('messages', 'id'))));
-SELECT setval(pg_get_serial_sequence('room_messages', 'id'),
-              greatest(coalesce((SELECT max(id) FROM room_messages), 0),
-                       nextval(pg_get_serial_sequence('room_messages', 'id'))));
-SELECT setval(pg_get_serial_sequence('rooms', 'id'),
-              greatest(coalesce((SELECT max(id) FROM rooms), 0), nextval(pg_get_serial_sequence('rooms', 'id'))));
-SELECT setval(pg_get_serial_sequence('uploads', 'id'),
-              greatest(coalesce((SELECT max(id) FROM files), 0), coalesce((SELECT max(id) FROM uploads), 0),
-                       nextval(pg_get_serial_sequence('uploads', 'id'))));
-)sql");
+  // (greatest with nextval, so a sequence already further on, in a merge, never goes back; and
+  // only where there are rows, so an empty table still starts at its first id). File ids are
+  // drawn from uploads' identity.
+  for (const auto& [sequence_table, max_id] :
+       {std::pair<std::string_view, std::string_view>{"messages", "(SELECT max(id) FROM messages)"},
+        {"room_messages", "(SELECT max(id) FROM room_messages)"},
+        {"rooms", "(SELECT max(id) FROM rooms)"},
+        {"uploads", "greatest((SELECT max(id) FROM files), (SELECT max(id) FROM uploads))"}}) {
+    conn.exec(fmt::format("SELECT setval(s.name, greatest(m.id, nextval(s.name))) "
+                          "FROM (SELECT pg_get_serial_sequence('{}', 'id') AS name) s, (SELECT {} AS id) m "
+                          "WHERE m.id IS NOT NULL",
+                          sequence_table, max_id));
+  }
   return counts;
 }
 

@@ -190,6 +190,16 @@ TEST_P(StoreDumpTest, ImportedStoreBehavesAsTheOriginal) {
   EXPECT_GT(t.begin_upload(alice_, bob_, "x", 1, digest).upload.id, file_id_);
 }
 
+TEST_P(StoreDumpTest, AStoreWithoutRoomsOrMessagesStillStartsItsIdsAtTheFirst) {
+  ASSERT_TRUE(store_->create_user(alice_, "a@x", "alice", "h"));
+  ASSERT_TRUE(store_->create_user(bob_, "b@x", "bob", "h"));
+  store_->add_friend(alice_, bob_);
+  store_->add_friend(bob_, alice_);
+  import_text(target(), export_text(*store_));
+  EXPECT_EQ(target().create_room(alice_, "first", 10).room.id, occhat::store::kMinRoomId);
+  EXPECT_EQ(target().send_message(alice_, bob_, "first", "").message_id, 1u);
+}
+
 TEST_P(StoreDumpTest, RefusesANonEmptyStoreAndMergesIdempotently) {
   populate();
   const auto text = export_text(*store_);

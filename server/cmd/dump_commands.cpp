@@ -121,6 +121,11 @@ int run_import(const ServerOptions& options) {
   const auto summary = dump::import_dump(*store, std::cin, import_options);
   std::cerr << fmt::format("occhat-server: imported {}; {} files with bytes ({} bytes)\n", counts_text(summary.added),
                            summary.files_with_bytes, summary.file_bytes);
+  if (summary.files_without_bytes != 0) {
+    std::cerr << fmt::format("occhat-server: warning: {} file records came without their bytes (exported without "
+                             "--files-dir?): they are listed, but downloading them fails\n",
+                             summary.files_without_bytes);
+  }
   std::uint64_t skipped = 0;
   for (std::size_t t = 0; t < store::kDumpTableCount; ++t) skipped += summary.read[t] - summary.added[t];
   if (skipped != 0) std::cerr << fmt::format("occhat-server: {} rows were in the store already (skipped)\n", skipped);

@@ -83,9 +83,10 @@ class Staging {
   const std::map<std::uint64_t, std::uint64_t>& sizes() const { return sizes_; }
   fs::path part(std::uint64_t id) const { return dir_ / std::to_string(id); }
 
-  // Moves each staged file to published/<id>, synced, unless one is there already (a merge
-  // of the same dump: the same bytes, checked by the caller's hash). Undone by the destructor
-  // unless keep() runs.
+  // Moves each staged file to published/<id>, synced, unless the same bytes are there already
+  // (a merge of the same dump, or an import killed before its commit). Other bytes under that
+  // id are refused: they belong to another store's file. Undone by the destructor unless
+  // keep() runs.
   void publish() {
     const auto published = files_dir_ / "published";
     if (!fs::exists(published)) {
@@ -94,7 +95,16 @@ class Staging {
     }
     for (const auto& [id, size] : sizes_) {
       const auto target = published / std::to_string(id);
-      if (fs::exists(target)) continue;
+      if (fs::exists(target)) {
+        std::error_code error;
+        if (fs::file_size(target, error) == size && !error &&
+            proto::sha256_file(target) == proto::sha256_file(part(id))) {
+          continue;
+        }
+        throw std::runtime_error(fmt::format("{} holds other bytes than the dump's file {}: is --files-dir the "
+                                             "files directory of another store?",
+                                             target.string(), id));
+      }
       fsync_path(part(id), false);
       fs::rename(part(id), target);
       moved_.push_back(target);
@@ -290,6 +300,7 @@ ImportSummary import_dump(store::Store& store, std::istream& in, const ImportOpt
       summary.file_bytes += size;
     }
   }
+  summary.files_without_bytes = rows[static_cast<std::size_t>(store::DumpTable::files)].size() - summary.files_with_bytes;
   summary.added = store.import_rows(rows, options.merge);
   if (staging) staging->keep();
   return summary;

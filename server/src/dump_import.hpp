@@ -21,6 +21,7 @@ struct ImportSummary {
   store::DumpCounts read{};   // rows the dump holds, per table
   store::DumpCounts added{};  // rows stored (the rest were present: --merge)
   std::uint64_t files_with_bytes = 0;
+  std::uint64_t files_without_bytes = 0;  // file records the dump carries no bytes for
   std::uint64_t file_bytes = 0;
 };
 

@@ -91,6 +91,12 @@ def test_sqlite_to_postgresql_and_back_into_service(server_factory, tmp_path, pg
     types = [json.loads(line)["type"] for line in lines]
     assert types.count("file_data") == 7  # 300000 bytes in 48 KiB lines
     (tmp_path / "dump.jsonl").write_bytes(dump)
+    # Named by --store, without --files-dir, the bytes stay behind, and both commands say so.
+    rc, records_only, err = occhat_server(tmp_path, "--store", f"sqlite:{srv.data_dir / 'occhat.db'}", "export")
+    assert rc == 0 and "file bytes not exported: give --files-dir DIR" in err, err
+    assert b'"file_data"' not in records_only
+    rc, out, err = occhat_server(tmp_path, "--data-dir", tmp_path / "no-bytes", "import", stdin=records_only)
+    assert rc == 0 and "warning: 1 file records came without their bytes" in err, err
 
     # Into PostgreSQL, with the file bytes into a files directory.
     files_dir = tmp_path / "pgdata" / "files"

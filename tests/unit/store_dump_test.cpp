@@ -283,6 +283,23 @@ TEST_P(StoreDumpTest, FileBytesThatDoNotMatchOrHaveNowhereToGoImportNothing) {
   expect_error(damaged, work_ / "restored", "do not match its sha256");
   EXPECT_FALSE(fs::exists(work_ / "restored" / "published" / std::to_string(file_id_)));
   EXPECT_FALSE(fs::exists(work_ / "restored" / ("import-" + std::to_string(::getpid()) + ".tmp")));
+
+  // Other bytes already under the file's id (another store's files directory) are kept and the
+  // import refused; the same bytes (an import killed before its commit) are taken as they are.
+  const auto other = work_ / "other" / "published" / std::to_string(file_id_);
+  fs::create_directories(other.parent_path());
+  std::ofstream(other, std::ios::binary) << "someone else's bytes";
+  try {
+    import_text(target(), text, false, work_ / "other");
+    ADD_FAILURE() << "imported over other bytes";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("holds other bytes than the dump's file"), std::string::npos) << e.what();
+  }
+  EXPECT_EQ(target().user_count(), 0u);
+  std::ifstream kept(other, std::ios::binary);
+  EXPECT_EQ(std::string(std::istreambuf_iterator<char>(kept), {}), "someone else's bytes");
+  std::ofstream(other, std::ios::binary | std::ios::trunc) << "the file's bytes";
+  EXPECT_EQ(import_text(target(), text, false, work_ / "other").files_with_bytes, 1u);
 }
 
 }  // namespace

@@ -8,7 +8,10 @@
 
 #include <cerrno>
 #include <cstring>
+#include <algorithm>
 #include <array>
+#include <cstdio>
+#include <cstdlib>
 #include <map>
 #include <set>
 #include <string>
@@ -147,28 +150,70 @@ void add_file_data(const Json& record, const ImportOptions& options, std::option
   staging->append(id, offset, from_base64(data->get_ref<const std::string&>()));
 }
 
+// What the first pass keeps of a file record: enough to check its bytes.
+struct FileInfo {
+  std::uint64_t size = 0;
+  std::string sha256;
+};
+
 // Every staged file must be a file of the dump, whole and with its SHA-256.
-void check_staged_files(const store::DumpRows& rows, const Staging& staging) {
-  std::map<std::uint64_t, const store::DumpRow*> files;
-  for (const auto& row : rows[static_cast<std::size_t>(store::DumpTable::files)]) {
-    files[static_cast<std::uint64_t>(std::get<std::int64_t>(row[0]))] = &row;
-  }
+void check_staged_files(const std::map<std::uint64_t, FileInfo>& files, const Staging& staging) {
   for (const auto& [id, size] : staging.sizes()) {
     const auto it = files.find(id);
     if (it == files.end()) throw DumpFormatError(fmt::format("file_data for file {}, which has no file record", id));
-    const auto expected = static_cast<std::uint64_t>(std::get<std::int64_t>((*it->second)[5]));
-    if (size != expected) {
-      throw DumpFormatError(fmt::format("file {}: the dump carries {} bytes of its {}", id, size, expected));
+    if (size != it->second.size) {
+      throw DumpFormatError(fmt::format("file {}: the dump carries {} bytes of its {}", id, size, it->second.size));
     }
     const auto digest = proto::sha256_file(staging.part(id));
-    if (std::string(digest.begin(), digest.end()) != std::get<store::DumpBlob>((*it->second)[6]).bytes) {
+    if (std::string(digest.begin(), digest.end()) != it->second.sha256) {
       throw DumpFormatError(fmt::format("file {}: its bytes do not match its sha256", id));
     }
   }
 }
 
-// The dump line of each row, by table (a friendship's two rows share one).
-using RowLines = std::array<std::vector<std::uint64_t>, store::kDumpTableCount>;
+// One table's records, kept in a temporary file between the two passes ("LINE\tJSON" lines), so
+// the dump never has to fit in memory. The file is deleted when closed.
+class Spool {
+ public:
+  Spool() : file_(std::tmpfile()) {
+    if (file_ == nullptr) throw std::runtime_error(fmt::format("cannot create a temporary file: {}", std::strerror(errno)));
+  }
+  ~Spool() {
+    std::fclose(file_);
+    std::free(buffer_);
+  }
+  Spool(const Spool&) = delete;
+  Spool& operator=(const Spool&) = delete;
+
+  void write(std::uint64_t line_number, std::string_view json) {
+    const auto text = fmt::format("{}\t{}\n", line_number, json);
+    if (std::fwrite(text.data(), 1, text.size(), file_) != text.size()) fail();
+  }
+  void rewind() {
+    if (std::fflush(file_) != 0 || std::fseek(file_, 0, SEEK_SET) != 0) fail();
+  }
+  // The next record; false after the last.
+  bool read(std::uint64_t& line_number, std::string_view& json) {
+    const auto length = ::getline(&buffer_, &capacity_, file_);
+    if (length < 0) {
+      if (std::ferror(file_) != 0) fail();
+      return false;
+    }
+    const std::string_view text(buffer_, static_cast<std::size_t>(length) - 1);  // without '\n'
+    const auto tab = text.find('\t');
+    line_number = std::stoull(std::string(text.substr(0, tab)));
+    json = text.substr(tab + 1);
+    return true;
+  }
+
+ private:
+  [[noreturn]] static void fail() {
+    throw std::runtime_error(fmt::format("cannot use a temporary file (TMPDIR full?): {}", std::strerror(errno)));
+  }
+  std::FILE* file_;
+  char* buffer_ = nullptr;
+  std::size_t capacity_ = 0;
+};
 
 // Which columns name a record of another table (the store's foreign keys).
 struct Reference {
@@ -205,32 +250,50 @@ constexpr std::array<Reference, 25> kReferences{{
     {store::DumpTable::read_markers, 0, store::DumpTable::users},
 }};
 
-void check_references(const store::DumpRows& rows, const RowLines& lines) {
-  std::array<std::set<std::int64_t>, store::kDumpTableCount> keys;
-  for (const auto table : {store::DumpTable::users, store::DumpTable::rooms, store::DumpTable::messages,
-                           store::DumpTable::files}) {
-    const auto t = static_cast<std::size_t>(table);
-    for (const auto& row : rows[t]) keys[t].insert(std::get<std::int64_t>(row[0]));
-  }
+// The keys of the tables others reference (users, rooms, messages, files), sorted.
+using Keys = std::array<std::vector<std::int64_t>, store::kDumpTableCount>;
+
+bool references_target(store::DumpTable table) {
+  return table == store::DumpTable::users || table == store::DumpTable::rooms ||
+         table == store::DumpTable::messages || table == store::DumpTable::files;
+}
+
+void check_references(store::DumpTable table, const store::DumpRow& row, const Keys& keys) {
   for (const auto& ref : kReferences) {
-    const auto t = static_cast<std::size_t>(ref.table);
-    for (std::size_t r = 0; r < rows[t].size(); ++r) {
-      const auto* id = std::get_if<std::int64_t>(&rows[t][r][ref.column]);
-      if (id == nullptr || keys[static_cast<std::size_t>(ref.target)].contains(*id)) continue;
-      throw DumpFormatError(fmt::format("dump line {}: {} names {} {}, which the dump does not have",
-                                        lines[t][r], record_type(ref.table),
-                                        record_type(ref.target), *id));
-    }
+    if (ref.table != table) continue;
+    const auto* id = std::get_if<std::int64_t>(&row[ref.column]);
+    const auto& known = keys[static_cast<std::size_t>(ref.target)];
+    if (id == nullptr || std::binary_search(known.begin(), known.end(), *id)) continue;
+    throw DumpFormatError(
+        fmt::format("{} names {} {}, which the dump does not have", record_type(table), record_type(ref.target), *id));
   }
 }
 
+Json parse_line(std::string_view line) {
+  try {
+    return Json::parse(line);
+  } catch (const Json::parse_error& e) {
+    throw DumpFormatError(fmt::format("not JSON ({})", e.what()));
+  }
+}
+
+// Rows handed to the store per batch.
+constexpr std::size_t kBatchRows = 2000;
+
 }  // namespace
 
+// Two passes. The first reads the dump once: checks every line, puts file bytes into the
+// staging directory, spools each table's records to a temporary file and keeps only the keys
+// others reference. The second, inside the store's one transaction, feeds the spools to it table
+// by table (references first), so the dump may list its records in any order and need not fit
+// in memory.
 ImportSummary import_dump(store::Store& store, std::istream& in, const ImportOptions& options) {
   ImportSummary summary;
-  store::DumpRows rows;
-  RowLines lines;
+  std::array<Spool, store::kDumpTableCount> spools;
+  Keys keys;
+  std::map<std::uint64_t, FileInfo> files;
   std::optional<Staging> staging;
+  store::DumpRows scratch;
   std::string line;
   std::uint64_t line_number = 0;
   std::uint64_t records = 0;
@@ -242,12 +305,7 @@ ImportSummary import_dump(store::Store& store, std::istream& in, const ImportOpt
     if (line.empty()) continue;
     try {
       if (ended) throw DumpFormatError("a line after the end record");
-      Json record;
-      try {
-        record = Json::parse(line);
-      } catch (const Json::parse_error& e) {
-        throw DumpFormatError(fmt::format("not JSON ({})", e.what()));
-      }
+      const Json record = parse_line(line);
       if (!header) {
         check_header(record);
         header = true;
@@ -266,9 +324,21 @@ ImportSummary import_dump(store::Store& store, std::istream& in, const ImportOpt
       ++records;
       if (type == "file_data") {
         add_file_data(record, options, staging);
-      } else {
-        add_record_rows(record, rows);
-        for (std::size_t t = 0; t < store::kDumpTableCount; ++t) lines[t].resize(rows[t].size(), line_number);
+        continue;
+      }
+      add_record_rows(record, scratch);
+      for (std::size_t t = 0; t < store::kDumpTableCount; ++t) {
+        if (scratch[t].empty()) continue;
+        const auto table = static_cast<store::DumpTable>(t);
+        const auto& row = scratch[t].front();
+        if (references_target(table)) keys[t].push_back(std::get<std::int64_t>(row[0]));
+        if (table == store::DumpTable::files) {
+          files[static_cast<std::uint64_t>(std::get<std::int64_t>(row[0]))] =
+              FileInfo{static_cast<std::uint64_t>(std::get<std::int64_t>(row[5])),
+                       std::get<store::DumpBlob>(row[6]).bytes};
+        }
+        spools[t].write(line_number, line);
+        scratch[t].clear();
       }
     } catch (const DumpFormatError& e) {
       throw DumpFormatError(fmt::format("dump line {}: {}", line_number, e.what()));
@@ -279,29 +349,59 @@ ImportSummary import_dump(store::Store& store, std::istream& in, const ImportOpt
   if (!ended) {
     throw DumpFormatError(fmt::format("dump line {}: the dump ends without its end record (truncated?)", line_number));
   }
-  for (std::size_t t = 0; t < store::kDumpTableCount; ++t) summary.read[t] = rows[t].size();
-  // Into an empty store everything a record names must be in the dump (merged, it may be in the
-  // store: the store's own constraints check that).
-  if (!options.merge) check_references(rows, lines);
+  for (auto& table_keys : keys) {
+    std::sort(table_keys.begin(), table_keys.end());
+    table_keys.erase(std::unique(table_keys.begin(), table_keys.end()), table_keys.end());
+  }
 
   if (options.files_dir) {
     // An empty file has no data lines; its (empty) bytes are made here.
-    for (const auto& row : rows[static_cast<std::size_t>(store::DumpTable::files)]) {
-      if (std::get<std::int64_t>(row[5]) != 0) continue;
+    for (const auto& [id, info] : files) {
+      if (info.size != 0) continue;
       if (!staging) staging.emplace(*options.files_dir);
-      staging->append(static_cast<std::uint64_t>(std::get<std::int64_t>(row[0])), 0, {});
+      staging->append(id, 0, {});
     }
   }
   if (staging) {
-    check_staged_files(rows, *staging);
+    check_staged_files(files, *staging);
     staging->publish();
     for (const auto& [id, size] : staging->sizes()) {
       ++summary.files_with_bytes;
       summary.file_bytes += size;
     }
   }
-  summary.files_without_bytes = rows[static_cast<std::size_t>(store::DumpTable::files)].size() - summary.files_with_bytes;
-  summary.added = store.import_rows(rows, options.merge);
+  summary.files_without_bytes = files.size() - summary.files_with_bytes;
+
+  for (auto& spool : spools) spool.rewind();
+  std::size_t table = 0;
+  summary.added = store.import_rows(
+      [&](store::DumpRows& batch) {
+        std::size_t rows = 0;
+        std::uint64_t spooled_line = 0;
+        std::string_view json;
+        while (table < store::kDumpTableCount && rows < kBatchRows) {
+          if (!spools[table].read(spooled_line, json)) {
+            ++table;
+            continue;
+          }
+          auto& table_rows = batch[table];
+          const auto before = table_rows.size();
+          try {
+            add_record_rows(parse_line(json), batch);
+            // Into an empty store everything a record names must be in the dump (merged, it may
+            // be in the store: the store's own constraints check that).
+            for (auto r = before; !options.merge && r < table_rows.size(); ++r) {
+              check_references(static_cast<store::DumpTable>(table), table_rows[r], keys);
+            }
+          } catch (const DumpFormatError& e) {
+            throw DumpFormatError(fmt::format("dump line {}: {}", spooled_line, e.what()));
+          }
+          summary.read[table] += table_rows.size() - before;
+          rows += table_rows.size() - before;
+        }
+        return rows != 0;
+      },
+      options.merge);
   if (staging) staging->keep();
   return summary;
 }

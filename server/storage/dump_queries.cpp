@@ -65,7 +65,7 @@ void export_rows(Database& db, const DumpRowSink& sink) {
   }
 }
 
-DumpCounts import_rows(Database& db, const DumpRows& rows, bool merge) {
+DumpCounts import_rows(Database& db, const DumpRowSource& source, bool merge) {
   if (!merge) {
     const auto users = db.query_int("SELECT count(*) FROM users");
     if (users != 0) {
@@ -76,18 +76,22 @@ DumpCounts import_rows(Database& db, const DumpRows& rows, bool merge) {
     }
   }
   DumpCounts counts{};
-  for (std::size_t t = 0; t < kDumpTableCount; ++t) {
-    const auto& spec = kDumpTables[t];
-    if (rows[t].empty()) continue;
-    Statement insert(db, insert_sql(spec));
-    for (const auto& row : rows[t]) {
-      for (std::size_t c = 0; c < spec.column_count; ++c) bind_value(insert, static_cast<int>(c + 1), row.at(c));
-      insert.step(/*constraint_ok=*/true);
-      if (insert.constraint_failed() != 0) {
-        db.fail(fmt::format("cannot import a row of {} (a reference to a missing record?)", spec.name));
+  DumpRows batch;
+  while (source(batch)) {
+    for (std::size_t t = 0; t < kDumpTableCount; ++t) {
+      const auto& spec = kDumpTables[t];
+      if (batch[t].empty()) continue;
+      Statement insert(db, insert_sql(spec));
+      for (const auto& row : batch[t]) {
+        for (std::size_t c = 0; c < spec.column_count; ++c) bind_value(insert, static_cast<int>(c + 1), row.at(c));
+        insert.step(/*constraint_ok=*/true);
+        if (insert.constraint_failed() != 0) {
+          db.fail(fmt::format("cannot import a row of {} (a reference to a missing record?)", spec.name));
+        }
+        counts[t] += static_cast<std::uint64_t>(db.changes());
+        insert.reset();
       }
-      counts[t] += static_cast<std::uint64_t>(db.changes());
-      insert.reset();
+      batch[t].clear();
     }
   }
   // Explicit ids in AUTOINCREMENT tables move their sequences by themselves; file ids are drawn

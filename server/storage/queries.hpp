@@ -128,6 +128,6 @@ void append_account_event(Database& db, std::uint32_t user_id);
 // dump_queries.cpp (occhat-server export/import). export_rows runs in the caller's read
 // transaction; import_rows in its write transaction.
 void export_rows(Database& db, const DumpRowSink& sink);
-DumpCounts import_rows(Database& db, const DumpRows& rows, bool merge);
+DumpCounts import_rows(Database& db, const DumpRowSource& source, bool merge);
 
 }  // namespace occhat::store::sqlite

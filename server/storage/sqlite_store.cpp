@@ -371,8 +371,8 @@ class SqliteStoreImpl final : public SqliteStore {
     db_.exec("COMMIT");
   }
 
-  DumpCounts import_rows(const DumpRows& rows, bool merge) override {
-    return in_transaction(db_, [&] { return sqlite::import_rows(db_, rows, merge); });
+  DumpCounts import_rows(const DumpRowSource& source, bool merge) override {
+    return in_transaction(db_, [&] { return sqlite::import_rows(db_, source, merge); });
   }
 
   std::vector<AccountEvent> account_events(std::uint64_t after_seq) override {

@@ -65,6 +65,25 @@ std::string insert_sql(const DumpTableSpec& spec, std::size_t rows) {
   return fmt::format("INSERT INTO {}({}) VALUES {} ON CONFLICT DO NOTHING", spec.name, dump_column_list(spec), values);
 }
 
+// Inserts `table_rows` of `spec`, kImportBatch rows per statement; adds the rows stored to `added`.
+void import_batch(Connection& conn, const DumpTableSpec& spec, const std::vector<DumpRow>& table_rows,
+                  std::uint64_t& added) {
+  for (std::size_t first = 0; first < table_rows.size(); first += kImportBatch) {
+    const auto count = std::min(kImportBatch, table_rows.size() - first);
+    Params params;
+    for (std::size_t r = first; r < first + count; ++r) {
+      for (std::size_t c = 0; c < spec.column_count; ++c) add_value(params, table_rows[r].at(c));
+    }
+    const Result result = conn.run_allowing_constraints(insert_sql(spec, count), params);
+    if (!result.ok()) {
+      throw StoreError(ErrorCode::internal,
+                       fmt::format("cannot import a row of {} (a reference to a missing record?): {}", spec.name,
+                                   result.error_message()));
+    }
+    added += result.affected();
+  }
+}
+
 }  // namespace
 
 void export_rows(Connection& conn, const DumpRowSink& sink) {
@@ -96,7 +115,7 @@ void export_rows(Connection& conn, const DumpRowSink& sink) {
   }
 }
 
-DumpCounts import_rows(Connection& conn, const DumpRows& rows, bool merge) {
+DumpCounts import_rows(Connection& conn, const DumpRowSource& source, bool merge) {
   if (!merge) {
     const auto users = conn.run("SELECT count(*) FROM users").integer(0, 0);
     if (users != 0) {
@@ -107,22 +126,11 @@ DumpCounts import_rows(Connection& conn, const DumpRows& rows, bool merge) {
     }
   }
   DumpCounts counts{};
-  for (std::size_t t = 0; t < kDumpTableCount; ++t) {
-    const auto& spec = kDumpTables[t];
-    const auto& table_rows = rows[t];
-    for (std::size_t first = 0; first < table_rows.size(); first += kImportBatch) {
-      const auto count = std::min(kImportBatch, table_rows.size() - first);
-      Params params;
-      for (std::size_t r = first; r < first + count; ++r) {
-        for (std::size_t c = 0; c < spec.column_count; ++c) add_value(params, table_rows[r].at(c));
-      }
-      const Result result = conn.run_allowing_constraints(insert_sql(spec, count), params);
-      if (!result.ok()) {
-        throw StoreError(ErrorCode::internal,
-                         fmt::format("cannot import a row of {} (a reference to a missing record?): {}", spec.name,
-                                     result.error_message()));
-      }
-      counts[t] += result.affected();
+  DumpRows batch;
+  while (source(batch)) {
+    for (std::size_t t = 0; t < kDumpTableCount; ++t) {
+      import_batch(conn, kDumpTables[t], batch[t], counts[t]);
+      batch[t].clear();
     }
   }
   // Identity columns do not move when rows bring their own ids: set each past the largest id

@@ -263,8 +263,8 @@ class PgStoreImpl final : public Store {
     tx.commit();
   }
 
-  DumpCounts import_rows(const DumpRows& rows, bool merge) override {
-    return in_transaction(conn_, [&] { return pg::import_rows(conn_, rows, merge); });
+  DumpCounts import_rows(const DumpRowSource& source, bool merge) override {
+    return in_transaction(conn_, [&] { return pg::import_rows(conn_, source, merge); });
   }
 
   std::vector<AccountEvent> account_events(std::uint64_t after_seq) override {

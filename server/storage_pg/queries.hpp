@@ -152,6 +152,6 @@ std::vector<std::uint32_t> split_ids(std::string_view text);
 // dump_queries.cpp (occhat-server export/import): in the caller's transaction (export: a
 // repeatable-read one, so its pages are one snapshot).
 void export_rows(Connection& conn, const DumpRowSink& sink);
-DumpCounts import_rows(Connection& conn, const DumpRows& rows, bool merge);
+DumpCounts import_rows(Connection& conn, const DumpRowSource& source, bool merge);
 
 }  // namespace occhat::store::pg

@@ -140,8 +140,8 @@ class CountingStore final : public store::SqliteStore {
   }
   store::StoreStats stats() override { return inner_->stats(); }
   void export_rows(const store::DumpRowSink& sink) override { inner_->export_rows(sink); }
-  store::DumpCounts import_rows(const store::DumpRows& rows, bool merge) override {
-    return inner_->import_rows(rows, merge);
+  store::DumpCounts import_rows(const store::DumpRowSource& source, bool merge) override {
+    return inner_->import_rows(source, merge);
   }
   bool set_user_disabled(std::uint32_t id, bool disabled) override { return inner_->set_user_disabled(id, disabled); }
   bool user_disabled(std::uint32_t id) override { return inner_->user_disabled(id); }

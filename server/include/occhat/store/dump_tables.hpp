@@ -137,6 +137,12 @@ using DumpRowSink = std::function<void(DumpTable table, const DumpRow& row)>;
 // Rows to import, by table (index = DumpTable).
 using DumpRows = std::array<std::vector<DumpRow>, kDumpTableCount>;
 
+// Supplies the rows of an import, a batch at a time: appends rows to `batch` (which the store
+// empties between calls) and returns true, or returns false when there are no more. A row comes
+// no earlier than the rows it references (tables in kDumpTables order): the store inserts each
+// batch in table order.
+using DumpRowSource = std::function<bool(DumpRows& batch)>;
+
 // How many rows of each table an import added (the others were present already: --merge).
 using DumpCounts = std::array<std::uint64_t, kDumpTableCount>;
 

@@ -598,13 +598,14 @@ class Store {
   // Hands every row of the dumped tables to `sink` (tables in kDumpTables order, rows by key),
   // read in one transaction: a consistent snapshot while the server writes, without blocking it.
   virtual void export_rows(const DumpRowSink& sink) = 0;
-  // Inserts the rows in one transaction, tables in kDumpTables order, and moves the id
+  // Inserts the rows `source` supplies in one transaction (each batch in kDumpTables order, so
+  // a dump need not fit in memory), and moves the id
   // sequences (messages, room messages, rooms, files) past the imported ids. A row whose key, or
   // a message's (sender, client_msg_id), is present already is skipped (counted out). Without
   // `merge` throws StoreError(not_allowed) if the store holds any account (deleted ones too).
   // A row that does not fit (a reference to a missing record) throws StoreError(internal) and
-  // nothing is stored.
-  virtual DumpCounts import_rows(const DumpRows& rows, bool merge) = 0;
+  // nothing is stored; so does an exception from `source` (which passes through).
+  virtual DumpCounts import_rows(const DumpRowSource& source, bool merge) = 0;
 };
 
 // What a commit waits for before it returns (and the server acknowledges).

@@ -358,6 +358,23 @@ class SqliteStoreImpl final : public SqliteStore {
     });
   }
 
+  void export_rows(const DumpRowSink& sink) override {
+    // A deferred (read) transaction, not Transaction's IMMEDIATE one: an export of a live
+    // server's store reads one snapshot without holding the write lock.
+    db_.exec("BEGIN");
+    try {
+      sqlite::export_rows(db_, sink);
+    } catch (...) {
+      sqlite3_exec(db_.handle(), "ROLLBACK", nullptr, nullptr, nullptr);
+      throw;
+    }
+    db_.exec("COMMIT");
+  }
+
+  DumpCounts import_rows(const DumpRowSource& source, bool merge) override {
+    return in_transaction(db_, [&] { return sqlite::import_rows(db_, source, merge); });
+  }
+
   std::vector<AccountEvent> account_events(std::uint64_t after_seq) override {
     return in_transaction(db_, [&] { return sqlite::account_events(db_, after_seq); });
   }

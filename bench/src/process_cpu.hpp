@@ -1,0 +1,14 @@
+#pragma once
+// CPU time a process has used (user + system), from /proc/<pid>/stat: the server's cost per
+// message, a figure that stays comparable on a shared machine where wall-clock rates move.
+
+#include <sys/types.h>
+
+#include <optional>
+
+namespace occhat::bench {
+
+// Seconds of CPU (utime + stime) process `pid` has used so far; nullopt if it cannot be read.
+std::optional<double> process_cpu_seconds(pid_t pid);
+
+}  // namespace occhat::bench

@@ -23,9 +23,32 @@ asio::awaitable<void> StoreExecutor::submitted(detail::StoreCall* call, std::opt
         // are std::functions (copyable), hence the shared_ptr.
         auto resume_on = asio::prefer(asio::get_associated_executor(handler), asio::execution::outstanding_work.tracked);
         auto waiting = std::make_shared<decltype(handler)>(std::move(handler));
-        Job job = [call](store::Store& store) { (*call)(store); };
-        Done done = [waiting = std::move(waiting), resume_on = std::move(resume_on)](std::exception_ptr failure) mutable {
-          asio::post(resume_on, [waiting = std::move(waiting), failure]() mutable { (*waiting)(failure); });
+        // The stages are timed only when someone looks at them (--metrics-listen or a test).
+        ServerMetrics* stages = stages_;
+        if (stages) call->submitted_at = std::chrono::steady_clock::now();
+        Job job = [call, stages](store::Store& store) {
+          if (stages) {
+            const auto started = std::chrono::steady_clock::now();
+            stages->store_queue.observe(started - call->submitted_at);
+            (*call)(store);
+            call->finished_at = std::chrono::steady_clock::now();
+            stages->store_job.observe(call->finished_at - started);
+          } else {
+            (*call)(store);
+          }
+        };
+        Done done = [call, stages, waiting = std::move(waiting),
+                     resume_on = std::move(resume_on)](std::exception_ptr failure) mutable {
+          if (stages) {
+            call->durable_at = std::chrono::steady_clock::now();
+            // A job that threw never set finished_at: its wait counts from submission.
+            const auto finished = call->finished_at.time_since_epoch().count() != 0 ? call->finished_at : call->submitted_at;
+            stages->store_commit_wait.observe(call->durable_at - finished);
+          }
+          asio::post(resume_on, [call, stages, waiting = std::move(waiting), failure]() mutable {
+            if (stages) stages->store_resume.observe(std::chrono::steady_clock::now() - call->durable_at);
+            (*waiting)(failure);
+          });
         };
         if (order_key) {
           submit_in_order(*order_key, std::move(job), std::move(done));

@@ -44,6 +44,8 @@ class StoreCall {
  public:
   virtual ~StoreCall() = default;
   virtual void operator()(store::Store& store) = 0;
+  // When the call reached each stage (metrics: where a request's time goes).
+  std::chrono::steady_clock::time_point submitted_at, finished_at, durable_at;
 };
 }  // namespace detail
 
@@ -78,6 +80,9 @@ class StoreExecutor {
   // Where the executor records how long each commit took (metrics); null: nowhere. Set before
   // the first run().
   void observe_commits(LatencyHistogram* histogram) noexcept { commit_latency_ = histogram; }
+  // Where the executor records each call's stages (store_queue, store_job, store_commit_wait,
+  // store_resume); null: nowhere. Set before the first run().
+  void observe_stages(ServerMetrics* metrics) noexcept { stages_ = metrics; }
 
   // A job as an executor sees it: runs on a store thread and may throw.
   using Job = std::function<void(store::Store&)>;
@@ -101,6 +106,7 @@ class StoreExecutor {
 
  private:
   LatencyHistogram* commit_latency_ = nullptr;
+  ServerMetrics* stages_ = nullptr;
 
   template <typename F>
   class Call final : public detail::StoreCall {

@@ -76,11 +76,11 @@ class SqliteStoreImpl final : public SqliteStore {
 
   int schema_version() override { return static_cast<int>(db_.query_int("PRAGMA user_version")); }
 
-  void begin_batch() override { db_.exec("BEGIN IMMEDIATE"); }
+  void begin_batch() override { db_.run("BEGIN IMMEDIATE"); }
 
   void commit_batch() override {
     try {
-      db_.exec("COMMIT");
+      db_.run("COMMIT");
     } catch (const StoreError&) {
       // A failed COMMIT may leave the transaction open; end it so the next batch can begin.
       if (db_.in_transaction()) sqlite3_exec(db_.handle(), "ROLLBACK", nullptr, nullptr, nullptr);

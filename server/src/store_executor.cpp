@@ -37,7 +37,8 @@ asio::awaitable<void> StoreExecutor::submitted(detail::StoreCall* call, std::opt
             (*call)(store);
           }
         };
-        Done done = [call, stages, waiting = std::move(waiting),
+        using Waiting = typename decltype(waiting)::element_type;
+        Done done = [this, call, stages, waiting = std::move(waiting),
                      resume_on = std::move(resume_on)](std::exception_ptr failure) mutable {
           if (stages) {
             call->durable_at = std::chrono::steady_clock::now();
@@ -45,10 +46,9 @@ asio::awaitable<void> StoreExecutor::submitted(detail::StoreCall* call, std::opt
             const auto finished = call->finished_at.time_since_epoch().count() != 0 ? call->finished_at : call->submitted_at;
             stages->store_commit_wait.observe(call->durable_at - finished);
           }
-          asio::post(resume_on, [call, stages, waiting = std::move(waiting), failure]() mutable {
-            if (stages) stages->store_resume.observe(std::chrono::steady_clock::now() - call->durable_at);
-            (*waiting)(failure);
-          });
+          complete(Completion{std::move(waiting),
+                              [](void* handler, std::exception_ptr why) { (*static_cast<Waiting*>(handler))(why); },
+                              failure, call, std::move(resume_on)});
         };
         if (order_key) {
           submit_in_order(*order_key, std::move(job), std::move(done));
@@ -57,6 +57,40 @@ asio::awaitable<void> StoreExecutor::submitted(detail::StoreCall* call, std::opt
         }
       },
       asio::use_awaitable);
+}
+
+void StoreExecutor::complete(Completion completion) {
+  std::unique_lock lock(completed_mutex_);
+  if (!completed_.empty() && completed_.front().resume_on != completion.resume_on) {
+    // Another executor than the waiting ones' (rare: everything runs on the network thread):
+    // this one goes back on its own.
+    lock.unlock();
+    auto executor = completion.resume_on;
+    asio::post(executor, [this, completion = std::move(completion)]() mutable {
+      if (stages_) stages_->store_resume.observe(std::chrono::steady_clock::now() - completion.call->durable_at);
+      completion.resume(completion.waiting.get(), completion.failure);
+    });
+    return;
+  }
+  const bool first = completed_.empty();
+  completed_.push_back(std::move(completion));
+  if (!first) return;
+  auto executor = completed_.front().resume_on;
+  lock.unlock();
+  asio::post(executor, [this] { resume_completed(); });
+}
+
+void StoreExecutor::resume_completed() {
+  {
+    std::lock_guard lock(completed_mutex_);
+    resuming_.swap(completed_);
+  }
+  const auto now = stages_ ? std::chrono::steady_clock::now() : std::chrono::steady_clock::time_point{};
+  for (auto& completion : resuming_) {
+    if (stages_) stages_->store_resume.observe(now - completion.call->durable_at);
+    completion.resume(completion.waiting.get(), completion.failure);
+  }
+  resuming_.clear();
 }
 
 std::unique_ptr<StoreExecutor> make_store_executor(std::string_view location, const store::StoreOptions& options,

@@ -22,6 +22,7 @@
 //
 // Adding an executor: derive from StoreExecutor and implement submit() and shutdown().
 
+#include <asio/any_io_executor.hpp>
 #include <asio/awaitable.hpp>
 
 #include <chrono>
@@ -29,9 +30,11 @@
 #include <exception>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string_view>
 #include <type_traits>
+#include <vector>
 
 #include "metrics.hpp"
 #include "occhat/store/store.hpp"
@@ -107,6 +110,21 @@ class StoreExecutor {
  private:
   LatencyHistogram* commit_latency_ = nullptr;
   ServerMetrics* stages_ = nullptr;
+
+  // Calls done on a store thread and waiting to resume their coroutines. They go back to the
+  // network thread together: one post (one wake-up) per group commit, not one per call.
+  struct Completion {
+    std::shared_ptr<void> waiting;                  // the coroutine's completion handler
+    void (*resume)(void* waiting, std::exception_ptr failure);
+    std::exception_ptr failure;
+    detail::StoreCall* call;
+    asio::any_io_executor resume_on;                // tracks work: its run() waits for us
+  };
+  void complete(Completion completion);
+  void resume_completed();
+  std::mutex completed_mutex_;
+  std::vector<Completion> completed_;
+  std::vector<Completion> resuming_;  // resume_completed()'s list (its capacity reused)
 
   template <typename F>
   class Call final : public detail::StoreCall {

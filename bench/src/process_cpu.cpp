@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <string>
@@ -27,6 +28,25 @@ std::optional<double> process_cpu_seconds(pid_t pid) {
   const long ticks = ::sysconf(_SC_CLK_TCK);
   if (ticks <= 0) return std::nullopt;
   return static_cast<double>(utime + stime) / static_cast<double>(ticks);
+}
+
+std::optional<double> process_run_delay_seconds(pid_t pid) {
+  std::error_code ec;
+  std::filesystem::directory_iterator tasks("/proc/" + std::to_string(pid) + "/task", ec);
+  if (ec) return std::nullopt;
+  unsigned long long total_ns = 0;
+  bool any = false;
+  for (const auto& task : tasks) {
+    // schedstat: time on the CPU (ns), time waiting on a run queue (ns), timeslices.
+    std::ifstream in(task.path() / "schedstat");
+    unsigned long long on_cpu = 0, waiting = 0;
+    if (in >> on_cpu >> waiting) {
+      total_ns += waiting;
+      any = true;
+    }
+  }
+  if (!any) return std::nullopt;
+  return static_cast<double>(total_ns) / 1e9;
 }
 
 }  // namespace occhat::bench

@@ -82,9 +82,11 @@ void run_case(const CommonOptions& common, WorkDir& work, const RelayOptions& op
   // The server's CPU over the measured window: its cost per relayed message.
   wait_until([&] { return steady_now_ns() >= shared.window_start_ns.load(); }, run_time + 5s, "the warm-up", failure);
   const auto cpu_at_start = process_cpu_seconds(server.pid());
+  const auto run_delay_at_start = process_run_delay_seconds(server.pid());
   wait_until([&] { return steady_now_ns() >= shared.window_end_ns.load(); }, run_time + 5s, "the measurement window",
              failure);
   const auto cpu_at_end = process_cpu_seconds(server.pid());
+  const auto run_delay_at_end = process_run_delay_seconds(server.pid());
 
   // Stop sending, then everything the server confirmed must reach its recipient.
   shared.phase = RelayShared::draining;
@@ -140,6 +142,11 @@ void run_case(const CommonOptions& common, WorkDir& work, const RelayOptions& op
     metrics["server_cpu_s"] = round_to(cpu_s, 3);
     metrics["server_cpu_us_per_msg"] =
         round_to(cpu_s * 1e6 / static_cast<double>(shared.received_in_window.load()), 2);
+  }
+  // How long the server's threads waited for a CPU during the window (other processes on the
+  // machine): a latency tail with a large figure here is the machine's, not the server's.
+  if (run_delay_at_start && run_delay_at_end) {
+    metrics["server_run_delay_s"] = round_to(*run_delay_at_end - *run_delay_at_start, 3);
   }
   metrics["sent"] = sent;
   metrics["received"] = received;

@@ -86,9 +86,22 @@ void StoreExecutor::resume_completed() {
     resuming_.swap(completed_);
   }
   const auto now = stages_ ? std::chrono::steady_clock::now() : std::chrono::steady_clock::time_point{};
-  for (auto& completion : resuming_) {
+  for (std::size_t i = 0; i < resuming_.size(); ++i) {
+    auto& completion = resuming_[i];
     if (stages_) stages_->store_resume.observe(now - completion.call->durable_at);
-    completion.resume(completion.waiting.get(), completion.failure);
+    try {
+      completion.resume(completion.waiting.get(), completion.failure);
+    } catch (...) {
+      // A coroutine's exception leaves run() (the server logs it and runs on): the calls after
+      // it must still resume, in a handler of their own.
+      for (std::size_t j = i + 1; j < resuming_.size(); ++j) {
+        auto rest = std::move(resuming_[j]);
+        auto executor = rest.resume_on;
+        asio::post(executor, [rest = std::move(rest)]() mutable { rest.resume(rest.waiting.get(), rest.failure); });
+      }
+      resuming_.clear();
+      throw;
+    }
   }
   resuming_.clear();
 }

@@ -18,13 +18,18 @@ WalCheckpointer::~WalCheckpointer() {
 
 void WalCheckpointer::attach(sqlite3* db) { sqlite3_wal_hook(db, &WalCheckpointer::on_commit, this); }
 
-int WalCheckpointer::on_commit(void* self, sqlite3* db, const char* /*name*/, int wal_pages) {
+int WalCheckpointer::on_commit(void* self_pointer, sqlite3* db, const char* /*name*/, int wal_pages) {
+  auto* self = static_cast<WalCheckpointer*>(self_pointer);
+  // The WAL started over (all of it had been copied): requests start from the bottom again.
+  if (wal_pages < self->last_pages_) self->next_request_pages_ = kPages;
+  self->last_pages_ = wal_pages;
   if (wal_pages >= kInlinePages) {
     // Returns at once if the background checkpoint holds the checkpoint lock (PASSIVE never
     // waits); its result is no failure of the commit that is already durable.
     sqlite3_wal_checkpoint_v2(db, nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
-  } else if (wal_pages >= kPages) {
-    static_cast<WalCheckpointer*>(self)->request();
+  } else if (wal_pages >= self->next_request_pages_) {
+    self->next_request_pages_ = wal_pages + kRequestStep;
+    self->request();
   }
   return SQLITE_OK;
 }

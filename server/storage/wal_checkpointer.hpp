@@ -32,8 +32,11 @@ class WalCheckpointer {
 
   // WAL pages after which a checkpoint is asked for: SQLite's own autocheckpoint default.
   static constexpr int kPages = 1000;
+  // After a request, the next one waits until the WAL grew by this much: a pass that ended just
+  // behind the writer is not followed by one pass (and one fsync) per commit.
+  static constexpr int kRequestStep = kPages / 2;
   // WAL pages after which the committing connection checkpoints itself (bounds the WAL).
-  static constexpr int kInlinePages = 4 * kPages;
+  static constexpr int kInlinePages = 2 * kPages;
 
  private:
   static int on_commit(void* self, sqlite3* db, const char* name, int wal_pages);
@@ -45,6 +48,8 @@ class WalCheckpointer {
   std::mutex mutex_;
   std::condition_variable wake_;
   bool requested_ = false;
+  int next_request_pages_ = kPages;  // store thread only (the hook)
+  int last_pages_ = 0;               // store thread only: the WAL's size at the last commit
   bool stopping_ = false;
   std::thread thread_;  // started on the first request
 };

@@ -207,6 +207,10 @@ struct Server::Impl {
     acceptor.bind(endpoint);
     acceptor.listen();
     store_executor->observe_commits(&context.metrics.store_commit);
+    if (!options.metrics_host.empty()) {
+      context.time_stages = true;
+      store_executor->observe_stages(&context.metrics);
+    }
     // After the store opened: /healthz answers 200 from the first moment it is reachable.
     if (!options.metrics_host.empty()) {
       metrics_http = std::make_unique<MetricsHttp>(options.metrics_host, options.metrics_port,

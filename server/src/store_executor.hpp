@@ -22,6 +22,7 @@
 //
 // Adding an executor: derive from StoreExecutor and implement submit() and shutdown().
 
+#include <asio/any_io_executor.hpp>
 #include <asio/awaitable.hpp>
 
 #include <chrono>
@@ -29,9 +30,11 @@
 #include <exception>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string_view>
 #include <type_traits>
+#include <vector>
 
 #include "metrics.hpp"
 #include "occhat/store/store.hpp"
@@ -44,6 +47,8 @@ class StoreCall {
  public:
   virtual ~StoreCall() = default;
   virtual void operator()(store::Store& store) = 0;
+  // When the call reached each stage (metrics: where a request's time goes).
+  std::chrono::steady_clock::time_point submitted_at, finished_at, durable_at;
 };
 }  // namespace detail
 
@@ -78,6 +83,9 @@ class StoreExecutor {
   // Where the executor records how long each commit took (metrics); null: nowhere. Set before
   // the first run().
   void observe_commits(LatencyHistogram* histogram) noexcept { commit_latency_ = histogram; }
+  // Where the executor records each call's stages (store_queue, store_job, store_commit_wait,
+  // store_resume); null: nowhere. Set before the first run().
+  void observe_stages(ServerMetrics* metrics) noexcept { stages_ = metrics; }
 
   // A job as an executor sees it: runs on a store thread and may throw.
   using Job = std::function<void(store::Store&)>;
@@ -101,6 +109,22 @@ class StoreExecutor {
 
  private:
   LatencyHistogram* commit_latency_ = nullptr;
+  ServerMetrics* stages_ = nullptr;
+
+  // Calls done on a store thread and waiting to resume their coroutines. They go back to the
+  // network thread together: one post (one wake-up) per group commit, not one per call.
+  struct Completion {
+    std::shared_ptr<void> waiting;                  // the coroutine's completion handler
+    void (*resume)(void* waiting, std::exception_ptr failure);
+    std::exception_ptr failure;
+    detail::StoreCall* call;
+    asio::any_io_executor resume_on;                // tracks work: its run() waits for us
+  };
+  void complete(Completion completion);
+  void resume_completed();
+  std::mutex completed_mutex_;
+  std::vector<Completion> completed_;
+  std::vector<Completion> resuming_;  // resume_completed()'s list (its capacity reused)
 
   template <typename F>
   class Call final : public detail::StoreCall {

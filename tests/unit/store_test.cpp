@@ -132,3 +132,26 @@ TEST_F(StoreTest, BadLocationsAreRefused) {
 }
 
 }  // namespace
+
+// Checkpoints run on a thread of the store's own (wal_checkpointer.hpp), not inside commits: the
+// WAL must still be copied into the database file and started over while the store stays open,
+// or it would grow with every message ever sent.
+TEST_F(StoreTest, TheWalStaysBoundedWhileTheStoreIsOpen) {
+  ASSERT_TRUE(store_->create_user(314159, "a@x", "alice", "$h"));
+  ASSERT_TRUE(store_->create_user(271828, "b@x", "bob", "$h"));
+  store_->add_friend(314159, 271828);
+  store_->add_friend(271828, 314159);
+  const std::string text(3000, 'x');
+  const fs::path wal = dir_ / "occhat.db-wal";
+  std::uintmax_t largest = 0;
+  // About 40 MB of pages written, 10x SQLite's 1,000-page checkpoint threshold.
+  for (int i = 0; i < 6000; ++i) {
+    store_->send_message(314159, 271828, text, "");
+    if (i % 100 == 0) {
+      std::error_code ec;
+      largest = std::max(largest, fs::file_size(wal, ec));
+    }
+  }
+  EXPECT_GT(fs::file_size(db_path()), 15u * 1024 * 1024);  // the messages reached the database file
+  EXPECT_LT(largest, 24u * 1024 * 1024);                   // while the WAL started over
+}

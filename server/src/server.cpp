@@ -56,11 +56,12 @@ void prepare_data_dir(const std::filesystem::path& dir) {
   }
 }
 
-// The data dir (the files live there, and by default the database too), then the store: --store,
+// The data dir (by default the files and the database live there), then the store: --store,
 // or else the data dir's occhat.db (created owner-only by the SQLite store; the explicit sqlite:
-// keeps a data dir whose name looks like a URL a plain directory).
+// keeps a data dir whose name looks like a URL a plain directory). With both --store and
+// --files-dir nothing lives in the data dir, and it is not created.
 std::unique_ptr<StoreExecutor> open_store_executor(const ServerOptions& options) {
-  prepare_data_dir(options.data_dir);
+  if (options.store.empty() || options.files_dir.empty()) prepare_data_dir(options.data_dir);
   return make_store_executor(store_location(options), {.durability = options.fsync_commits ? store::Durability::disk
                                                                             : store::Durability::process});
 }
@@ -169,7 +170,7 @@ struct Server::Impl {
                                           options.login_address_max_failures,
                                           std::chrono::seconds(options.login_lockout_seconds)}),
                 hash_password("occhat dummy password for unknown ids"), std::chrono::seconds(options.idle_timeout_seconds)),
-        files(options.data_dir),
+        files(files_location(options)),
         acceptor(io),
         signals(io),
         expiry_timer(io) {

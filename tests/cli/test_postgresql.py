@@ -129,11 +129,14 @@ def test_a_database_that_is_down_at_start_up_is_one_line_and_exit_1(private_clus
     assert lines[0].startswith("occhat-server: cannot connect to PostgreSQL: "), lines[0]
 
 
-def test_postgresql_stopped_and_started_while_a_client_sends(private_cluster, server_factory, tmp_path):
+def test_postgresql_stopped_and_started_while_a_client_sends(private_cluster, server_factory, watch_factory,
+                                                            tmp_path):
     uri, directory = private_cluster
     server = server_factory(store=uri)
     a, b = make_user(server, tmp_path, "alice"), make_user(server, tmp_path, "bob")
     befriend(a, b)
+    drain_inbox(b)
+    watching = watch_factory(b)  # bob online throughout: his messages are pushed live
     acknowledged = []  # texts whose send exited 0: the server said "stored"
     failures = []  # exit codes of the sends that failed (and were retried)
     stop = threading.Event()
@@ -184,3 +187,10 @@ def test_postgresql_stopped_and_started_while_a_client_sends(private_cluster, se
     missing = [t for t in acknowledged if t not in history]
     assert not missing, f"acknowledged but lost: {missing}"
     assert server.proc.poll() is None, "the server exited during the outage"
+    # What bob's watch showed: every acknowledged message, none twice.
+    watching.wait_for(lambda e: e.get("type") == "message" and e.get("text") == acknowledged[-1],
+                      what=f"the last acknowledged message {acknowledged[-1]}")
+    watching.collect(quiet=1.0)
+    shown = [e["text"] for e in watching.seen if e.get("type") == "message"]
+    assert len(shown) == len(set(shown)), "bob's watch showed a message twice"
+    assert not [t for t in acknowledged if t not in shown], "an acknowledged message never reached bob's watch"

@@ -4,6 +4,7 @@ database of its own, driven by the real CLI. Skipped when OCCHAT_TEST_PG_URI nam
 The outage tests run a private cluster (scripts/pg-cluster.sh) they can stop and start without
 disturbing the shared one."""
 
+import json as jsonlib
 import pathlib
 import subprocess
 import tempfile
@@ -12,7 +13,7 @@ import time
 
 import pytest
 
-from conftest import (PG_CLUSTER_SCRIPT, PG_URI, befriend, clean_env, drain_inbox, make_user, parse_json,
+from conftest import (PASSWORD, PG_CLUSTER_SCRIPT, PG_URI, befriend, clean_env, drain_inbox, make_user, parse_json,
                       server_binary)
 
 pytestmark = pytest.mark.skipif(
@@ -194,3 +195,25 @@ def test_postgresql_stopped_and_started_while_a_client_sends(private_cluster, se
     shown = [e["text"] for e in watching.seen if e.get("type") == "message"]
     assert len(shown) == len(set(shown)), "bob's watch showed a message twice"
     assert not [t for t in acknowledged if t not in shown], "an acknowledged message never reached bob's watch"
+
+
+def test_operator_commands_on_postgresql_reach_the_running_server(server, tmp_path, postgresql_database,
+                                                                  watch_factory):
+    a, b = make_user(server, tmp_path, "alice"), make_user(server, tmp_path, "bob")
+
+    def admin(*args):
+        proc = subprocess.run([str(server_binary()), "--store", postgresql_database, *map(str, args)],
+                              capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL,
+                              env=clean_env(tmp_path))
+        return proc.returncode, proc.stdout, proc.stderr
+
+    rc, out, err = admin("user", "list", "--json")
+    assert (rc, err) == (0, "")
+    assert sorted(jsonlib.loads(line)["id"] for line in out.splitlines()) == sorted([a.id, b.id])
+    watch = watch_factory(b)
+    rc, out, err = admin("user", "disable", b.id, "--json")
+    assert (rc, err) == (0, "")
+    # The running server reads the account event from PostgreSQL and closes bob's watch.
+    assert watch.proc.wait(timeout=20) == 3
+    rc, out, err = b.run("login", b.id, "--password-stdin", stdin=PASSWORD + "\n")
+    assert (rc, err) == (3, "occhat: this account is disabled (ask the server's operator)\n")

@@ -138,10 +138,13 @@ asio::awaitable<MetricsSnapshot> take_metrics_snapshot(ServerContext& context) {
 asio::awaitable<void> follow_account_events(ServerContext& context, asio::steady_timer& timer) {
   std::uint64_t seen = 0;
   bool first = true;
+  bool failing = false;  // logged once per outage of the store, not every second
   while (!context.stopping) {
     try {
       auto poll_job = [seen](store::Store& store) { return store.account_events(seen); };
       const auto events = co_await context.store.run(std::move(poll_job));
+      if (failing) log_event("account events readable again");
+      failing = false;
       for (const auto& event : events) {
         seen = event.seq;
         if (first) continue;
@@ -149,7 +152,8 @@ asio::awaitable<void> follow_account_events(ServerContext& context, asio::steady
         context.bus->revoke_user(event.user_id, std::nullopt, 0, "the account was changed by the server's operator");
       }
     } catch (const std::exception& e) {
-      log_event("cannot read account events: {}", e.what());
+      if (!failing) log_event("cannot read account events: {}", e.what());
+      failing = true;
     }
     first = false;
     timer.expires_after(std::chrono::seconds(1));

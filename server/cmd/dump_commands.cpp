@@ -13,7 +13,6 @@
 #include "dump_import.hpp"
 #include "occhat/proto/error.hpp"
 #include "occhat/server/operator.hpp"
-#include "occhat/store/pg_store.hpp"
 
 namespace occhat::server {
 namespace {
@@ -37,8 +36,6 @@ bool is_postgresql(std::string_view location) {
   return location.starts_with("postgresql://") || location.starts_with("postgres://");
 }
 
-// open_store() does not take postgresql:// yet (the server cannot run on it); export and import
-// open the PostgreSQL backend themselves.
 // The SQLite file a location names ("sqlite:PATH", "sqlite:///abs/path" or a path).
 fs::path sqlite_file(std::string_view location) {
   if (location.starts_with("sqlite://")) return fs::path(location.substr(9));
@@ -48,9 +45,8 @@ fs::path sqlite_file(std::string_view location) {
 
 std::unique_ptr<store::Store> open_dump_store(const ServerOptions& options, bool create_data_dir) {
   const std::string location = store_location(options);
-  if (is_postgresql(location)) return store::open_pg_store(location);
   // Opening a SQLite store creates it: an export of a mistyped path would write an empty dump.
-  if (!create_data_dir && !fs::exists(sqlite_file(location))) {
+  if (!is_postgresql(location) && !create_data_dir && !fs::exists(sqlite_file(location))) {
     throw std::runtime_error(fmt::format("no store at {} (check --data-dir or --store)",
                                          sqlite_file(location).string()));
   }
@@ -61,9 +57,11 @@ std::unique_ptr<store::Store> open_dump_store(const ServerOptions& options, bool
   return open_operator_store(options);
 }
 
-// --files-dir, else the data dir's files/ when the store is the data dir's.
+// The command's --files-dir, else the server's (before or in --config), else the data dir's
+// files/ when the store is the data dir's.
 std::optional<fs::path> files_dir(const ServerOptions& options) {
   if (!flags().files_dir.empty()) return fs::path(flags().files_dir);
+  if (!options.files_dir.empty()) return options.files_dir;
   if (options.store.empty()) return options.data_dir / "files";
   return std::nullopt;
 }

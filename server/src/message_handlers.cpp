@@ -44,8 +44,9 @@ asio::awaitable<Reply> handle_send_message(ServerContext& server, const RequestC
                    client_msg_id = std::string_view(request.client_msg_id())](store::Store& store) {
     return store.send_message(me, to, text, client_msg_id);
   };
-  // Returns once committed with synchronous=FULL: the answer below means "durably stored".
-  store::SendResult result = co_await server.store.run(std::move(send_job));
+  // Returns once committed with synchronous=FULL: the answer below means "durably stored". In
+  // order with the sender's other sends, pipelined ones included (store_executor.hpp).
+  store::SendResult result = co_await server.store.run_in_order(sender_order_key(me), std::move(send_job));
   if (!result.duplicate) server.metrics.messages_stored.fetch_add(1, std::memory_order_relaxed);
   if (result.duplicate) {
     log_debug("user {} resent message {} (duplicate client id; nothing stored)", me, result.message_id);

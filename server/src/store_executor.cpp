@@ -7,6 +7,8 @@
 #include <asio/prefer.hpp>
 #include <asio/use_awaitable.hpp>
 
+#include <future>
+#include <string>
 #include <vector>
 
 #include "occhat/store/sqlite_store.hpp"
@@ -115,9 +117,26 @@ std::unique_ptr<StoreExecutor> make_store_executor(std::string_view location, co
     first.release();
     return std::make_unique<SqliteStoreExecutor>(std::unique_ptr<store::SqliteStore>(sqlite));
   }
+  // The first connection migrated the schema; the others are opened at once, in parallel (a
+  // PostgreSQL connection takes tens of milliseconds to set up: a server start should not pay
+  // for them one after another). The first failure is thrown once every open has finished.
+  std::vector<std::future<std::unique_ptr<store::Store>>> opening;
+  for (std::size_t i = 1; i < connections; ++i) {
+    opening.push_back(std::async(std::launch::async, [location = std::string(location), options] {
+      return store::open_store(location, options);
+    }));
+  }
   std::vector<std::unique_ptr<store::Store>> pool;
   pool.push_back(std::move(first));
-  while (pool.size() < connections) pool.push_back(store::open_store(location, options));
+  std::exception_ptr failure;
+  for (auto& connection : opening) {
+    try {
+      pool.push_back(connection.get());
+    } catch (...) {
+      if (!failure) failure = std::current_exception();
+    }
+  }
+  if (failure) std::rethrow_exception(failure);
   return std::make_unique<PooledStoreExecutor>(std::move(pool));
 }
 

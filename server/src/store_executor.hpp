@@ -16,9 +16,13 @@
 // Order: SqliteStoreExecutor runs jobs in the order they were submitted, and the session's
 // pipelined send_message requests rely on it (one connection's messages are stored in the order
 // they arrived). PooledStoreExecutor runs run() jobs concurrently and in no order; jobs given to
-// run_in_order() with the same key (say the sender) run one after another, in the order they
-// were submitted. The handlers do not pass keys yet: until they do, a pooled backend must not
-// serve clients.
+// run_in_order() with the same key run one after another, in the order they were submitted. The
+// send handlers (1:1 and room) key by the sender's user id (sender_order_key), so one user's
+// sends, pipelined or from several connections, are stored and answered in the order they
+// arrived, on any store. Every other request waits for the connection's sends in flight
+// (RequestPipeline::run_alone), so it needs no key. Pushes to one recipient from different
+// senders may reach the network thread out of seq order on a pool; the Subscription turns that
+// into a read of the store, so a connection still sees its seqs in order (subscription.hpp).
 //
 // Adding an executor: derive from StoreExecutor and implement submit() and shutdown().
 
@@ -159,6 +163,9 @@ class StoreExecutor {
   // coroutine's executor) when it is done.
   asio::awaitable<void> submitted(detail::StoreCall* call, std::optional<std::uint64_t> order_key);
 };
+
+// The order key of `user_id`'s sends (run_in_order), apart from any other kind of key.
+constexpr std::uint64_t sender_order_key(std::uint32_t user_id) noexcept { return user_id; }
 
 // The executor for the store at `location` (see store::open_store): SQLite gets its group-commit
 // executor, any other backend a pool of `connections` connections. Throws StoreError.

@@ -622,9 +622,10 @@ struct StoreOptions {
 // `location` and migrates it to the current schema; call it again for more connections.
 //   PATH, sqlite:PATH, sqlite:///ABS/PATH  a SQLite file, created owner-only (0600) if missing;
 //                                          its directory must exist
-//   postgresql://... (postgres://...)      not yet: StoreError "PostgreSQL is not supported yet"
-//                                          (the backend, occhat::store_pg, is built and tested
-//                                          on its own; the server cannot use it yet)
+//   postgresql://... (postgres://...)      a PostgreSQL database (any libpq URI, given to libpq
+//                                          as it is); StoreError(unavailable) if it cannot be
+//                                          reached. `options.durability` is SQLite's only:
+//                                          PostgreSQL commits as its synchronous_commit says
 // Anything else of the form SCHEME://... is refused. Throws StoreError on failure
 // (invalid_argument for a location it cannot use).
 std::unique_ptr<Store> open_store(std::string_view location, const StoreOptions& options = {});

@@ -1,6 +1,5 @@
 #include "pooled_store_executor.hpp"
 
-#include <algorithm>
 #include <chrono>
 #include <stdexcept>
 
@@ -29,7 +28,7 @@ void PooledStoreExecutor::shutdown() {
 void PooledStoreExecutor::submit(Job job, Done done) {
   {
     const std::lock_guard lock(mutex_);
-    queue_.push_back(Entry{std::nullopt, std::move(job), std::move(done)});
+    ready_.push_back(Entry{std::nullopt, std::move(job), std::move(done)});
   }
   wake_.notify_one();
 }
@@ -37,16 +36,24 @@ void PooledStoreExecutor::submit(Job job, Done done) {
 void PooledStoreExecutor::submit_in_order(std::uint64_t order_key, Job job, Done done) {
   {
     const std::lock_guard lock(mutex_);
-    queue_.push_back(Entry{order_key, std::move(job), std::move(done)});
+    const auto [busy, inserted] = behind_.try_emplace(order_key);
+    if (!inserted) {  // the key has a job ready or running: this one waits its turn
+      busy->second.push_back(Entry{order_key, std::move(job), std::move(done)});
+      return;
+    }
+    ready_.push_back(Entry{order_key, std::move(job), std::move(done)});
   }
   wake_.notify_one();
 }
 
-std::deque<PooledStoreExecutor::Entry>::iterator PooledStoreExecutor::next_runnable() {
-  // The first entry of a key is its oldest: taking entries front to first keeps each key's order.
-  // A linear scan: the queue is short unless the database stalls, and then it is not the cost.
-  return std::find_if(queue_.begin(), queue_.end(),
-                      [this](const Entry& entry) { return !entry.key || !running_keys_.contains(*entry.key); });
+void PooledStoreExecutor::release_key(std::uint64_t key) {
+  const auto busy = behind_.find(key);
+  if (busy->second.empty()) {
+    behind_.erase(busy);
+    return;
+  }
+  ready_.push_back(std::move(busy->second.front()));
+  busy->second.pop_front();
 }
 
 void PooledStoreExecutor::serve(store::Store& store) {
@@ -54,15 +61,12 @@ void PooledStoreExecutor::serve(store::Store& store) {
     Entry next;
     {
       std::unique_lock lock(mutex_);
-      auto runnable = queue_.end();
-      wake_.wait(lock, [&] {
-        runnable = next_runnable();
-        return runnable != queue_.end() || (stopping_ && queue_.empty());
-      });
-      if (runnable == queue_.end()) return;  // stopping, and every submitted job has been taken
-      next = std::move(*runnable);
-      queue_.erase(runnable);
-      if (next.key) running_keys_.insert(*next.key);
+      wake_.wait(lock, [&] { return !ready_.empty() || stopping_; });
+      // Stopping: a key's jobs still behind a running one become ready when it ends, on the
+      // thread that ran it, which then takes them itself.
+      if (ready_.empty()) return;
+      next = std::move(ready_.front());
+      ready_.pop_front();
     }
     std::exception_ptr failure;
     const auto started = std::chrono::steady_clock::now();
@@ -80,10 +84,9 @@ void PooledStoreExecutor::serve(store::Store& store) {
     if (next.key) {
       {
         const std::lock_guard lock(mutex_);
-        running_keys_.erase(*next.key);
+        release_key(*next.key);
       }
-      // The key's next job may be waiting for any thread, not just this one.
-      wake_.notify_all();
+      wake_.notify_one();
     }
   }
 }

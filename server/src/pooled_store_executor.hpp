@@ -15,7 +15,7 @@
 #include <mutex>
 #include <optional>
 #include <thread>
-#include <unordered_set>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -42,15 +42,20 @@ class PooledStoreExecutor final : public StoreExecutor {
     Done done;
   };
   void serve(store::Store& store);
-  // The queue's first entry that may start now (no key, or a key with no job running), or end().
-  std::deque<Entry>::iterator next_runnable();
+  // After a keyed job: its key's next job becomes ready, or the key is free again. Locked.
+  void release_key(std::uint64_t key);
 
   std::vector<std::unique_ptr<store::Store>> connections_;
   std::mutex mutex_;
   std::condition_variable wake_;
-  std::deque<Entry> queue_;                 // guarded by mutex_
-  std::unordered_set<std::uint64_t> running_keys_;  // guarded by mutex_: keys with a job running
-  bool stopping_ = false;                   // guarded by mutex_
+  // Jobs that may start now: unkeyed ones, and at most one per key. Guarded by mutex_.
+  std::deque<Entry> ready_;
+  // Per key with a job ready or running, the jobs behind it, oldest first. A key's later jobs
+  // wait here rather than in ready_, so a thread never scans past them: with 50 senders each
+  // keeping 64 sends in flight, a shared queue made every wake-up scan thousands of blocked
+  // entries (the pool burned ~600 us of CPU per message). Guarded by mutex_.
+  std::unordered_map<std::uint64_t, std::deque<Entry>> behind_;
+  bool stopping_ = false;  // guarded by mutex_
   std::vector<std::thread> threads_;
 };
 

@@ -3,15 +3,15 @@
  * prints the same JSON lines (bench "xmpp", params.server names the peer).
  *
  *   xmpp_bench --port P --domain D --mode register --users N        in-band registration u0..uN-1
- *   xmpp_bench ... --mode inflight1 --pairs M        [--seconds S]  u(2i) -> u(2i+1), 1 in flight
+ *   xmpp_bench ... --mode inflight1 --pairs M        [--seconds S]  u(2i) <-> u(2i+1), 1 in flight
  *   xmpp_bench ... --mode window --pairs M --window W [--seconds S]
  *   xmpp_bench ... --mode rate --pairs M --rate R     [--seconds S]  latency at R msg/s offered
  *   xmpp_bench ... --mode backlog --messages N [--limit S]   offline queue, delivered at login
  *   xmpp_bench ... --mode idle --clients N --server-pid PID  held logins, server RSS per conn
  *   xmpp_bench ... --mode logins --clients N [--concurrency C]  connect + SASL PLAIN + bind
  *
- * XMPP has no per-message acknowledgement from the server, so "in flight" is end to end: a pair's
- * sender sends its next message when its receiver has the previous one (window: at most W sent and
+ * XMPP has no per-message acknowledgement from the server, so "in flight" is end to end: as in
+ * occhat-bench both friends of a pair send, and each sender sends its next message when its receiver has the previous one (window: at most W sent and
  * not yet received). Every body carries "<run id> <pair> <seq> <send ns>" padded to --size bytes;
  * stanzas of other runs (offline leftovers) are ignored. Throughput is counted at the receivers
  * over --seconds after a 1 s warm-up; metrics.relayed_total counts every message of the run (for
@@ -98,7 +98,8 @@ struct pair {
 };
 
 static enum { IDLE, SENDING, DRAINING } g_phase = IDLE;
-static pair_t *g_pairs_v;
+static pair_t *g_pairs_v; /* one per flow (sender -> receiver) */
+static int g_flows;
 static long g_received_total, g_sent_total, g_errors;
 static bool g_recording;
 static uint32_t *g_samples; /* latency in ns / 16 */
@@ -351,7 +352,7 @@ static double pct_us(long n, double p) {
   return (double)g_samples[i] * 16.0 / 1000.0;
 }
 static bool drained(void) {
-  for (int i = 0; i < g_pairs; i++)
+  for (int i = 0; i < g_flows; i++)
     if (g_pairs_v[i].received < g_pairs_v[i].sent) return false;
   return true;
 }
@@ -359,15 +360,17 @@ static bool drained(void) {
 static int run_relay(void) {
   bool rate_mode = strcmp(g_mode, "rate") == 0;
   if (2 * g_pairs > g_users) fail("%s", "--pairs needs 2 * pairs registered --users");
-  client_t *cs = calloc((size_t)(2 * g_pairs), sizeof *cs);
-  g_pairs_v = calloc((size_t)g_pairs, sizeof *g_pairs_v);
-  for (int i = 0; i < g_pairs; i++) {
-    pair_t *p = &g_pairs_v[i];
-    p->index = i;
-    p->sender = &cs[2 * i];
-    p->receiver = &cs[2 * i + 1];
-    p->sender->user = g_first_user + 2 * i;
-    p->receiver->user = g_first_user + 2 * i + 1;
+  /* As occhat-bench relay: both friends of a pair send to each other, so M pairs are 2M flows;
+   * flow f goes from client f to client f ^ 1. */
+  g_flows = 2 * g_pairs;
+  client_t *cs = calloc((size_t)g_flows, sizeof *cs);
+  g_pairs_v = calloc((size_t)g_flows, sizeof *g_pairs_v);
+  for (int f = 0; f < g_flows; f++) cs[f].user = g_first_user + f;
+  for (int f = 0; f < g_flows; f++) {
+    pair_t *p = &g_pairs_v[f];
+    p->index = f;
+    p->sender = &cs[f];
+    p->receiver = &cs[f ^ 1];
     p->receiver->pair = p;
     user_jid(p->to, sizeof p->to, "u", p->receiver->user, false);
   }
@@ -385,7 +388,7 @@ static int run_relay(void) {
   int64_t t0 = now_ns(), m0 = 0, m1 = 0;
   long recv0 = 0, recv1 = 0;
   if (!rate_mode) {
-    for (int i = 0; i < g_pairs; i++) refill(&g_pairs_v[i]);
+    for (int i = 0; i < g_flows; i++) refill(&g_pairs_v[i]);
     run_for(warm);
     m0 = now_ns(); recv0 = g_received_total;
     run_for(measure);
@@ -402,7 +405,7 @@ static int run_relay(void) {
         g_recording = true;
         m0 = now; recv0 = g_received_total;
       }
-      while (t0 + (int64_t)((double)k * interval) <= now) send_one(&g_pairs_v[k++ % g_pairs]);
+      while (t0 + (int64_t)((double)k * interval) <= now) send_one(&g_pairs_v[k++ % g_flows]);
       xmpp_run_once(g_ctx, 1);
     }
     m1 = now_ns(); recv1 = g_received_total;
@@ -430,7 +433,7 @@ static int run_relay(void) {
   }
   printf("}}\n");
   fflush(stdout);
-  close_all(cs, 2 * g_pairs);
+  close_all(cs, g_flows);
   return ok && g_errors == 0 ? 0 : 1;
 }
 

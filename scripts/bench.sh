@@ -358,7 +358,7 @@ wait_peer_port() {  # servers that boot a VM take longer than wait_port's 10 s o
 }
 
 start_ejabberd() {
-  local dir="$work/ejabberd" port dist pid
+  local dir="$work/ejabberd" port dist
   if [ -n "$xmpp_client_missing" ]; then peer_skip ejabberd "$xmpp_client_missing"; return 0; fi
   if ! command -v ejabberdctl >/dev/null 2>&1; then peer_skip ejabberd "ejabberdctl not found (scripts/setup.sh bench)"; return 0; fi
   if [ "$(id -u)" -ne 0 ] && [ "$(id -un)" != ejabberd ]; then
@@ -414,22 +414,27 @@ EOF
   cp /etc/ejabberd/inetrc "$dir/conf/" 2>/dev/null || echo '{lookup,["file","native"]}.' >"$dir/conf/inetrc"
   [ "$(id -u)" -eq 0 ] && chown -R ejabberd: "$dir"
   step "ejabberd $(dpkg-query -W -f='${Version}' ejabberd 2>/dev/null) on 127.0.0.1:$port"
-  as_user ejabberd
-  ( ulimit -n 20000 2>/dev/null || true
-    HOME="$dir/spool" exec "${run_as[@]}" ejabberdctl --config-dir "$dir/conf" --logs "$dir/logs" \
-      --spool "$dir/spool" foreground ) >"$logs/ejabberd.out" 2>&1 &
-  pid=$!; pids+=("$pid"); ejabberd_wrapper="$pid"
-  if ! wait_peer_port "$port"; then
+  xmpp_port[ejabberd]="$port"
+  if ! launch_ejabberd; then
     peer_skip ejabberd "it did not start: $(tail -3 "$dir/logs/ejabberd.log" "$logs/ejabberd.out" 2>/dev/null | tr '\n' ' ')"
     return 0
   fi
-  xmpp_port[ejabberd]="$port"
-  xmpp_pid[ejabberd]="$(pid_on_port "$port")"
   xmpp_register ejabberd && xmpp_peers+=(ejabberd)
+}
+# Starts (or starts again: same config, same spool, so the users are kept) the ejabberd of this run.
+launch_ejabberd() {
+  local dir="$work/ejabberd" port="${xmpp_port[ejabberd]}"
+  as_user ejabberd
+  ( ulimit -n 20000 2>/dev/null || true
+    HOME="$dir/spool" exec "${run_as[@]}" ejabberdctl --config-dir "$dir/conf" --logs "$dir/logs" \
+      --spool "$dir/spool" foreground ) >>"$logs/ejabberd.out" 2>&1 &
+  ejabberd_wrapper=$!; pids+=("$ejabberd_wrapper")
+  wait_peer_port "$port" || return 1
+  xmpp_pid[ejabberd]="$(pid_on_port "$port")"
 }
 
 start_prosody() {
-  local dir="$work/prosody" port pid
+  local dir="$work/prosody" port
   if [ -n "$xmpp_client_missing" ]; then peer_skip prosody "$xmpp_client_missing"; return 0; fi
   if ! command -v prosody >/dev/null 2>&1; then peer_skip prosody "prosody not found (scripts/setup.sh bench)"; return 0; fi
   port="$(free_port)"
@@ -465,17 +470,40 @@ VirtualHost "bench.local"
 EOF
   [ "$(id -u)" -eq 0 ] && chown -R prosody: "$dir"
   step "prosody $(dpkg-query -W -f='${Version}' prosody 2>/dev/null | cut -d+ -f1) on 127.0.0.1:$port"
-  as_user prosody
-  ( ulimit -n 20000 2>/dev/null || true
-    exec "${run_as[@]}" prosody --config "$dir/prosody.cfg.lua" -F ) >"$logs/prosody.out" 2>&1 &
-  pid=$!; pids+=("$pid")
-  if ! wait_peer_port "$port"; then
+  xmpp_port[prosody]="$port"
+  if ! launch_prosody; then
     peer_skip prosody "it did not start: $(tail -3 "$dir/prosody.log" "$logs/prosody.out" 2>/dev/null | tr '\n' ' ')"
     return 0
   fi
-  xmpp_port[prosody]="$port"
-  xmpp_pid[prosody]="$(pid_on_port "$port")"
   xmpp_register prosody && xmpp_peers+=(prosody)
+}
+launch_prosody() {
+  local dir="$work/prosody" port="${xmpp_port[prosody]}" pid
+  as_user prosody
+  ( ulimit -n 20000 2>/dev/null || true
+    exec "${run_as[@]}" prosody --config "$dir/prosody.cfg.lua" -F ) >>"$logs/prosody.out" 2>&1 &
+  pid=$!; pids+=("$pid")
+  wait_peer_port "$port" || return 1
+  xmpp_pid[prosody]="$(pid_on_port "$port")"
+}
+
+# Server RSS per connection needs a freshly started server: a heap that earlier cases grew (a
+# backlog, thousands of logins) takes new connections without growing. Restarts each XMPP peer
+# on its data (users kept); one that does not come back is dropped from the rest of the run.
+restart_xmpp_peers() {
+  local name kept=()
+  for name in "${xmpp_peers[@]}"; do
+    step "$name: restarting (a fresh heap for the RSS figure)"
+    stop_server "${xmpp_pid[$name]}"
+    [ "$name" = ejabberd ] && [ -n "${ejabberd_wrapper:-}" ] && stop_pid "$ejabberd_wrapper"
+    if "launch_$name"; then
+      kept+=("$name")
+    else
+      peer_skip "$name" "it did not start again for the connection case (see $logs/$name.out)"
+      unset 'xmpp_pid[$name]'
+    fi
+  done
+  xmpp_peers=(${kept[@]+"${kept[@]}"})
 }
 
 # xmpp ROUND LIMIT MODE-ARGS...: one case on every XMPP peer that runs.
@@ -513,6 +541,14 @@ start_ejabberd
 start_prosody
 meta_peers
 
+# Connections first: the peers' RSS is measured on freshly started servers (see restart_xmpp_peers).
+for ((round = 1; round <= runs; round++)); do
+  step "round $round of $runs: idle connections and logins"
+  occhat_sampled "$t_conns" "$round" disk connections
+  restart_xmpp_peers
+  xmpp "$round" 180 --mode idle --clients "$xmpp_idle"
+  xmpp "$round" 120 --mode logins --clients "$xmpp_logins" --concurrency 20 --limit 100
+done
 for ((round = 1; round <= runs; round++)); do
   step "round $round of $runs: relay"
   measure_disk "$round"
@@ -547,12 +583,6 @@ if [ "$xmpp_backlog_big" -gt 0 ]; then
   step "XMPP peers: one attempt at a backlog of $xmpp_backlog_big (at most ${xmpp_limit}s to store, ${xmpp_limit}s to deliver)"
   xmpp 0 $((2 * xmpp_limit + 30)) --mode backlog --messages "$xmpp_backlog_big" --limit "$xmpp_limit"
 fi
-for ((round = 1; round <= runs; round++)); do
-  step "round $round of $runs: idle connections and logins"
-  occhat_sampled "$t_conns" "$round" disk connections
-  xmpp "$round" 180 --mode idle --clients "$xmpp_idle"
-  xmpp "$round" 120 --mode logins --clients "$xmpp_logins" --concurrency 20 --limit 100
-done
 stop_peers
 
 run_occhat "$t_room" room

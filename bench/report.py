@@ -616,8 +616,9 @@ def main():
     print()
     print(RATIO_NOTE)
     if args.write:
+        text = results_md(records, rows, args.command)  # before opening: git status sees the old file
         with open(args.write, "w", encoding="utf-8") as f:
-            f.write(results_md(records, rows, args.command))
+            f.write(text)
         print(f"wrote {args.write}")
     return 0
 

@@ -5,7 +5,8 @@
 #   3. python     Python binding tests (tests/python) with the module from the build tree
 #      examples   the example bots' tests (bindings/python/examples, with occhat.testing)
 #      mypy       mypy --strict on bindings/python/examples/ (and the occhat package they import)
-#   4. crash      scripts/crash-test.sh --kills 5 (SIGKILLed server under load: nothing lost)
+#   4. crash      scripts/crash-test.sh --kills 5 (SIGKILLed server under load: nothing lost), then
+#                 --kills 3 --postgresql (the same on a throwaway PostgreSQL cluster of its own)
 #   4b. package   tests/package: scripts/package.sh, dpkg -i, the packaged server run, dpkg -r/--purge
 #   5. fuzz       a short libFuzzer smoke run (scripts/fuzz.sh) when clang++ is available
 # Ends with one line over all suites: "N passed, N failed[, N skipped]". Exits non-zero if a
@@ -108,7 +109,8 @@ elif [ "$sanitize" = thread ]; then
   configure_extra=(-DOCCHAT_SANITIZE=thread)
   # Only what the SDK-focused run needs (the SDK tests, the server they start, the CLI).
   build_targets=(--target occhat_sdk_tests occhat-server occhat)
-  ctest_filter=(-R 'Sdk|sdk')
+  # The *.postgresql variants are left out: this run keeps to the SDK's own threads.
+  ctest_filter=(-R 'Sdk|sdk' -E 'postgresql$')
   export TSAN_OPTIONS="halt_on_error=1:abort_on_error=1:second_deadlock_stack=1:log_path=$sanitizer_logs/tsan"
 fi
 if [ -n "$sanitize" ]; then
@@ -132,10 +134,12 @@ if [ "$build_ok" -eq 0 ]; then
   failed=$((failed + 1))
   note "build: FAILED (the test suites were not run)"
 else
-  # ---- a throwaway PostgreSQL cluster for the store contract tests -------------------------
-  # They run on both stores (tests/unit/store_backends.hpp); OCCHAT_TEST_PG_URI from the caller
-  # names an existing cluster instead. Without one the PostgreSQL cases would only be skipped,
-  # so a cluster that does not start is a failure.
+  # ---- a throwaway PostgreSQL cluster for the tests on PostgreSQL ---------------------------
+  # The store contract tests (tests/unit/store_backends.hpp), the ctest *.postgresql variants
+  # (a schema per server, tests/support/test_store.hpp) and tests/cli/test_postgresql.py (a
+  # database per test) use it; OCCHAT_TEST_PG_URI from the caller names an existing cluster
+  # instead. Without one the PostgreSQL cases would only be skipped, so a cluster that does not
+  # start is a failure.
   if [ -z "${OCCHAT_TEST_PG_URI:-}" ]; then
     pg_dir="$(mktemp -d /tmp/occhat-pg-XXXXXX)"
     trap 'scripts/pg-cluster.sh stop "$pg_dir"' EXIT
@@ -149,7 +153,7 @@ else
       note "postgresql: FAILED to start a throwaway cluster (the PostgreSQL store tests are skipped)"
     fi
   fi
-  note "stores: the store contract tests (ctest Backends/*/sqlite and */postgresql) run on both; every other suite on SQLite (PostgreSQL cannot be chosen with --store yet)"
+  note "stores: both: the store contract tests (ctest Backends/*), RawSendOrder/RawRooms and SdkMessaging/SdkSync (ctest *.postgresql), the crash test; PostgreSQL only: tests/cli/test_postgresql.py; SQLite only: every other ctest, CLI, Python and package test"
 
   # ---- ctest: unit, integration, fuzz corpus replay ---------------------------------------
   log="$build/ctest.log"
@@ -227,6 +231,11 @@ if [ "$build_ok" -eq 1 ] && [ -z "$sanitize" ]; then
     passed=$((passed + 1)); note "crash-test: passed (5 kills, 0 lost, 0 duplicated)"
   else
     failed=$((failed + 1)); note "crash-test: FAILED (see its output above)"
+  fi
+  if OCCHAT_BUILD_DIR="$build" timeout --kill-after=10 120 bash scripts/crash-test.sh --kills 3 --postgresql; then
+    passed=$((passed + 1)); note "crash-test postgresql: passed (3 kills, 0 lost, 0 duplicated)"
+  else
+    failed=$((failed + 1)); note "crash-test postgresql: FAILED (see its output above)"
   fi
 fi
 

@@ -11,6 +11,7 @@
 #include "bench_error.hpp"
 #include "io_pool.hpp"
 #include "json_out.hpp"
+#include "process_cpu.hpp"
 #include "occhat/proto/limits.hpp"
 #include "relay_client.hpp"
 #include "seed.hpp"
@@ -78,8 +79,14 @@ void run_case(const CommonOptions& common, WorkDir& work, const RelayOptions& op
   shared.phase = RelayShared::sending;
   for (auto& client : clients) client->begin_sending();
   const auto run_time = std::chrono::milliseconds(static_cast<std::int64_t>(options.seconds * 1000)) + kWarmup;
+  // The server's CPU over the measured window: its cost per relayed message.
+  wait_until([&] { return steady_now_ns() >= shared.window_start_ns.load(); }, run_time + 5s, "the warm-up", failure);
+  const auto cpu_at_start = process_cpu_seconds(server.pid());
+  const auto run_delay_at_start = process_run_delay_seconds(server.pid());
   wait_until([&] { return steady_now_ns() >= shared.window_end_ns.load(); }, run_time + 5s, "the measurement window",
              failure);
+  const auto cpu_at_end = process_cpu_seconds(server.pid());
+  const auto run_delay_at_end = process_run_delay_seconds(server.pid());
 
   // Stop sending, then everything the server confirmed must reach its recipient.
   shared.phase = RelayShared::draining;
@@ -127,6 +134,19 @@ void run_case(const CommonOptions& common, WorkDir& work, const RelayOptions& op
     metrics["max_us"] = round_to(p.max_us, 1);
   } else if (c.name == "window") {
     params["window"] = c.window;
+  }
+  // CPU seconds (user + system) the server used during the window, and per message received in
+  // it: what stays comparable when other processes share the machine.
+  if (cpu_at_start && cpu_at_end && shared.received_in_window.load() > 0) {
+    const double cpu_s = *cpu_at_end - *cpu_at_start;
+    metrics["server_cpu_s"] = round_to(cpu_s, 3);
+    metrics["server_cpu_us_per_msg"] =
+        round_to(cpu_s * 1e6 / static_cast<double>(shared.received_in_window.load()), 2);
+  }
+  // How long the server's threads waited for a CPU during the window (other processes on the
+  // machine): a latency tail with a large figure here is the machine's, not the server's.
+  if (run_delay_at_start && run_delay_at_end) {
+    metrics["server_run_delay_s"] = round_to(*run_delay_at_end - *run_delay_at_start, 3);
   }
   metrics["sent"] = sent;
   metrics["received"] = received;

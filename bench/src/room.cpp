@@ -171,7 +171,8 @@ StageResult run_stage(const CommonOptions& common, const RoomOptions& options, c
                "the measurement window", failure);
   }
   shared.phase = RelayShared::draining;
-  const std::uint64_t receivers = stage.members_online ? users.size() : 0;
+  // Every member but the sender: its own messages come back as `sent` carbons, not receipts.
+  const std::uint64_t receivers = stage.members_online ? users.size() - 1 : 0;
   wait_until([&] { return shared.requested.load() == shared.sent.load() &&
                           shared.received.load() >= shared.sent.load() * receivers; },
              60s, "draining", failure);

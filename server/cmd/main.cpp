@@ -1,5 +1,5 @@
 // occhat-server: flags (from the command line and --config FILE), then run the server until
-// SIGINT/SIGTERM, or an operator command (user ..., stats) on its store.
+// SIGINT/SIGTERM, or an operator command (user ..., stats, export, import) on its store.
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "config_file.hpp"
+#include "dump_commands.hpp"
 #include "operator_commands.hpp"
 #include "server_flags.hpp"
 
@@ -46,6 +47,7 @@ int main(int argc, char** argv) {
       ->type_name("FILE");
   app.set_version_flag("--version", "occhat-server " OCCHAT_VERSION);
   occhat::server::add_operator_commands(app);
+  occhat::server::add_dump_commands(app);
   try {
     std::vector<std::string> args = arguments_with_config(argc, argv);
     app.parse(args);
@@ -65,6 +67,7 @@ int main(int argc, char** argv) {
     return 1;
   }
   if (const auto exit_code = occhat::server::run_operator_command(app, flags.options)) return *exit_code;
+  if (const auto exit_code = occhat::server::run_dump_command(app, flags.options)) return *exit_code;
 
   try {
     occhat::server::Server server(flags.options);

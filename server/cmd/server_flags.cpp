@@ -35,9 +35,12 @@ void add_server_flags(CLI::App& app, ServerFlags& f) {
       ->capture_default_str();
   app.add_option("--data-dir", f.data_dir, "directory for the database and the files")->capture_default_str();
   app.add_option("--store", f.options.store,
-                 "where the database is instead: a file path, sqlite:PATH or sqlite:///abs/path (files stay in "
-                 "--data-dir; default: DATA_DIR/occhat.db)")
+                 "where the database is instead: a file path, sqlite:PATH, sqlite:///abs/path, or PostgreSQL as "
+                 "postgresql://USER@HOST:PORT/DB (any libpq URI; also postgres://) (default: DATA_DIR/occhat.db)")
       ->type_name("LOCATION");
+  app.add_option("--files-dir", f.files_dir,
+                 "directory for the bytes of files, whichever the store (default: DATA_DIR/files)")
+      ->type_name("DIR");
   app.add_option("--login-max-failures", f.options.login_max_failures,
                  "consecutive failed logins of one id from one client address before that address must wait "
                  "(RATE_LIMITED); the owner elsewhere is not affected")
@@ -198,6 +201,7 @@ std::optional<std::string> finish_server_options(ServerFlags& f) {
   f.options.tls_cert_file = f.tls_cert;
   f.options.tls_key_file = f.tls_key;
   f.options.data_dir = f.data_dir;
+  f.options.files_dir = f.files_dir;
   f.options.log_level = log_level_named(f.log_level).value();  // checked by IsMember
   f.options.log_format = f.log_format == "json" ? LogFormat::json : LogFormat::text;
   // systemd sets JOURNAL_STREAM when stderr goes to the journal, which stamps each line itself.

@@ -16,6 +16,7 @@ struct ServerFlags {
   ServerOptions options;
   std::string listen = "127.0.0.1:7878";
   std::string data_dir = "./occhat-data";
+  std::string files_dir;  // empty: DATA_DIR/files
   std::string registration = "open";
   std::string durability = "disk";
   std::string log_level = "info";

@@ -4,6 +4,9 @@
 
 #include <chrono>
 #include <cmath>
+#include <optional>
+#include <string>
+#include <vector>
 
 #include "credentials.hpp"
 #include "log.hpp"
@@ -36,6 +39,13 @@ void fill_user(wire::UserInfo& out, const store::User& user, bool own) {
 struct RevokedSession {
   std::uint32_t user_id = 0;
   store::TokenHash hash{};
+};
+
+// What a login's store job did.
+struct SessionStart {
+  std::optional<store::User> user;  // nullopt: deleted meanwhile
+  std::vector<RevokedSession> revoked;
+  bool hash_upgraded = false;  // a legacy password hash was replaced by a normal one
 };
 
 // Registrations waiting for or in their hash. They have a thread of their own (server.cpp), so
@@ -197,6 +207,20 @@ asio::awaitable<Reply> handle_login(ServerContext& server, const RequestContext&
     log_event("conn {} login failed for user {} from {}", context.connection_id, id, context.peer_address);
     throw RequestError(ErrorCode::auth_failed, kWrongCredentials);
   }
+  // A legacy hash (imported from PyChat) is replaced by a normal one now that the plain password
+  // is known, so the MD5 step is gone after the first login. If that hash cannot be computed the
+  // login still succeeds and the next one tries again.
+  std::optional<std::string> upgraded_hash;
+  if (needs_rehash(*stored_hash)) {
+    auto rehash_job = [password = request.password()]() -> std::optional<std::string> {
+      try {
+        return hash_password(password);
+      } catch (const RequestError&) {
+        return std::nullopt;
+      }
+    };
+    upgraded_hash = co_await run_on(server.crypto.get_executor(), std::move(rehash_job));
+  }
 
   std::string token = new_token();
   const auto token_hash = occhat::server::token_hash(token).value();
@@ -207,23 +231,30 @@ asio::awaitable<Reply> handle_login(ServerContext& server, const RequestContext&
     if (const auto hash = occhat::server::token_hash(old_token)) to_revoke.push_back(*hash);
   }
   store::SessionOrigin origin{std::string(context.client_name), peer_address};
-  auto session_job = [id, token_hash, origin = std::move(origin), to_revoke = std::move(to_revoke)](store::Store& store) {
+  auto session_job = [id, token_hash, origin = std::move(origin), to_revoke = std::move(to_revoke),
+                      verified_hash = *stored_hash, upgraded_hash = std::move(upgraded_hash)](store::Store& store) {
     // Only after the password: a disabled account is not revealed to someone guessing.
     if (store.user_disabled(id)) {
       throw RequestError(ErrorCode::auth_failed, "this account is disabled (ask the server's operator)");
     }
+    SessionStart started;
+    // Only if the hash is still the one just verified: a password changed meanwhile stays.
+    if (upgraded_hash && store.password_hash(id) == verified_hash) {
+      started.hash_upgraded = store.set_password_hash(id, *upgraded_hash);
+    }
     store.create_session(id, token_hash, origin);
-    std::vector<RevokedSession> revoked;
     for (const auto& hash : to_revoke) {
       const auto owner = store.user_for_session(hash);
-      if (owner && store.delete_session(hash)) revoked.push_back({*owner, hash});
+      if (owner && store.delete_session(hash)) started.revoked.push_back({*owner, hash});
     }
-    return std::make_pair(store.find_user(id), std::move(revoked));
+    started.user = store.find_user(id);
+    return started;
   };
-  const auto [user, revoked] = co_await server.store.run(std::move(session_job));
+  const auto [user, revoked, hash_upgraded] = co_await server.store.run(std::move(session_job));
   if (!user) throw RequestError(ErrorCode::auth_failed, kWrongCredentials);  // deleted meanwhile
   attempt.succeeded();
   log_event("conn {} logged in as user {}", context.connection_id, id);
+  if (hash_upgraded) log_event("conn {} user {}: legacy password hash upgraded", context.connection_id, id);
 
   Reply reply;
   auto* ok = reply.body.mutable_login_ok();

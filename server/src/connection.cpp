@@ -158,7 +158,8 @@ void Connection::release_queue_accounting() noexcept {
 void Connection::enqueue(SharedFrame frame) {
   outbound_bytes_ += frame->size();
   server_.queued_bytes += frame->size();
-  outbound_.push_back(std::move(frame));
+  const auto queued_at = server_.time_stages ? std::chrono::steady_clock::now() : std::chrono::steady_clock::time_point{};
+  outbound_.push_back(Outbound{std::move(frame), queued_at});
   wake_writer_.cancel_one();
 }
 
@@ -317,7 +318,8 @@ asio::awaitable<void> Connection::writer() {
       buffers.clear();
       std::size_t count = 0;
       std::size_t bytes = 0;
-      for (const auto& frame : outbound_) {
+      for (const auto& queued : outbound_) {
+        const auto& frame = queued.frame;
         if (count > 0 && bytes + frame->size() > kWriteSlice) break;
         buffers.push_back(asio::buffer(*frame));
         bytes += frame->size();
@@ -332,6 +334,10 @@ asio::awaitable<void> Connection::writer() {
       if (stopped_) break;  // stop() released the queue's accounting meanwhile
       outbound_bytes_ -= bytes;
       server_.queued_bytes -= bytes;
+      if (server_.time_stages) {
+        const auto written = std::chrono::steady_clock::now();
+        for (std::size_t i = 0; i < count; ++i) server_.metrics.socket_write.observe(written - outbound_[i].queued_at);
+      }
       outbound_.erase(outbound_.begin(), outbound_.begin() + static_cast<std::ptrdiff_t>(count));
       if (handler_ && !stopped_) handler_->on_room();
       queue_space_.cancel();  // wakes answers waiting for room and a waiting catch-up

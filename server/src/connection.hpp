@@ -120,7 +120,11 @@ class Connection final : public PushOutbox, public std::enable_shared_from_this<
   std::string peer_address_;
   std::unique_ptr<ConnectionHandler> handler_;
   proto::FrameDecoder decoder_;
-  std::deque<SharedFrame> outbound_;
+  struct Outbound {
+    SharedFrame frame;
+    std::chrono::steady_clock::time_point queued_at;  // set only with server_.time_stages
+  };
+  std::deque<Outbound> outbound_;
   std::size_t outbound_bytes_ = 0;
   asio::steady_timer wake_writer_;
   asio::steady_timer queue_space_;

@@ -1,8 +1,10 @@
 #include "credentials.hpp"
 
+#include <openssl/evp.h>
 #include <sodium.h>
 
 #include <array>
+#include <optional>
 #include <string>
 
 #include "request_error.hpp"
@@ -22,11 +24,42 @@ std::string hash_password(std::string_view password) {
   return std::string(out.data());
 }
 
-bool verify_password(std::string_view hash, std::string_view password) {
+namespace {
+
+bool verify_argon2(std::string_view hash, std::string_view password) {
   // crypto_pwhash_str_verify wants a NUL-terminated string of bounded length.
   if (hash.size() >= crypto_pwhash_STRBYTES) return false;
   const std::string terminated(hash);
   return crypto_pwhash_str_verify(terminated.c_str(), password.data(), password.size()) == 0;
+}
+
+// The lower-case hex MD5 of `password`, what PyChat stored (and its clients sent) as the password.
+// Nullopt if OpenSSL cannot compute it (MD5 disabled by a FIPS-only configuration).
+std::optional<std::string> md5_hex(std::string_view password) {
+  std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
+  unsigned int length = 0;
+  if (EVP_Digest(password.data(), password.size(), digest.data(), &length, EVP_md5(), nullptr) != 1 || length != 16) {
+    return std::nullopt;
+  }
+  std::array<char, 33> hex{};
+  sodium_bin2hex(hex.data(), hex.size(), digest.data(), length);
+  sodium_memzero(digest.data(), digest.size());
+  std::string result(hex.data(), 32);
+  sodium_memzero(hex.data(), hex.size());
+  return result;
+}
+
+}  // namespace
+
+bool needs_rehash(std::string_view hash) { return hash.substr(0, kLegacyMd5Marker.size()) == kLegacyMd5Marker; }
+
+bool verify_password(std::string_view hash, std::string_view password) {
+  if (!needs_rehash(hash)) return verify_argon2(hash, password);
+  auto md5 = md5_hex(password);
+  if (!md5) return false;
+  const bool verified = verify_argon2(hash.substr(kLegacyMd5Marker.size()), *md5);
+  sodium_memzero(md5->data(), md5->size());
+  return verified;
 }
 
 std::string new_token() {

@@ -18,7 +18,18 @@ void init_crypto();
 // when the hash cannot be computed (out of memory).
 std::string hash_password(std::string_view password);
 
-// Constant-time check of `password` against a crypto_pwhash_str string.
+// Marks a password hash imported from PyChat (scripts/import-pychat.py). PyChat stored the
+// unsalted MD5 of each password; an import keeps no raw MD5 but this marker followed by a normal
+// crypto_pwhash_str string computed over the lower-case MD5 hex of the password. The marker lives
+// in the hash string itself, so the stores and their schema need not know about it.
+inline constexpr std::string_view kLegacyMd5Marker = "legacy-md5+";
+
+// True for a hash that must be replaced by a normal one after the next successful check: a legacy
+// (marked) hash.
+bool needs_rehash(std::string_view hash);
+
+// Constant-time check of `password` against a crypto_pwhash_str string, or against a legacy hash
+// (kLegacyMd5Marker + crypto_pwhash_str over the MD5 hex of the password).
 bool verify_password(std::string_view hash, std::string_view password);
 
 // A fresh token: 32 random bytes as 64 lower-case hex characters.

@@ -61,8 +61,14 @@ std::uint64_t size_of(int fd, const std::filesystem::path& path) {
 
 }  // namespace
 
-FileStorage::FileStorage(const std::filesystem::path& data_dir)
-    : root_(data_dir / "files"), uploads_(root_ / "uploads"), published_(root_ / "published") {
+FileStorage::FileStorage(const std::filesystem::path& files_dir)
+    : root_(files_dir), uploads_(root_ / "uploads"), published_(root_ / "published") {
+  // --files-dir may name a directory whose parents do not exist yet; those get the default mode.
+  if (root_.has_parent_path()) {
+    std::error_code ec;
+    std::filesystem::create_directories(root_.parent_path(), ec);
+    if (ec) throw std::runtime_error(fmt::format("cannot create {}: {}", root_.parent_path().string(), ec.message()));
+  }
   make_dir(root_);
   make_dir(uploads_);
   make_dir(published_);

@@ -1,5 +1,6 @@
 #pragma once
-// The bytes of files, under DATA_DIR/files/: uploads/<upload_id>.part while an upload is
+// The bytes of files, under the files dir (--files-dir, default DATA_DIR/files/; never in the
+// database, whichever store it is): uploads/<upload_id>.part while an upload is
 // unfinished, published/<file_id> after. Both names are server-made numbers; a client's file name
 // never reaches a path. Directories are created 0700.
 //
@@ -21,8 +22,9 @@ namespace occhat::server {
 
 class FileStorage {
  public:
-  // Creates the directories if needed. Throws std::runtime_error if it cannot.
-  explicit FileStorage(const std::filesystem::path& data_dir);
+  // Keeps the files under `files_dir`, creating it and its directories if needed. Throws
+  // std::runtime_error if it cannot.
+  explicit FileStorage(const std::filesystem::path& files_dir);
 
   // Bytes received so far (the part file's size), creating an empty part file if none exists.
   // An upload whose bytes were already published (a crash between publishing and committing

@@ -38,11 +38,15 @@ asio::awaitable<Reply> handle_send_message(ServerContext& server, const RequestC
   if (to == me) throw RequestError(ErrorCode::invalid_argument, "you cannot send a message to yourself");
   validate_message_text(request.text());
   validate_client_msg_id(request.client_msg_id());
-  auto send_job = [me, to, text = request.text(), client_msg_id = request.client_msg_id()](store::Store& store) {
+  // Views, not copies: the request outlives the job (its frame stays in the pipelined
+  // request's coroutine until the answer is queued).
+  auto send_job = [me, to, text = std::string_view(request.text()),
+                   client_msg_id = std::string_view(request.client_msg_id())](store::Store& store) {
     return store.send_message(me, to, text, client_msg_id);
   };
-  // Returns once committed with synchronous=FULL: the answer below means "durably stored".
-  const store::SendResult result = co_await server.store.run(std::move(send_job));
+  // Returns once committed with synchronous=FULL: the answer below means "durably stored". In
+  // order with the sender's other sends, pipelined ones included (store_executor.hpp).
+  store::SendResult result = co_await server.store.run_in_order(sender_order_key(me), std::move(send_job));
   if (!result.duplicate) server.metrics.messages_stored.fetch_add(1, std::memory_order_relaxed);
   if (result.duplicate) {
     log_debug("user {} resent message {} (duplicate client id; nothing stored)", me, result.message_id);
@@ -57,7 +61,13 @@ asio::awaitable<Reply> handle_send_message(ServerContext& server, const RequestC
   sent->set_duplicate(result.duplicate);
   // The recipient's item and the sender's carbon (to every connection of the sender, this one
   // included: the SDK hands it to the application, which knows what it sent itself).
-  if (result.item && result.carbon) reply.effects.emplace_back(effect::DeliverMany{{*result.item, *result.carbon}});
+  if (result.item && result.carbon) {
+    effect::DeliverMany deliver;
+    deliver.items.reserve(2);
+    deliver.items.push_back(std::move(*result.item));  // moved, not copied: text, nicks
+    deliver.items.push_back(std::move(*result.carbon));
+    reply.effects.emplace_back(std::move(deliver));
+  }
   co_return reply;
 }
 

@@ -95,6 +95,27 @@ std::string render_metrics(const ServerMetrics& m, const MetricsSnapshot& s) {
   out += "# HELP occhat_store_commit_seconds Time to commit store work (one SQLite group commit, or one transaction)\n"
          "# TYPE occhat_store_commit_seconds histogram\n";
   out += m.store_commit.render("occhat_store_commit_seconds");
+  struct Stage {
+    const char* name;
+    const char* help;
+    const LatencyHistogram& histogram;
+  };
+  const Stage stages[] = {
+      {"occhat_store_queue_seconds", "Time a store call waited for a store thread (behind other calls and commits)",
+       m.store_queue},
+      {"occhat_store_job_seconds", "Time a store call's own statements took", m.store_job},
+      {"occhat_store_commit_wait_seconds",
+       "Time from a store call's end to its commit being durable (the rest of its group commit, fsync)",
+       m.store_commit_wait},
+      {"occhat_store_resume_seconds", "Time from a store call being durable to its request resuming on the network thread",
+       m.store_resume},
+      {"occhat_socket_write_seconds",
+       "Time from a frame (answer or push) being queued on a connection to its write to the socket", m.socket_write},
+  };
+  for (const Stage& stage : stages) {
+    out += fmt::format("# HELP {0} {1}\n# TYPE {0} histogram\n", stage.name, stage.help);
+    out += stage.histogram.render(stage.name);
+  }
   return out;
 }
 

@@ -18,8 +18,10 @@ namespace occhat::server {
 // A Prometheus histogram of durations with fixed buckets (seconds).
 class LatencyHistogram {
  public:
-  static constexpr std::array<double, 12> kBounds{0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005,
-                                                  0.01,   0.025,   0.05,   0.1,   0.25,   1.0};
+  // From 10 us: the stages of a relayed message take tens of microseconds each.
+  static constexpr std::array<double, 15> kBounds{0.00001, 0.000025, 0.00005, 0.0001, 0.00025,
+                                                  0.0005,  0.001,    0.0025,  0.005,  0.01,
+                                                  0.025,   0.05,     0.1,     0.25,   1.0};
   void observe(std::chrono::nanoseconds elapsed) noexcept;
   // Lines "NAME_bucket{le=..} N", "NAME_sum S", "NAME_count N" (cumulative buckets).
   std::string render(const std::string& name) const;
@@ -52,6 +54,12 @@ struct ServerMetrics {
   std::atomic<std::uint64_t> connections_refused{0}; // closed at once: server full, too many waiting
   std::atomic<std::int64_t> online_users{0};         // users with a presence-announcing connection
   LatencyHistogram store_commit;                     // one per commit (a group of calls on SQLite)
+  // Where a request's time goes, stage by stage (every store call; sends are most of them):
+  LatencyHistogram store_queue;        // submitted on the network thread -> starts on a store thread
+  LatencyHistogram store_job;          // the call's own statements
+  LatencyHistogram store_commit_wait;  // the call done -> its commit durable (the rest of the group, fsync)
+  LatencyHistogram store_resume;       // durable -> the request resumes on the network thread
+  LatencyHistogram socket_write;       // a frame (answer or push) queued -> written to its socket
 };
 
 // State read at scrape time (on the network thread and the store).

@@ -73,6 +73,10 @@ void PooledStoreExecutor::serve(store::Store& store) {
     } catch (...) {
       failure = std::current_exception();
     }
+    // done() before the key is released: the key's next job cannot finish, and its done() be
+    // posted, before this one's. So a connection's pipelined sends are answered, and their pushes
+    // published, in the order they were stored, as with SQLite's single writer.
+    next.done(failure);
     if (next.key) {
       {
         const std::lock_guard lock(mutex_);
@@ -81,7 +85,6 @@ void PooledStoreExecutor::serve(store::Store& store) {
       // The key's next job may be waiting for any thread, not just this one.
       wake_.notify_all();
     }
-    next.done(failure);
   }
 }
 

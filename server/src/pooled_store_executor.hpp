@@ -3,7 +3,9 @@
 // thread is free, every Store call its own transaction (the Store contract). A job is answered
 // when it returns, since its calls have committed by then. Jobs run concurrently and in no
 // particular order, except jobs submitted with the same order key (run_in_order): those run one
-// at a time, in submission order, while other jobs go ahead on the other threads. Meant for a backend whose server serves many connections at once
+// at a time, in submission order, and complete (their done() is called) in that order too, while
+// other jobs go ahead on the other threads. Meant for a backend whose server serves many
+// connections at once
 // (PostgreSQL); SQLite works too (its busy_timeout makes writers wait for each other) but gains
 // nothing over SqliteStoreExecutor's group commit.
 

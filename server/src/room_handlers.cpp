@@ -154,8 +154,9 @@ asio::awaitable<Reply> handle_send_room_message(ServerContext& server, const Req
                    mentions = parse_mentions(request.text())](store::Store& store) {
     return store.send_room_message(me, room_id, text, client_msg_id, mentions);
   };
-  // Committed (one transaction: the message and every member's inbox row) before the answer.
-  store::RoomSendResult result = co_await server.store.run(std::move(send_job));
+  // Committed (one transaction: the message and every member's inbox row) before the answer;
+  // in order with the sender's other sends (store_executor.hpp).
+  store::RoomSendResult result = co_await server.store.run_in_order(sender_order_key(me), std::move(send_job));
   if (!result.duplicate) server.metrics.messages_stored.fetch_add(1, std::memory_order_relaxed);
   if (result.duplicate) {
     log_debug("user {} resent room message {} (duplicate client id; nothing stored)", me, result.message_id);

@@ -56,11 +56,12 @@ void prepare_data_dir(const std::filesystem::path& dir) {
   }
 }
 
-// The data dir (the files live there, and by default the database too), then the store: --store,
+// The data dir (by default the files and the database live there), then the store: --store,
 // or else the data dir's occhat.db (created owner-only by the SQLite store; the explicit sqlite:
-// keeps a data dir whose name looks like a URL a plain directory).
+// keeps a data dir whose name looks like a URL a plain directory). With both --store and
+// --files-dir nothing lives in the data dir, and it is not created.
 std::unique_ptr<StoreExecutor> open_store_executor(const ServerOptions& options) {
-  prepare_data_dir(options.data_dir);
+  if (options.store.empty() || options.files_dir.empty()) prepare_data_dir(options.data_dir);
   return make_store_executor(store_location(options), {.durability = options.fsync_commits ? store::Durability::disk
                                                                             : store::Durability::process});
 }
@@ -137,10 +138,13 @@ asio::awaitable<MetricsSnapshot> take_metrics_snapshot(ServerContext& context) {
 asio::awaitable<void> follow_account_events(ServerContext& context, asio::steady_timer& timer) {
   std::uint64_t seen = 0;
   bool first = true;
+  bool failing = false;  // logged once per outage of the store, not every second
   while (!context.stopping) {
     try {
       auto poll_job = [seen](store::Store& store) { return store.account_events(seen); };
       const auto events = co_await context.store.run(std::move(poll_job));
+      if (failing) log_event("account events readable again");
+      failing = false;
       for (const auto& event : events) {
         seen = event.seq;
         if (first) continue;
@@ -148,7 +152,8 @@ asio::awaitable<void> follow_account_events(ServerContext& context, asio::steady
         context.bus->revoke_user(event.user_id, std::nullopt, 0, "the account was changed by the server's operator");
       }
     } catch (const std::exception& e) {
-      log_event("cannot read account events: {}", e.what());
+      if (!failing) log_event("cannot read account events: {}", e.what());
+      failing = true;
     }
     first = false;
     timer.expires_after(std::chrono::seconds(1));
@@ -169,7 +174,7 @@ struct Server::Impl {
                                           options.login_address_max_failures,
                                           std::chrono::seconds(options.login_lockout_seconds)}),
                 hash_password("occhat dummy password for unknown ids"), std::chrono::seconds(options.idle_timeout_seconds)),
-        files(options.data_dir),
+        files(files_location(options)),
         acceptor(io),
         signals(io),
         expiry_timer(io) {
@@ -207,6 +212,10 @@ struct Server::Impl {
     acceptor.bind(endpoint);
     acceptor.listen();
     store_executor->observe_commits(&context.metrics.store_commit);
+    if (!options.metrics_host.empty()) {
+      context.time_stages = true;
+      store_executor->observe_stages(&context.metrics);
+    }
     // After the store opened: /healthz answers 200 from the first moment it is reachable.
     if (!options.metrics_host.empty()) {
       metrics_http = std::make_unique<MetricsHttp>(options.metrics_host, options.metrics_port,

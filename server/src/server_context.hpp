@@ -84,6 +84,8 @@ struct ServerContext {
   SendRateLimiter find_limiter{0, 1};
   // Counters for --metrics-listen (atomics: a scrape reads them from the HTTP thread).
   ServerMetrics metrics;
+  // Whether requests time their stages into `metrics` (on with --metrics-listen).
+  bool time_stages = false;
   bool stopping = false;
   // Rooms (--max-room-members, --max-rooms-per-user).
   std::uint32_t max_room_members = 1000;

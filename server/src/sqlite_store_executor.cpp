@@ -32,7 +32,24 @@ void SqliteStoreExecutor::shutdown() {
 }
 
 void SqliteStoreExecutor::submit(Job job, Done done) {
-  asio::post(context_, [this, job = std::move(job), done = std::move(done)]() mutable { run_job(job, done); });
+  bool first;
+  {
+    std::lock_guard lock(submitted_mutex_);
+    first = submitted_.empty();
+    submitted_.push_back(Queued{std::move(job), std::move(done)});
+  }
+  if (first) asio::post(context_, [this] { drain_submitted(); });
+}
+
+void SqliteStoreExecutor::drain_submitted() {
+  {
+    std::lock_guard lock(submitted_mutex_);
+    draining_.swap(submitted_);
+  }
+  // In submission order. The first job opens a batch and queues its commit behind this drain
+  // (and behind a drain posted meanwhile): all of them share the one commit.
+  for (auto& queued : draining_) run_job(queued.job, queued.done);
+  draining_.clear();
 }
 
 void SqliteStoreExecutor::run_job(Job& job, Done& done) {

@@ -14,6 +14,7 @@
 
 #include <exception>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <thread>
 #include <vector>
@@ -38,6 +39,13 @@ class SqliteStoreExecutor final : public StoreExecutor {
     Done done;
     std::exception_ptr failure;  // the job's own
   };
+  struct Queued {
+    Job job;
+    Done done;
+  };
+
+  // On the store thread: runs every job submitted since the last drain.
+  void drain_submitted();
 
   // On the store thread: runs one job in the open batch (opening one, and scheduling its
   // commit, if none is).
@@ -49,6 +57,11 @@ class SqliteStoreExecutor final : public StoreExecutor {
   std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work_;
   bool batch_open_ = false;
   std::vector<Answer> batch_;  // the open batch's jobs, answered after its commit
+  // Jobs cross to the store thread through this list: one post (one wake-up of the store
+  // thread) per burst of submissions, not one per job. A drain is posted whenever it is not empty.
+  std::mutex submitted_mutex_;
+  std::vector<Queued> submitted_;
+  std::vector<Queued> draining_;  // store thread only: the list being run (its capacity reused)
   std::thread thread_;
 };
 

@@ -16,12 +16,17 @@
 // Order: SqliteStoreExecutor runs jobs in the order they were submitted, and the session's
 // pipelined send_message requests rely on it (one connection's messages are stored in the order
 // they arrived). PooledStoreExecutor runs run() jobs concurrently and in no order; jobs given to
-// run_in_order() with the same key (say the sender) run one after another, in the order they
-// were submitted. The handlers do not pass keys yet: until they do, a pooled backend must not
-// serve clients.
+// run_in_order() with the same key run one after another, in the order they were submitted. The
+// send handlers (1:1 and room) key by the sender's user id (sender_order_key), so one user's
+// sends, pipelined or from several connections, are stored and answered in the order they
+// arrived, on any store. Every other request waits for the connection's sends in flight
+// (RequestPipeline::run_alone), so it needs no key. Pushes to one recipient from different
+// senders may reach the network thread out of seq order on a pool; the Subscription turns that
+// into a read of the store, so a connection still sees its seqs in order (subscription.hpp).
 //
 // Adding an executor: derive from StoreExecutor and implement submit() and shutdown().
 
+#include <asio/any_io_executor.hpp>
 #include <asio/awaitable.hpp>
 
 #include <chrono>
@@ -29,9 +34,11 @@
 #include <exception>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string_view>
 #include <type_traits>
+#include <vector>
 
 #include "metrics.hpp"
 #include "occhat/store/store.hpp"
@@ -44,6 +51,8 @@ class StoreCall {
  public:
   virtual ~StoreCall() = default;
   virtual void operator()(store::Store& store) = 0;
+  // When the call reached each stage (metrics: where a request's time goes).
+  std::chrono::steady_clock::time_point submitted_at, finished_at, durable_at;
 };
 }  // namespace detail
 
@@ -78,6 +87,9 @@ class StoreExecutor {
   // Where the executor records how long each commit took (metrics); null: nowhere. Set before
   // the first run().
   void observe_commits(LatencyHistogram* histogram) noexcept { commit_latency_ = histogram; }
+  // Where the executor records each call's stages (store_queue, store_job, store_commit_wait,
+  // store_resume); null: nowhere. Set before the first run().
+  void observe_stages(ServerMetrics* metrics) noexcept { stages_ = metrics; }
 
   // A job as an executor sees it: runs on a store thread and may throw.
   using Job = std::function<void(store::Store&)>;
@@ -101,6 +113,22 @@ class StoreExecutor {
 
  private:
   LatencyHistogram* commit_latency_ = nullptr;
+  ServerMetrics* stages_ = nullptr;
+
+  // Calls done on a store thread and waiting to resume their coroutines. They go back to the
+  // network thread together: one post (one wake-up) per group commit, not one per call.
+  struct Completion {
+    std::shared_ptr<void> waiting;                  // the coroutine's completion handler
+    void (*resume)(void* waiting, std::exception_ptr failure);
+    std::exception_ptr failure;
+    detail::StoreCall* call;
+    asio::any_io_executor resume_on;                // tracks work: its run() waits for us
+  };
+  void complete(Completion completion);
+  void resume_completed();
+  std::mutex completed_mutex_;
+  std::vector<Completion> completed_;
+  std::vector<Completion> resuming_;  // resume_completed()'s list (its capacity reused)
 
   template <typename F>
   class Call final : public detail::StoreCall {
@@ -135,6 +163,9 @@ class StoreExecutor {
   // coroutine's executor) when it is done.
   asio::awaitable<void> submitted(detail::StoreCall* call, std::optional<std::uint64_t> order_key);
 };
+
+// The order key of `user_id`'s sends (run_in_order), apart from any other kind of key.
+constexpr std::uint64_t sender_order_key(std::uint32_t user_id) noexcept { return user_id; }
 
 // The executor for the store at `location` (see store::open_store): SQLite gets its group-commit
 // executor, any other backend a pool of `connections` connections. Throws StoreError.

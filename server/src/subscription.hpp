@@ -15,6 +15,7 @@
 #include <asio/any_io_executor.hpp>
 #include <asio/awaitable.hpp>
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -37,8 +38,12 @@ class Subscription : public std::enable_shared_from_this<Subscription> {
   static constexpr std::size_t kMaxPushItems = 256;
   static constexpr std::size_t kMaxPushPayload = 48 * 1024;
 
+  // A catch-up whose store read failed (the database is down) is tried again after this long.
+  static constexpr std::chrono::milliseconds kCatchUpRetry{1000};
+
   Subscription(asio::any_io_executor executor, std::shared_ptr<PushOutbox> outbox, InboxReader reader,
-               std::uint32_t user_id, std::uint64_t connection_id);
+               std::uint32_t user_id, std::uint64_t connection_id,
+               std::chrono::milliseconds retry_delay = kCatchUpRetry);
 
   std::uint32_t user_id() const noexcept { return user_id_; }
   // Every item up to here was queued on the connection (or acknowledged).
@@ -61,7 +66,10 @@ class Subscription : public std::enable_shared_from_this<Subscription> {
 
  private:
   void start_catch_up();
+  // Reads and pushes until caught up, retrying every retry_delay_ while the store fails.
   asio::awaitable<void> catch_up();
+  // One attempt; throws what the store read threw.
+  asio::awaitable<void> catch_up_pass();
   bool active() const noexcept { return !cancelled_ && !outbox_->closing(); }
   void note_fell_behind();
 
@@ -70,6 +78,7 @@ class Subscription : public std::enable_shared_from_this<Subscription> {
   InboxReader reader_;
   const std::uint32_t user_id_;
   const std::uint64_t connection_id_;
+  const std::chrono::milliseconds retry_delay_;
   std::uint64_t pushed_seq_ = 0;
   bool catching_up_ = false;
   bool dirty_ = false;        // items arrived while catching up: read the store once more

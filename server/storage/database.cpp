@@ -85,6 +85,12 @@ void Database::exec(std::string_view sql) {
   if (sqlite3_exec(db_, text.c_str(), nullptr, nullptr, nullptr) != SQLITE_OK) fail("sqlite exec failed");
 }
 
+void Database::run(std::string_view sql) {
+  Statement stmt(*this, sql);
+  while (stmt.step()) {
+  }
+}
+
 std::int64_t Database::query_int(std::string_view sql) {
   Statement stmt(*this, sql);
   if (!stmt.step()) throw StoreError(ErrorCode::internal, fmt::format("no row from: {}", sql));
@@ -160,7 +166,7 @@ std::vector<std::uint8_t> Statement::column_blob(int index) const {
 bool Statement::column_is_null(int index) const { return sqlite3_column_type(stmt_, index) == SQLITE_NULL; }
 
 Transaction::Transaction(Database& db) : db_(db), nested_(db.in_transaction()) {
-  db_.exec(nested_ ? "SAVEPOINT call" : "BEGIN IMMEDIATE");
+  db_.run(nested_ ? "SAVEPOINT call" : "BEGIN IMMEDIATE");
 }
 
 Transaction::~Transaction() {
@@ -177,7 +183,7 @@ Transaction::~Transaction() {
 }
 
 void Transaction::commit() {
-  db_.exec(nested_ ? "RELEASE call" : "COMMIT");
+  db_.run(nested_ ? "RELEASE call" : "COMMIT");
   done_ = true;
 }
 

@@ -64,6 +64,9 @@ class Database {
 
   // Runs one or more statements that return no rows we care about.
   void exec(std::string_view sql);
+  // Runs one statement (no rows) through the statement cache: parsed once, not on every call
+  // (BEGIN, COMMIT, SAVEPOINT and RELEASE run for every store call).
+  void run(std::string_view sql);
   // Convenience for "SELECT single integer" / "PRAGMA x" queries.
   std::int64_t query_int(std::string_view sql);
   // Rows changed by the last INSERT/UPDATE/DELETE.

@@ -10,14 +10,17 @@ namespace occhat::store::sqlite {
 void append_inbox_item(Database& db, InboxItem& item) {
   // The upsert both creates the state row on a user's first item and increments last_seq; the
   // write lock of the surrounding transaction makes the increment race-free.
+  // No RETURNING: SQLite runs a RETURNING statement to its end into a temporary table first,
+  // which cost more than this upsert and a lookup of the (cached) row together.
   Statement next(db,
                  "INSERT INTO inbox_state(user_id, last_seq, acked_seq) VALUES(?1, 1, 0) "
-                 "ON CONFLICT(user_id) DO UPDATE SET last_seq = last_seq + 1 RETURNING last_seq");
+                 "ON CONFLICT(user_id) DO UPDATE SET last_seq = last_seq + 1");
   next.bind(1, std::int64_t{item.user_id});
-  if (!next.step()) throw StoreError(ErrorCode::internal, "cannot allocate an inbox sequence number");
-  item.seq = static_cast<std::uint64_t>(next.column_int(0));
-  while (next.step()) {
-  }
+  next.step();
+  Statement seq(db, "SELECT last_seq FROM inbox_state WHERE user_id = ?1");
+  seq.bind(1, std::int64_t{item.user_id});
+  if (!seq.step()) throw StoreError(ErrorCode::internal, "cannot allocate an inbox sequence number");
+  item.seq = static_cast<std::uint64_t>(seq.column_int(0));
   Statement insert(db,
                    "INSERT INTO inbox(user_id, seq, kind, message_id, other_user, accepted, created_ms, file_id, "
                    "room_message_id, room_id, room_name, event_kind, subject, role) "
@@ -122,14 +125,15 @@ InboxPage fetch_inbox(Database& db, std::uint32_t user_id, std::uint64_t after_s
 
 std::uint64_t ack(Database& db, std::uint32_t user_id, std::uint64_t up_to_seq) {
   const auto up_to = static_cast<std::int64_t>(std::min<std::uint64_t>(up_to_seq, INT64_MAX));
-  Statement update(db,
-                   "UPDATE inbox_state SET acked_seq = max(acked_seq, min(?2, last_seq)) WHERE user_id = ?1 "
-                   "RETURNING acked_seq");
+  // No RETURNING (see append_inbox_item): the update, then a lookup of the row.
+  Statement update(db, "UPDATE inbox_state SET acked_seq = max(acked_seq, min(?2, last_seq)) WHERE user_id = ?1");
   update.bind(1, std::int64_t{user_id}).bind(2, up_to);
-  if (!update.step()) return 0;  // the user never had an inbox item
-  const auto acked = update.column_int(0);
-  while (update.step()) {
-  }
+  update.step();
+  if (db.changes() == 0) return 0;  // the user never had an inbox item
+  Statement state(db, "SELECT acked_seq FROM inbox_state WHERE user_id = ?1");
+  state.bind(1, std::int64_t{user_id});
+  if (!state.step()) return 0;
+  const auto acked = state.column_int(0);
   // Handled items are never fetched again; the messages themselves stay for the history.
   Statement prune(db, "DELETE FROM inbox WHERE user_id = ?1 AND seq <= ?2");
   prune.bind(1, std::int64_t{user_id}).bind(2, acked);

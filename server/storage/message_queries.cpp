@@ -24,8 +24,12 @@ std::span<const std::uint8_t> as_bytes(std::string_view text) {
 std::optional<StoredSend> find_sent(Database& db, std::string_view table, std::uint32_t from,
                                     std::string_view client_msg_id) {
   if (client_msg_id.empty()) return std::nullopt;
-  // `table` is one of our two constants, never input: the statement cache keeps one per table.
-  Statement existing(db, fmt::format("SELECT id, created_ms FROM {} WHERE sender = ?1 AND client_msg_id = ?2", table));
+  // One constant text per table (no formatting on every send): the statement cache keeps each.
+  const std::string_view sql = table == "messages"
+                                   ? "SELECT id, created_ms FROM messages WHERE sender = ?1 AND client_msg_id = ?2"
+                                   : "SELECT id, created_ms FROM room_messages WHERE sender = ?1 AND client_msg_id = ?2";
+  if (table != "messages" && table != "room_messages") throw StoreError(ErrorCode::internal, "find_sent: unknown table");
+  Statement existing(db, sql);
   existing.bind(1, std::int64_t{from}).bind_blob(2, as_bytes(client_msg_id));
   if (!existing.step()) return std::nullopt;
   return StoredSend{static_cast<std::uint64_t>(existing.column_int(0)), existing.column_int(1)};
@@ -41,9 +45,23 @@ SendResult send_message(Database& db, std::uint32_t from, std::uint32_t to, std:
     result.duplicate = true;
     return result;
   }
-  const User recipient = require_user(db, to);
-  if (!are_friends(db, from, to)) throw StoreError(ErrorCode::not_allowed, fmt::format("{} is not your friend", to));
-  const User sender = require_user(db, from);
+  // Both nicks and the friendship in one statement (one per send instead of three); the checks
+  // keep their order: no such recipient, then not a friend, then no such sender.
+  Statement parties(db,
+                    "SELECT (SELECT nick FROM users WHERE id = ?2 AND deleted_ms IS NULL), "
+                    "EXISTS(SELECT 1 FROM friendships WHERE user_id = ?1 AND friend_id = ?2), "
+                    "(SELECT nick FROM users WHERE id = ?1 AND deleted_ms IS NULL)");
+  parties.bind(1, std::int64_t{from}).bind(2, std::int64_t{to});
+  if (!parties.step()) throw StoreError(ErrorCode::internal, "cannot look up the sender and the recipient");
+  if (parties.column_is_null(0)) throw StoreError(ErrorCode::not_found, fmt::format("no user with id {}", to));
+  if (parties.column_int(1) == 0) throw StoreError(ErrorCode::not_allowed, fmt::format("{} is not your friend", to));
+  if (parties.column_is_null(2)) throw StoreError(ErrorCode::not_found, fmt::format("no user with id {}", from));
+  User recipient, sender;
+  recipient.id = to;
+  recipient.nick = parties.column_text(0);
+  sender.id = from;
+  sender.nick = parties.column_text(2);
+  parties.reset();
 
   const auto now = now_ms();
   Statement insert(db,

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "database.hpp"
+#include "occhat/store/dump_tables.hpp"
 #include "occhat/store/store.hpp"
 
 namespace occhat::store::sqlite {
@@ -123,5 +124,10 @@ bool reset_password(Database& db, std::uint32_t id, std::string_view password_ha
 std::vector<AccountEvent> account_events(Database& db, std::uint64_t after_seq);
 // Records that `user_id`'s live connections must close (see Store::account_events).
 void append_account_event(Database& db, std::uint32_t user_id);
+
+// dump_queries.cpp (occhat-server export/import). export_rows runs in the caller's read
+// transaction; import_rows in its write transaction.
+void export_rows(Database& db, const DumpRowSink& sink);
+DumpCounts import_rows(Database& db, const DumpRowSource& source, bool merge);
 
 }  // namespace occhat::store::sqlite

@@ -12,6 +12,7 @@
 #include "occhat/store/sqlite_store.hpp"
 #include "queries.hpp"
 #include "schema.hpp"
+#include "wal_checkpointer.hpp"
 
 namespace occhat::store {
 namespace {
@@ -49,7 +50,8 @@ void create_owner_only(const std::filesystem::path& path) {
 
 class SqliteStoreImpl final : public SqliteStore {
  public:
-  SqliteStoreImpl(const std::filesystem::path& path, Durability durability) : db_(path.string()) {
+  SqliteStoreImpl(const std::filesystem::path& path, Durability durability)
+      : checkpointer_(path.string(), durability == Durability::disk ? "FULL" : "NORMAL"), db_(path.string()) {
     db_.exec("PRAGMA busy_timeout = 5000");
     db_.exec("PRAGMA foreign_keys = ON");
     if (db_.query_int("PRAGMA foreign_keys") != 1) throw StoreError(ErrorCode::internal, "sqlite lacks foreign keys");
@@ -68,15 +70,17 @@ class SqliteStoreImpl final : public SqliteStore {
     // and re-reading those from the OS on every fan-out cost more than the writes themselves.
     db_.exec("PRAGMA cache_size = -32768");
     sqlite::migrate(db_);
+    // From now on checkpoints run on the checkpointer's thread, not inside our commits.
+    checkpointer_.attach(db_.handle());
   }
 
   int schema_version() override { return static_cast<int>(db_.query_int("PRAGMA user_version")); }
 
-  void begin_batch() override { db_.exec("BEGIN IMMEDIATE"); }
+  void begin_batch() override { db_.run("BEGIN IMMEDIATE"); }
 
   void commit_batch() override {
     try {
-      db_.exec("COMMIT");
+      db_.run("COMMIT");
     } catch (const StoreError&) {
       // A failed COMMIT may leave the transaction open; end it so the next batch can begin.
       if (db_.in_transaction()) sqlite3_exec(db_.handle(), "ROLLBACK", nullptr, nullptr, nullptr);
@@ -358,11 +362,31 @@ class SqliteStoreImpl final : public SqliteStore {
     });
   }
 
+  void export_rows(const DumpRowSink& sink) override {
+    // A deferred (read) transaction, not Transaction's IMMEDIATE one: an export of a live
+    // server's store reads one snapshot without holding the write lock.
+    db_.exec("BEGIN");
+    try {
+      sqlite::export_rows(db_, sink);
+    } catch (...) {
+      sqlite3_exec(db_.handle(), "ROLLBACK", nullptr, nullptr, nullptr);
+      throw;
+    }
+    db_.exec("COMMIT");
+  }
+
+  DumpCounts import_rows(const DumpRowSource& source, bool merge) override {
+    return in_transaction(db_, [&] { return sqlite::import_rows(db_, source, merge); });
+  }
+
   std::vector<AccountEvent> account_events(std::uint64_t after_seq) override {
     return in_transaction(db_, [&] { return sqlite::account_events(db_, after_seq); });
   }
 
  private:
+  // Declared first, so destroyed after db_: its thread may be checkpointing while db_ closes
+  // (whichever connection closes last checkpoints the rest and removes the WAL).
+  sqlite::WalCheckpointer checkpointer_;
   Database db_;
 };
 

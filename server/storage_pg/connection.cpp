@@ -122,6 +122,15 @@ std::string Result::sqlstate() const {
   return state != nullptr ? state : "";
 }
 
+std::string Result::error_message() const {
+  if (ok()) return {};
+  const char* primary = PQresultErrorField(result_.get(), PG_DIAG_MESSAGE_PRIMARY);
+  const char* detail = PQresultErrorField(result_.get(), PG_DIAG_MESSAGE_DETAIL);
+  std::string text = primary != nullptr ? primary : "";
+  if (detail != nullptr) text += fmt::format(" ({})", detail);
+  return text;
+}
+
 bool Result::ok() const {
   const auto status = PQresultStatus(result_.get());
   return status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK;

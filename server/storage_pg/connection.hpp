@@ -61,6 +61,8 @@ class Result {
   std::uint64_t affected() const;
   // The SQLSTATE of a failed statement ("" when it succeeded).
   std::string sqlstate() const;
+  // What failed, with its detail ("" when it succeeded).
+  std::string error_message() const;
   bool ok() const;
 
  private:

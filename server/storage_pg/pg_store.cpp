@@ -255,6 +255,18 @@ class PgStoreImpl final : public Store {
     });
   }
 
+  void export_rows(const DumpRowSink& sink) override {
+    pg::Transaction tx(conn_);
+    // One snapshot for every page of every table, and no locks that would hold up the server.
+    conn_.exec("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY");
+    pg::export_rows(conn_, sink);
+    tx.commit();
+  }
+
+  DumpCounts import_rows(const DumpRowSource& source, bool merge) override {
+    return in_transaction(conn_, [&] { return pg::import_rows(conn_, source, merge); });
+  }
+
   std::vector<AccountEvent> account_events(std::uint64_t after_seq) override {
     return in_transaction(conn_, [&] { return pg::account_events(conn_, after_seq); });
   }

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "connection.hpp"
+#include "occhat/store/dump_tables.hpp"
 #include "occhat/store/store.hpp"
 
 namespace occhat::store::pg {
@@ -147,5 +148,10 @@ std::uint32_t unread_count(Connection& conn, std::uint32_t user_id, std::uint32_
 // "1,2,3" <-> {1, 2, 3}: how room mentions are stored.
 std::string join_ids(const std::vector<std::uint32_t>& ids);
 std::vector<std::uint32_t> split_ids(std::string_view text);
+
+// dump_queries.cpp (occhat-server export/import): in the caller's transaction (export: a
+// repeatable-read one, so its pages are one snapshot).
+void export_rows(Connection& conn, const DumpRowSink& sink);
+DumpCounts import_rows(Connection& conn, const DumpRowSource& source, bool merge);
 
 }  // namespace occhat::store::pg

@@ -4,6 +4,7 @@
 
 #include <string>
 
+#include "occhat/store/pg_store.hpp"
 #include "occhat/store/sqlite_store.hpp"
 #include "occhat/store/store.hpp"
 
@@ -45,12 +46,11 @@ std::unique_ptr<Store> open_store(std::string_view location, const StoreOptions&
     return open_sqlite_store(sqlite_path(location, location.substr(7)), options.durability);
   }
   const auto scheme = url_scheme(location);
-  if (scheme == "postgresql" || scheme == "postgres") {
-    throw StoreError(ErrorCode::invalid_argument, "PostgreSQL is not supported yet (issue: PostgreSQL store)");
-  }
+  // libpq takes the whole URI (user, password, host, port, database, ?options) as it is.
+  if (scheme == "postgresql" || scheme == "postgres") return open_pg_store(location);
   if (!scheme.empty()) {
     throw StoreError(ErrorCode::invalid_argument,
-                     fmt::format("store '{}': unknown kind '{}' (use a file path, sqlite:PATH or sqlite:///abs/path)",
+                     fmt::format("store '{}': unknown kind '{}' (use a file path, sqlite:PATH, sqlite:///abs/path or postgresql://...)",
                                  location, scheme));
   }
   return open_sqlite_store(std::string(location), options.durability);

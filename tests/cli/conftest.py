@@ -67,10 +67,12 @@ class Server:
     """A running occhat-server process. stdout and stderr go to files so that nothing the
     server prints can block it."""
 
-    def __init__(self, data_dir, log_dir, extra_args=(), env=None):
+    def __init__(self, data_dir, log_dir, extra_args=(), env=None, store=None):
         self.data_dir = pathlib.Path(data_dir)
         self.log_dir = pathlib.Path(log_dir)
-        self.extra_args = list(extra_args)
+        # --store LOCATION (e.g. a PostgreSQL URI) first, so extra_args may still override it.
+        self.extra_args = (["--store", store] if store else []) + list(extra_args)
+        self.store = store
         self.env = env
         self.proc = None
         self.host = None
@@ -241,14 +243,15 @@ def _isolated_home(tmp_path):
 
 @pytest.fixture
 def server_factory(tmp_path):
-    """Starts servers on demand: server_factory(extra_args=(), data_dir=None). Every server
-    still running at the end is stopped with SIGTERM and must exit 0."""
+    """Starts servers on demand: server_factory(extra_args=(), data_dir=None, store=None), store
+    being a --store location (a PostgreSQL database: see the postgresql_database fixture).
+    Every server still running at the end is stopped with SIGTERM and must exit 0."""
     servers = []
 
-    def make(extra_args=(), data_dir=None):
+    def make(extra_args=(), data_dir=None, store=None):
         index = len(servers)
         data = pathlib.Path(data_dir) if data_dir else tmp_path / f"data{index}"
-        srv = Server(data, tmp_path / f"logs{index}", extra_args, env=clean_env(tmp_path))
+        srv = Server(data, tmp_path / f"logs{index}", extra_args, env=clean_env(tmp_path), store=store)
         servers.append(srv)
         return srv.start()
 
@@ -256,6 +259,43 @@ def server_factory(tmp_path):
     codes = [(srv.address, srv.stop()) for srv in servers]
     for address, code in codes:
         assert code in (None, 0), f"occhat-server {address} exited with {code} on SIGTERM"
+
+
+# ---- PostgreSQL (issue 16) ----------------------------------------------------------------
+# OCCHAT_TEST_PG_URI names a cluster whose role may create databases (scripts/test.sh starts a
+# throwaway one; scripts/pg-cluster.sh start prints one). Tests that need it are skipped without.
+PG_URI = os.environ.get("OCCHAT_TEST_PG_URI", "")
+PG_CLUSTER_SCRIPT = REPO / "scripts" / "pg-cluster.sh"
+_pg_databases = 0
+
+
+def psql(uri, sql):
+    """Runs `sql` on the database `uri` names with psql; raises on failure."""
+    subprocess.run(["psql", uri, "-v", "ON_ERROR_STOP=1", "-qAt", "-c", sql], check=True, capture_output=True,
+                   text=True, timeout=60, stdin=subprocess.DEVNULL)
+
+
+def with_database(uri, name):
+    """`uri` (postgresql://USER@HOST:PORT/DB[?...]) naming database `name` instead."""
+    m = re.match(r"^(postgres(?:ql)?://[^/]*)(?:/[^?]*)?(\?.*)?$", uri)
+    assert m, f"not a PostgreSQL URI: {uri}"
+    return f"{m.group(1)}/{name}{m.group(2) or ''}"
+
+
+@pytest.fixture
+def postgresql_database():
+    """The URI of a new, empty PostgreSQL database on OCCHAT_TEST_PG_URI's cluster, dropped at
+    the end. Skips the test when no cluster is given."""
+    global _pg_databases
+    if not PG_URI:
+        pytest.skip("OCCHAT_TEST_PG_URI is not set: no PostgreSQL cluster (scripts/test.sh starts one; "
+                    "scripts/pg-cluster.sh start prints one)")
+    _pg_databases += 1
+    name = f"occhat_cli_{os.getpid()}_{_pg_databases}"
+    psql(PG_URI, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+    psql(PG_URI, f"CREATE DATABASE {name}")
+    yield with_database(PG_URI, name)
+    psql(PG_URI, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 
 
 @pytest.fixture

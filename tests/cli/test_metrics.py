@@ -71,6 +71,13 @@ def test_counters_move_with_traffic(server_factory, watch_factory, tmp_path):
     assert after['occhat_connections{state="authenticated"}'] >= 1  # bob's watch
     assert after["occhat_store_commit_seconds_count"] > before["occhat_store_commit_seconds_count"]
     assert after['occhat_store_commit_seconds_bucket{le="+Inf"}'] == after["occhat_store_commit_seconds_count"]
+    # Where a request's time goes, stage by stage: every store call (the 3 sends among them)
+    # passes each store stage, and every frame written (answers and pushes) is timed.
+    for stage in ("store_queue", "store_job", "store_commit_wait", "store_resume"):
+        assert after[f"occhat_{stage}_seconds_count"] - before[f"occhat_{stage}_seconds_count"] >= 3, stage
+        assert after[f'occhat_{stage}_seconds_bucket{{le="+Inf"}}'] == after[f"occhat_{stage}_seconds_count"]
+    assert after["occhat_socket_write_seconds_count"] >= 6  # 3 answers to alice, 3 pushes to bob
+    assert after['occhat_socket_write_seconds_bucket{le="+Inf"}'] == after["occhat_socket_write_seconds_count"]
 
 
 def test_inbox_backlog_counts_what_is_not_acknowledged(server_factory, tmp_path):

@@ -82,7 +82,9 @@ def test_store_flag_puts_the_database_elsewhere(server_factory, home, tmp_path):
 
 
 @pytest.mark.parametrize("location, message", [
-    ("postgresql://x@localhost/db", "PostgreSQL is not supported yet"),
+    # Nothing listens on port 1: a database that cannot be reached at start-up.
+    ("postgresql://x@127.0.0.1:1/db", "cannot connect to PostgreSQL"),
+    ("postgres://x@127.0.0.1:1/db", "cannot connect to PostgreSQL"),
     ("mysql://x@localhost/db", "unknown kind 'mysql'"),
 ])
 def test_store_flag_refuses_what_it_cannot_open(location, message, tmp_path):
@@ -93,3 +95,4 @@ def test_store_flag_refuses_what_it_cannot_open(location, message, tmp_path):
     assert proc.returncode == 1, (proc.stdout, proc.stderr)
     assert "listening on" not in proc.stdout
     assert message in proc.stderr, proc.stderr
+    assert len(proc.stderr.splitlines()) == 1 and proc.stderr.startswith("occhat-server: "), proc.stderr

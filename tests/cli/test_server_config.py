@@ -1,9 +1,10 @@
 """occhat-server --config FILE: every flag as `key = value`; the command line overrides the file;
 an unknown key or a bad value names the file and the line, exit 1."""
 
+import stat
 import subprocess
 
-from conftest import PASSWORD, server_binary
+from conftest import PASSWORD, befriend, make_user, server_binary
 
 
 def server_exit(*args):
@@ -59,3 +60,19 @@ def test_malformed_lines_and_missing_files(tmp_path):
     assert server_exit("--config", conf)[2] == f"occhat-server: {conf}:1: unknown section [client] (only [server] is allowed)\n"
     missing = tmp_path / "nope.conf"
     assert server_exit("--config", missing) == (1, "", f"occhat-server: cannot read config file {missing}\n")
+
+
+def test_files_dir_from_the_file_puts_the_bytes_there(server_factory, tmp_path):
+    files = tmp_path / "elsewhere" / "files"
+    conf = tmp_path / "server.conf"
+    conf.write_text(f"files-dir = {files}\n")
+    srv = server_factory(extra_args=["--config", conf])
+    a, b = make_user(srv, tmp_path, "alice"), make_user(srv, tmp_path, "bob")
+    befriend(a, b)
+    src = tmp_path / "note.txt"
+    src.write_bytes(b"x" * 5000)
+    a.ok("upload", b.id, src)
+    assert [p.stat().st_size for p in (files / "published").iterdir()] == [5000]
+    assert stat.S_IMODE(files.stat().st_mode) == 0o700
+    assert not (srv.data_dir / "files").exists()
+    assert (srv.data_dir / "occhat.db").exists()  # the database stays in the data dir

@@ -71,21 +71,38 @@ std::uint64_t rss_bytes_of(pid_t pid);
 }  // namespace occhat::harness
 
 #ifdef OCCHAT_SERVER_BIN
+#include "test_store.hpp"
+
 namespace occhat::test {
 
+// The store of one test server, made before the process starts (a base, so it is constructed
+// first and destroyed last).
+class WithTestStore {
+ protected:
+  explicit WithTestStore(const std::string& data_dir) : test_store_(data_dir) {}
+  TestStore test_store_;
+};
+
 // The tests' server: the occhat-server of this build (OCCHAT_SERVER_BIN, set by the
-// occhat_test_support target), a fresh data dir unless one is given.
-class ServerProcess : public harness::ServerProcess {
+// occhat_test_support target), a fresh data dir unless one is given, on the store
+// OCCHAT_TEST_STORE names (test_store.hpp; SQLite by default).
+class ServerProcess : private WithTestStore, public harness::ServerProcess {
  public:
   explicit ServerProcess(std::string data_dir = {}, std::vector<std::string> extra_args = {})
-      : harness::ServerProcess(config(std::move(data_dir), std::move(extra_args))) {}
+      : WithTestStore(data_dir),
+        harness::ServerProcess(config(std::move(data_dir), test_store_.server_args(), std::move(extra_args))) {
+    test_store_.remember_in(harness::ServerProcess::data_dir());
+  }
 
  private:
-  static harness::ServerConfig config(std::string data_dir, std::vector<std::string> extra_args) {
+  static harness::ServerConfig config(std::string data_dir, std::vector<std::string> store_args,
+                                      std::vector<std::string> extra_args) {
     harness::ServerConfig c;
     c.binary = OCCHAT_SERVER_BIN;
     c.data_dir = std::move(data_dir);
-    c.extra_args = std::move(extra_args);
+    // The test's own flags last: they win over the store's (a flag given twice keeps the last).
+    c.extra_args = std::move(store_args);
+    c.extra_args.insert(c.extra_args.end(), extra_args.begin(), extra_args.end());
     return c;
   }
 };

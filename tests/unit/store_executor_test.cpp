@@ -139,6 +139,10 @@ class CountingStore final : public store::SqliteStore {
     return inner_->list_users(after_id, limit);
   }
   store::StoreStats stats() override { return inner_->stats(); }
+  void export_rows(const store::DumpRowSink& sink) override { inner_->export_rows(sink); }
+  store::DumpCounts import_rows(const store::DumpRowSource& source, bool merge) override {
+    return inner_->import_rows(source, merge);
+  }
   bool set_user_disabled(std::uint32_t id, bool disabled) override { return inner_->set_user_disabled(id, disabled); }
   bool user_disabled(std::uint32_t id) override { return inner_->user_disabled(id); }
   bool reset_password(std::uint32_t id, std::string_view hash) override { return inner_->reset_password(id, hash); }

@@ -171,6 +171,31 @@ TEST_F(SubscriptionTest, ItemsCommittedDuringACatchUpAreNotLost) {
   EXPECT_EQ(read_until_quiet(), range(1, 7));
 }
 
+// PostgreSQL down: the catch-up's store read fails. Once the store answers again, what was
+// committed before reaches the connection by itself, without waiting for a new item.
+TEST_F(SubscriptionTest, AFailedCatchUpIsRetriedUntilTheStoreAnswers) {
+  outbox_ = std::make_shared<TestOutbox>(io_, 256);
+  int failures_left = 2;
+  InboxReader reader = [this, &failures_left](std::uint32_t, std::uint64_t after_seq, std::uint32_t limit) {
+    if (failures_left > 0) {
+      --failures_left;
+      throw store::StoreError(ErrorCode::unavailable, "PostgreSQL: connection lost");
+    }
+    return read_from(inbox_, reads_, after_seq, limit);
+  };
+  subscription_ = std::make_shared<Subscription>(io_.get_executor(), outbox_, std::move(reader), kUser, 7,
+                                                 std::chrono::milliseconds(10));
+  for (int i = 0; i < 3; ++i) commit();
+  subscription_->start(0);
+  settle();
+  EXPECT_TRUE(outbox_->queued.empty());
+  io_.restart();
+  io_.run_for(std::chrono::milliseconds(200));
+  EXPECT_EQ(failures_left, 0);
+  EXPECT_FALSE(subscription_->catching_up());
+  EXPECT_EQ(read_until_quiet(), range(1, 3));
+}
+
 TEST_F(SubscriptionTest, AnAcknowledgedItemIsNotPushed) {
   make(256);
   subscription_->start(0);

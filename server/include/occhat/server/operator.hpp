@@ -3,6 +3,7 @@
 // core besides the Store: where the store is, and the server's own password rules and hashing,
 // so an account an operator changes is exactly like one changed through the protocol.
 
+#include <filesystem>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -14,6 +15,9 @@ namespace occhat::server {
 
 // The store location the server would use with `options` (--store, else DATA_DIR/occhat.db).
 std::string store_location(const ServerOptions& options);
+
+// The directory of the files' bytes with `options` (--files-dir, else DATA_DIR/files).
+std::filesystem::path files_location(const ServerOptions& options);
 
 // Opens that store (one connection; migrated like at server start). The server may be running:
 // SQLite waits for its write lock. Throws store::StoreError.

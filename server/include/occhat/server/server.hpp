@@ -29,9 +29,12 @@ struct ServerOptions {
   std::uint16_t port = 7878;  // 0 binds a free port
   // The files, and unless `store` says otherwise the database (data_dir/occhat.db).
   std::filesystem::path data_dir = "occhat-data";
-  // Where the database is (--store): a file path, sqlite:PATH or sqlite:///abs/path (see
-  // occhat::store::open_store). Empty: the data dir's occhat.db.
+  // Where the database is (--store): a file path, sqlite:PATH, sqlite:///abs/path or a
+  // PostgreSQL URI, postgresql://... or postgres://... (see occhat::store::open_store). Empty:
+  // the data dir's occhat.db.
   std::string store;
+  // Where the bytes of files are (--files-dir; never in the database). Empty: data_dir/files.
+  std::filesystem::path files_dir;
   // Failed logins (see server/src/login_throttle.hpp): consecutive failures allowed for one id
   // from one client address, for one id from all addresses, and for one address across all ids,
   // before the next attempt there must wait login_lockout_seconds (doubling with each further

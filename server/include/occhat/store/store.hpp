@@ -29,6 +29,7 @@
 #include <vector>
 
 #include "occhat/proto/error.hpp"
+#include "occhat/store/dump_tables.hpp"
 
 namespace occhat::store {
 
@@ -592,6 +593,19 @@ class Store {
   virtual std::vector<AccountEvent> account_events(std::uint64_t after_seq) = 0;
   // Records an account event for `user_id` by itself (after delete_user by an operator, say).
   virtual void record_account_event(std::uint32_t user_id) = 0;
+
+  // ---- export and import (occhat-server export/import; the tables in dump_tables.hpp) ------
+  // Hands every row of the dumped tables to `sink` (tables in kDumpTables order, rows by key),
+  // read in one transaction: a consistent snapshot while the server writes, without blocking it.
+  virtual void export_rows(const DumpRowSink& sink) = 0;
+  // Inserts the rows `source` supplies in one transaction (each batch in kDumpTables order, so
+  // a dump need not fit in memory), and moves the id
+  // sequences (messages, room messages, rooms, files) past the imported ids. A row whose key, or
+  // a message's (sender, client_msg_id), is present already is skipped (counted out). Without
+  // `merge` throws StoreError(not_allowed) if the store holds any account (deleted ones too).
+  // A row that does not fit (a reference to a missing record) throws StoreError(internal) and
+  // nothing is stored; so does an exception from `source` (which passes through).
+  virtual DumpCounts import_rows(const DumpRowSource& source, bool merge) = 0;
 };
 
 // What a commit waits for before it returns (and the server acknowledges).
@@ -608,9 +622,10 @@ struct StoreOptions {
 // `location` and migrates it to the current schema; call it again for more connections.
 //   PATH, sqlite:PATH, sqlite:///ABS/PATH  a SQLite file, created owner-only (0600) if missing;
 //                                          its directory must exist
-//   postgresql://... (postgres://...)      not yet: StoreError "PostgreSQL is not supported yet"
-//                                          (the backend, occhat::store_pg, is built and tested
-//                                          on its own; the server cannot use it yet)
+//   postgresql://... (postgres://...)      a PostgreSQL database (any libpq URI, given to libpq
+//                                          as it is); StoreError(unavailable) if it cannot be
+//                                          reached. `options.durability` is SQLite's only:
+//                                          PostgreSQL commits as its synchronous_commit says
 // Anything else of the form SCHEME://... is refused. Throws StoreError on failure
 // (invalid_argument for a location it cannot use).
 std::unique_ptr<Store> open_store(std::string_view location, const StoreOptions& options = {});

@@ -1,8 +1,7 @@
 #pragma once
-// occhat::store_pg — the PostgreSQL backend, under construction (issue 16). It fills the Store
-// contract group by group; a method not ported yet throws StoreError(internal) "... is not
-// complete yet". Until every method works, open_store() refuses postgresql:// locations and
-// only the store contract tests reach this backend, through open_pg_store().
+// occhat::store_pg — the PostgreSQL backend: the whole Store contract over libpq, one connection
+// per Store object (the server's PooledStoreExecutor holds several). open_store() picks it for
+// postgresql:// and postgres:// locations.
 
 #include <memory>
 #include <string_view>

@@ -415,6 +415,42 @@ def chat_rows(records):
     return rows, skipped
 
 
+def store_split(records):
+    """(records of the main tables, PostgreSQL-store runs, their paired SQLite runs)."""
+    pg = [r for r in records if param(r, "store") == "postgresql"]
+    paired = [r for r in records if param(r, "pair") == "postgresql"]
+    rest = [r for r in records if param(r, "store") is None and param(r, "pair") is None]
+    return rest, pg, paired
+
+
+STORE_HEADER = ["figure", "SQLite, --durability disk", "PostgreSQL, fsync on", "× PostgreSQL/SQLite"]
+
+
+def store_rows(pg, paired):
+    """PostgreSQL store next to SQLite, same rounds; ratios above 1: PostgreSQL better."""
+    rows = []
+    p1 = lambda r: param(r, "pairs") == 1
+    for label, bench, case, where, name, fmt, higher in (
+            ("relay, 1 in flight, 1 pair, msg/s", "relay", "inflight1", p1, "msgs_per_s", lambda v: f"{v:,.0f}", True),
+            ("relay, window 64, 50 pairs, msg/s", "relay", "window", None, "msgs_per_s", lambda v: f"{v:,.0f}", True),
+            ("offline backlog delivered at login (20,000 msgs; 5,000 with --quick), msg/s", "backlog", "offline",
+             None, "msgs_per_s",
+             lambda v: f"{v:,.0f}", True),
+            ("server CPU per relayed message, window 64", "relay", "window", None, "server_cpu_us_per_msg",
+             lambda v: f"{v:,.1f} µs", False)):
+        s = by_round(runs_of(paired, bench, case, where), name)
+        p = by_round(runs_of(pg, bench, case, where), name)
+        rows.append([label, spread(list(s.values()), fmt), spread(list(p.values()), fmt),
+                     spread(ratio_values(p, s, higher), fmt_x)])
+    return rows
+
+
+def store_table_md(rows):
+    lines = ["| " + " | ".join(STORE_HEADER) + " |", "|---|---:|---:|---:|"]
+    lines += ["| " + " | ".join(md_escape(c) for c in r) + " |" for r in rows]
+    return "\n".join(lines)
+
+
 def chat_table_md(rows):
     lines = ["| " + " | ".join(CHAT_HEADER) + " |", "|" + "|".join(["---"] + ["---:"] * 8 + ["---"] * 2) + "|"]
     for r in rows:
@@ -539,7 +575,8 @@ def raw_table(records):
     return "\n".join(lines)
 
 
-def results_md(records, rows, command):
+def results_md(all_records, rows, command):
+    records, pg, paired = store_split(all_records)
     m = machine()
     meta = pick(records, "meta", "run")
     meta_peers = pick(records, "meta", "peers")
@@ -573,6 +610,15 @@ def results_md(records, rows, command):
         "",
         *[f"- {line}" for line in noise_lines(records, skipped)],
         "",
+        "## PostgreSQL store next to SQLite",
+        "",
+        "The same occhat-server on `--store postgresql://...` (a throwaway local cluster of Debian's "
+        "PostgreSQL, fsync on: a commit waits for its WAL flush) and on SQLite with `--durability disk`, "
+        "in turn within each round; a fresh database per case. Median (min–max).",
+        "",
+        store_table_md(store_rows(pg, paired)) if pg else "Not measured in this run"
+        + "".join(f": {r.get('reason')}" for r in runs_of(all_records, "postgresql", "skipped")) + ".",
+        "",
         "## Everything else",
         "",
         markdown_table(rows),
@@ -584,7 +630,7 @@ def results_md(records, rows, command):
         "One row per JSON line of the run (`build/bench-results.jsonl`). MB = 10^6 bytes, "
         "us = microseconds.",
         "",
-        raw_table(records),
+        raw_table(all_records),
         "",
     ]
     return "\n".join(parts)
@@ -599,12 +645,16 @@ def main():
     ap.add_argument("--command", default="scripts/bench.sh", help="the command line to record")
     args = ap.parse_args()
 
-    records = load(args.results)
+    all_records = load(args.results)
+    records, pg, paired = store_split(all_records)
     rows = build_rows(records)
     chat, skipped = chat_rows(records)
     if args.readme_table:
         print(chat_table_md(chat))
         print()
+        if pg:
+            print(store_table_md(store_rows(pg, paired)))
+            print()
         print(markdown_table(rows))
         return 0
     print(chat_table_text(chat))
@@ -613,10 +663,15 @@ def main():
         print(line)
     print()
     print(text_table(rows))
+    if pg:
+        print()
+        print("PostgreSQL store next to SQLite (median, min–max):")
+        for r in store_rows(pg, paired):
+            print(f"  {r[0]}: SQLite {r[1]}, PostgreSQL {r[2]}, {r[3]}")
     print()
     print(RATIO_NOTE)
     if args.write:
-        text = results_md(records, rows, args.command)  # before opening: git status sees the old file
+        text = results_md(all_records, rows, args.command)  # before opening: git status sees the old file
         with open(args.write, "w", encoding="utf-8") as f:
             f.write(text)
         print(f"wrote {args.write}")

@@ -136,6 +136,7 @@ conf="$work/conf"; logs="$work/logs"
 mkdir -p "$conf" "$logs"
 : >"$work/results.jsonl"
 pids=()
+pg_dir=""  # the throwaway PostgreSQL cluster of the store rows, while it runs
 declare -A xmpp_pid=() xmpp_port=()  # the XMPP peers that run: server pid and port
 cleanup() {
   local pid
@@ -144,6 +145,7 @@ cleanup() {
   done
   for pid in "${xmpp_pid[@]}"; do stop_server "$pid"; done
   for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+  if [ -n "$pg_dir" ]; then scripts/pg-cluster.sh stop "$pg_dir" >/dev/null 2>&1 || true; fi
   rm -rf "$work" bench/RESULTS.md.new
 }
 trap cleanup EXIT
@@ -235,6 +237,7 @@ for line in sys.stdin:
 # load average), tags its JSON lines and appends them to the results.
 #   sampled LIMIT LOG SAMPLER-ARGS -- COMMAND...   (TAGS in the global `tags` array)
 tags=()
+extra_tags=()  # more tags for occhat_relay and occhat_sampled (the store rows' SQLite runs)
 sampled() {
   local limit="$1" log="$2" rc=0 sampler=()
   shift 2
@@ -257,7 +260,7 @@ occhat_relay() {
   local round="$1" durability="$2" rc=0
   shift 2
   step "occhat-bench relay $* --durability $durability (round $round)"
-  tags=("round=$round" "durability=$durability")
+  tags=("round=$round" "durability=$durability" ${extra_tags[@]+"${extra_tags[@]}"})
   sampled "$t_relay" "occhat-relay" --server-child occhat-server -- \
     "$bench_bin" relay "$@" --seconds "$relay_seconds" --work-dir "$work/occhat-relay" \
     --server-arg=--durability="$durability" || rc=$?
@@ -271,7 +274,7 @@ occhat_sampled() {
   local limit="$1" round="$2" durability="$3" name="$4" rc=0
   shift 4
   step "occhat-bench $name $* --durability $durability (round $round)"
-  tags=("round=$round" "durability=$durability")
+  tags=("round=$round" "durability=$durability" ${extra_tags[@]+"${extra_tags[@]}"})
   sampled "$limit" "occhat-$name" --server-child occhat-server -- \
     "$bench_bin" "$name" "$@" --work-dir "$work/occhat-$name" "${qflag[@]}" \
     --server-arg=--durability="$durability" || rc=$?
@@ -584,6 +587,55 @@ if [ "$xmpp_backlog_big" -gt 0 ]; then
   xmpp 0 $((2 * xmpp_limit + 30)) --mode backlog --messages "$xmpp_backlog_big" --limit "$xmpp_limit"
 fi
 stop_peers
+
+# ---- PostgreSQL as the store, next to SQLite (issue 16) ---------------------------------------
+# A throwaway cluster with fsync on (a commit waits for the WAL flush, as SQLite's --durability
+# disk does); a fresh database per case, since the bench seeds its users into the store.
+occhat_pg() {
+  local round="$1" limit="$2" name="$3" db rc=0
+  shift 3
+  db="bench_${round}_${name}_$RANDOM"
+  if ! psql "$pg_uri" -qc "CREATE DATABASE $db" >/dev/null 2>"$logs/psql.err"; then
+    warn "PostgreSQL: cannot create database $db: $(head -1 "$logs/psql.err")"
+    occhat_failed+=("$name $* on PostgreSQL (no database)")
+    return 0
+  fi
+  step "occhat-bench $name $* --store postgresql (round $round)"
+  tags=("round=$round" "durability=disk" "store=postgresql")
+  sampled "$limit" "occhat-pg-$name" --server-child occhat-server -- \
+    "$bench_bin" "$name" "$@" --work-dir "$work/occhat-pg-$name" --store "${pg_uri%/*}/$db" || rc=$?
+  if [ "$rc" -ne 0 ] || ! grep -q '^{' "$logs/occhat-pg-$name.out"; then
+    warn "occhat-bench $name $* on PostgreSQL exited with $rc (124: timed out)"
+    occhat_failed+=("$name $* on PostgreSQL (exit $rc)")
+  fi
+}
+# Queueing goes one send at a time per sender on PostgreSQL (a round trip per statement): 100,000
+# would take minutes per round, so the store rows queue fewer, the same number on both stores.
+pg_backlog=20000
+[ "$quick" -eq 1 ] && pg_backlog=5000
+step "PostgreSQL store: a throwaway cluster"
+if pg_uri="$(scripts/pg-cluster.sh start 2>"$logs/pg-cluster.err")"; then
+  pg_dir="$(grep -o '/tmp/occhat-pg-[A-Za-z0-9]*' "$logs/pg-cluster.err" | head -1)"
+  emit "$(printf '{"bench": "meta", "case": "postgresql", "params": {"version": "%s"}, "metrics": {}}' \
+    "$(psql "$pg_uri" -Atc 'SHOW server_version' 2>/dev/null | cut -d' ' -f1)")"
+  for ((round = 1; round <= runs; round++)); do
+    step "round $round of $runs: SQLite and PostgreSQL stores"
+    extra_tags=("pair=postgresql")  # these SQLite runs are the PostgreSQL rows' own baseline
+    occhat_relay "$round" disk --pairs 1 --window 1
+    occhat_pg "$round" "$t_relay" relay --pairs 1 --window 1 --seconds "$relay_seconds"
+    occhat_relay "$round" disk --pairs 50 --window 64
+    occhat_pg "$round" "$t_relay" relay --pairs 50 --window 64 --seconds "$relay_seconds"
+    occhat_sampled "$t_backlog" "$round" disk backlog --messages "$pg_backlog"
+    extra_tags=()
+    occhat_pg "$round" 300 backlog --messages "$pg_backlog"
+  done
+  scripts/pg-cluster.sh stop "$pg_dir" >/dev/null 2>&1 || warn "PostgreSQL: could not stop the cluster in $pg_dir"
+  pg_dir=""
+else
+  warn "PostgreSQL rows skipped: the throwaway cluster did not start ($(tail -1 "$logs/pg-cluster.err"))"
+  emit "$(printf '{"bench": "postgresql", "case": "skipped", "reason": "%s", "params": {}, "metrics": {}}' \
+    "the throwaway cluster did not start")"
+fi
 
 run_occhat "$t_room" room
 

@@ -220,6 +220,7 @@ double bytes_per_message(const StageResult& r) {
 
 void run_room(const CommonOptions& common, RoomOptions options) {
   resolve_server_bin(common);  // fail before seeding anything
+  if (!common.store.empty()) throw BenchError("room: --store is not supported (its size figures read the SQLite file)");
   if (common.quick) {
     options.seconds = std::min(options.seconds, 2.0);
     options.offline_messages = std::min<std::uint64_t>(options.offline_messages, 50);

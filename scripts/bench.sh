@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
 # Benchmarks occhat against the peers a user would pick instead, side by side in one run on this
-# machine (issue 6), and prints one table:
-#   relay     build/bench/occhat-bench relay --all  vs  mosquitto QoS 1 + bench/peers/mqtt_bench.c
-#   backlog   occhat-bench backlog                  vs  mqtt_bench --mode backlog (persistent session)
-#   conns     occhat-bench connections              (targets only: no peer)
+# machine (issues 6 and 15), and prints one table:
+#   relay     build/bench/occhat-bench relay, --durability disk and process, per case
+#             vs  mosquitto QoS 1 + bench/peers/mqtt_bench.c
+#             vs  ejabberd and Prosody (XMPP) + bench/peers/xmpp_bench.c (libstrophe)
+#   backlog   occhat-bench backlog  vs  mqtt_bench --mode backlog, xmpp_bench --mode backlog
+#   conns     occhat-bench connections  vs  xmpp_bench --mode idle / --mode logins
+#   disk      bench/fsync_latency.py: this disk's fdatasync latency, the limit of --durability disk
 #   room      occhat-bench room                     (a 1,000-member room; against occhat's 1:1 relay)
 #   files     occhat-bench files                    vs  nginx (sendfile) + curl, `curl -C -` resume
 #   ceiling   iperf3 over loopback
@@ -12,16 +15,23 @@
 # run (not --quick, or with --write-results) writes bench/RESULTS.md. A run that could not build
 # occhat or get every figure from occhat-bench exits 1 and leaves bench/RESULTS.md as it is.
 # Peers run on 127.0.0.1 on free ports with configs generated in a temp dir, and are stopped on
-# exit. Every step runs under `timeout`: a full run measures for under 10 minutes, --quick under 2
+# exit. Every step runs under `timeout`: a full run measures for 15–20 minutes (the last took 907 s), --quick about 4
 # (building occhat first is not counted). Needs no terminal.
+# Figures that hold still on a shared machine (issue 15): the relay, backlog and connection cases
+# run --runs times (default 3; --quick 1), occhat and its peers in turn within each round
+# (A B A B A B), and the report gives the median and min–max of each figure and ratio.
+# bench/proc_sample.py wraps every load client: server CPU per relayed message (from
+# /proc/PID/stat of the server, read from outside the client), the load average at the start and
+# the CPU other processes used (a warning when they used more than a quarter of a core).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root="$(pwd)"
 exec </dev/null
 
 usage() {
-  echo "usage: scripts/bench.sh [--quick] [--no-install] [--write-results]" >&2
-  echo "  --quick          short runs and a 256 MiB file (a smoke run; no bench/RESULTS.md)" >&2
+  echo "usage: scripts/bench.sh [--quick] [--runs N] [--no-install] [--write-results]" >&2
+  echo "  --quick          short runs, 1 round and a 256 MiB file (a smoke run; no bench/RESULTS.md)" >&2
+  echo "  --runs N         rounds of the relay, backlog and connection cases (default 3, --quick 1)" >&2
   echo "  --no-install     do not run scripts/setup.sh bench (the peers must be installed)" >&2
   echo "  --write-results  write bench/RESULTS.md even with --quick" >&2
   echo "  OCCHAT_BENCH_BUILD_DIR overrides ./build, OCCHAT_BENCH_CMAKE the cmake program." >&2
@@ -30,8 +40,13 @@ usage() {
 quick=0
 install=1
 write_results=0
-for arg in "$@"; do
+runs=""
+args=("$@")
+for ((i = 0; i < ${#args[@]}; i++)); do
+  arg="${args[$i]}"
   case "$arg" in
+    --runs=*) runs="${arg#--runs=}" ;;
+    --runs) i=$((i + 1)); runs="${args[$i]:-}" ;;
     --quick) quick=1 ;;
     --no-install) install=0 ;;
     --write-results) write_results=1 ;;
@@ -40,6 +55,8 @@ for arg in "$@"; do
   esac
 done
 [ "$quick" -eq 1 ] || write_results=1
+if [ -z "$runs" ]; then runs=3; [ "$quick" -eq 1 ] && runs=1; fi
+if ! [[ "$runs" =~ ^[1-9][0-9]?$ ]]; then echo "bench.sh: --runs needs a number 1..99" >&2; exit 1; fi
 command_line="scripts/bench.sh${*:+ $*}"
 
 build="${OCCHAT_BENCH_BUILD_DIR:-$root/build}"
@@ -48,13 +65,20 @@ jobs="$(nproc 2>/dev/null || echo 2)"
 python=/usr/bin/python3
 results="$build/bench-results.jsonl"
 
+# relay_seconds: measured seconds per relay run (after a 1 s warm-up), every system alike.
+# xmpp_backlog: what the XMPP peers queue in every round (their storing is slow: ejabberd's
+# Mnesia store slows as a user's queue grows); xmpp_backlog_big: one attempt at occhat's backlog
+# size, cut at xmpp_limit seconds per phase (store, deliver), reporting how far it got.
 if [ "$quick" -eq 1 ]; then
-  mqtt_seconds=2; mqtt_backlog=20000; file_mib=256; iperf_seconds=2; qflag=(--quick)
-  t_relay=45; t_backlog=25; t_conns=40; t_files=40; t_room=90
+  relay_seconds=2; mqtt_backlog=20000; file_mib=256; iperf_seconds=2; qflag=(--quick)
+  t_relay=45; t_backlog=25; t_conns=40; t_files=40; t_room=150
+  xmpp_backlog=2000; xmpp_backlog_big=0; xmpp_limit=30; xmpp_idle=300; xmpp_logins=200; fsync_count=300
 else
-  mqtt_seconds=5; mqtt_backlog=100000; file_mib=1024; iperf_seconds=5; qflag=()
-  t_relay=180; t_backlog=90; t_conns=120; t_files=150; t_room=240
+  relay_seconds=5; mqtt_backlog=100000; file_mib=1024; iperf_seconds=5; qflag=()
+  t_relay=60; t_backlog=90; t_conns=120; t_files=150; t_room=240
+  xmpp_backlog=10000; xmpp_backlog_big=100000; xmpp_limit=60; xmpp_idle=2000; xmpp_logins=1000; fsync_count=1000
 fi
+mqtt_seconds=$relay_seconds
 
 step() { echo "== bench: $*" >&2; }
 warn() { echo "bench: $*" >&2; }
@@ -93,23 +117,35 @@ done
 
 peers_bin="$build/bench-peers"
 mkdir -p "$peers_bin"
-step "compile bench/peers/mqtt_bench.c"
+step "compile bench/peers/mqtt_bench.c and bench/peers/xmpp_bench.c"
 cc -O2 -Wall -Wextra -o "$peers_bin/mqtt_bench" bench/peers/mqtt_bench.c -lmosquitto -lpthread
+# Without libstrophe the XMPP peers are skipped (and say so), the rest of the run goes on.
+xmpp_client_missing=""
+if ! pkg-config --exists libstrophe \
+   || ! cc -O2 -Wall -Wextra -o "$peers_bin/xmpp_bench" bench/peers/xmpp_bench.c \
+          $(pkg-config --cflags --libs libstrophe 2>/dev/null) 2>"$build/xmpp_bench-build.log"; then
+  xmpp_client_missing="libstrophe-dev is missing or bench/peers/xmpp_bench.c did not build ($build/xmpp_bench-build.log)"
+fi
 
 # ---- work dirs and cleanup ----------------------------------------------------------------
 # Work files live under the build dir so that both servers read and write the disk ./build is on.
 mkdir -p "$build/bench-work"
 work="$(mktemp -d "$build/bench-work/run.XXXXXX")"
+chmod 711 "$work"  # the XMPP peers run as their own system users, in dirs of their own below
 conf="$work/conf"; logs="$work/logs"
 mkdir -p "$conf" "$logs"
 : >"$work/results.jsonl"
 pids=()
+pg_dir=""  # the throwaway PostgreSQL cluster of the store rows, while it runs
+declare -A xmpp_pid=() xmpp_port=()  # the XMPP peers that run: server pid and port
 cleanup() {
   local pid
   for pid in "${pids[@]}"; do
     if kill -0 "$pid" 2>/dev/null; then kill -TERM "$pid" 2>/dev/null || true; fi
   done
+  for pid in "${xmpp_pid[@]}"; do stop_server "$pid"; done
   for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+  if [ -n "$pg_dir" ]; then scripts/pg-cluster.sh stop "$pg_dir" >/dev/null 2>&1 || true; fi
   rm -rf "$work" bench/RESULTS.md.new
 }
 trap cleanup EXIT
@@ -171,12 +207,92 @@ else
 fi
 stop_pid "$iperf_pid"
 
-# ---- mosquitto: the relay and backlog peer ------------------------------------------------
-port="$(free_port)"
-# Persistence off: mosquitto keeps everything in memory (occhat commits every message to disk).
-# max_queued_messages 0 (no limit) so that neither a slow subscriber nor the backlog loses
-# QoS 1 messages; everything else is mosquitto's default, with Nagle off as occhat has it.
-cat >"$conf/mosquitto.conf" <<EOF
+# ---- the disk's own limit -------------------------------------------------------------------
+# One message in flight with --durability disk cannot beat one fdatasync per message: measured on
+# the filesystem of the data dirs ($work), once per round, next to the relay it bounds.
+measure_disk() {
+  step "fdatasync latency of this disk ($fsync_count × 4 KiB appends in $work)"
+  timeout 120 "$python" bench/fsync_latency.py "$work" --count "$fsync_count" \
+    | tag_lines "round=$1" | tee -a "$work/results.jsonl" >&2 || warn "fsync_latency.py failed"
+}
+
+# Adds params (KEY=VALUE..., numbers stay numbers) to every JSON line on stdin.
+tag_lines() {
+  "$python" -c '
+import json, sys
+tags = {}
+for kv in sys.argv[1:]:
+    k, v = kv.split("=", 1)
+    tags[k] = int(v) if v.isdigit() else v
+for line in sys.stdin:
+    line = line.strip()
+    if not line.startswith("{"):
+        continue
+    rec = json.loads(line)
+    rec.setdefault("params", {}).update(tags)
+    print(json.dumps(rec))' "$@"
+}
+
+# Runs a load client under bench/proc_sample.py (server CPU per message, other processes' CPU,
+# load average), tags its JSON lines and appends them to the results.
+#   sampled LIMIT LOG SAMPLER-ARGS -- COMMAND...   (TAGS in the global `tags` array)
+tags=()
+extra_tags=()  # more tags for occhat_relay and occhat_sampled (the store rows' SQLite runs)
+sampled() {
+  local limit="$1" log="$2" rc=0 sampler=()
+  shift 2
+  while [ "$1" != "--" ]; do sampler+=("$1"); shift; done
+  shift
+  timeout --kill-after=10 "$limit" "$python" bench/proc_sample.py "${sampler[@]}" -- "$@" \
+    >"$logs/$log.out" 2> >(tee "$logs/$log.err" >&2) || rc=$?
+  tag_lines "${tags[@]}" <"$logs/$log.out" | tee -a "$work/results.jsonl" >&2 || true
+  return "$rc"
+}
+
+pid_on_port() {
+  ss -ltnpH "sport = :$1" 2>/dev/null | grep -o 'pid=[0-9]*' | head -1 | cut -d= -f2
+}
+
+# ---- occhat -----------------------------------------------------------------------------------
+# occhat_relay ROUND DURABILITY CASE-ARGS...: one relay case of occhat-bench against a server with
+# --durability DURABILITY (disk: fsynced before the send is confirmed; process: written to the OS).
+occhat_relay() {
+  local round="$1" durability="$2" rc=0
+  shift 2
+  step "occhat-bench relay $* --durability $durability (round $round)"
+  tags=("round=$round" "durability=$durability" ${extra_tags[@]+"${extra_tags[@]}"})
+  sampled "$t_relay" "occhat-relay" --server-child occhat-server -- \
+    "$bench_bin" relay "$@" --seconds "$relay_seconds" --work-dir "$work/occhat-relay" \
+    --server-arg=--durability="$durability" || rc=$?
+  if [ "$rc" -ne 0 ] || ! grep -q '^{' "$logs/occhat-relay.out"; then
+    warn "occhat-bench relay $* exited with $rc (124: timed out)"
+    occhat_failed+=("relay $* --durability $durability (exit $rc)")
+  fi
+}
+
+occhat_sampled() {
+  local limit="$1" round="$2" durability="$3" name="$4" rc=0
+  shift 4
+  step "occhat-bench $name $* --durability $durability (round $round)"
+  tags=("round=$round" "durability=$durability" ${extra_tags[@]+"${extra_tags[@]}"})
+  sampled "$limit" "occhat-$name" --server-child occhat-server -- \
+    "$bench_bin" "$name" "$@" --work-dir "$work/occhat-$name" "${qflag[@]}" \
+    --server-arg=--durability="$durability" || rc=$?
+  if [ "$rc" -ne 0 ] || ! grep -q '^{' "$logs/occhat-$name.out"; then
+    warn "occhat-bench $name exited with $rc (124: timed out)"
+    occhat_failed+=("$name --durability $durability (exit $rc)")
+  fi
+}
+
+# ---- mosquitto: the MQTT relay and backlog peer -----------------------------------------------
+mosq_pid=""
+start_mosquitto() {
+  local port
+  port="$(free_port)"
+  # Persistence off: mosquitto keeps everything in memory. max_queued_messages 0 (no limit) so
+  # that neither a slow subscriber nor the backlog loses QoS 1 messages; everything else is
+  # mosquitto's default, with Nagle off as occhat has it.
+  cat >"$conf/mosquitto.conf" <<EOF
 listener $port 127.0.0.1
 allow_anonymous true
 persistence false
@@ -186,31 +302,341 @@ log_dest stderr
 log_type error
 log_type warning
 EOF
-step "mosquitto on 127.0.0.1:$port"
-mosquitto -c "$conf/mosquitto.conf" >"$logs/mosquitto.log" 2>&1 &
-mosq_pid=$!; pids+=("$mosq_pid")
-if wait_port "$port"; then
-  mqtt() {
-    local limit="$1"; shift
-    step "mqtt_bench $*"
-    timeout --kill-after=5 "$limit" "$peers_bin/mqtt_bench" --port "$port" "$@" >"$logs/mqtt.out" \
-      || warn "mqtt_bench $* failed (exit $?)"
-    cat "$logs/mqtt.out" >&2
-    grep '^{' "$logs/mqtt.out" >>"$work/results.jsonl" || true
-  }
-  mqtt $((mqtt_seconds + 20)) --mode inflight1 --seconds "$mqtt_seconds"
-  mqtt $((mqtt_seconds + 20)) --mode window --window 64 --seconds "$mqtt_seconds"
-  mqtt $((mqtt_seconds + 20)) --mode rate --rate 5000 --seconds "$mqtt_seconds"
-  mqtt 60 --mode backlog --messages "$mqtt_backlog"
-else
-  warn "mosquitto did not start: $(tail -3 "$logs/mosquitto.log" | tr '\n' ' ')"
-fi
-stop_pid "$mosq_pid"
+  step "mosquitto on 127.0.0.1:$port"
+  mosquitto -c "$conf/mosquitto.conf" >"$logs/mosquitto.log" 2>&1 &
+  local pid=$!; pids+=("$pid")
+  if wait_port "$port"; then
+    mosq_pid="$pid"; mosq_port="$port"
+  else
+    warn "mosquitto did not start: $(tail -3 "$logs/mosquitto.log" | tr '\n' ' '); its rows are n/a"
+  fi
+}
+mqtt() {
+  local round="$1" limit="$2"
+  shift 2
+  [ -n "$mosq_pid" ] || return 0
+  step "mqtt_bench $* (round $round)"
+  tags=("round=$round")
+  sampled "$limit" mqtt --server-pid "$mosq_pid" -- "$peers_bin/mqtt_bench" --port "$mosq_port" "$@" \
+    || warn "mqtt_bench $* failed (exit $?)"
+}
 
-# ---- occhat: relay, backlog, connections --------------------------------------------------
-run_occhat "$t_relay" relay --all
-run_occhat "$t_backlog" backlog
-run_occhat "$t_conns" connections
+# ---- XMPP chat servers: ejabberd and Prosody ---------------------------------------------------
+# Each runs from a config written here, on a free loopback port, as its package's system user
+# (setpriv keeps our open-files limit; su would reset it to 1,024), with in-band registration,
+# SASL PLAIN without TLS (libstrophe cannot pick a mechanism, and SCRAM would make logins
+# client-bound), no shaper or rate limit, unlimited offline queues (mod_offline), Nagle off.
+# xmpp_peers lists the ones that started; a peer that cannot run is reported and skipped.
+xmpp_peers=()
+xmpp_users=$(( xmpp_idle > xmpp_logins ? xmpp_idle : xmpp_logins ))
+[ "$xmpp_users" -ge 100 ] || xmpp_users=100
+peer_skip() {
+  warn "$1 is not measured: $2"
+  emit "$("$python" -c 'import json,sys; print(json.dumps({"bench": "xmpp", "case": "skipped", "params": {"server": sys.argv[1]}, "metrics": {}, "reason": sys.argv[2]}))' "$1" "$2")"
+}
+# as_user USER: sets run_as, the prefix that runs a command as USER when we are root.
+as_user() {
+  run_as=()
+  if [ "$(id -u)" -eq 0 ]; then run_as=(setpriv --reuid="$1" --regid="$1" --init-groups); fi
+}
+# Stops a server we did not start directly (no `wait`): TERM, then KILL after 20 s.
+stop_server() {
+  local pid="$1" n=0
+  kill -TERM "$pid" 2>/dev/null || return 0
+  while [ -e "/proc/$pid" ] && [ "$n" -lt 200 ]; do sleep 0.1; n=$((n + 1)); done
+  [ -e "/proc/$pid" ] && kill -KILL "$pid" 2>/dev/null
+  return 0
+}
+xmpp_register() {
+  local name="$1"
+  step "$name: registering $xmpp_users users in band"
+  if ! timeout 300 "$peers_bin/xmpp_bench" --port "${xmpp_port[$name]}" --server "$name" --mode register \
+       --users "$xmpp_users" --concurrency 50 >"$logs/$name-register.out" 2>&1; then
+    peer_skip "$name" "in-band registration failed: $(tail -2 "$logs/$name-register.out" | tr '\n' ' ')"
+    return 1
+  fi
+}
+wait_peer_port() {  # servers that boot a VM take longer than wait_port's 10 s on a busy machine
+  timeout 90 bash -c "until (exec 3<>/dev/tcp/127.0.0.1/$1) 2>/dev/null; do sleep 0.2; done"
+}
+
+start_ejabberd() {
+  local dir="$work/ejabberd" port dist
+  if [ -n "$xmpp_client_missing" ]; then peer_skip ejabberd "$xmpp_client_missing"; return 0; fi
+  if ! command -v ejabberdctl >/dev/null 2>&1; then peer_skip ejabberd "ejabberdctl not found (scripts/setup.sh bench)"; return 0; fi
+  if [ "$(id -u)" -ne 0 ] && [ "$(id -un)" != ejabberd ]; then
+    peer_skip ejabberd "ejabberdctl runs only as root or the ejabberd user"; return 0
+  fi
+  port="$(free_port)"; dist="$(free_port)"
+  mkdir -p "$dir/conf" "$dir/logs" "$dir/spool"
+  # Offline storage is mod_offline on Mnesia (default_db), a disc_only_copies table (DETS):
+  # written to the OS, never fsynced per message. Plain passwords: SASL PLAIN, like Prosody's.
+  cat >"$dir/conf/ejabberd.yml" <<EOF
+hosts:
+  - "bench.local"
+loglevel: warning
+log_rotate_count: 0
+certfiles: []
+default_db: mnesia
+auth_method: internal
+auth_password_format: plain
+disable_sasl_mechanisms: ["SCRAM-SHA-1", "SCRAM-SHA-256", "SCRAM-SHA-512", "DIGEST-MD5", "X-OAUTH2"]
+listen:
+  - port: $port
+    ip: "127.0.0.1"
+    module: ejabberd_c2s
+    starttls: false
+    max_stanza_size: 262144
+    shaper: none
+    access: c2s
+    backlog: 1024
+shaper: {}
+shaper_rules:
+  max_user_offline_messages: infinity
+acl: {}
+access_rules:
+  c2s:
+    allow: all
+  register:
+    allow: all
+registration_timeout: infinity
+max_fsm_queue: 1000000
+modules:
+  mod_register:
+    ip_access: all
+    access: register
+  mod_offline:
+    access_max_user_messages: max_user_offline_messages
+  mod_roster: {}
+  mod_disco: {}
+  mod_ping: {}
+EOF
+  # ERL_DIST_PORT: no epmd, the node's distribution port on loopback only.
+  printf 'ERL_DIST_PORT=%s\nINET_DIST_INTERFACE=127.0.0.1\nERLANG_NODE=occhat-bench-%s@localhost\n' \
+    "$dist" "$$" >"$dir/conf/ejabberdctl.cfg"
+  cp /etc/ejabberd/inetrc "$dir/conf/" 2>/dev/null || echo '{lookup,["file","native"]}.' >"$dir/conf/inetrc"
+  [ "$(id -u)" -eq 0 ] && chown -R ejabberd: "$dir"
+  step "ejabberd $(dpkg-query -W -f='${Version}' ejabberd 2>/dev/null) on 127.0.0.1:$port"
+  xmpp_port[ejabberd]="$port"
+  if ! launch_ejabberd; then
+    peer_skip ejabberd "it did not start: $(tail -3 "$dir/logs/ejabberd.log" "$logs/ejabberd.out" 2>/dev/null | tr '\n' ' ')"
+    return 0
+  fi
+  xmpp_register ejabberd && xmpp_peers+=(ejabberd)
+}
+# Starts (or starts again: same config, same spool, so the users are kept) the ejabberd of this run.
+launch_ejabberd() {
+  local dir="$work/ejabberd" port="${xmpp_port[ejabberd]}"
+  as_user ejabberd
+  ( ulimit -n 20000 2>/dev/null || true
+    HOME="$dir/spool" exec "${run_as[@]}" ejabberdctl --config-dir "$dir/conf" --logs "$dir/logs" \
+      --spool "$dir/spool" foreground ) >>"$logs/ejabberd.out" 2>&1 &
+  ejabberd_wrapper=$!; pids+=("$ejabberd_wrapper")
+  wait_peer_port "$port" || return 1
+  xmpp_pid[ejabberd]="$(pid_on_port "$port")"
+}
+
+start_prosody() {
+  local dir="$work/prosody" port
+  if [ -n "$xmpp_client_missing" ]; then peer_skip prosody "$xmpp_client_missing"; return 0; fi
+  if ! command -v prosody >/dev/null 2>&1; then peer_skip prosody "prosody not found (scripts/setup.sh bench)"; return 0; fi
+  port="$(free_port)"
+  mkdir -p "$dir/data" "$dir/certs"
+  # Offline storage is mod_offline on the internal (file) store: appended and flushed to the OS,
+  # never fsynced. mod_limits (10 kB/s per client) is off and the archive item limit (10,000 per
+  # user's offline queue) raised.
+  cat >"$dir/prosody.cfg.lua" <<EOF
+pidfile = "$dir/prosody.pid"
+data_path = "$dir/data"
+certificates = "$dir/certs"
+daemonize = false
+log = { warn = "$dir/prosody.log"; error = "*stderr" }
+c2s_ports = { $port }
+c2s_interfaces = { "127.0.0.1" }
+s2s_ports = { }
+http_ports = { }
+https_ports = { }
+c2s_direct_tls_ports = { }
+modules_enabled = { "roster"; "saslauth"; "disco"; "ping"; "register"; "offline"; "posix" }
+modules_disabled = { "s2s"; "tls"; "limits"; "c2s_limits" }
+storage = "internal"
+authentication = "internal_plain"
+allow_registration = true
+c2s_require_encryption = false
+allow_unencrypted_plain_auth = true
+disable_sasl_mechanisms = { "SCRAM-SHA-1"; "SCRAM-SHA-256"; "DIGEST-MD5" }
+storage_archive_item_limit = 100000000
+min_seconds_between_registrations = 0
+registration_throttle_max = 100000000
+network_settings = { nagle = false }
+VirtualHost "bench.local"
+EOF
+  [ "$(id -u)" -eq 0 ] && chown -R prosody: "$dir"
+  step "prosody $(dpkg-query -W -f='${Version}' prosody 2>/dev/null | cut -d+ -f1) on 127.0.0.1:$port"
+  xmpp_port[prosody]="$port"
+  if ! launch_prosody; then
+    peer_skip prosody "it did not start: $(tail -3 "$dir/prosody.log" "$logs/prosody.out" 2>/dev/null | tr '\n' ' ')"
+    return 0
+  fi
+  xmpp_register prosody && xmpp_peers+=(prosody)
+}
+launch_prosody() {
+  local dir="$work/prosody" port="${xmpp_port[prosody]}" pid
+  as_user prosody
+  ( ulimit -n 20000 2>/dev/null || true
+    exec "${run_as[@]}" prosody --config "$dir/prosody.cfg.lua" -F ) >>"$logs/prosody.out" 2>&1 &
+  pid=$!; pids+=("$pid")
+  wait_peer_port "$port" || return 1
+  xmpp_pid[prosody]="$(pid_on_port "$port")"
+}
+
+# Server RSS per connection needs a freshly started server: a heap that earlier cases grew (a
+# backlog, thousands of logins) takes new connections without growing. Restarts each XMPP peer
+# on its data (users kept); one that does not come back is dropped from the rest of the run.
+restart_xmpp_peers() {
+  local name kept=()
+  for name in "${xmpp_peers[@]}"; do
+    step "$name: restarting (a fresh heap for the RSS figure)"
+    stop_server "${xmpp_pid[$name]}"
+    [ "$name" = ejabberd ] && [ -n "${ejabberd_wrapper:-}" ] && stop_pid "$ejabberd_wrapper"
+    if "launch_$name"; then
+      kept+=("$name")
+    else
+      peer_skip "$name" "it did not start again for the connection case (see $logs/$name.out)"
+      unset 'xmpp_pid[$name]'
+    fi
+  done
+  xmpp_peers=(${kept[@]+"${kept[@]}"})
+}
+
+# xmpp ROUND LIMIT MODE-ARGS...: one case on every XMPP peer that runs.
+xmpp() {
+  local round="$1" limit="$2" name
+  shift 2
+  for name in "${xmpp_peers[@]}"; do
+    step "xmpp_bench $name $* (round $round)"
+    tags=("round=$round")
+    sampled "$limit" "xmpp-$name" --server-pid "${xmpp_pid[$name]}" -- "$peers_bin/xmpp_bench" \
+      --port "${xmpp_port[$name]}" --server "$name" --users "$xmpp_users" --server-pid "${xmpp_pid[$name]}" "$@" \
+      || warn "xmpp_bench $name $* failed (exit $?)"
+  done
+}
+
+stop_peers() {
+  local pid
+  [ -n "$mosq_pid" ] && stop_pid "$mosq_pid"
+  for pid in "${xmpp_pid[@]}"; do stop_server "$pid"; done
+  # ejabberdctl (the shell that started the Erlang VM) ends with the VM.
+  [ -n "${ejabberd_wrapper:-}" ] && stop_pid "$ejabberd_wrapper"
+  mosq_pid=""; xmpp_pid=()
+}
+
+# ---- the rounds ---------------------------------------------------------------------------------
+meta_peers() {
+  emit "$(printf '{"bench": "meta", "case": "peers", "params": {"runs": %s, "ejabberd": "%s", "prosody": "%s", "libstrophe": "%s", "relay_seconds": %s}, "metrics": {}}' \
+    "$runs" "$(dpkg-query -W -f='${Version}' ejabberd 2>/dev/null | cut -d- -f1)" \
+    "$(dpkg-query -W -f='${Version}' prosody 2>/dev/null | cut -d- -f1 | cut -d+ -f1)" \
+    "$(pkg-config --modversion libstrophe 2>/dev/null)" "$relay_seconds")"
+}
+
+start_mosquitto
+start_ejabberd
+start_prosody
+meta_peers
+
+# Connections first: the peers' RSS is measured on freshly started servers (see restart_xmpp_peers).
+for ((round = 1; round <= runs; round++)); do
+  step "round $round of $runs: idle connections and logins"
+  occhat_sampled "$t_conns" "$round" disk connections
+  restart_xmpp_peers
+  xmpp "$round" 180 --mode idle --clients "$xmpp_idle"
+  xmpp "$round" 120 --mode logins --clients "$xmpp_logins" --concurrency 20 --limit 100
+done
+for ((round = 1; round <= runs; round++)); do
+  step "round $round of $runs: relay"
+  measure_disk "$round"
+  # 1 pair, 1 message in flight per sender
+  occhat_relay "$round" disk --pairs 1 --window 1
+  occhat_relay "$round" process --pairs 1 --window 1
+  mqtt "$round" $((relay_seconds + 20)) --mode inflight1 --seconds "$relay_seconds"
+  xmpp "$round" $((relay_seconds + 60)) --mode inflight1 --pairs 1 --seconds "$relay_seconds"
+  # 50 pairs, 1 in flight
+  occhat_relay "$round" disk --pairs 50 --window 1
+  occhat_relay "$round" process --pairs 50 --window 1
+  xmpp "$round" $((relay_seconds + 60)) --mode inflight1 --pairs 50 --seconds "$relay_seconds"
+  # a window of 64 per sender
+  occhat_relay "$round" disk --pairs 50 --window 64
+  occhat_relay "$round" process --pairs 50 --window 64
+  mqtt "$round" $((relay_seconds + 20)) --mode window --window 64 --seconds "$relay_seconds"
+  xmpp "$round" $((relay_seconds + 60)) --mode window --window 64 --pairs 50 --seconds "$relay_seconds"
+  # latency at 5,000 msg/s offered
+  occhat_relay "$round" disk --pairs 50 --rate 5000
+  occhat_relay "$round" process --pairs 50 --rate 5000
+  mqtt "$round" $((relay_seconds + 20)) --mode rate --rate 5000 --seconds "$relay_seconds"
+  xmpp "$round" $((relay_seconds + 60)) --mode rate --rate 5000 --pairs 50 --seconds "$relay_seconds"
+done
+for ((round = 1; round <= runs; round++)); do
+  step "round $round of $runs: offline backlog"
+  occhat_sampled "$t_backlog" "$round" disk backlog
+  occhat_sampled "$t_backlog" "$round" process backlog
+  mqtt "$round" 90 --mode backlog --messages "$mqtt_backlog"
+  xmpp "$round" $((2 * xmpp_limit + 30)) --mode backlog --messages "$xmpp_backlog" --limit "$xmpp_limit"
+done
+if [ "$xmpp_backlog_big" -gt 0 ]; then
+  step "XMPP peers: one attempt at a backlog of $xmpp_backlog_big (at most ${xmpp_limit}s to store, ${xmpp_limit}s to deliver)"
+  xmpp 0 $((2 * xmpp_limit + 30)) --mode backlog --messages "$xmpp_backlog_big" --limit "$xmpp_limit"
+fi
+stop_peers
+
+# ---- PostgreSQL as the store, next to SQLite (issue 16) ---------------------------------------
+# A throwaway cluster with fsync on (a commit waits for the WAL flush, as SQLite's --durability
+# disk does); a fresh database per case, since the bench seeds its users into the store.
+occhat_pg() {
+  local round="$1" limit="$2" name="$3" db rc=0
+  shift 3
+  db="bench_${round}_${name}_$RANDOM"
+  if ! psql "$pg_uri" -qc "CREATE DATABASE $db" >/dev/null 2>"$logs/psql.err"; then
+    warn "PostgreSQL: cannot create database $db: $(head -1 "$logs/psql.err")"
+    occhat_failed+=("$name $* on PostgreSQL (no database)")
+    return 0
+  fi
+  step "occhat-bench $name $* --store postgresql (round $round)"
+  tags=("round=$round" "durability=disk" "store=postgresql")
+  sampled "$limit" "occhat-pg-$name" --server-child occhat-server -- \
+    "$bench_bin" "$name" "$@" --work-dir "$work/occhat-pg-$name" --store "${pg_uri%/*}/$db" || rc=$?
+  if [ "$rc" -ne 0 ] || ! grep -q '^{' "$logs/occhat-pg-$name.out"; then
+    warn "occhat-bench $name $* on PostgreSQL exited with $rc (124: timed out)"
+    occhat_failed+=("$name $* on PostgreSQL (exit $rc)")
+  fi
+}
+# Queueing goes one send at a time per sender on PostgreSQL (a round trip per statement): 100,000
+# would take minutes per round, so the store rows queue fewer, the same number on both stores.
+pg_backlog=20000
+[ "$quick" -eq 1 ] && pg_backlog=5000
+step "PostgreSQL store: a throwaway cluster"
+if pg_uri="$(scripts/pg-cluster.sh start 2>"$logs/pg-cluster.err")"; then
+  pg_dir="$(grep -o '/tmp/occhat-pg-[A-Za-z0-9]*' "$logs/pg-cluster.err" | head -1)"
+  emit "$(printf '{"bench": "meta", "case": "postgresql", "params": {"version": "%s"}, "metrics": {}}' \
+    "$(psql "$pg_uri" -Atc 'SHOW server_version' 2>/dev/null | cut -d' ' -f1)")"
+  for ((round = 1; round <= runs; round++)); do
+    step "round $round of $runs: SQLite and PostgreSQL stores"
+    extra_tags=("pair=postgresql")  # these SQLite runs are the PostgreSQL rows' own baseline
+    occhat_relay "$round" disk --pairs 1 --window 1
+    occhat_pg "$round" "$t_relay" relay --pairs 1 --window 1 --seconds "$relay_seconds"
+    occhat_relay "$round" disk --pairs 50 --window 64
+    occhat_pg "$round" "$t_relay" relay --pairs 50 --window 64 --seconds "$relay_seconds"
+    occhat_sampled "$t_backlog" "$round" disk backlog --messages "$pg_backlog"
+    extra_tags=()
+    occhat_pg "$round" 300 backlog --messages "$pg_backlog"
+  done
+  scripts/pg-cluster.sh stop "$pg_dir" >/dev/null 2>&1 || warn "PostgreSQL: could not stop the cluster in $pg_dir"
+  pg_dir=""
+else
+  warn "PostgreSQL rows skipped: the throwaway cluster did not start ($(tail -1 "$logs/pg-cluster.err"))"
+  emit "$(printf '{"bench": "postgresql", "case": "skipped", "reason": "%s", "params": {}, "metrics": {}}' \
+    "the throwaway cluster did not start")"
+fi
+
 run_occhat "$t_room" room
 
 # ---- nginx + curl: the file peer ----------------------------------------------------------

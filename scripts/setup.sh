@@ -2,7 +2,8 @@
 # Installs the Debian packages occhat needs to build, test and run its demo.
 #   scripts/setup.sh         what build, tests and demo need (scripts/test.sh calls this)
 #   scripts/setup.sh bench   additionally the benchmark peers of scripts/bench.sh: mosquitto +
-#                            libmosquitto-dev, nginx, curl, iperf3 (and linux-perf if available)
+#                            libmosquitto-dev, nginx, curl, iperf3, the XMPP servers ejabberd and
+#                            prosody + libstrophe-dev (their load client), linux-perf if available
 # Idempotent and non-interactive: when everything is present it only runs dpkg queries.
 set -euo pipefail
 
@@ -42,7 +43,7 @@ apt_update() {
 # one with sendfile) where the archive has it. linux-perf is optional: only for profiling.
 optional=()
 if [ "$group" = bench ]; then
-  packages+=(mosquitto libmosquitto-dev curl iperf3)
+  packages+=(mosquitto libmosquitto-dev curl iperf3 ejabberd prosody libstrophe-dev)
   if ! installed nginx-light && ! installed nginx && ! installed nginx-core \
      && ! installed nginx-full && ! installed nginx-extras; then
     apt_update
@@ -60,7 +61,7 @@ if [ ${#missing[@]} -eq 0 ] && [ ${#optional[@]} -eq 0 ]; then
   exit 0
 fi
 
-# mosquitto, nginx and iperf3 ship services that their postinst would start. bench.sh starts its
+# mosquitto, nginx, iperf3, ejabberd and prosody ship services that their postinst would start. bench.sh starts its
 # own instances on free ports, and CI (root, a container without systemd) must not get daemons:
 # a policy-rc.d that denies every start, present only while apt runs (an existing one is kept).
 policy=/usr/sbin/policy-rc.d

@@ -247,23 +247,25 @@ static int run_stream(void) {
 
   if (strcmp(g_mode, "inflight1") == 0) {
     printf("{\"bench\": \"mqtt\", \"case\": \"inflight1\", \"params\": {\"pairs\": 1, \"seconds\": %g, "
-           "\"size\": %d, \"qos\": 1}, \"metrics\": {\"msgs_per_s\": %.1f, \"sent\": %ld, \"received\": %ld}}\n",
-           g_seconds, g_size, mps, sent1 - sent0, recv1 - recv0);
+           "\"size\": %d, \"qos\": 1}, \"metrics\": {\"msgs_per_s\": %.1f, \"sent\": %ld, \"received\": %ld, "
+           "\"relayed_total\": %ld}}\n",
+           g_seconds, g_size, mps, sent1 - sent0, recv1 - recv0, atomic_load(&g_received));
   } else if (strcmp(g_mode, "window") == 0) {
     printf("{\"bench\": \"mqtt\", \"case\": \"window\", \"params\": {\"pairs\": 1, \"seconds\": %g, "
            "\"size\": %d, \"window\": %d, \"qos\": 1}, \"metrics\": {\"msgs_per_s\": %.1f, \"sent\": %ld, "
-           "\"received\": %ld}}\n",
-           g_seconds, g_size, g_window, mps, sent1 - sent0, recv1 - recv0);
+           "\"received\": %ld, \"relayed_total\": %ld}}\n",
+           g_seconds, g_size, g_window, mps, sent1 - sent0, recv1 - recv0, atomic_load(&g_received));
   } else {
     long n = atomic_load(&g_samples_n);
     if (n > g_samples_cap) n = g_samples_cap;
     qsort(g_samples_ns_div, (size_t)n, sizeof *g_samples_ns_div, cmp_u32);
     printf("{\"bench\": \"mqtt\", \"case\": \"rate\", \"params\": {\"pairs\": 1, \"seconds\": %g, "
            "\"size\": %d, \"rate\": %d, \"qos\": 1}, \"metrics\": {\"msgs_per_s\": %.1f, \"p50_us\": %.1f, "
-           "\"p99_us\": %.1f, \"p999_us\": %.1f, \"max_us\": %.1f, \"samples\": %ld, \"sent\": %ld}}\n",
+           "\"p99_us\": %.1f, \"p999_us\": %.1f, \"max_us\": %.1f, \"samples\": %ld, \"sent\": %ld, "
+           "\"relayed_total\": %ld}}\n",
            g_seconds, g_size, g_rate, mps, pct_us(g_samples_ns_div, n, 0.50),
            pct_us(g_samples_ns_div, n, 0.99), pct_us(g_samples_ns_div, n, 0.999),
-           (double)g_max_ns / 1000.0, n, sent1 - sent0);
+           (double)g_max_ns / 1000.0, n, sent1 - sent0, atomic_load(&g_received));
   }
   fflush(stdout);
   stop_client(pub);
@@ -325,8 +327,8 @@ static int run_backlog(void) {
     return 1;
   }
   printf("{\"bench\": \"mqtt\", \"case\": \"backlog\", \"params\": {\"messages\": %ld, \"size\": %d, "
-         "\"qos\": 1}, \"metrics\": {\"seconds\": %.4f, \"msgs_per_s\": %.1f, \"fill_msgs_per_s\": %.1f}}\n",
-         g_messages, g_size, secs, (double)g_messages / secs, (double)g_messages / fill_s);
+         "\"qos\": 1}, \"metrics\": {\"seconds\": %.4f, \"msgs_per_s\": %.1f, \"fill_msgs_per_s\": %.1f, \"relayed_total\": %ld}}\n",
+         g_messages, g_size, secs, (double)g_messages / secs, (double)g_messages / fill_s, g_messages);
   fflush(stdout);
   stop_client(sub);
   return 0;

@@ -43,7 +43,7 @@ void run_backlog(const CommonOptions& common, BacklogOptions options) {
   if (options.messages == 0) throw BenchError("--messages must be at least 1");
   WorkDir work(common.work_dir, common.keep);
   const std::string dir = work.fresh_subdir("backlog");
-  const auto users = seed_users(dir + "/data", 2, {{0, 1}});
+  const auto users = seed_users(dir + "/data", 2, {{0, 1}}, common.store);
   harness::ServerProcess server(server_config(common, dir));
   const asio::ip::tcp::endpoint endpoint(asio::ip::make_address("127.0.0.1"), server.port());
 

@@ -20,6 +20,9 @@ void add_common_options(CLI::App& app, CommonOptions& options) {
       ->allow_extra_args(false);
   app.add_flag("--quick", options.quick, "scaled-down run");
   app.add_option("--threads", options.threads, "client I/O threads")->check(CLI::Range(1, 64));
+  app.add_option("--store", options.store,
+                 "run the server on this store (e.g. postgresql://USER@HOST:PORT/DB) instead of SQLite in the work "
+                 "dir; the bench seeds its users there, so use an empty database");
 }
 
 std::string resolve_server_bin(const CommonOptions& options) {
@@ -46,6 +49,10 @@ harness::ServerConfig server_config(const CommonOptions& options, const std::str
   // addresses, up to --in-flight handshakes at a time.
   config.extra_args = {"--idle-timeout-seconds", "86400", "--message-rate", "0",
                        "--max-unauthenticated-per-address", "1000000"};
+  if (!options.store.empty()) {
+    config.extra_args.push_back("--store");
+    config.extra_args.push_back(options.store);
+  }
   config.extra_args.insert(config.extra_args.end(), options.server_args.begin(), options.server_args.end());
   return config;
 }

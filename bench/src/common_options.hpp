@@ -17,6 +17,7 @@ struct CommonOptions {
   std::vector<std::string> server_args;  // passed to occhat-server verbatim
   bool quick = false;                    // scaled-down sizes for a fast smoke run
   unsigned threads = 1;                  // client io_context threads
+  std::string store;                     // empty: SQLite in <dir>/data; else a location (postgresql://...)
 };
 
 // Adds the common options to `app` (a subcommand), bound to `options`.

@@ -80,7 +80,7 @@ void run_connections(const CommonOptions& common, ConnectionsOptions options) {
 
   WorkDir work(common.work_dir, common.keep);
   const std::string dir = work.fresh_subdir("connections");
-  const auto users = seed_users(dir + "/data", users_needed, {});
+  const auto users = seed_users(dir + "/data", users_needed, {}, common.store);
   harness::ServerProcess server(server_config(common, dir));
   const asio::ip::tcp::endpoint endpoint(asio::ip::make_address("127.0.0.1"), server.port());
   std::this_thread::sleep_for(200ms);  // let the server settle before the baseline

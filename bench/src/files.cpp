@@ -78,7 +78,7 @@ void run_files(const CommonOptions& common, FilesOptions options) {
   const std::uint64_t size = options.size_mib * 1024 * 1024;
   WorkDir work(common.work_dir, common.keep);
   const std::string dir = work.fresh_subdir("files");
-  const auto users = seed_users(dir + "/data", 2, {{0, 1}});
+  const auto users = seed_users(dir + "/data", 2, {{0, 1}}, common.store);
   harness::ServerProcess server(server_config(common, dir));
 
   std::fprintf(stderr, "files: writing a %llu MiB random file\n", static_cast<unsigned long long>(options.size_mib));

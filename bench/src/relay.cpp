@@ -39,7 +39,7 @@ void run_case(const CommonOptions& common, WorkDir& work, const RelayOptions& op
   const std::string dir = work.fresh_subdir("relay-" + c.name + "-" + std::to_string(c.pairs));
   std::vector<std::pair<std::size_t, std::size_t>> friendships;
   for (std::size_t i = 0; i < c.pairs; ++i) friendships.emplace_back(2 * i, 2 * i + 1);
-  const auto users = seed_users(dir + "/data", 2 * c.pairs, friendships);
+  const auto users = seed_users(dir + "/data", 2 * c.pairs, friendships, common.store);
 
   harness::ServerProcess server(server_config(common, dir));
   const asio::ip::tcp::endpoint endpoint(asio::ip::make_address("127.0.0.1"), server.port());

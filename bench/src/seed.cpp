@@ -42,13 +42,13 @@ std::uint32_t create_user(store::Store& store, const std::string& name, const st
   }
 }
 
-void seed_into(const fs::path& db, std::size_t count, const std::vector<std::pair<std::size_t, std::size_t>>& friendships,
-               std::vector<SeededUser>& users) {
-  auto store = store::open_store("sqlite:" + db.string());
+void seed_into(const std::string& location, const std::string& name_prefix, std::size_t count,
+               const std::vector<std::pair<std::size_t, std::size_t>>& friendships, std::vector<SeededUser>& users) {
+  auto store = store::open_store(location);
   const std::string hash = hash_password_once();
   for (std::size_t i = 0; i < count; ++i) {
     SeededUser user;
-    const std::string name = "bench" + std::to_string(i);
+    const std::string name = name_prefix + "bench" + std::to_string(i);
     user.id = create_user(*store, name, hash);
     store::TokenHash token_hash{};
     user.token = new_token(token_hash);
@@ -69,9 +69,23 @@ void seed_into(const fs::path& db, std::size_t count, const std::vector<std::pai
 }  // namespace
 
 std::vector<SeededUser> seed_users(const std::string& data_dir, std::size_t count,
-                                   const std::vector<std::pair<std::size_t, std::size_t>>& friendships) {
+                                   const std::vector<std::pair<std::size_t, std::size_t>>& friendships,
+                                   const std::string& store) {
   if (sodium_init() < 0) throw BenchError("libsodium failed to initialise");
   const auto started = std::chrono::steady_clock::now();
+  if (!store.empty()) {
+    // One store serves every case of a run: emails must differ from the earlier cases'.
+    std::vector<SeededUser> users;
+    users.reserve(count);
+    try {
+      seed_into(store, "r" + std::to_string(randombytes_uniform(1000000)) + "-", count, friendships, users);
+    } catch (const std::exception& e) {
+      throw BenchError(std::string("seeding the store failed: ") + e.what());
+    }
+    std::fprintf(stderr, "seeded %zu users, %zu friendships in %.2f s\n", count, friendships.size(),
+                 std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+    return users;
+  }
   const fs::path target = fs::path(data_dir) / "occhat.db";
   // Every Store call is its own synchronous=FULL transaction (one fsync each) and the Store API
   // has no batch call, so seeding tens of thousands of users on disk would take minutes. Seed
@@ -87,9 +101,9 @@ std::vector<SeededUser> seed_users(const std::string& data_dir, std::size_t coun
   users.reserve(count);
   try {
     if (stage_dir.empty()) {
-      seed_into(target, count, friendships, users);
+      seed_into("sqlite:" + target.string(), "", count, friendships, users);
     } else {
-      seed_into(stage_dir / "occhat.db", count, friendships, users);
+      seed_into("sqlite:" + (stage_dir / "occhat.db").string(), "", count, friendships, users);
       for (const auto& entry : fs::directory_iterator(stage_dir)) {
         fs::copy_file(entry.path(), fs::path(data_dir) / entry.path().filename(), fs::copy_options::overwrite_existing);
       }

@@ -64,3 +64,13 @@ def test_bench_without_occhat_fails_and_keeps_results(tmp_path, case):
     assert (tree / "bench" / "RESULTS.md").read_bytes() == before
     assert sorted(p.name for p in (tree / "bench").iterdir()) == sorted(
         p.name for p in (REPO / "bench").iterdir() if p.name not in ("src", "peers"))
+
+
+@pytest.mark.parametrize("runs", ["0", "x", "100"])
+def test_bench_refuses_a_bad_runs_count(tmp_path, runs):
+    proc = subprocess.run(["bash", str(REPO / "scripts" / "bench.sh"), "--runs", runs, "--no-install"],
+                          cwd=tmp_path, stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=60,
+                          env=dict(os.environ, OCCHAT_BENCH_BUILD_DIR=str(tmp_path / "build")))
+    assert proc.returncode == 1
+    assert "--runs needs a number 1..99" in proc.stderr
+    assert not (tmp_path / "build").exists()  # refused before building or measuring anything

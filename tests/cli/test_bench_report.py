@@ -1,0 +1,75 @@
+"""bench/report.py on repeated, interleaved runs (issue 15): each figure is the median of the
+rounds with the min–max beside it, each ratio is taken per round and summarised the same way, the
+load and the other processes' CPU are reported, and a peer that could not run says why.
+
+The input is hand-written JSON lines in the shape scripts/bench.sh writes; no server runs.
+"""
+
+import json
+import pathlib
+import subprocess
+
+REPO = pathlib.Path(__file__).resolve().parents[2]
+
+
+def line(bench, case, params, metrics):
+    return json.dumps({"bench": bench, "case": case, "params": params, "metrics": metrics})
+
+
+def rounds(tmp_path, extra=()):
+    lines = [line("meta", "peers", {"runs": 3, "ejabberd": "23.01", "relay_seconds": 5}, {})]
+    # Round by round: occhat (process) 10k, 20k, 30k; ejabberd 5k, 5k, 10k -> ratios 2, 4, 3.
+    for r, ours, peer in ((1, 10000, 5000), (2, 20000, 5000), (3, 30000, 10000)):
+        lines.append(line("relay", "inflight1", {"pairs": 1, "round": r, "durability": "process"},
+                          {"msgs_per_s": ours, "server_cpu_us_per_msg": 10.0 * r, "load1_at_start": 0.5 * r,
+                           "other_cpu_cores": 0.1}))
+        lines.append(line("relay", "inflight1", {"pairs": 1, "round": r, "durability": "disk"},
+                          {"msgs_per_s": ours / 10}))
+        lines.append(line("xmpp", "inflight1", {"server": "ejabberd", "pairs": 1, "round": r},
+                          {"msgs_per_s": peer, "server_cpu_us_per_msg": 40.0, "load1_at_start": 0.5,
+                           "other_cpu_cores": 0.9 if r == 2 else 0.1}))
+    lines.extend(extra)
+    path = tmp_path / "results.jsonl"
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def report(path):
+    proc = subprocess.run(["/usr/bin/python3", str(REPO / "bench" / "report.py"), str(path)],
+                          capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    return proc.stdout
+
+
+def row(out, figure):
+    found = [l for l in out.splitlines() if l.startswith(figure)]
+    assert found, f"no row {figure!r} in:\n{out}"
+    return [c.strip() for c in found[0].split("|")]
+
+
+def test_median_and_range_of_figures_and_of_per_round_ratios(tmp_path):
+    out = report(rounds(tmp_path))
+    cells = row(out, "relay, 1 in flight, 1 pair")
+    assert cells[1] == "20,000 (10,000–30,000)"   # occhat process
+    assert cells[2] == "2,000 (1,000–3,000)"      # occhat disk, beside it
+    assert cells[3] == "5,000 (5,000–10,000)"     # ejabberd
+    assert cells[4] == "3.00× (2.00×–4.00×)"      # ratios 2, 4, 3 per round, not 20,000 / 5,000
+    # CPU per message: lower is better, so the ratio is peer/ours: 40/10, 40/20, 40/30.
+    cpu = row(out, "server CPU per relayed message, 1 in flight, 1 pair")
+    assert cpu[1] == "20.0 µs (10.0 µs–30.0 µs)"
+    assert cpu[4] == "2.00× (1.33×–4.00×)"
+
+
+def test_load_and_busy_machine_are_reported(tmp_path):
+    out = report(rounds(tmp_path))
+    assert "Load average at the start of the runs: 0.50–1.50" in out
+    assert "1 of 6 runs had more than 0.25 cores of other work" in out
+    assert "WARNING" in out
+
+
+def test_a_peer_that_could_not_run_says_why(tmp_path):
+    skipped = json.dumps({"bench": "xmpp", "case": "skipped", "params": {"server": "prosody"}, "metrics": {},
+                          "reason": "it did not start: port in use"})
+    out = report(rounds(tmp_path, [skipped]))
+    assert "prosody was not measured: it did not start: port in use" in out
+    assert row(out, "relay, 1 in flight, 1 pair")[5] == "not run"

@@ -446,27 +446,34 @@ def store_rows(pg, paired):
 
 
 def store_table_md(rows):
-    lines = ["| " + " | ".join(STORE_HEADER) + " |", "|---|---:|---:|---:|"]
+    return grid_md(STORE_HEADER, rows, ["---", "---:", "---:", "---:"])
+
+
+def grid_text(header, rows):
+    """A plain-text table: columns padded to their widest cell, a rule under the header."""
+    table = [header] + rows
+    widths = [max(len(r[i]) for r in table) for i in range(len(header))]
+    lines = []
+    for n, r in enumerate(table):
+        lines.append(" | ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip())
+        if n == 0:
+            lines.append("-+-".join("-" * w for w in widths))
+    return "\n".join(lines)
+
+
+def grid_md(header, rows, aligns):
+    """A Markdown table; aligns: one "---" (left) or "---:" (right) per column."""
+    lines = ["| " + " | ".join(header) + " |", "|" + "|".join(aligns) + "|"]
     lines += ["| " + " | ".join(md_escape(c) for c in r) + " |" for r in rows]
     return "\n".join(lines)
 
 
 def chat_table_md(rows):
-    lines = ["| " + " | ".join(CHAT_HEADER) + " |", "|" + "|".join(["---"] + ["---:"] * 8 + ["---"] * 2) + "|"]
-    for r in rows:
-        lines.append("| " + " | ".join(md_escape(c) for c in r) + " |")
-    return "\n".join(lines)
+    return grid_md(CHAT_HEADER, rows, ["---"] + ["---:"] * 8 + ["---"] * 2)
 
 
 def chat_table_text(rows):
-    table = [CHAT_HEADER] + rows
-    widths = [max(len(r[i]) for r in table) for i in range(len(CHAT_HEADER))]
-    out = []
-    for n, r in enumerate(table):
-        out.append(" | ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip())
-        if n == 0:
-            out.append("-+-".join("-" * w for w in widths))
-    return "\n".join(out)
+    return grid_text(CHAT_HEADER, rows)
 
 
 def noise_lines(records, skipped):
@@ -497,14 +504,7 @@ def noise_lines(records, skipped):
 
 
 def text_table(rows):
-    table = [HEADER] + rows
-    widths = [max(len(r[i]) for r in table) for i in range(len(HEADER))]
-    lines = []
-    for n, r in enumerate(table):
-        lines.append(" | ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip())
-        if n == 0:
-            lines.append("-+-".join("-" * w for w in widths))
-    return "\n".join(lines)
+    return grid_text(HEADER, rows)
 
 
 def md_escape(s):
@@ -512,10 +512,7 @@ def md_escape(s):
 
 
 def markdown_table(rows):
-    lines = ["| " + " | ".join(HEADER) + " |", "|" + "|".join(["---"] + ["---:"] + ["---"] + ["---:"] * 2 + ["---"] * 2) + "|"]
-    for r in rows:
-        lines.append("| " + " | ".join(md_escape(c) for c in r) + " |")
-    return "\n".join(lines)
+    return grid_md(HEADER, rows, ["---", "---:", "---", "---:", "---:", "---", "---"])
 
 
 RATIO_NOTE = ("Ratios are ours/peer for throughput and peer/ours for latency and time, so above 1 "

@@ -15,7 +15,7 @@
 # run (not --quick, or with --write-results) writes bench/RESULTS.md. A run that could not build
 # occhat or get every figure from occhat-bench exits 1 and leaves bench/RESULTS.md as it is.
 # Peers run on 127.0.0.1 on free ports with configs generated in a temp dir, and are stopped on
-# exit. Every step runs under `timeout`: a full run measures for 15–20 minutes (the last took 907 s), --quick about 4
+# exit. Every step runs under `timeout`: a full run measures for 20–25 minutes (the last, with the PostgreSQL rows, took 1,328 s), --quick about 4
 # (building occhat first is not counted). Needs no terminal.
 # Figures that hold still on a shared machine (issue 15): the relay, backlog and connection cases
 # run --runs times (default 3; --quick 1), occhat and its peers in turn within each round

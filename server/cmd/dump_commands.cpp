@@ -13,6 +13,7 @@
 #include "dump_import.hpp"
 #include "occhat/proto/error.hpp"
 #include "occhat/server/operator.hpp"
+#include "occhat/store/store.hpp"
 
 namespace occhat::server {
 namespace {
@@ -32,23 +33,11 @@ DumpFlags& flags() {
   return value;
 }
 
-bool is_postgresql(std::string_view location) {
-  return location.starts_with("postgresql://") || location.starts_with("postgres://");
-}
-
-// The SQLite file a location names ("sqlite:PATH", "sqlite:///abs/path" or a path).
-fs::path sqlite_file(std::string_view location) {
-  if (location.starts_with("sqlite://")) return fs::path(location.substr(9));
-  if (location.starts_with("sqlite:")) return fs::path(location.substr(7));
-  return fs::path(location);
-}
-
 std::unique_ptr<store::Store> open_dump_store(const ServerOptions& options, bool create_data_dir) {
-  const std::string location = store_location(options);
+  const auto file = store::sqlite_file_of(store_location(options));
   // Opening a SQLite store creates it: an export of a mistyped path would write an empty dump.
-  if (!is_postgresql(location) && !create_data_dir && !fs::exists(sqlite_file(location))) {
-    throw std::runtime_error(fmt::format("no store at {} (check --data-dir or --store)",
-                                         sqlite_file(location).string()));
+  if (file && !create_data_dir && !fs::exists(*file)) {
+    throw std::runtime_error(fmt::format("no store at {} (check --data-dir or --store)", *file));
   }
   if (create_data_dir && options.store.empty() && !fs::exists(options.data_dir)) {
     fs::create_directories(options.data_dir);
@@ -79,7 +68,7 @@ std::string counts_text(const store::DumpCounts& counts) {
 
 int run_export(const ServerOptions& options) {
   dump::ExportOptions export_options;
-  export_options.source = is_postgresql(store_location(options)) ? "postgresql" : "sqlite";
+  export_options.source = store::sqlite_file_of(store_location(options)) ? "sqlite" : "postgresql";
   export_options.files_dir = files_dir(options);
   if (export_options.files_dir && !fs::exists(*export_options.files_dir / "published")) {
     if (!flags().files_dir.empty()) {

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <optional>
 #include <string>
 
 #include "occhat/store/pg_store.hpp"
@@ -40,20 +41,23 @@ std::string_view url_scheme(std::string_view location) {
 
 }  // namespace
 
-std::unique_ptr<Store> open_store(std::string_view location, const StoreOptions& options) {
+std::optional<std::string> sqlite_file_of(std::string_view location) {
   if (location.empty()) throw StoreError(ErrorCode::invalid_argument, "no store location given");
-  if (starts_with(location, "sqlite:")) {
-    return open_sqlite_store(sqlite_path(location, location.substr(7)), options.durability);
-  }
+  if (starts_with(location, "sqlite:")) return sqlite_path(location, location.substr(7));
   const auto scheme = url_scheme(location);
-  // libpq takes the whole URI (user, password, host, port, database, ?options) as it is.
-  if (scheme == "postgresql" || scheme == "postgres") return open_pg_store(location);
+  if (scheme == "postgresql" || scheme == "postgres") return std::nullopt;
   if (!scheme.empty()) {
     throw StoreError(ErrorCode::invalid_argument,
                      fmt::format("store '{}': unknown kind '{}' (use a file path, sqlite:PATH, sqlite:///abs/path or postgresql://...)",
                                  location, scheme));
   }
-  return open_sqlite_store(std::string(location), options.durability);
+  return std::string(location);
+}
+
+std::unique_ptr<Store> open_store(std::string_view location, const StoreOptions& options) {
+  if (auto file = sqlite_file_of(location)) return open_sqlite_store(*file, options.durability);
+  // libpq takes the whole URI (user, password, host, port, database, ?options) as it is.
+  return open_pg_store(location);
 }
 
 }  // namespace occhat::store

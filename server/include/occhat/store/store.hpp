@@ -630,4 +630,8 @@ struct StoreOptions {
 // (invalid_argument for a location it cannot use).
 std::unique_ptr<Store> open_store(std::string_view location, const StoreOptions& options = {});
 
+// The SQLite file `location` names (as open_store reads it), or nullopt for a PostgreSQL
+// location. Throws StoreError(invalid_argument) for a location open_store would refuse.
+std::optional<std::string> sqlite_file_of(std::string_view location);
+
 }  // namespace occhat::store

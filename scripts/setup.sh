@@ -18,6 +18,7 @@ packages=(
   libasio-dev libcli11-dev libreadline-dev
   libsqlite3-dev sqlite3 libsodium-dev libssl-dev
   libpq-dev postgresql
+  nats-server libnats-dev
   libprotobuf-dev protobuf-compiler
   nlohmann-json3-dev libfmt-dev
   libgtest-dev libgmock-dev

@@ -43,7 +43,10 @@ void connect_client(Client& client, const std::string& server) {
     const std::string prefix = "cannot reach server " + server;
     // The SDK's TLS messages name the address already ("TLS handshake with HOST:PORT failed: ...").
     if (why.starts_with("TLS handshake with")) throw;
+    const bool is_list = server.find(',') != std::string::npos;
     if (why.find("requires TLS") != std::string_view::npos) {
+      // A list: the SDK's message names every node and why; the hint goes after it.
+      if (is_list) throw Error(e.code(), std::string(why) + " (use --tls, and --ca FILE for a private CA)");
       throw Error(e.code(), prefix + ": it requires TLS (use --tls, and --ca FILE for a private CA)");
     }
     if (why.starts_with(prefix)) throw;

@@ -34,9 +34,11 @@ Client::Options client_options(const SessionOptions& options = {});
 // (unavailable, timeout): exit 2, and what `watch` and `shell` retry.
 bool is_connection_error(const Error& e);
 
-// Connects `client` to `server` (HOST:PORT) and does the handshake. An unreachable server throws
-// unavailable/timeout with "cannot reach server HOST:PORT: <why>"; a malformed address is a usage
-// error. Also usable to reconnect a Client whose connection was lost.
+// Connects `client` to `server` (HOST:PORT, or a list HOST:PORT,HOST:PORT,... tried in turn, see
+// Client::connect) and does the handshake. An unreachable server throws unavailable/timeout with
+// "cannot reach server SERVER: <why>" (a list: every address with its reason); a malformed
+// address is a usage error. Also usable to reconnect a Client whose connection was lost: with a
+// list, that starts with the node after the one lost.
 void connect_client(Client& client, const std::string& server);
 
 // A new Client connected to `server`, as connect_client().

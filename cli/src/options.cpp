@@ -1,6 +1,7 @@
 #include "options.hpp"
 
 #include <charconv>
+#include <string_view>
 
 #include "errors.hpp"
 
@@ -10,10 +11,11 @@ void add_global_options(CLI::App& app, GlobalOptions& options) {
   // Subcommands created later inherit this, so `occhat whoami --json` works like `occhat --json whoami`.
   app.fallthrough();
   app.add_option("--server", options.server,
-                 "Server as HOST:PORT (default: the saved session's server, else " +
+                 "Server as HOST:PORT, or the nodes of a cluster as HOST:PORT,HOST:PORT,... (tried in turn; "
+                 "a lost connection moves to the next) (default: the saved session's server, else " +
                      std::string(default_server) + ")")
       ->envname("OCCHAT_SERVER")
-      ->type_name("HOST:PORT");
+      ->type_name("HOST:PORT[,...]");
   app.add_option("--home", options.home, "Directory holding session.json (default: ~/.occhat)")
       ->envname("OCCHAT_HOME")
       ->type_name("DIR");
@@ -33,17 +35,34 @@ std::string resolve_server(const GlobalOptions& options, const std::string& fall
   return std::string(default_server);
 }
 
-void validate_server_address(const std::string& server) {
-  const auto bad = [&] {
-    return usage_error("invalid server address \"" + server + "\": expected HOST:PORT");
-  };
-  const auto colon = server.rfind(':');
-  if (colon == std::string::npos || colon == 0 || colon + 1 == server.size()) throw bad();
-  const std::string_view port_text = std::string_view(server).substr(colon + 1);
+namespace {
+
+bool is_host_port(std::string_view entry) {
+  const auto colon = entry.rfind(':');
+  if (colon == std::string_view::npos || colon == 0 || colon + 1 == entry.size()) return false;
+  const std::string_view port_text = entry.substr(colon + 1);
   unsigned port = 0;
   const auto [end, ec] = std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
-  if (ec != std::errc{} || end != port_text.data() + port_text.size() || port == 0 || port > 65535) {
-    throw bad();
+  return ec == std::errc{} && end == port_text.data() + port_text.size() && port != 0 && port <= 65535;
+}
+
+}  // namespace
+
+void validate_server_address(const std::string& server) {
+  if (server.find(',') == std::string::npos) {
+    if (!is_host_port(server)) throw usage_error("invalid server address \"" + server + "\": expected HOST:PORT");
+    return;
+  }
+  std::size_t start = 0;
+  for (;;) {
+    const auto comma = server.find(',', start);
+    const std::string entry = server.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+    if (!is_host_port(entry)) {
+      throw usage_error("invalid server address \"" + entry + "\" in \"" + server +
+                        "\": expected HOST:PORT or a comma-separated list HOST:PORT,HOST:PORT,...");
+    }
+    if (comma == std::string::npos) return;
+    start = comma + 1;
   }
 }
 

@@ -11,7 +11,7 @@ namespace occhat::cli {
 inline constexpr std::string_view default_server = "127.0.0.1:7878";
 
 struct GlobalOptions {
-  std::string server;  // --server / OCCHAT_SERVER; empty when neither was given
+  std::string server;  // --server / OCCHAT_SERVER (one HOST:PORT or a list); empty when neither was given
   std::string home;    // --home / OCCHAT_HOME; empty means ~/.occhat
   bool json = false;   // --json
   bool tls = false;    // --tls / OCCHAT_TLS=1 (also implied by --ca)
@@ -25,7 +25,8 @@ void add_global_options(CLI::App& app, GlobalOptions& options);
 // (the saved session's server, for commands that use one), else the default.
 std::string resolve_server(const GlobalOptions& options, const std::string& fallback = {});
 
-// Throws a usage error unless `server` looks like HOST:PORT with a port in 1..65535.
+// Throws a usage error unless `server` looks like HOST:PORT with a port in 1..65535, or is a
+// comma-separated list of such entries (the error then names the bad entry).
 void validate_server_address(const std::string& server);
 
 // True if argv asks for --json. Used only to format errors of a parse that failed, when the

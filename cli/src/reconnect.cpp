@@ -28,6 +28,11 @@ std::string delay_seconds_text(milliseconds delay) {
   return buf;
 }
 
+std::string reconnected_notice(const Client& client, const std::string& server) {
+  if (server.find(',') == std::string::npos) return "reconnected";
+  return "reconnected to " + client.server();
+}
+
 void connect_long_lived(Client& client, const std::string& server) {
   try {
     connect_client(client, server);

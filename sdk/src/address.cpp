@@ -28,7 +28,25 @@ ServerAddress parse_server_address(const std::string& text) {
   }
   const int number = std::stoi(port);
   if (number < 1 || number > 65535) throw fail();
-  return {std::move(host), std::to_string(number)};
+  return {std::move(host), std::to_string(number), text};
+}
+
+std::vector<ServerAddress> parse_server_list(const std::string& text) {
+  if (text.find(',') == std::string::npos) return {parse_server_address(text)};
+  std::vector<ServerAddress> list;
+  std::size_t start = 0;
+  for (;;) {
+    const auto comma = text.find(',', start);
+    const std::string entry = text.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+    try {
+      list.push_back(parse_server_address(entry));
+    } catch (const Error&) {
+      throw Error(ErrorCode::invalid_argument, "invalid server address '" + entry + "' in '" + text +
+                                                   "' (expected HOST:PORT or a comma-separated list of them)");
+    }
+    if (comma == std::string::npos) return list;
+    start = comma + 1;
+  }
 }
 
 }  // namespace occhat::detail

@@ -13,6 +13,8 @@
 #include <future>
 #include <mutex>
 #include <thread>
+#include <utility>
+#include <vector>
 
 #include "address.hpp"
 #include "client_impl.hpp"
@@ -87,25 +89,85 @@ Client::Impl::~Impl() {
   calls_done_.wait(lock, [this] { return active_calls_ == 0; });
 }
 
+namespace {
+
+// Failures after which connect() tries the next entry of a list: the node is down, hung,
+// unreachable, not an occhat-server of this version. Anything else (a bad CA file) would fail
+// the same way on every node.
+bool worth_next_address(const Error& e) {
+  return e.code() == ErrorCode::unavailable || e.code() == ErrorCode::timeout ||
+         e.code() == ErrorCode::protocol_error || e.code() == ErrorCode::unsupported_version;
+}
+
+// What connect() throws when every entry of a list failed: each address with its reason, in
+// the order tried. The code is the failures' common one (all timed out: timeout), else
+// unavailable.
+Error every_address_failed(const std::string& list, const std::vector<std::pair<std::string, Error>>& failures) {
+  std::string message = "cannot reach server " + list + ": ";
+  ErrorCode code = failures.front().second.code();
+  for (std::size_t i = 0; i < failures.size(); ++i) {
+    const auto& [address, error] = failures[i];
+    if (error.code() != code) code = ErrorCode::unavailable;
+    // The SDK's messages name the address already; "cannot reach server A: why" becomes "A: why".
+    std::string why = error.what();
+    const std::string prefix = "cannot reach server " + address;
+    if (why.starts_with(prefix + ": ")) {
+      why = address + why.substr(prefix.size());
+    } else if (why == prefix) {
+      why = address + ": unreachable";
+    }
+    message += (i == 0 ? "" : "; ") + why;
+  }
+  return Error(code, message);
+}
+
+}  // namespace
+
 void Client::Impl::connect(const std::string& server) {
   ActiveCall active(*this);
   if (tls_io_owner == this) throw Error(ErrorCode::conflict, "connect() cannot be called from the event handler");
-  const auto address = detail::parse_server_address(server);
+  const auto addresses = detail::parse_server_list(server);
 
   std::lock_guard life(lifecycle_mutex_);
+  std::size_t first = 0;
   {
     std::lock_guard lock(state_mutex_);
     if (shutting_down_) throw Error(ErrorCode::unavailable, "the client is being destroyed");
     if (conn_ && conn_->is_open()) {
       throw Error(ErrorCode::conflict, "already connected to " + conn_->label() + "; disconnect() first");
     }
+    if (server == server_list_) first = (server_index_ + (server_lost_ ? 1 : 0)) % addresses.size();
   }
-  teardown();  // what is left of a lost connection
+  std::vector<std::pair<std::string, Error>> failures;
+  for (std::size_t tried = 0; tried < addresses.size(); ++tried) {
+    const std::size_t index = (first + tried) % addresses.size();
+    try {
+      open_one(addresses[index]);
+      std::lock_guard lock(state_mutex_);
+      server_list_ = server;
+      server_index_ = index;
+      server_address_ = addresses[index].text;
+      server_lost_ = false;
+      return;
+    } catch (const Error& e) {
+      if (addresses.size() == 1 || !worth_next_address(e)) throw;
+      failures.emplace_back(addresses[index].text, e);
+    }
+    std::lock_guard lock(state_mutex_);
+    // The destructor cut the attempt short: no next address.
+    if (shutting_down_) throw Error(ErrorCode::unavailable, "the client is being destroyed");
+  }
+  throw every_address_failed(server, failures);
+}
+
+void Client::Impl::open_one(const detail::ServerAddress& address) {
+  teardown();  // what is left of a lost connection, or of the previous address tried
 
   auto conn = std::make_shared<detail::Connection>(
-      io_, server, [this](wire::Envelope&& push) { on_push(std::move(push)); },
+      io_, address.text, [this](wire::Envelope&& push) { on_push(std::move(push)); },
       [this](const Error& reason) { on_lost(reason); });
   if (options_.tls) {
+    // Each node's certificate is checked for its own host name.
     conn->use_tls(detail::make_client_tls_context(options_.tls_ca_file),
                   options_.tls_server_name.empty() ? address.host : options_.tls_server_name);
   }
@@ -120,6 +182,7 @@ void Client::Impl::connect(const std::string& server) {
     conn_ = conn;
     ready_ = false;
     user_.reset();
+    if (shutting_down_) conn->close(Error(ErrorCode::unavailable, "the client is being destroyed"), false);
   }
   io_thread_ = std::thread([this] {
     tls_io_owner = this;
@@ -133,7 +196,7 @@ void Client::Impl::connect(const std::string& server) {
     const auto answer = exchange(*conn, hello, wire::Envelope::kHelloOk, options_.connect_timeout);
     if (answer.hello_ok().protocol_version() != proto::kProtocolVersion) {
       throw Error(ErrorCode::unsupported_version,
-                  "server " + server + " speaks protocol version " +
+                  "server " + address.text + " speaks protocol version " +
                       std::to_string(answer.hello_ok().protocol_version()) + ", not " +
                       std::to_string(proto::kProtocolVersion));
     }
@@ -188,6 +251,11 @@ void Client::Impl::teardown() {
   // the connection: run them here so nothing outlives disconnect().
   io_.restart();
   io_.run();
+}
+
+std::string Client::Impl::server() const {
+  std::lock_guard lock(state_mutex_);
+  return server_address_;
 }
 
 bool Client::Impl::connected() const noexcept {
@@ -277,6 +345,7 @@ void Client::Impl::on_lost(const Error&) {
     std::lock_guard lock(state_mutex_);
     if (!ready_) return;  // lost during the handshake: connect() reports it
     user_.reset();
+    server_lost_ = true;
   }
   Event event;
   event.type = "disconnected";
@@ -293,6 +362,7 @@ Client::~Client() = default;
 void Client::connect(const std::string& server) { impl_->connect(server); }
 void Client::disconnect() noexcept { impl_->disconnect(); }
 bool Client::connected() const noexcept { return impl_->connected(); }
+std::string Client::server() const { return impl_->server(); }
 
 UserId Client::register_user(const std::string& email, const std::string& nick, const std::string& password) {
   const auto request = proto::requests::register_user(email, nick, password);

@@ -13,6 +13,7 @@
 #include <string>
 #include <thread>
 
+#include "address.hpp"
 #include "connection.hpp"
 #include "event_queue.hpp"
 #include "occhat/client.hpp"
@@ -35,6 +36,7 @@ struct Client::Impl {
   void connect(const std::string& server);
   void disconnect() noexcept;
   bool connected() const noexcept;
+  std::string server() const;
   wire::Envelope call(const wire::Envelope& request, wire::Envelope::BodyCase expected);
   Session login_answer(const wire::Envelope& answer);
   std::optional<Event> next_event(std::chrono::milliseconds timeout);
@@ -69,6 +71,8 @@ struct Client::Impl {
   wire::Envelope exchange(detail::Connection& conn, const wire::Envelope& request,
                           wire::Envelope::BodyCase expected, std::chrono::milliseconds timeout);
   std::string ping_frame();
+  // connect() to one entry of the list: connection and handshake. lifecycle_mutex_ held.
+  void open_one(const detail::ServerAddress& address);
   void teardown();  // lifecycle_mutex_ held, not on the I/O thread
   void on_push(wire::Envelope&& push);
   void on_lost(const Error& reason);
@@ -84,6 +88,14 @@ struct Client::Impl {
   std::condition_variable calls_done_;
   std::shared_ptr<detail::Connection> conn_;
   bool ready_ = false;  // the handshake on conn_ succeeded
+  // Failover (connect() with a list): the list of the last successful connect() as given, the
+  // index of the entry it reached, and whether that connection was lost since (then the next
+  // connect() to the same list starts with the entry after it: round robin from the node that
+  // failed; after a disconnect() it starts with the same node again).
+  std::string server_list_;
+  std::size_t server_index_ = 0;
+  std::string server_address_;  // that entry, for server()
+  bool server_lost_ = false;
   std::optional<UserInfo> user_;
   int active_calls_ = 0;
   bool shutting_down_ = false;

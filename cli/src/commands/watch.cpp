@@ -1,7 +1,7 @@
 // occhat watch: stays connected (announcing presence) and prints every pushed event, one line
 // each, until SIGINT/SIGTERM. Acknowledges what it printed (every 256 events or after 200 ms of
-// quiet), and after a lost connection reconnects with backoff and subscribes again after the
-// cursor, so nothing is missed and nothing is shown twice.
+// quiet), and after a lost connection reconnects with backoff (with a list of servers: to the
+// next node) and subscribes again after the cursor, so nothing is missed and nothing is shown twice.
 
 #include <atomic>
 #include <chrono>
@@ -127,7 +127,7 @@ class WatchCommand final : public Command {
           connect_client(client, server);
         }
         start(ctx, client, saved, cursor);
-        if (failures > 0) std::cerr << "occhat: reconnected\n" << std::flush;
+        if (failures > 0) std::cerr << "occhat: " << reconnected_notice(client, server) << "\n" << std::flush;
         failures = 0;
         print_events(ctx, client, cursor);
       } catch (const Error& e) {

@@ -335,7 +335,7 @@ void ShellSession::try_reconnect() {
     return;
   }
   reconnect_failures_ = 0;
-  print_notice("reconnected");
+  print_notice(reconnected_notice(*client_, server_));
   flush_acks();
 }
 

@@ -284,7 +284,21 @@ class Client {
   // Throws invalid_argument (not HOST:PORT), unavailable (unresolvable, refused, unreachable,
   // or lost during the handshake), timeout, unsupported_version, conflict (already connected:
   // disconnect() first; after a lost connection connect() may be called directly).
+  //
+  // Failover: `server` may be a comma-separated list of the nodes of a cluster,
+  // "HOST:PORT,HOST:PORT,..." (invalid_argument names a bad entry). connect() tries them in
+  // turn, each within connect_timeout (the TLS server name is that entry's host, unless
+  // Options::tls_server_name is set), and stays on the first that completes the handshake. When
+  // every one fails it throws "cannot reach server LIST: A: why; B: why; ..." (timeout if they
+  // all timed out, else unavailable). A node that is unreachable, times out, speaks another
+  // protocol version or misbehaves is skipped; any other error is thrown at once. The first
+  // connect() with a list starts with its first entry; after the connection was lost, the next
+  // connect() with the same list starts with the entry AFTER the node that was lost (round
+  // robin), after disconnect() with the same node again.
   void connect(const std::string& server);
+  // The entry of the list (as given to connect()) the current or last connection reached;
+  // empty before the first successful connect().
+  std::string server() const;
   // Closes the connection (idempotent). Pending calls fail with unavailable; no "disconnected"
   // event is produced (that event reports losses the application did not ask for).
   void disconnect() noexcept;

@@ -243,17 +243,18 @@ def _isolated_home(tmp_path):
 
 @pytest.fixture
 def server_factory(tmp_path):
-    """Starts servers on demand: server_factory(extra_args=(), data_dir=None, store=None), store
-    being a --store location (a PostgreSQL database: see the postgresql_database fixture).
-    Every server still running at the end is stopped with SIGTERM and must exit 0."""
+    """Starts servers on demand: server_factory(extra_args=(), data_dir=None, store=None, port=0),
+    store being a --store location (a PostgreSQL database: see the postgresql_database fixture),
+    port 0 a free one. Every server still running at the end is stopped with SIGTERM and must
+    exit 0."""
     servers = []
 
-    def make(extra_args=(), data_dir=None, store=None):
+    def make(extra_args=(), data_dir=None, store=None, port=0):
         index = len(servers)
         data = pathlib.Path(data_dir) if data_dir else tmp_path / f"data{index}"
         srv = Server(data, tmp_path / f"logs{index}", extra_args, env=clean_env(tmp_path), store=store)
         servers.append(srv)
-        return srv.start()
+        return srv.start(port)
 
     yield make
     codes = [(srv.address, srv.stop()) for srv in servers]

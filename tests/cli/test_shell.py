@@ -60,12 +60,13 @@ def render(raw):
 
 
 class Shell:
-    def __init__(self, user):
+    def __init__(self, user, server=None):
+        """server: the --server value (default: the user's server's address)."""
         env = clean_env(user.home)
         env["TERM"] = "xterm"
         self.user = user
         self.child = pexpect.spawn(str(cli_binary()),
-                                   ["--server", user.server.address, "--home", str(user.home), "shell"],
+                                   ["--server", server or user.server.address, "--home", str(user.home), "shell"],
                                    env=env, timeout=TIMEOUT, encoding="utf-8", dimensions=(ROWS, COLS))
         self.raw = ""  # everything read so far
 

@@ -48,23 +48,29 @@ def wait_for(predicate, timeout, what, interval=0.05):
 
 
 class Server:
-    def __init__(self, tmp, extra_args=()):
+    """An occhat-server on `port` (0: a free one) over the data dir tmp/data; `name` names its
+    log files (a second server over the same data, e.g. the next node after a failover, needs
+    its own)."""
+
+    def __init__(self, tmp, extra_args=(), port=0, name="server"):
         self.tmp = tmp
         self.extra_args = [str(a) for a in extra_args]
+        self.port = port
+        self.name = name
         self.proc = None
         self.address = None
 
     def start(self):
-        out = self.tmp / "server.stdout"
-        with open(out, "wb") as o, open(self.tmp / "server.stderr", "wb") as e:
+        out = self.tmp / f"{self.name}.stdout"
+        with open(out, "wb") as o, open(self.tmp / f"{self.name}.stderr", "wb") as e:
             self.proc = subprocess.Popen(
-                [str(binary("occhat-server", "server")), "--listen", "127.0.0.1:0", "--data-dir",
+                [str(binary("occhat-server", "server")), "--listen", f"127.0.0.1:{self.port}", "--data-dir",
                  str(self.tmp / "data"), *self.extra_args], stdin=subprocess.DEVNULL, stdout=o, stderr=e, start_new_session=True)
 
         def listening():
             text = out.read_text()
             if "\n" not in text:
-                assert self.proc.poll() is None, (self.tmp / "server.stderr").read_text()
+                assert self.proc.poll() is None, (self.tmp / f"{self.name}.stderr").read_text()
                 return None
             m = LISTENING.match(text.split("\n", 1)[0])
             assert m, text
@@ -72,6 +78,12 @@ class Server:
 
         self.address = wait_for(listening, 15, "occhat-server to listen")
         return self
+
+    def kill(self):
+        """SIGKILL: the server dies without closing anything (a node that crashed)."""
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
 
     def stop(self):
         """Stops the server with SIGTERM; returns its exit status (None if it had to be killed)."""

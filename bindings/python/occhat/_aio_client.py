@@ -60,6 +60,12 @@ class Client:
         return self.sync.server
 
     @property
+    def connected_to(self) -> str:
+        """The entry of the server list ("HOST:PORT") the connection uses, or used last; "" before
+        the first connection."""
+        return self.sync.connected_to
+
+    @property
     def home(self) -> pathlib.Path:
         """The home directory (session.json, cursor), shared with the CLI."""
         return self.sync.home
@@ -362,7 +368,10 @@ class EventStream:
                 await self._client._run(functools.partial(self._raw.subscribe, self._cursor.value))
                 self._subscribed = self._ever_subscribed = True
                 if self._failures:
-                    log.warning("occhat: reconnected")
+                    if "," in self._client.sync.server:  # a list of nodes: say which one took over
+                        log.warning("occhat: reconnected to %s", self._raw.server())
+                    else:
+                        log.warning("occhat: reconnected")
                 self._failures = 0
                 return True
             except ConnectionError:

@@ -56,8 +56,10 @@ def _safe_local_name(name: str) -> str:
 class Client:
     """A connection to an occhat-server, logged in with the session saved in `home`.
 
-    server: "HOST:PORT"; None means $OCCHAT_SERVER, else the saved session's server, else
-    127.0.0.1:7878. home: the directory shared with the `occhat` CLI (None: $OCCHAT_HOME, else
+    server: "HOST:PORT", or the nodes of a cluster as "HOST:PORT,HOST:PORT,..." (tried in turn;
+    a lost connection reconnects to the next one, see the README's "Failover"); None means
+    $OCCHAT_SERVER, else the saved session's server, else 127.0.0.1:7878. A malformed entry
+    raises InvalidArgumentError naming it at the first call. home: the directory shared with the `occhat` CLI (None: $OCCHAT_HOME, else
     ~/.occhat); it holds session.json (so `resume()` continues the CLI's login) and the cursor
     used by events() for exactly-once handling. Calls connect and resume the saved session on
     demand. Every blocking call releases the GIL. Thread-safe like the C++ SDK.
@@ -97,6 +99,12 @@ class Client:
             return self._server
         session = load_session(self.home)
         return str(session["server"]) if session else DEFAULT_SERVER
+
+    @property
+    def connected_to(self) -> str:
+        """The entry of the server list ("HOST:PORT") the connection uses, or used last; "" before
+        the first connection."""
+        return self._raw.server()
 
     @property
     def raw(self) -> "_occhat.RawClient":
@@ -606,7 +614,10 @@ class EventStream(Iterator["_occhat.Event"]):
                 self._raw.subscribe(self._cursor.value)
                 self._subscribed = self._ever_subscribed = True
                 if self._failures:
-                    log.warning("occhat: reconnected")
+                    if "," in self._client.server:  # a list of nodes: say which one took over
+                        log.warning("occhat: reconnected to %s", self._raw.server())
+                    else:
+                        log.warning("occhat: reconnected")
                 self._failures = 0
                 return True
             except ConnectionError:

@@ -66,6 +66,7 @@ void register_client(py::module_& m) {
       .def("connect", &Client::connect, release(), py::arg("server"))
       .def("disconnect", &Client::disconnect, release())
       .def("connected", &Client::connected)
+      .def("server", &Client::server)
       .def("register_user", &Client::register_user, release(), py::arg("email"), py::arg("nick"),
            py::arg("password"))
       .def("login", &Client::login, release(), py::arg("user_id"), py::arg("password"),

@@ -11,8 +11,8 @@ void add_global_options(CLI::App& app, GlobalOptions& options) {
   // Subcommands created later inherit this, so `occhat whoami --json` works like `occhat --json whoami`.
   app.fallthrough();
   app.add_option("--server", options.server,
-                 "Server as HOST:PORT, or the nodes of a cluster as HOST:PORT,HOST:PORT,... (tried in turn; "
-                 "a lost connection moves to the next) (default: the saved session's server, else " +
+                 "Server as HOST:PORT, or a cluster's nodes as HOST:PORT,HOST:PORT,... to fail over between "
+                 "(default: the saved session's server, else " +
                      std::string(default_server) + ")")
       ->envname("OCCHAT_SERVER")
       ->type_name("HOST:PORT[,...]");

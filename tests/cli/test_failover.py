@@ -136,3 +136,25 @@ def test_shell_fails_over_to_the_next_node(server_factory, tmp_path):
         assert shell.quit() == 0
     finally:
         shell.close()
+
+
+def test_tls_checks_each_entry_for_its_own_host(server_factory, tmp_path):
+    """The certificate is valid for "localhost" only: the entry 127.0.0.1:PORT fails its check
+    (skipped, named in the error of a list that has nothing else) and localhost:PORT, the same
+    node, passes."""
+    from test_tls import make_certs
+
+    certs = make_certs(tmp_path / "certs", "localhost")
+    srv = server_factory(extra_args=["--tls-cert", str(certs / "server.pem"), "--tls-key", str(certs / "server.key")])
+    tls = ["--tls", "--ca", str(certs / "ca.pem")]
+    home = tmp_path / "home"
+    by_ip = f"127.0.0.1:{srv.port}"
+    by_name = f"localhost:{srv.port}"
+    rc, out, err = run(home, "--server", f"{by_ip},{by_name}", *tls, "register", "--email", "a@x", "--nick", "alice",
+                       "--password-stdin", stdin=PASSWORD + "\n")
+    assert (rc, err) == (0, ""), (rc, out, err)
+    rc, out, err = run(home, "--server", f"{by_ip},{closed_address()}", *tls, "register", "--email", "b@x",
+                       "--nick", "bob", "--password-stdin", stdin=PASSWORD + "\n")
+    assert (rc, out) == (2, ""), (rc, out, err)
+    line = assert_one_error_line(err)
+    assert f"TLS handshake with {by_ip} failed: certificate verification failed: IP address mismatch; " in line, line

@@ -17,7 +17,7 @@
 namespace occhat::cli {
 
 struct SavedSession {
-  std::string server;
+  std::string server;  // as --server was given: one HOST:PORT or a list of a cluster's nodes
   UserId user_id = 0;
   std::string token;  // empty after logout: only the server is remembered
   bool tls = false;  // logged in over TLS: later commands to this server use TLS too

@@ -56,7 +56,8 @@ class Client:
 
     @property
     def server(self) -> str:
-        """The server this client talks to."""
+        """The server this client talks to: "HOST:PORT", or a list of nodes "HOST:PORT,HOST:PORT"
+        (connected_to says which one the connection uses)."""
         return self.sync.server
 
     @property

@@ -21,11 +21,8 @@ constexpr int kRetryMillis = 250;
 constexpr int kPendingMessages = 1'000'000;
 constexpr int kPendingBytes = 512 * 1024 * 1024;
 
-std::string status_text(natsStatus status) {
-  const char* last = nats_GetLastError(nullptr);
-  if (last != nullptr && *last != '\0') return last;
-  return natsStatus_GetText(status);
-}
+// libnats' own last-error text starts with its source location: the status says it plainly.
+std::string status_text(natsStatus status) { return natsStatus_GetText(status); }
 
 void check(natsStatus status, const char* what) {
   if (status != NATS_OK) throw std::runtime_error(fmt::format("{}: {}", what, status_text(status)));

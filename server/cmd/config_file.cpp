@@ -94,8 +94,10 @@ std::vector<std::string> config_arguments(const std::filesystem::path& path, con
     }
     // A flag without a value on the command line (reuse-port = true) takes its value as
     // --flag=VALUE. CLI11 parses its arguments in reverse order.
-    const bool bare_flag = probe.get_option_no_throw(flag)->get_type_size_max() == 0;
-    std::vector<std::string> one = bare_flag ? std::vector<std::string>{flag + "=" + entry.value}
+    const bool bare_flag = probe.get_option_no_throw(flag)->get_expected_max() == 0;
+    const std::string flag_with_value = flag + "=" + entry.value;
+    // parse() consumes the vector.
+    std::vector<std::string> one = bare_flag ? std::vector<std::string>{flag_with_value}
                                              : std::vector<std::string>{entry.value, flag};
     try {
       probe.parse(one);
@@ -103,7 +105,7 @@ std::vector<std::string> config_arguments(const std::filesystem::path& path, con
       throw ConfigError(fmt::format("{}: bad value for {}: {}", where, entry.key, e.what()));
     }
     if (bare_flag) {
-      args.push_back(one.front());
+      args.push_back(flag_with_value);
     } else {
       args.push_back(flag);
       args.push_back(entry.value);

@@ -275,3 +275,23 @@ def test_nats_down_at_start_up_waits_then_exits_1_with_one_line(postgresql_datab
     assert lines[0].startswith(f"occhat-server: cannot connect to NATS at {url}: "), lines[0]
     assert lines[0].endswith("(waited 2 s)"), lines[0]
     assert 2 <= took < 15, took
+
+
+def test_nodes_share_one_port_with_reuse_port_set_in_their_config_files(postgresql_database, nats_url,
+                                                                        server_factory, tmp_path):
+    port = free_port()
+    nodes = []
+    for index in (1, 2):
+        conf = tmp_path / f"node{index}.conf"
+        conf.write_text(f"store = {postgresql_database}\nbus = {nats_url}\nnode-id = shared{index}\n"
+                        "reuse-port = true\nstartup-wait = 5\n")
+        node = server_factory(extra_args=("--config", conf))
+        node.stop()
+        nodes.append(node)
+    # Both on the same port at once: without SO_REUSEPORT the second bind fails.
+    for node in nodes:
+        node.start(port)
+    assert [node.port for node in nodes] == [port, port]
+    user_id = nodes[0].register(tmp_path / "home-x", "x@example.org", "x")
+    assert user_id > 0
+    assert "cluster node shared2 on the bus" in nodes[1].stderr()

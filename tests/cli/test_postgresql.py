@@ -118,9 +118,13 @@ def test_a_database_that_is_down_at_start_up_is_one_line_and_exit_1(private_clus
     uri, directory = private_cluster
     cluster("down", directory)
     try:
+        # Start-up keeps trying for --startup-wait seconds (the nodes of a cluster and their
+        # database start in any order), then gives up.
+        started = time.monotonic()
         proc = subprocess.run([str(server_binary()), "--listen", "127.0.0.1:0", "--data-dir", str(tmp_path / "d"),
-                               "--store", uri], stdin=subprocess.DEVNULL, capture_output=True, text=True,
-                              timeout=30, env=clean_env(tmp_path))
+                               "--store", uri, "--startup-wait", "1"], stdin=subprocess.DEVNULL, capture_output=True,
+                              text=True, timeout=30, env=clean_env(tmp_path))
+        took = time.monotonic() - started
     finally:
         cluster("up", directory)
     assert proc.returncode == 1, (proc.stdout, proc.stderr)
@@ -128,6 +132,8 @@ def test_a_database_that_is_down_at_start_up_is_one_line_and_exit_1(private_clus
     lines = proc.stderr.splitlines()
     assert len(lines) == 1, proc.stderr
     assert lines[0].startswith("occhat-server: cannot connect to PostgreSQL: "), lines[0]
+    assert lines[0].endswith(" (waited 1 s)"), lines[0]
+    assert 1 <= took < 20, took
 
 
 def test_postgresql_stopped_and_started_while_a_client_sends(private_cluster, server_factory, watch_factory,

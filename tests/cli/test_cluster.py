@@ -1,0 +1,297 @@
+"""occhat-server --bus (issue 17): three real nodes on one PostgreSQL database and one real
+nats-server, users on different nodes, driven by the real CLI. Each client talks to one node
+(failing over between nodes is the client's business, tested elsewhere).
+
+Needs OCCHAT_TEST_PG_URI (a cluster whose role may create databases) and nats-server
+(scripts/setup.sh installs it)."""
+
+import pathlib
+import shutil
+import socket
+import subprocess
+import threading
+import time
+
+import pytest
+
+from conftest import (User, befriend, clean_env, drain_inbox, free_port, kill_when, make_user, parse_json,
+                      server_binary, sha256_of, spawn, write_random)
+
+NODES = 3
+MIB = 1 << 20
+# What the README promises for a node that dies: its users are offline for their friends
+# elsewhere within this long.
+OFFLINE_WITHIN = 15
+
+
+@pytest.fixture
+def nats_url(tmp_path):
+    """A nats-server of this test's own on a free port."""
+    binary = shutil.which("nats-server")
+    assert binary, "nats-server is not installed (scripts/setup.sh installs it)"
+    port = free_port()
+    with open(tmp_path / "nats.log", "wb") as log:
+        proc = subprocess.Popen([binary, "-a", "127.0.0.1", "-p", str(port)], stdin=subprocess.DEVNULL, stdout=log,
+                                stderr=subprocess.STDOUT, start_new_session=True)
+    deadline = time.monotonic() + 10
+    while True:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            break
+        except OSError:
+            assert proc.poll() is None and time.monotonic() < deadline, (tmp_path / "nats.log").read_text()
+            time.sleep(0.05)
+    yield f"nats://127.0.0.1:{port}"
+    proc.terminate()
+    proc.wait(timeout=10)
+
+
+class Cluster:
+    def __init__(self, server_factory, store, bus, files_dir):
+        self.factory, self.store, self.bus, self.files_dir = server_factory, store, bus, files_dir
+        self.nodes = [self.start_node(i) for i in range(NODES)]
+
+    def node_args(self, index):
+        # Every node reads and writes the same files directory (one machine here).
+        return ("--bus", self.bus, "--node-id", f"node{index + 1}", "--files-dir", str(self.files_dir),
+                "--register-burst-per-address", "50", "--register-rate-per-address", "1000")
+
+    def start_node(self, index):
+        return self.factory(store=self.store, extra_args=self.node_args(index))
+
+
+@pytest.fixture
+def cluster(postgresql_database, nats_url, server_factory, tmp_path):
+    return Cluster(server_factory, postgresql_database, nats_url, tmp_path / "shared-files")
+
+
+def on(node, user):
+    """`user` (their --home, hence their token) as a client of another node."""
+    return User(node, user.name, user.home, user.id)
+
+
+def is_presence(user, online):
+    return lambda e: e.get("type") == "presence" and e.get("user") == user.id and e.get("online") is online
+
+
+def is_message(text):
+    return lambda e: e.get("type") == "message" and e.get("text") == text
+
+
+def test_messages_rooms_friend_requests_files_and_presence_cross_nodes(cluster, watch_factory, tmp_path):
+    n1, n2, n3 = cluster.nodes
+    a, b, c = make_user(n1, tmp_path, "alice"), make_user(n2, tmp_path, "bob"), make_user(n3, tmp_path, "carol")
+    wb = watch_factory(b)  # bob watches on node 2
+    # A friend request made on node 1 reaches bob's watch on node 2; he accepts there.
+    assert a.ok("add", b.id) == f"friend request sent to bob ({b.id})\n"
+    request = wb.wait_for(lambda e: e.get("type") == "friend_request", what="alice's friend request")
+    assert request["from"] == a.id, request
+    assert b.ok("add", a.id) == f"you and alice ({a.id}) are now friends\n"
+    befriend(c, a)  # alice invites carol to her room below
+    drain_inbox(a)
+
+    # Alice comes online on node 1: bob sees it on node 2.
+    wa = watch_factory(a)
+    wb.wait_for(is_presence(a, True), what="alice online (from node 1)")
+    assert b.jsonl("friends")[0]["online"] is True
+
+    # 1:1 both ways.
+    started = time.monotonic()
+    a.ok("send", b.id, "hello from node 1")
+    wb.wait_for(is_message("hello from node 1"), what="alice's message")
+    print(f"\n1:1 message node 1 -> node 2: send command start to watch line {time.monotonic() - started:.3f} s "
+          "(includes the CLI's connect and login)")
+    b.ok("send", a.id, "hello from node 2")
+    wa.wait_for(is_message("hello from node 2"), what="bob's message")
+
+    # A room with a member on each node.
+    out = a.ok("room", "create", "everywhere")
+    room = int(out)
+    a.ok("room", "invite", room, b.id, c.id)
+    b.ok("room", "join", room)
+    c.ok("room", "join", room)
+    wc = watch_factory(c)  # carol watches on node 3
+    c.ok("send", "--room", room, "room message from node 3")
+    for w in (wa, wb):
+        event = w.wait_for(is_message("room message from node 3"), what="carol's room message")
+        assert event["room"]["id"] == room, event
+    b.ok("send", "--room", room, "room message from node 2")
+    wc.wait_for(is_message("room message from node 2"), what="bob's room message")
+
+    # A file uploaded on node 1 is announced to bob on node 2 and downloaded there.
+    src = tmp_path / "cross.bin"
+    digest = write_random(src, 3 * MIB)
+    rc, out, err = a.run("upload", b.id, src, json=True, timeout=120)
+    assert (rc, err) == (0, ""), (rc, out, err)
+    uploaded = parse_json(out)
+    event = wb.wait_for(lambda e: e.get("type") == "file", what="the file event")
+    assert event["id"] == uploaded["id"] and event["sha256"] == digest, event
+    rc, out, err = b.run("download", uploaded["id"], "-o", tmp_path / "bob-got.bin", json=True, timeout=120)
+    assert (rc, err) == (0, ""), (rc, out, err)
+    assert sha256_of(tmp_path / "bob-got.bin") == digest
+
+    # Alice goes away on node 1: bob sees her offline on node 2.
+    wa.interrupt()
+    wb.wait_for(is_presence(a, False), what="alice offline")
+
+
+def test_an_upload_begun_on_one_node_resumes_on_another(cluster, tmp_path):
+    n1, n2, n3 = cluster.nodes
+    a, b = make_user(n1, tmp_path, "alice"), make_user(n2, tmp_path, "bob")
+    befriend(a, b)
+    src = tmp_path / "big.bin"
+    size = 40 * MIB
+    digest = write_random(src, size)
+    uploads = cluster.files_dir / "uploads"
+
+    def largest_part():
+        return max((p.stat().st_size for p in uploads.glob("*.part")), default=0)
+
+    proc = spawn(a, "upload", b.id, src, json=True)  # to node 1
+    kill_when(proc, largest_part, size // 2, "the upload")
+    rc, out, err = on(n2, a).run("upload", b.id, src, json=True, timeout=120)  # resumed on node 2
+    assert (rc, err) == (0, ""), (rc, out, err)
+    result = parse_json(out)
+    assert result["resumed_from"] >= size // 4, result
+    rc, out, err = on(n3, b).run("download", result["id"], "-o", tmp_path / "got.bin", json=True, timeout=120)
+    assert (rc, err) == (0, ""), (rc, out, err)
+    assert sha256_of(tmp_path / "got.bin") == digest
+
+
+def test_a_logout_on_one_node_ends_the_same_token_on_another(cluster, watch_factory, tmp_path):
+    n1, n2, _ = cluster.nodes
+    a, b = make_user(n1, tmp_path, "alice"), make_user(n2, tmp_path, "bob")
+    befriend(a, b)
+    drain_inbox(a)
+    w = watch_factory(on(n2, a))  # alice's token, watching on node 2
+    b.ok("send", a.id, "are you there?")
+    w.wait_for(is_message("are you there?"), what="bob's message")  # connected and subscribed
+    assert a.ok("logout") == "logged out\n"  # on node 1
+    try:
+        rc = w.proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        pytest.fail(f"alice's watch on node 2 still runs 10 s after her logout on node 1: {w.stderr()!r}")
+    assert rc == 3, (rc, w.stderr())
+
+
+def wait_online(watch, user_ids):
+    """Reads `watch` until every one of `user_ids` was last seen online (a snapshot counts)."""
+    def online_now():
+        state = {}
+        for e in watch.seen:
+            if e.get("type") == "presence":
+                state[e["user"]] = e["online"]
+        return {uid for uid, online in state.items() if online}
+
+    if not user_ids <= online_now():
+        watch.wait_for(lambda _: user_ids <= online_now(), what=f"{sorted(user_ids)} online")
+
+
+def seconds_until(watch, predicate, what, timeout):
+    started = time.monotonic()
+    watch.wait_for(predicate, timeout=timeout, what=what)
+    return time.monotonic() - started
+
+
+def test_a_killed_nodes_users_go_offline_and_a_restarted_node_does_not_bring_them_back(cluster, watch_factory,
+                                                                                         tmp_path):
+    n1, n2, n3 = cluster.nodes
+    a, b, c = make_user(n1, tmp_path, "alice"), make_user(n2, tmp_path, "bob"), make_user(n3, tmp_path, "carol")
+    befriend(a, b)
+    befriend(c, b)
+    wb = watch_factory(b)
+    wa = watch_factory(a)
+    wc = watch_factory(c)
+    wait_online(wb, {a.id, c.id})
+
+    # SIGKILL node 1: nothing tells anyone; the heartbeats stop.
+    n1.kill()
+    wa.kill()  # alice's client dies with it (it would otherwise reconnect to a restarted node 1)
+    seconds = seconds_until(wb, is_presence(a, False), "alice offline after node 1 was killed", OFFLINE_WITHIN + 5)
+    print(f"\nnode 1 SIGKILLed: alice offline for bob (node 2) after {seconds:.2f} s")
+    assert seconds <= OFFLINE_WITHIN, seconds
+    assert {f["id"]: f["online"] for f in b.jsonl("friends")} == {a.id: False, c.id: True}
+
+    # Node 3 is killed and restarted at once (same --node-id, a new process): the new
+    # incarnation replaces the dead one, so carol goes offline without waiting for the silence.
+    n3.kill()
+    wc.kill()
+    killed = time.monotonic()
+    n3.start()
+    seconds = seconds_until(wb, is_presence(c, False), "carol offline after node 3 restarted", OFFLINE_WITHIN + 5)
+    since_kill = time.monotonic() - killed
+    print(f"node 3 SIGKILLed and restarted: carol offline for bob after {since_kill:.2f} s")
+    assert since_kill < 8, since_kill  # before node 3's silence alone would have dropped her
+    time.sleep(3)  # more heartbeats: nobody brings alice or carol back
+    assert {f["id"]: f["online"] for f in b.jsonl("friends")} == {a.id: False, c.id: False}
+    assert not [e for e in wb.collect(quiet=0.5) if e.get("type") == "presence" and e.get("online")]
+
+
+def test_concurrent_registrations_on_different_nodes_get_unique_ids(cluster, tmp_path):
+    per_node = 6
+    ids, errors = [], []
+    lock = threading.Lock()
+
+    def register(node, k):
+        try:
+            uid = node.register(tmp_path / f"home-{node.port}-{k}", f"u{node.port}-{k}@example.org", f"u{k}")
+            with lock:
+                ids.append(uid)
+        except BaseException as e:  # noqa: BLE001 - reported below
+            with lock:
+                errors.append(repr(e))
+
+    threads = [threading.Thread(target=register, args=(node, k)) for node in cluster.nodes for k in range(per_node)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    assert errors == []
+    assert len(ids) == per_node * NODES and len(set(ids)) == len(ids), ids
+
+
+def run_server(tmp_path, *args, timeout=30):
+    return subprocess.run([str(server_binary()), "--listen", "127.0.0.1:0", "--data-dir", str(tmp_path / "d"), *args],
+                          stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=timeout,
+                          env=clean_env(tmp_path))
+
+
+def test_bus_with_a_sqlite_store_is_refused(tmp_path):
+    proc = run_server(tmp_path, "--bus", "nats://127.0.0.1:4222")
+    assert proc.returncode == 1, (proc.stdout, proc.stderr)
+    assert proc.stdout == ""
+    assert proc.stderr == "occhat-server: --bus needs a PostgreSQL store (--store postgresql://...)\n"
+
+
+def test_nats_down_at_start_up_waits_then_exits_1_with_one_line(postgresql_database, tmp_path):
+    url = f"nats://127.0.0.1:{free_port()}"  # nothing listens there
+    started = time.monotonic()
+    proc = run_server(tmp_path, "--store", postgresql_database, "--bus", url, "--startup-wait", "2")
+    took = time.monotonic() - started
+    assert proc.returncode == 1, (proc.stdout, proc.stderr)
+    assert "listening on" not in proc.stdout
+    lines = [line for line in proc.stderr.splitlines() if not line[:4].isdigit()]  # log lines start with a time
+    assert len(lines) == 1, proc.stderr
+    assert lines[0].startswith(f"occhat-server: cannot connect to NATS at {url}: "), lines[0]
+    assert lines[0].endswith("(waited 2 s)"), lines[0]
+    assert 2 <= took < 15, took
+
+
+def test_nodes_share_one_port_with_reuse_port_set_in_their_config_files(postgresql_database, nats_url,
+                                                                        server_factory, tmp_path):
+    port = free_port()
+    nodes = []
+    for index in (1, 2):
+        conf = tmp_path / f"node{index}.conf"
+        conf.write_text(f"store = {postgresql_database}\nbus = {nats_url}\nnode-id = shared{index}\n"
+                        "reuse-port = true\nstartup-wait = 5\n")
+        node = server_factory(extra_args=("--config", conf))
+        node.stop()
+        nodes.append(node)
+    # Both on the same port at once: without SO_REUSEPORT the second bind fails.
+    for node in nodes:
+        node.start(port)
+    assert [node.port for node in nodes] == [port, port]
+    user_id = nodes[0].register(tmp_path / "home-x", "x@example.org", "x")
+    assert user_id > 0
+    assert "cluster node shared2 on the bus" in nodes[1].stderr()

@@ -6,7 +6,9 @@
 #      examples   the example bots' tests (bindings/python/examples, with occhat.testing)
 #      mypy       mypy --strict on bindings/python/examples/ (and the occhat package they import)
 #   4. crash      scripts/crash-test.sh --kills 5 (SIGKILLed server under load: nothing lost), then
-#                 --kills 3 --postgresql (the same on a throwaway PostgreSQL cluster of its own)
+#                 --kills 3 --postgresql (the same on a throwaway PostgreSQL cluster of its own),
+#                 then --kills 4 --cluster (random nodes of a 3-node cluster, scripts/cluster.sh,
+#                 SIGKILLed while the clients fail over)
 #   4b. package   tests/package: scripts/package.sh, dpkg -i, the packaged server run, dpkg -r/--purge
 #   5. fuzz       a short libFuzzer smoke run (scripts/fuzz.sh) when clang++ is available
 # Ends with one line over all suites: "N passed, N failed[, N skipped]". Exits non-zero if a
@@ -236,6 +238,11 @@ if [ "$build_ok" -eq 1 ] && [ -z "$sanitize" ]; then
     passed=$((passed + 1)); note "crash-test postgresql: passed (3 kills, 0 lost, 0 duplicated)"
   else
     failed=$((failed + 1)); note "crash-test postgresql: FAILED (see its output above)"
+  fi
+  if OCCHAT_BUILD_DIR="$build" timeout --kill-after=10 150 bash scripts/crash-test.sh --kills 4 --cluster; then
+    passed=$((passed + 1)); note "crash-test cluster: passed (3 nodes, 4 node kills, 0 lost, 0 duplicated)"
+  else
+    failed=$((failed + 1)); note "crash-test cluster: FAILED (see its output above)"
   fi
 fi
 

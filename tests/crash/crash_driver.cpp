@@ -15,6 +15,9 @@
 //            pair's whole history (1:1 and room) and whatever is still pending in each inbox.
 //            A room message must reach both members' inboxes exactly once: the recipient's (live
 //            or on catch-up) and the sender's own (read at the end: the sender never acknowledges).
+// With a comma-separated --server list (scripts/crash-test.sh --cluster) each client gets the list
+// rotated to start at another node: a pair's sender and recipient start on different nodes, so
+// their traffic crosses nodes, and every client fails over along the list when its node dies.
 // Prints `acknowledged: N`, `room acknowledged: N` (those of them sent to rooms), `lost: N`,
 // `duplicated: N` (one per line, stdout) and exits 0 only if
 // nothing was lost or duplicated. Details of any anomaly go to stderr. Every wait is bounded by
@@ -113,7 +116,26 @@ struct Pair {
   occhat::UserId sender = 0, recipient = 0;
   occhat::RoomId room = 0;
   std::string sender_token, recipient_token;
+  std::string sender_server, recipient_server;  // the --server list, rotated per client
 };
+
+// `list` (HOST:PORT,HOST:PORT,...) starting at its entry k (modulo its length); a single address
+// stays as it is.
+std::string rotated(const std::string& list, std::size_t k) {
+  std::vector<std::string> entries;
+  for (std::size_t start = 0;;) {
+    const auto comma = list.find(',', start);
+    entries.push_back(list.substr(start, comma == std::string::npos ? std::string::npos : comma - start));
+    if (comma == std::string::npos) break;
+    start = comma + 1;
+  }
+  std::string out;
+  for (std::size_t i = 0; i < entries.size(); ++i) {
+    if (!out.empty()) out += ',';
+    out += entries[(k + i) % entries.size()];
+  }
+  return out;
+}
 
 // Registers, waiting out RATE_LIMITED as told (the server lets at most 8 registrations wait for
 // their hash, and the pairs register in parallel).
@@ -130,12 +152,14 @@ occhat::UserId register_retrying(occhat::Client& client, const std::string& nick
 
 Pair set_up_pair(const std::string& server, int index) {
   Pair p;
+  p.sender_server = rotated(server, static_cast<std::size_t>(index));
+  p.recipient_server = rotated(server, static_cast<std::size_t>(index) + 1);
   // Registration and login are argon2id: generous timeouts on a busy machine.
   auto options = client_options();
   options.request_timeout = 60000ms;
   occhat::Client s(options), r(options);
-  s.connect(server);
-  r.connect(server);
+  s.connect(p.sender_server);
+  r.connect(p.recipient_server);
   const std::string n = std::to_string(index);
   p.sender = register_retrying(s, "sender" + n);
   p.recipient = register_retrying(r, "recipient" + n);
@@ -171,9 +195,9 @@ std::string text_for(int pair, std::uint64_t n, bool room) {
   return "crash-test pair " + std::to_string(pair) + (room ? " room message " : " message ") + std::to_string(n);
 }
 
-void run_sender(const Options& o, const Pair& p, int index, SenderResult& out, std::mutex& mutex) {
+void run_sender(const Pair& p, int index, SenderResult& out, std::mutex& mutex) {
   occhat::Client client(client_options());
-  if (!reconnect(client, o.server, p.sender_token)) give_up("sender cannot connect");
+  if (!reconnect(client, p.sender_server, p.sender_token)) give_up("sender cannot connect");
   for (std::uint64_t n = 0; !g_stop.load(); ++n) {
     const std::string cid = "p" + std::to_string(index) + "-m" + std::to_string(n);
     const bool room = n % 2 == 1;
@@ -194,7 +218,7 @@ void run_sender(const Options& o, const Pair& p, int index, SenderResult& out, s
         }
         if (e.code() == occhat::ErrorCode::rate_limited) std::this_thread::sleep_for(e.retry_after());
         if (e.code() != occhat::ErrorCode::timeout || !client.connected()) {
-          if (!reconnect(client, o.server, p.sender_token)) give_up("sender cannot reconnect");
+          if (!reconnect(client, p.sender_server, p.sender_token)) give_up("sender cannot reconnect");
         }
       }
     }
@@ -226,7 +250,7 @@ struct RecipientState {
 
 std::atomic<bool> g_recipients_stop{false};
 
-void run_recipient(const Options& o, const Pair& p, int index, RecipientState& st) {
+void run_recipient(const Pair& p, int index, RecipientState& st) {
   occhat::Client client(client_options());
   bool need_connect = true;
   auto last_ack = Clock::now();
@@ -235,7 +259,7 @@ void run_recipient(const Options& o, const Pair& p, int index, RecipientState& s
     if (past_deadline()) give_up("recipient " + std::to_string(index) + " ran out of time");
     try {
       if (need_connect) {
-        if (!reconnect(client, o.server, p.recipient_token)) give_up("recipient cannot connect");
+        if (!reconnect(client, p.recipient_server, p.recipient_token)) give_up("recipient cannot connect");
         occhat::Seq from;
         {
           std::lock_guard lock(st.mutex);
@@ -390,8 +414,8 @@ int main(int argc, char** argv) {
   std::vector<RecipientState> received(pairs.size());
   std::vector<std::thread> senders, recipients;
   for (std::size_t i = 0; i < pairs.size(); ++i) {
-    recipients.emplace_back(run_recipient, std::cref(o), std::cref(pairs[i]), static_cast<int>(i), std::ref(received[i]));
-    senders.emplace_back(run_sender, std::cref(o), std::cref(pairs[i]), static_cast<int>(i), std::ref(sent[i]),
+    recipients.emplace_back(run_recipient, std::cref(pairs[i]), static_cast<int>(i), std::ref(received[i]));
+    senders.emplace_back(run_sender, std::cref(pairs[i]), static_cast<int>(i), std::ref(sent[i]),
                          std::ref(sent_mutex[i]));
   }
   while (!std::filesystem::exists(o.stop_file)) {

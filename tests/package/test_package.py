@@ -77,6 +77,17 @@ def unit_command_line():
     return shlex.split(line.split("=", 1)[1])
 
 
+def test_control_fields_name_what_a_cluster_needs(deb):
+    """The server links libnats (found by dpkg-shlibdeps); the NATS and PostgreSQL servers a
+    cluster runs on are suggested, never depended on: a single node needs neither."""
+    field = lambda name: sh("dpkg-deb", "-f", deb, name).stdout.strip()
+    depends = field("Depends")
+    assert re.search(r"\blibnats[0-9.]+\b", depends), depends
+    assert "nats-server" not in depends and "postgresql" not in depends, depends
+    assert not field("Recommends"), field("Recommends")
+    assert [s.strip() for s in field("Suggests").split(",")] == ["nats-server", "postgresql"], field("Suggests")
+
+
 def test_install_run_remove_purge(deb, tmp_path):
     sh("dpkg", "-i", deb)
     assert installed()

@@ -115,10 +115,15 @@ await_node() {
   return 1
 }
 
+# Node I's log since its last start.
+last_start_log() {
+  awk '/^--- .* start on /{buf=""} {buf=buf $0 "\n"} END{printf "%s", buf}' "$DIR/node$1/log" 2>/dev/null
+}
+
 node_failed() {
   local i="$1"
   say "node$i did not start; the end of its log ($DIR/node$i/log):"
-  tail -n 5 "$DIR/node$i/log" >&2 || true
+  last_start_log "$i" | tail -n 5 >&2 || true
 }
 
 node_count() { local n=0; while [ -d "$DIR/node$((n + 1))" ]; do n=$((n + 1)); done; echo "$n"; }
@@ -302,7 +307,7 @@ cmd_start() {
       # The old socket's port may be a moment from free again: a few tries.
       until launch_node "$i" "$address" && await_node "$i"; do
         tries=$((tries + 1))
-        if [ "$tries" -ge 20 ] || ! grep -qi 'address already in use' "$DIR/node$i/log"; then
+        if [ "$tries" -ge 20 ] || ! last_start_log "$i" | grep -qi 'address already in use'; then
           node_failed "$i"
           exit 1
         fi

@@ -145,3 +145,31 @@ def test_node_flags_reach_every_node_and_a_bad_flag_stops_everything(state_dir):
     assert not state_dir.exists()
     leftovers = subprocess.run(["pgrep", "-f", "--", f"--files-dir {state_dir}/files"], capture_output=True, text=True)
     assert leftovers.stdout == "", leftovers.stdout
+
+
+def test_a_node_waits_for_nats_bounded_and_names_it_when_it_gives_up(state_dir):
+    rc, out, err = cluster_sh(state_dir, "up", "1", "--no-fsync", "--startup-wait", "3")
+    assert rc == 0, err
+    bus = re.search(r"nats://127\.0\.0\.1:\d+", (state_dir / "cluster.env").read_text()).group(0)
+    assert cluster_sh(state_dir, "kill", "nats")[0] == 0
+    assert cluster_sh(state_dir, "kill", "1")[0] == 0
+
+    # NATS stays down: the node gives up after --startup-wait seconds with one clear line.
+    started = time.monotonic()
+    rc, _, err = cluster_sh(state_dir, "start", "1")
+    waited = time.monotonic() - started
+    assert rc == 1, err
+    assert f"occhat-server: cannot connect to NATS at {bus}" in err and "(waited 3 s)" in err, err
+    assert 2.5 < waited < 20, waited
+    assert status(state_dir)["node1"][0] == "stopped"
+
+    # NATS comes up while the node waits: the node starts instead of failing.
+    node = subprocess.Popen(["bash", str(SCRIPT), "--dir", str(state_dir), "start", "1"],
+                            env={**os.environ, "OCCHAT_BUILD_DIR": str(BUILD_DIR)}, stdin=subprocess.DEVNULL,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    time.sleep(1)
+    assert node.poll() is None, node.communicate()
+    assert cluster_sh(state_dir, "start", "nats")[0] == 0
+    _, err = node.communicate(timeout=30)
+    assert node.returncode == 0, err
+    assert [v[0] for v in status(state_dir).values()] == ["running"] * 3

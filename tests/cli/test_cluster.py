@@ -5,12 +5,13 @@ nats-server, users on different nodes, driven by the real CLI. Each client talks
 Needs OCCHAT_TEST_PG_URI (a cluster whose role may create databases) and nats-server
 (scripts/setup.sh installs it)."""
 
-import pathlib
+import re
 import shutil
 import socket
 import subprocess
 import threading
 import time
+import urllib.request
 
 import pytest
 
@@ -54,6 +55,7 @@ class Cluster:
     def node_args(self, index):
         # Every node reads and writes the same files directory (one machine here).
         return ("--bus", self.bus, "--node-id", f"node{index + 1}", "--files-dir", str(self.files_dir),
+                "--metrics-listen", "127.0.0.1:0",
                 "--register-burst-per-address", "50", "--register-rate-per-address", "1000")
 
     def start_node(self, index):
@@ -174,6 +176,14 @@ def test_a_logout_on_one_node_ends_the_same_token_on_another(cluster, watch_fact
     assert rc == 3, (rc, w.stderr())
 
 
+def cluster_nodes_seen_by(node):
+    """The node's occhat_cluster_nodes gauge (--metrics-listen)."""
+    address = re.search(r"metrics on (\S+)", node.stderr()).group(1)
+    with urllib.request.urlopen(f"http://{address}/metrics", timeout=10) as response:
+        text = response.read().decode()
+    return int(re.search(r"^occhat_cluster_nodes (\d+)$", text, re.M).group(1))
+
+
 def wait_online(watch, user_ids):
     """Reads `watch` until every one of `user_ids` was last seen online (a snapshot counts)."""
     def online_now():
@@ -204,6 +214,8 @@ def test_a_killed_nodes_users_go_offline_and_a_restarted_node_does_not_bring_the
     wc = watch_factory(c)
     wait_online(wb, {a.id, c.id})
 
+    assert cluster_nodes_seen_by(n2) == NODES
+
     # SIGKILL node 1: nothing tells anyone; the heartbeats stop.
     n1.kill()
     wa.kill()  # alice's client dies with it (it would otherwise reconnect to a restarted node 1)
@@ -211,6 +223,7 @@ def test_a_killed_nodes_users_go_offline_and_a_restarted_node_does_not_bring_the
     print(f"\nnode 1 SIGKILLed: alice offline for bob (node 2) after {seconds:.2f} s")
     assert seconds <= OFFLINE_WITHIN, seconds
     assert {f["id"]: f["online"] for f in b.jsonl("friends")} == {a.id: False, c.id: True}
+    assert cluster_nodes_seen_by(n2) == NODES - 1
 
     # Node 3 is killed and restarted at once (same --node-id, a new process): the new
     # incarnation replaces the dead one, so carol goes offline without waiting for the silence.

@@ -358,3 +358,17 @@ def test_nats_restarted_while_users_chat_loses_and_repeats_nothing(cluster, nats
     wb.collect(quiet=1.0)
     texts = [e["text"] for e in wb.seen if e.get("type") == "message"]
     assert texts == ["before", "during 0", "during 1", "during 2", "after"], texts
+
+
+def test_a_node_stopped_cleanly_takes_its_users_offline_at_once(cluster, watch_factory, tmp_path):
+    n1, n2, _ = cluster.nodes
+    a, b = make_user(n1, tmp_path, "alice"), make_user(n2, tmp_path, "bob")
+    befriend(a, b)
+    wb = watch_factory(b)
+    wa = watch_factory(a)
+    wait_online(wb, {a.id})
+    assert n1.stop() == 0  # SIGTERM: the node says its users are gone before it exits
+    wa.kill()
+    seconds = seconds_until(wb, is_presence(a, False), "alice offline after node 1 stopped", OFFLINE_WITHIN)
+    print(f"\nnode 1 stopped (SIGTERM): alice offline for bob after {seconds:.2f} s")
+    assert seconds < 2, seconds  # no waiting for the 8 s of silence

@@ -77,6 +77,10 @@ std::string render_metrics(const ServerMetrics& m, const MetricsSnapshot& s) {
   out += fmt::format("occhat_connections{{state=\"unauthenticated\"}} {}\n", s.unauthenticated);
   gauge(out, "occhat_online_users", "Users with at least one presence-announcing connection",
         m.online_users.load(std::memory_order_relaxed));
+  if (s.cluster_nodes) {
+    gauge(out, "occhat_cluster_nodes", "Cluster nodes alive (heard from within 8 s), this one included",
+          static_cast<std::int64_t>(*s.cluster_nodes));
+  }
   gauge(out, "occhat_inbox_backlog", "Inbox items stored but not acknowledged yet, all users",
         static_cast<std::int64_t>(s.inbox_backlog));
   out += m.requests.render();

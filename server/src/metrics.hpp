@@ -9,6 +9,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <optional>
 #include <string>
 
 #include "occhat/proto/error_code.hpp"
@@ -67,6 +68,7 @@ struct MetricsSnapshot {
   std::uint64_t connections = 0;
   std::uint64_t unauthenticated = 0;
   std::uint64_t inbox_backlog = 0;  // inbox items not acknowledged yet, all users
+  std::optional<std::uint64_t> cluster_nodes;  // --bus: nodes heard from lately, this one included
 };
 
 // The Prometheus text exposition (format 0.0.4) of everything.

@@ -174,6 +174,7 @@ asio::awaitable<MetricsSnapshot> take_metrics_snapshot(ServerContext& context) {
   MetricsSnapshot snapshot;
   snapshot.connections = context.connections.size();
   snapshot.unauthenticated = context.unauthenticated;
+  if (context.cluster_nodes) snapshot.cluster_nodes = context.cluster_nodes();
   auto backlog_job = [](store::Store& store) { return store.inbox_backlog(); };
   snapshot.inbox_backlog = co_await context.store.run(std::move(backlog_job));
   co_return snapshot;
@@ -287,6 +288,7 @@ struct Server::Impl {
                                                "occhat-server " + self.node_id);
     auto bus = std::make_unique<cluster::NatsPushBus>(io.get_executor(), *nats, self, announce, count_local);
     cluster_bus = bus.get();
+    context.cluster_nodes = [bus = cluster_bus] { return static_cast<std::uint64_t>(bus->live_nodes()); };
     context.bus = std::move(bus);
     log_event("cluster node {} on the bus {}", sanitize(self.node_id), options.bus_url);
   }

@@ -7,6 +7,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <unordered_map>
@@ -82,6 +83,8 @@ struct ServerContext {
   SendRateLimiter friend_request_limiter{0, 1};
   // User lookups by id per user (ServerOptions::find_rate, converted to per second).
   SendRateLimiter find_limiter{0, 1};
+  // --bus: how many nodes of the cluster are alive (for the metrics; empty without --bus).
+  std::function<std::uint64_t()> cluster_nodes;
   // Counters for --metrics-listen (atomics: a scrape reads them from the HTTP thread).
   ServerMetrics metrics;
   // Whether requests time their stages into `metrics` (on with --metrics-listen).

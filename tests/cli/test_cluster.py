@@ -5,12 +5,14 @@ nats-server, users on different nodes, driven by the real CLI. Each client talks
 Needs OCCHAT_TEST_PG_URI (a cluster whose role may create databases) and nats-server
 (scripts/setup.sh installs it)."""
 
-import pathlib
+import datetime
+import re
 import shutil
 import socket
 import subprocess
 import threading
 import time
+import urllib.request
 
 import pytest
 
@@ -24,26 +26,49 @@ MIB = 1 << 20
 OFFLINE_WITHIN = 15
 
 
+class Nats:
+    """A nats-server of this test's own on a free port, which the test may stop and start again."""
+
+    def __init__(self, log_path):
+        self.binary = shutil.which("nats-server")
+        assert self.binary, "nats-server is not installed (scripts/setup.sh installs it)"
+        self.port = free_port()
+        self.url = f"nats://127.0.0.1:{self.port}"
+        self.log_path = log_path
+        self.proc = None
+
+    def start(self):
+        with open(self.log_path, "ab") as log:
+            self.proc = subprocess.Popen([self.binary, "-a", "127.0.0.1", "-p", str(self.port)],
+                                         stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
+                                         start_new_session=True)
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
+                return
+            except OSError:
+                assert self.proc.poll() is None and time.monotonic() < deadline, self.log_path.read_text()
+                time.sleep(0.05)
+
+    def stop(self):
+        if self.proc is not None:
+            self.proc.terminate()
+            self.proc.wait(timeout=10)
+            self.proc = None
+
+
 @pytest.fixture
-def nats_url(tmp_path):
-    """A nats-server of this test's own on a free port."""
-    binary = shutil.which("nats-server")
-    assert binary, "nats-server is not installed (scripts/setup.sh installs it)"
-    port = free_port()
-    with open(tmp_path / "nats.log", "wb") as log:
-        proc = subprocess.Popen([binary, "-a", "127.0.0.1", "-p", str(port)], stdin=subprocess.DEVNULL, stdout=log,
-                                stderr=subprocess.STDOUT, start_new_session=True)
-    deadline = time.monotonic() + 10
-    while True:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            break
-        except OSError:
-            assert proc.poll() is None and time.monotonic() < deadline, (tmp_path / "nats.log").read_text()
-            time.sleep(0.05)
-    yield f"nats://127.0.0.1:{port}"
-    proc.terminate()
-    proc.wait(timeout=10)
+def nats(tmp_path):
+    server = Nats(tmp_path / "nats.log")
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def nats_url(nats):
+    return nats.url
 
 
 class Cluster:
@@ -54,6 +79,7 @@ class Cluster:
     def node_args(self, index):
         # Every node reads and writes the same files directory (one machine here).
         return ("--bus", self.bus, "--node-id", f"node{index + 1}", "--files-dir", str(self.files_dir),
+                "--metrics-listen", "127.0.0.1:0",
                 "--register-burst-per-address", "50", "--register-rate-per-address", "1000")
 
     def start_node(self, index):
@@ -95,12 +121,17 @@ def test_messages_rooms_friend_requests_files_and_presence_cross_nodes(cluster, 
     wb.wait_for(is_presence(a, True), what="alice online (from node 1)")
     assert b.jsonl("friends")[0]["online"] is True
 
-    # 1:1 both ways.
-    started = time.monotonic()
-    a.ok("send", b.id, "hello from node 1")
-    wb.wait_for(is_message("hello from node 1"), what="alice's message")
-    print(f"\n1:1 message node 1 -> node 2: send command start to watch line {time.monotonic() - started:.3f} s "
-          "(includes the CLI's connect and login)")
+    # 1:1 both ways. The delay printed: from the message's time (stamped by node 1 as it stored
+    # it) to bob's watch line on node 2 being read here; the watch reads as lines arrive.
+    delays = []
+    for k in range(10):
+        a.ok("send", b.id, f"hello {k} from node 1")
+        event = wb.wait_for(is_message(f"hello {k} from node 1"), what="alice's message")
+        stamped = datetime.datetime.fromisoformat(event["time"].replace("Z", "+00:00")).timestamp()
+        delays.append(time.time() - stamped)
+    delays.sort()
+    print(f"\n1:1 node 1 -> node 2, stored to watched (10 messages): median {delays[5] * 1000:.1f} ms, "
+          f"max {delays[-1] * 1000:.1f} ms (includes the sending CLI's exit and this test's polling)")
     b.ok("send", a.id, "hello from node 2")
     wa.wait_for(is_message("hello from node 2"), what="bob's message")
 
@@ -174,6 +205,14 @@ def test_a_logout_on_one_node_ends_the_same_token_on_another(cluster, watch_fact
     assert rc == 3, (rc, w.stderr())
 
 
+def cluster_nodes_seen_by(node):
+    """The node's occhat_cluster_nodes gauge (--metrics-listen)."""
+    address = re.search(r"metrics on (\S+)", node.stderr()).group(1)
+    with urllib.request.urlopen(f"http://{address}/metrics", timeout=10) as response:
+        text = response.read().decode()
+    return int(re.search(r"^occhat_cluster_nodes (\d+)$", text, re.M).group(1))
+
+
 def wait_online(watch, user_ids):
     """Reads `watch` until every one of `user_ids` was last seen online (a snapshot counts)."""
     def online_now():
@@ -204,6 +243,8 @@ def test_a_killed_nodes_users_go_offline_and_a_restarted_node_does_not_bring_the
     wc = watch_factory(c)
     wait_online(wb, {a.id, c.id})
 
+    assert cluster_nodes_seen_by(n2) == NODES
+
     # SIGKILL node 1: nothing tells anyone; the heartbeats stop.
     n1.kill()
     wa.kill()  # alice's client dies with it (it would otherwise reconnect to a restarted node 1)
@@ -211,6 +252,7 @@ def test_a_killed_nodes_users_go_offline_and_a_restarted_node_does_not_bring_the
     print(f"\nnode 1 SIGKILLed: alice offline for bob (node 2) after {seconds:.2f} s")
     assert seconds <= OFFLINE_WITHIN, seconds
     assert {f["id"]: f["online"] for f in b.jsonl("friends")} == {a.id: False, c.id: True}
+    assert cluster_nodes_seen_by(n2) == NODES - 1
 
     # Node 3 is killed and restarted at once (same --node-id, a new process): the new
     # incarnation replaces the dead one, so carol goes offline without waiting for the silence.
@@ -295,3 +337,38 @@ def test_nodes_share_one_port_with_reuse_port_set_in_their_config_files(postgres
     user_id = nodes[0].register(tmp_path / "home-x", "x@example.org", "x")
     assert user_id > 0
     assert "cluster node shared2 on the bus" in nodes[1].stderr()
+
+
+def test_nats_restarted_while_users_chat_loses_and_repeats_nothing(cluster, nats, watch_factory, tmp_path):
+    n1, n2, _ = cluster.nodes
+    a, b = make_user(n1, tmp_path, "alice"), make_user(n2, tmp_path, "bob")
+    befriend(a, b)
+    drain_inbox(b)
+    wb = watch_factory(b)
+    a.ok("send", b.id, "before")
+    wb.wait_for(is_message("before"), what="the message before the outage")
+    nats.stop()
+    # Stored on node 1 while the bus is gone: bob's node hears nothing of them now.
+    for k in range(3):
+        a.ok("send", b.id, f"during {k}")
+    nats.start()  # same port: both nodes reconnect by themselves and catch up
+    wb.wait_for(is_message("during 2"), timeout=30, what="the last message sent during the outage")
+    a.ok("send", b.id, "after")
+    wb.wait_for(is_message("after"), what="the message after the outage")
+    wb.collect(quiet=1.0)
+    texts = [e["text"] for e in wb.seen if e.get("type") == "message"]
+    assert texts == ["before", "during 0", "during 1", "during 2", "after"], texts
+
+
+def test_a_node_stopped_cleanly_takes_its_users_offline_at_once(cluster, watch_factory, tmp_path):
+    n1, n2, _ = cluster.nodes
+    a, b = make_user(n1, tmp_path, "alice"), make_user(n2, tmp_path, "bob")
+    befriend(a, b)
+    wb = watch_factory(b)
+    wa = watch_factory(a)
+    wait_online(wb, {a.id})
+    assert n1.stop() == 0  # SIGTERM: the node says its users are gone before it exits
+    wa.kill()
+    seconds = seconds_until(wb, is_presence(a, False), "alice offline after node 1 stopped", OFFLINE_WITHIN)
+    print(f"\nnode 1 stopped (SIGTERM): alice offline for bob after {seconds:.2f} s")
+    assert seconds < 2, seconds  # no waiting for the 8 s of silence

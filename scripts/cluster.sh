@@ -44,14 +44,27 @@ free_port() {
   /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
 }
 
-# Whether PID is a live (not zombie) process whose command line names $2: guards against a pid
-# the kernel has since given to something else.
-alive() {
-  local pid="$1" name="$2" state
+# Whether PID is a live process (a zombie is not: nobody may have reaped it yet).
+running() {
+  local pid="$1" state
   [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null || return 1
   state="$(awk '{print $3}' "/proc/$pid/stat" 2>/dev/null || true)"
-  [ "$state" != Z ] || return 1
-  tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q -- "$name"
+  [ -n "$state" ] && [ "$state" != Z ]
+}
+
+# Whether PID is running and its command line names $2: guards against a pid the kernel has
+# since given to something else. Not for a process just started: until its exec it is a copy of
+# this script.
+alive() {
+  running "$1" || return 1
+  tr '\0' ' ' <"/proc/$1/cmdline" 2>/dev/null | grep -q -- "$2"
+}
+
+# Waits (<= 5 s) until the process just started as PID has exec'd NAME (or is gone), so that
+# `alive` and the pid file name it from then on.
+await_exec() {
+  local deadline=$(( $(now_ms) + 5000 ))
+  while running "$1" && ! alive "$1" "$2" && [ "$(now_ms)" -lt "$deadline" ]; do sleep 0.01; done
 }
 
 # Sends SIGNAL to PID (if it is still NAME) and waits up to SECONDS for it to be gone.
@@ -94,6 +107,7 @@ launch_node() {
     --node-id "node$i" --files-dir "$DIR/files" --startup-wait "$STARTUP_WAIT" \
     ${NODE_FLAGS[@]+"${NODE_FLAGS[@]}"} </dev/null >"$d/out" 2>>"$d/log" &
   echo $! >"$d/pid"
+  await_exec $! occhat-server
 }
 
 # Waits (start-up wait + 15 s) for node I's listening line; records its address. Returns 1 if
@@ -108,7 +122,7 @@ await_node() {
       echo "$line" >"$d/address"
       return 0
     fi
-    alive "$pid" occhat-server || return 1
+    running "$pid" || return 1
     sleep 0.05
   done
   stop_pid "$pid" occhat-server KILL 5
@@ -140,6 +154,7 @@ launch_nats() {
   echo "--- $(date -u +%FT%TZ) start on 127.0.0.1:$NATS_PORT" >>"$DIR/nats.log"
   setsid "$NATS_BIN" -a 127.0.0.1 -p "$NATS_PORT" </dev/null >>"$DIR/nats.log" 2>&1 &
   echo $! >"$DIR/nats.pid"
+  await_exec $! nats-server
 }
 
 await_nats() {
@@ -148,7 +163,7 @@ await_nats() {
   deadline=$(( $(now_ms) + 10000 ))
   while [ "$(now_ms)" -lt "$deadline" ]; do
     if (exec 3<>"/dev/tcp/127.0.0.1/$NATS_PORT") 2>/dev/null; then return 0; fi
-    alive "$pid" nats-server || break
+    running "$pid" || break
     sleep 0.05
   done
   say "nats-server did not start on 127.0.0.1:$NATS_PORT; the end of its log ($DIR/nats.log):"

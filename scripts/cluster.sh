@@ -33,8 +33,13 @@ DIR="${OCCHAT_CLUSTER_DIR:-${XDG_RUNTIME_DIR:-/tmp}/occhat-cluster}"
 
 say() { echo "cluster.sh: $*" >&2; }
 die() { say "$*"; exit 1; }
+# The header above, as help: on stdout when asked for, else on stderr with exit 1.
 usage() {
-  sed -n '6,20p' "$0" | sed 's/^# \{0,1\}//' >&2
+  if [ "${1:-1}" = 0 ]; then
+    sed -n '6,24p' "$0" | sed 's/^# \{0,1\}//'
+  else
+    sed -n '6,24p' "$0" | sed 's/^# \{0,1\}//' >&2
+  fi
   exit "${1:-1}"
 }
 

@@ -33,8 +33,8 @@
 # Uses occhat-server and crash_driver from ${OCCHAT_BUILD_DIR:-build}; builds them (into that
 # directory) only if one is missing. Prints, one per line: kills, acknowledged, room acknowledged
 # (those of them sent to rooms), lost, duplicated, integrity, then one summary line
-# (`summary: kills K, acknowledged A (R to rooms), lost L, duplicated D`); exits non-zero if anything was lost or duplicated, the integrity check failed, or a
-# step did not finish in time.
+# (`summary: kills K, acknowledged A (R to rooms), lost L, duplicated D`); exits non-zero if
+# anything was lost or duplicated, the integrity check failed, or a step did not finish in time.
 set -u -o pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -60,7 +60,7 @@ while [ $# -gt 0 ]; do
     --postgresql) OWN_CLUSTER=1; shift ;;
     --cluster) CLUSTER=1; shift ;;
     --nodes) NODES="$2"; shift 2 ;;
-    -h|--help) sed -n '2,38p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,37p' "$0"; exit 0 ;;
     *) echo "crash-test: unknown argument $1" >&2; exit 1 ;;
   esac
 done

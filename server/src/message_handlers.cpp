@@ -33,6 +33,7 @@ asio::awaitable<Reply> handle_send_message(ServerContext& server, const RequestC
                        fmt::format("too many messages; retry in {:.1f} s", std::ceil(static_cast<double>(wait->count()) / 100.0) / 10.0),
                        *wait);
   }
+  server.cluster_limits.message_token_taken(me);  // the other nodes take it from their bucket too
   // Room sends count against the same per-user rate as 1:1 sends (taken above).
   if (request.room_id() != 0) co_return co_await handle_send_room_message(server, context, request);
   if (to == me) throw RequestError(ErrorCode::invalid_argument, "you cannot send a message to yourself");

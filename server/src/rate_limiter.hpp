@@ -4,6 +4,10 @@
 // single key, std::monostate). Each bucket refills `rate` tokens per second up to `burst`; an
 // action takes one. When the bucket is empty the caller answers RATE_LIMITED with the time until
 // the next token. Network thread only.
+//
+// In a cluster each node keeps its own buckets and takes from them what the other nodes took as
+// well (consume, fed by server/cluster/cluster_limits.*), so a user's rate is the cluster's, not
+// each node's.
 
 #include <algorithm>
 #include <chrono>
@@ -28,17 +32,22 @@ class RateLimiter {
   std::optional<std::chrono::milliseconds> take(const Key& key, Clock::time_point now) {
     if (rate_ <= 0) return std::nullopt;
     if (now - last_sweep_ >= kSweepInterval) forget_full_buckets(now);
-    auto [it, created] = buckets_.try_emplace(key, Bucket{burst_, now});
-    Bucket& bucket = it->second;
-    if (!created) {
-      bucket.tokens = tokens_at(bucket, now);
-      bucket.updated = now;
-    }
+    Bucket& bucket = refilled(key, now);
     if (bucket.tokens >= 1.0) {
       bucket.tokens -= 1.0;
       return std::nullopt;
     }
     return until_token(bucket.tokens);
+  }
+
+  // Takes `count` tokens that were spent elsewhere (another node). They were spent already, so
+  // the bucket may go below zero: the user then waits until the debt is refilled. The debt is
+  // capped at a minute of refill (or one burst, if more), so a burst of sends that raced on
+  // several nodes is paid back, but no report can make a user wait longer.
+  void consume(const Key& key, double count, Clock::time_point now) {
+    if (rate_ <= 0 || !(count > 0)) return;
+    Bucket& bucket = refilled(key, now);
+    bucket.tokens = std::max(bucket.tokens - count, -std::max(burst_, rate_ * kMaxDebtSeconds));
   }
 
   // How long until `key` has a token (zero: it has one now). Takes none and stores nothing, so
@@ -53,11 +62,23 @@ class RateLimiter {
 
  private:
   static constexpr std::chrono::seconds kSweepInterval{60};
+  static constexpr double kMaxDebtSeconds = 60;
 
   struct Bucket {
     double tokens = 0;
     Clock::time_point updated;
   };
+
+  // `key`'s bucket as of `now` (created full).
+  Bucket& refilled(const Key& key, Clock::time_point now) {
+    auto [it, created] = buckets_.try_emplace(key, Bucket{burst_, now});
+    Bucket& bucket = it->second;
+    if (!created) {
+      bucket.tokens = tokens_at(bucket, now);
+      bucket.updated = now;
+    }
+    return bucket;
+  }
 
   double tokens_at(const Bucket& bucket, Clock::time_point now) const {
     const double elapsed = std::chrono::duration<double>(now - bucket.updated).count();

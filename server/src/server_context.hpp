@@ -13,6 +13,7 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "cluster_limits.hpp"
 #include "file_storage.hpp"
 #include "login_throttle.hpp"
 #include "metrics.hpp"
@@ -68,6 +69,12 @@ struct ServerContext {
   // Bytes queued for clients on every connection together (limits.max_queued_bytes).
   std::size_t queued_bytes = 0;
   SendRateLimiter send_limiter{0, 1};
+  // The login throttle and send_limiter shared with the other nodes of a cluster. Not connected
+  // (one node): does nothing. To share them, the server calls
+  //   cluster_limits.connect(incarnation, [&](std::string bytes) { publish on occhat.limits });
+  // and hands every message received on occhat.limits to cluster_limits.apply_remote(bytes) on
+  // this (the network) thread.
+  ClusterLimits cluster_limits{network, throttle, send_limiter};
   // Registrations (account_handlers.cpp): token buckets per client address and across the
   // server, checked before any hashing; registrations being hashed right now (bounded by
   // kMaxPendingRegistrations there); and the warnings as the id space fills.

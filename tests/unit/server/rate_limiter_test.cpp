@@ -37,6 +37,19 @@ TEST(RateLimiterTest, WaitTakesNothing) {
   EXPECT_EQ(*limiter.take({}, t0 + 400ms), 600ms);
 }
 
+// What another node of a cluster took (ClusterLimits) is taken here too, into debt if need be.
+TEST(RateLimiterTest, ConsumeTakesTokensSpentElsewhereIntoDebt) {
+  SendRateLimiter limiter(10, 2);  // 10 a second, bursts of 2
+  const auto t0 = Clock::now();
+  limiter.consume(7, 5, t0);  // 2 - 5 = -3: four tokens short of the next message
+  EXPECT_EQ(limiter.wait(7, t0), 400ms);
+  EXPECT_EQ(*limiter.take(7, t0 + 100ms), 300ms);
+  EXPECT_FALSE(limiter.take(7, t0 + 400ms));
+  // The debt is capped at a minute of refill: no report makes a user wait longer.
+  limiter.consume(8, 1e9, t0);
+  EXPECT_EQ(limiter.wait(8, t0), 60'100ms);
+}
+
 TEST(RateLimiterTest, ZeroRateIsUnlimited) {
   SendRateLimiter limiter(0, 1);
   const auto t0 = Clock::now();

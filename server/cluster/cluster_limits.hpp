@@ -34,6 +34,9 @@ class LimitsEvent;
 
 namespace occhat::server {
 
+// The bus subject of limit events; every node of a cluster publishes and subscribes to it.
+inline constexpr std::string_view kLimitsSubject = "occhat.limits";
+
 class ClusterLimits final : private LoginEvents {
  public:
   using Clock = std::chrono::steady_clock;

@@ -290,6 +290,12 @@ struct Server::Impl {
     cluster_bus = bus.get();
     context.cluster_nodes = [bus = cluster_bus] { return static_cast<std::uint64_t>(bus->live_nodes()); };
     context.bus = std::move(bus);
+    // The login throttle and the per-user message rate count every node's events.
+    context.cluster_limits.connect(self.incarnation, [link = nats.get()](std::string event) {
+      link->publish(std::string(kLimitsSubject), event);
+    });
+    nats->subscribe(std::string(kLimitsSubject),
+                    [this](std::string_view event) { context.cluster_limits.apply_remote(event); });
     log_event("cluster node {} on the bus {}", sanitize(self.node_id), options.bus_url);
   }
 

@@ -69,11 +69,9 @@ struct ServerContext {
   // Bytes queued for clients on every connection together (limits.max_queued_bytes).
   std::size_t queued_bytes = 0;
   SendRateLimiter send_limiter{0, 1};
-  // The login throttle and send_limiter shared with the other nodes of a cluster. Not connected
-  // (one node): does nothing. To share them, the server calls
-  //   cluster_limits.connect(incarnation, [&](std::string bytes) { publish on occhat.limits });
-  // and hands every message received on occhat.limits to cluster_limits.apply_remote(bytes) on
-  // this (the network) thread.
+  // The login throttle and send_limiter shared with the other nodes of a cluster: with --bus the
+  // server connects it to the bus subject occhat.limits (server.cpp, set_up_bus); without, it
+  // does nothing.
   ClusterLimits cluster_limits{network, throttle, send_limiter};
   // Registrations (account_handlers.cpp): token buckets per client address and across the
   // server, checked before any hashing; registrations being hashed right now (bounded by

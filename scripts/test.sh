@@ -155,7 +155,7 @@ else
       note "postgresql: FAILED to start a throwaway cluster (the PostgreSQL store tests are skipped)"
     fi
   fi
-  note "stores: both: the store contract tests (ctest Backends/*), RawSendOrder/RawRooms and SdkMessaging/SdkSync (ctest *.postgresql), the crash test, tests/cli/test_export_import.py (SQLite -> PostgreSQL -> served); PostgreSQL only: tests/cli/test_postgresql.py; SQLite only: every other ctest, CLI, Python and package test"
+  note "stores: both: the store contract tests (ctest Backends/*), RawSendOrder/RawRooms and SdkMessaging/SdkSync (ctest *.postgresql), the crash test, tests/cli/test_export_import.py (SQLite -> PostgreSQL -> served); PostgreSQL only: tests/cli/test_postgresql.py, tests/cli/test_cluster.py (3 nodes over NATS); SQLite only: every other ctest, CLI, Python and package test"
 
   # ---- ctest: unit, integration, fuzz corpus replay ---------------------------------------
   log="$build/ctest.log"

@@ -103,8 +103,10 @@ NatsLink::NatsLink(asio::any_io_executor network, const std::string& url, std::c
     const std::string reason = status_text(status);
     if (std::chrono::steady_clock::now() >= deadline) {
       natsOptions_Destroy(options);
-      throw std::runtime_error(
-          fmt::format("cannot connect to NATS at {}: {} (waited {} s)", url, reason, startup_wait.count()));
+      // The same form as PostgreSQL's: the seconds waited, when there was a wait.
+      const std::string waited =
+          startup_wait.count() > 0 ? fmt::format(" (waited {} s)", startup_wait.count()) : std::string();
+      throw std::runtime_error(fmt::format("cannot connect to NATS at {}: {}{}", url, reason, waited));
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(kRetryMillis));
   }

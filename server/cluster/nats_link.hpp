@@ -32,7 +32,8 @@ class NatsLink {
   };
 
   // Connects to `url` (nats://HOST:PORT), trying again for up to `startup_wait` (0: once).
-  // Throws std::runtime_error "cannot connect to NATS at URL: REASON (waited N s)".
+  // Throws std::runtime_error "cannot connect to NATS at URL: REASON (waited N s)" (no
+  // "(waited ...)" when N is 0).
   NatsLink(asio::any_io_executor network, const std::string& url, std::chrono::seconds startup_wait,
            const std::string& client_name);
   ~NatsLink();

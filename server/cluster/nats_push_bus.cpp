@@ -240,6 +240,12 @@ void NatsPushBus::on_heartbeat(std::string_view body) {
     log_event("bus: an unreadable message on {} ignored", kNodeSubject);
     return;
   }
+  if (heartbeat.node().node_id() == self_.node_id && heartbeat.node().incarnation() != self_.incarnation &&
+      ++foreign_heartbeats_ == 2) {
+    // One stray heartbeat is our dead predecessor's last; more are a live process with our name,
+    // whose users this node cannot see (and the other way round).
+    log_event("bus: another running node uses --node-id {}: give every node its own", server::sanitize(self_.node_id));
+  }
   const std::size_t before = presence_.live_nodes();
   const std::vector<std::uint32_t> users(heartbeat.online_users().begin(), heartbeat.online_users().end());
   announce(presence_.apply_heartbeat(identity_of(heartbeat.node()), heartbeat.node().seq(), users,

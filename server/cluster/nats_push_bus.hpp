@@ -75,6 +75,7 @@ class NatsPushBus final : public server::PushBus {
   std::uint64_t presence_seq_ = 0;  // orders this node's deltas and heartbeats
   asio::steady_timer timer_;
   int ticks_ = 0;
+  int foreign_heartbeats_ = 0;  // heartbeats of another incarnation with our node id
   bool stopped_ = false;
 };
 

@@ -14,11 +14,11 @@
 
 #include <csignal>
 #include <future>
+#include <optional>
 #include <random>
+#include <sys/resource.h>
 #include <thread>
 #include <unistd.h>
-#include <optional>
-#include <sys/resource.h>
 #include <fmt/format.h>
 
 #include "credentials.hpp"
@@ -64,9 +64,9 @@ void prepare_data_dir(const std::filesystem::path& dir) {
 // The data dir (by default the files and the database live there), then the store: --store,
 // or else the data dir's occhat.db (created owner-only by the SQLite store; the explicit sqlite:
 // keeps a data dir whose name looks like a URL a plain directory). With both --store and
-// --files-dir nothing lives in the data dir, and it is not created.
-// A PostgreSQL store that cannot be reached is tried again for up to --startup-wait (the nodes
-// of a cluster and their database start in any order); every other failure ends start-up at once.
+// --files-dir nothing lives in the data dir, and it is not created. A PostgreSQL store that
+// cannot be reached is tried again for up to --startup-wait (the nodes of a cluster and their
+// database start in any order); every other failure ends start-up at once.
 std::unique_ptr<StoreExecutor> open_store_executor(const ServerOptions& options) {
   if (options.store.empty() || options.files_dir.empty()) prepare_data_dir(options.data_dir);
   const store::StoreOptions store_options{.durability = options.fsync_commits ? store::Durability::disk
@@ -123,9 +123,8 @@ constexpr std::chrono::hours kExpiryInterval{1};
 constexpr std::size_t kReservedDescriptors = 64;
 
 // Unfinished uploads are recovered (reservations, crash leftovers) before the first request is
-// read and before the first expiry sweep.
-// A cluster node first listens to one heartbeat round (`learn_first`), so the presence its
-// first clients see already includes the other nodes' users.
+// read and before the first expiry sweep. A cluster node first listens to one heartbeat round
+// (`learn_first`), so the presence its first clients see already includes the other nodes' users.
 asio::awaitable<void> recover_then_accept(asio::ip::tcp::acceptor& acceptor, ServerContext& server,
                                           asio::ssl::context* tls, std::chrono::seconds handshake_timeout,
                                           asio::steady_timer& expiry_timer, std::chrono::hours expiry,

@@ -372,3 +372,21 @@ def test_a_node_stopped_cleanly_takes_its_users_offline_at_once(cluster, watch_f
     seconds = seconds_until(wb, is_presence(a, False), "alice offline after node 1 stopped", OFFLINE_WITHIN)
     print(f"\nnode 1 stopped (SIGTERM): alice offline for bob after {seconds:.2f} s")
     assert seconds < 2, seconds  # no waiting for the 8 s of silence
+
+
+def test_a_node_started_before_nats_waits_for_it(postgresql_database, server_factory, tmp_path):
+    nats = Nats(tmp_path / "late-nats.log")  # not running yet
+    later = threading.Timer(2.0, nats.start)
+    later.start()
+    try:
+        started = time.monotonic()
+        node = server_factory(store=postgresql_database, extra_args=("--bus", nats.url, "--startup-wait", "20"))
+        took = time.monotonic() - started
+        later.join()
+        print(f"\nnode started {took:.2f} s after it was launched, NATS 2 s after it")
+        assert took >= 2, took
+        assert make_user(node, tmp_path, "alice").id > 0
+        node.stop()
+    finally:
+        later.cancel()
+        nats.stop()

@@ -467,11 +467,11 @@ def cluster_rows(cl):
     rows.append([f"connections held across {nodes} nodes (idle, logged in; a client process per node){asked}",
                  "—", spread(list(held.values()), fmt_n), "—", "> 20,000 (one process: 20,000 files)",
                  over(list(held.values()))])
-    rows.append([f"  established to the {nodes} nodes at one moment (ss, while every client process waits)", "—",
+    rows.append([f"connections established to the {nodes} nodes at one moment (ss, while every client process waits)", "—",
                  spread(est, fmt_n), "—", "> 20,000", over(est)])
     for k in range(1, nodes + 1):
         rss = [metric(r, "rss_per_conn_bytes") for r in hold if param(r, "node") == k]
-        rows.append([f"  server RSS per connection, node {k}", "—", spread(rss, fmt_kib), "—", "—", "—"])
+        rows.append([f"server RSS per connection, node {k} of {nodes}", "—", spread(rss, fmt_kib), "—", "—", "—"])
 
     single, cross = role("single"), role("cross")
     p1 = lambda r: param(r, "pairs") == 1
@@ -500,7 +500,7 @@ def cluster_rows(cl):
     rows.append([f"node SIGKILLed: {of} offline for a friend on another node, last (median of {len(kill)})", "—",
                  spread(last, fmt_s), "—", "≤ 15 s",
                  met_text(check(median([v for v in last if v is not None]), lambda x: x <= 15)) if last else NA])
-    rows.append(["  the first of them", "—", spread(first, fmt_s), "—", "—", "—"])
+    rows.append(["node SIGKILLed: the first of its users offline on the other node", "—", spread(first, fmt_s), "—", "—", "—"])
     return rows
 
 

@@ -92,15 +92,22 @@ std::vector<std::string> config_arguments(const std::filesystem::path& path, con
       throw ConfigError(fmt::format("{}: unknown key '{}' (every flag of occhat-server --help is a key)", where,
                                     entry.key));
     }
-    // CLI11 parses its arguments in reverse order.
-    std::vector<std::string> one{entry.value, flag};
+    // A flag without a value on the command line (reuse-port = true) takes its value as
+    // --flag=VALUE. CLI11 parses its arguments in reverse order.
+    const bool bare_flag = probe.get_option_no_throw(flag)->get_type_size_max() == 0;
+    std::vector<std::string> one = bare_flag ? std::vector<std::string>{flag + "=" + entry.value}
+                                             : std::vector<std::string>{entry.value, flag};
     try {
       probe.parse(one);
     } catch (const CLI::ParseError& e) {
       throw ConfigError(fmt::format("{}: bad value for {}: {}", where, entry.key, e.what()));
     }
-    args.push_back(flag);
-    args.push_back(entry.value);
+    if (bare_flag) {
+      args.push_back(one.front());
+    } else {
+      args.push_back(flag);
+      args.push_back(entry.value);
+    }
   }
   return args;
 }

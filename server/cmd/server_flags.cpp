@@ -181,6 +181,19 @@ void add_server_flags(CLI::App& app, ServerFlags& f) {
       ->type_name("FILE");
   app.add_option("--tls-key", f.tls_key, "the private key of --tls-cert (PEM, unencrypted, e.g. privkey.pem)")
       ->type_name("FILE");
+  app.add_option("--bus", f.options.bus_url,
+                 "run as one node of a cluster: the NATS server (nats://HOST:PORT) that carries pushes, "
+                 "presence and revocations between the nodes; needs a PostgreSQL --store shared by all")
+      ->type_name("nats://HOST:PORT");
+  app.add_option("--node-id", f.options.node_id,
+                 "this node's name in logs and heartbeats (default: HOSTNAME:PORT); unique in the cluster")
+      ->type_name("NAME");
+  app.add_option("--startup-wait", f.options.startup_wait_seconds,
+                 "seconds start-up keeps retrying PostgreSQL and NATS before it exits 1 (0: one try)")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 86400));
+  app.add_flag("--reuse-port", f.options.reuse_port,
+               "SO_REUSEPORT on the listener, so several nodes on one machine share one port");
   app.add_option("--tls-handshake-timeout-seconds", f.options.tls_handshake_timeout_seconds,
                  "close TLS connections that have not completed the handshake after this long")
       ->capture_default_str()
@@ -197,6 +210,15 @@ std::optional<std::string> finish_server_options(ServerFlags& f) {
   }
   if (f.tls_cert.empty() != f.tls_key.empty()) {
     return std::string("--tls-cert and --tls-key go together: give both or neither");
+  }
+  if (!f.options.bus_url.empty()) {
+    const std::string& store = f.options.store;
+    if (!store.starts_with("postgresql://") && !store.starts_with("postgres://")) {
+      return std::string("--bus needs a PostgreSQL store (--store postgresql://...)");
+    }
+    if (!f.options.bus_url.starts_with("nats://")) {
+      return fmt::format("--bus must be nats://HOST:PORT, got '{}'", f.options.bus_url);
+    }
   }
   f.options.tls_cert_file = f.tls_cert;
   f.options.tls_key_file = f.tls_key;

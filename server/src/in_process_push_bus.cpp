@@ -71,6 +71,17 @@ void InProcessPushBus::publish_inbox_item(const store::InboxItem& item) {
   for (const auto& sink : sinks) sink->push_inbox_item(item, frame);
 }
 
+void InProcessPushBus::deliver(const store::InboxItem& item, const SharedFrame& frame) {
+  for (const auto& sink : sinks_of(item.user_id)) sink->push_inbox_item(item, frame);
+}
+
+void InProcessPushBus::catch_up_all() {
+  std::vector<std::shared_ptr<PushSink>> sinks;
+  sinks.reserve(connections_.size());
+  for (const auto& [id, entry] : connections_) sinks.push_back(entry.sink);
+  for (const auto& sink : sinks) sink->catch_up();
+}
+
 void InProcessPushBus::publish_presence(const PresenceChange& change) {
   wire::Envelope body;
   auto* event = body.mutable_presence_event();

@@ -23,6 +23,12 @@ class InProcessPushBus final : public PushBus {
                    std::uint64_t except_connection, std::string_view reason) override;
   bool online(std::uint32_t user_id) const override;
 
+  // Pushes `item` with its already encoded frame (an item committed on another node: only
+  // user_id and seq of `item` are read).
+  void deliver(const store::InboxItem& item, const SharedFrame& frame);
+  // Every attached connection reads the store from where its pushes left off.
+  void catch_up_all();
+
  private:
   struct Entry {
     Attachment attachment;

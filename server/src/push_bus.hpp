@@ -40,6 +40,9 @@ class PushSink {
   // The token this connection logged in with was revoked (logged out elsewhere, password
   // changed, account deleted): `reason` says which, for the client.
   virtual void token_revoked(std::string_view reason) = 0;
+  // Pushes may have been lost on the way (a cluster bus reconnected): read the store from
+  // where the pushes left off, once.
+  virtual void catch_up() = 0;
 };
 
 // One logged-in connection as the bus knows it.
@@ -76,6 +79,10 @@ class PushBus {
   virtual void publish_inbox_item(const store::InboxItem& item) = 0;
   // Pushes a presence change to every connection of each observer.
   virtual void publish_presence(const PresenceChange& change) = 0;
+  // The same for a change only this node knows of (two users just became friends), so the
+  // observers' connections on other nodes get it too. publish_presence() is enough for the
+  // changes the presence listener reports: in a cluster every node hears those itself.
+  virtual void share_presence(const PresenceChange& change) { publish_presence(change); }
   // Every connection of `user_id` logged in with `token_hash`, except `except_connection`,
   // loses its login.
   virtual void revoke_token(std::uint32_t user_id, const store::TokenHash& token_hash,

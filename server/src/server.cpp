@@ -14,11 +14,16 @@
 
 #include <csignal>
 #include <future>
+#include <random>
+#include <thread>
+#include <unistd.h>
 #include <optional>
 #include <sys/resource.h>
 #include <fmt/format.h>
 
 #include "credentials.hpp"
+#include "nats_link.hpp"
+#include "nats_push_bus.hpp"
 #include "file_storage.hpp"
 #include "in_process_push_bus.hpp"
 #include "listener.hpp"
@@ -60,10 +65,44 @@ void prepare_data_dir(const std::filesystem::path& dir) {
 // or else the data dir's occhat.db (created owner-only by the SQLite store; the explicit sqlite:
 // keeps a data dir whose name looks like a URL a plain directory). With both --store and
 // --files-dir nothing lives in the data dir, and it is not created.
+// A PostgreSQL store that cannot be reached is tried again for up to --startup-wait (the nodes
+// of a cluster and their database start in any order); every other failure ends start-up at once.
 std::unique_ptr<StoreExecutor> open_store_executor(const ServerOptions& options) {
   if (options.store.empty() || options.files_dir.empty()) prepare_data_dir(options.data_dir);
-  return make_store_executor(store_location(options), {.durability = options.fsync_commits ? store::Durability::disk
-                                                                            : store::Durability::process});
+  const store::StoreOptions store_options{.durability = options.fsync_commits ? store::Durability::disk
+                                                                              : store::Durability::process};
+  const auto wait = std::chrono::seconds(options.startup_wait_seconds);
+  const auto deadline = std::chrono::steady_clock::now() + wait;
+  for (;;) {
+    try {
+      return make_store_executor(store_location(options), store_options);
+    } catch (const store::StoreError& e) {
+      if (e.code() != ErrorCode::unavailable) throw;
+      if (std::chrono::steady_clock::now() >= deadline) {
+        if (wait.count() == 0) throw;
+        throw store::StoreError(ErrorCode::unavailable, fmt::format("{} (waited {} s)", e.what(), wait.count()));
+      }
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  }
+}
+
+// Who this process is in the cluster: --node-id (default HOSTNAME:PORT) and a fresh random
+// incarnation, so a restarted node is told apart from the one that died.
+cluster::NodeIdentity node_identity(const ServerOptions& options, std::uint16_t port) {
+  cluster::NodeIdentity self;
+  self.node_id = options.node_id;
+  if (self.node_id.empty()) {
+    char host[256] = {};
+    if (::gethostname(host, sizeof host - 1) != 0) std::snprintf(host, sizeof host, "localhost");
+    self.node_id = fmt::format("{}:{}", host, port);
+  }
+  std::random_device random;
+  self.incarnation = (std::uint64_t{random()} << 32) ^ random();
+  self.started_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                        std::chrono::system_clock::now().time_since_epoch())
+                        .count();
+  return self;
 }
 
 // Two hashing threads bound the memory argon2id may take (64 MiB per hash in flight) while
@@ -85,9 +124,17 @@ constexpr std::size_t kReservedDescriptors = 64;
 
 // Unfinished uploads are recovered (reservations, crash leftovers) before the first request is
 // read and before the first expiry sweep.
+// A cluster node first listens to one heartbeat round (`learn_first`), so the presence its
+// first clients see already includes the other nodes' users.
 asio::awaitable<void> recover_then_accept(asio::ip::tcp::acceptor& acceptor, ServerContext& server,
                                           asio::ssl::context* tls, std::chrono::seconds handshake_timeout,
-                                          asio::steady_timer& expiry_timer, std::chrono::hours expiry) {
+                                          asio::steady_timer& expiry_timer, std::chrono::hours expiry,
+                                          std::chrono::milliseconds learn_first) {
+  if (learn_first.count() > 0) {
+    asio::steady_timer learn(server.network, learn_first);
+    asio::error_code ec;
+    co_await learn.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+  }
   co_await recover_uploads(server);
   asio::co_spawn(server.network, expire_uploads_periodically(server, expiry_timer, expiry, kExpiryInterval),
                  asio::detached);
@@ -193,11 +240,6 @@ struct Server::Impl {
     context.registration_crypto = registration_crypto.get_executor();
     context.friend_request_limiter = SendRateLimiter(options.friend_request_rate / 3600.0, options.friend_request_burst);
     context.find_limiter = SendRateLimiter(options.find_rate / 3600.0, options.find_burst);
-    context.bus = std::make_unique<InProcessPushBus>(
-        [this](std::uint32_t user_id, bool online) {
-          context.metrics.online_users.fetch_add(online ? 1 : -1, std::memory_order_relaxed);
-          announce_presence(context, user_id, online);
-        });
     context.files = &files;
     context.file_io = file_io.get_executor();
     context.max_file_size = options.max_file_size;
@@ -209,8 +251,10 @@ struct Server::Impl {
     const auto endpoint = resolve(io, options.host, options.port);
     acceptor.open(endpoint.protocol());
     acceptor.set_option(asio::ip::tcp::acceptor::reuse_address(true));
+    if (options.reuse_port) acceptor.set_option(asio::detail::socket_option::boolean<SOL_SOCKET, SO_REUSEPORT>(true));
     acceptor.bind(endpoint);
     acceptor.listen();
+    set_up_bus();
     store_executor->observe_commits(&context.metrics.store_commit);
     if (!options.metrics_host.empty()) {
       context.time_stages = true;
@@ -221,6 +265,30 @@ struct Server::Impl {
       metrics_http = std::make_unique<MetricsHttp>(options.metrics_host, options.metrics_port,
                                                    [this] { return render_metrics_now(); });
     }
+  }
+
+  // Without --bus every connection is on this process. With it, NATS must be reachable
+  // (within --startup-wait) before the node serves anyone.
+  void set_up_bus() {
+    auto count_local = [this](std::uint32_t, bool online) {
+      context.metrics.online_users.fetch_add(online ? 1 : -1, std::memory_order_relaxed);
+    };
+    auto announce = [this](std::uint32_t user_id, bool online) { announce_presence(context, user_id, online); };
+    if (options.bus_url.empty()) {
+      context.bus = std::make_unique<InProcessPushBus>([count_local, announce](std::uint32_t user_id, bool online) {
+        count_local(user_id, online);
+        announce(user_id, online);
+      });
+      return;
+    }
+    const cluster::NodeIdentity self = node_identity(options, acceptor.local_endpoint().port());
+    nats = std::make_unique<cluster::NatsLink>(io.get_executor(), options.bus_url,
+                                               std::chrono::seconds(options.startup_wait_seconds),
+                                               "occhat-server " + self.node_id);
+    auto bus = std::make_unique<cluster::NatsPushBus>(io.get_executor(), *nats, self, announce, count_local);
+    cluster_bus = bus.get();
+    context.bus = std::move(bus);
+    log_event("cluster node {} on the bus {}", sanitize(self.node_id), options.bus_url);
   }
 
   // Called on the HTTP thread: the snapshot is taken on the network thread; a server that does
@@ -244,6 +312,7 @@ struct Server::Impl {
     signals.cancel(ec);
     expiry_timer.cancel();
     account_events_timer.cancel();
+    if (cluster_bus) cluster_bus->stop();
     // Copy first: stop() removes the session from the map.
     std::vector<std::shared_ptr<Connection>> open;
     for (auto& [id, weak] : context.connections) {
@@ -267,6 +336,10 @@ struct Server::Impl {
   asio::steady_timer expiry_timer;
   asio::steady_timer account_events_timer{io};
   std::unique_ptr<MetricsHttp> metrics_http;  // --metrics-listen
+  // --bus: the NATS link and the bus over it (context.bus owns the bus). Declared after `io`,
+  // so the link closes before the io_context its callbacks post to goes away.
+  std::unique_ptr<cluster::NatsLink> nats;
+  cluster::NatsPushBus* cluster_bus = nullptr;
 };
 
 Server::Server(ServerOptions options) {
@@ -305,8 +378,11 @@ void Server::run() {
   asio::co_spawn(impl.io,
                  recover_then_accept(impl.acceptor, impl.context, impl.tls.get(),
                                      std::chrono::seconds(impl.options.tls_handshake_timeout_seconds),
-                                     impl.expiry_timer, std::chrono::hours(impl.options.upload_expiry_hours)),
+                                     impl.expiry_timer, std::chrono::hours(impl.options.upload_expiry_hours),
+                                     impl.cluster_bus ? std::chrono::milliseconds(cluster::NatsPushBus::kHeartbeatInterval)
+                                                      : std::chrono::milliseconds(0)),
                  asio::detached);
+  if (impl.cluster_bus) impl.cluster_bus->start();
   asio::co_spawn(impl.io, check_id_space(impl.context), asio::detached);
   asio::co_spawn(impl.io, follow_account_events(impl.context, impl.account_events_timer), asio::detached);
   log_event("listening on {}", address());
@@ -324,6 +400,8 @@ void Server::run() {
     }
   }
   // run() returned: no session is left and every store call a session awaited has finished.
+  // The last presence deltas (users going offline here) leave before the link closes.
+  if (impl.nats) impl.nats->close();
   impl.metrics_http.reset();
   impl.store_executor->shutdown();
   impl.crypto.join();

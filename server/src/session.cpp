@@ -118,8 +118,8 @@ void Session::apply(const Effect& effect) {
                  [this](const effect::Befriended& pair) {
                    // New friends who are both around see each other come online at once.
                    PushBus& bus = *server_.bus;
-                   if (bus.online(pair.first)) bus.publish_presence({pair.first, pair.first_nick, true, {pair.second}});
-                   if (bus.online(pair.second)) bus.publish_presence({pair.second, pair.second_nick, true, {pair.first}});
+                   if (bus.online(pair.first)) bus.share_presence({pair.first, pair.first_nick, true, {pair.second}});
+                   if (bus.online(pair.second)) bus.share_presence({pair.second, pair.second_nick, true, {pair.first}});
                  },
              },
              effect);
@@ -186,6 +186,10 @@ void Session::push_inbox_item(const store::InboxItem& item, const SharedFrame& f
 
 void Session::push_presence(const wire::PresenceEvent& event, const SharedFrame& frame) {
   if (subscription_) subscription_->presence(event, frame);
+}
+
+void Session::catch_up() {
+  if (subscription_) subscription_->start(0);  // from where the pushes left off
 }
 
 void Session::token_revoked(std::string_view reason) {

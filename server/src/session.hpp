@@ -42,6 +42,7 @@ class Session final : public ConnectionHandler, public PushSink {
   void push_inbox_item(const store::InboxItem& item, const SharedFrame& frame) override;
   void push_presence(const wire::PresenceEvent& event, const SharedFrame& frame) override;
   void token_revoked(std::string_view reason) override;
+  void catch_up() override;
 
  private:
   RequestContext context() const;

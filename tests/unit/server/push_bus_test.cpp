@@ -37,11 +37,13 @@ class RecordingSink final : public PushSink {
     ++revoked;
     if (on_revoked) on_revoked();
   }
+  void catch_up() override { ++catch_ups; }
 
   std::vector<std::uint64_t> items;
   std::vector<wire::PresenceEvent> presence;
   std::vector<SharedFrame> frames;
   int revoked = 0;
+  int catch_ups = 0;
   std::function<void()> on_revoked;
 };
 

@@ -117,6 +117,15 @@ struct ServerOptions {
   std::filesystem::path tls_key_file;
   // A TLS client must finish its handshake within this long, or it is closed.
   int tls_handshake_timeout_seconds = 10;
+  // Cluster (--bus): the NATS server every node of the cluster talks through (nats://HOST:PORT;
+  // empty: a single node). Needs a PostgreSQL store, which all nodes share.
+  std::string bus_url;
+  // This node's name in logs and heartbeats (--node-id; empty: HOSTNAME:PORT).
+  std::string node_id;
+  // How long start-up keeps trying PostgreSQL and NATS before it gives up (0: one try).
+  int startup_wait_seconds = 30;
+  // SO_REUSEPORT on the listener: several nodes on one machine share one port (--reuse-port).
+  bool reuse_port = false;
   // Stop gracefully on SIGINT/SIGTERM (main sets this; an embedding program may not want it).
   bool handle_signals = true;
 };

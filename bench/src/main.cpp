@@ -84,6 +84,10 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   node_loss_cmd->add_option("--timeout", node_loss.timeout_seconds, "seconds to wait for their offline presence")
       ->capture_default_str();
+  node_loss_cmd->add_option("--settle", node_loss.settle_seconds,
+                            "seconds between seeing them online and the kill, plus a random 0..2 s (the heartbeat "
+                            "interval), so the kill falls anywhere in the heartbeat cycle")
+      ->capture_default_str();
 
   try {
     app.parse(argc, argv);

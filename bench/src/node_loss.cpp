@@ -6,6 +6,7 @@
 #include <asio/co_spawn.hpp>
 #include <asio/detached.hpp>
 #include <asio/ip/address.hpp>
+#include <sodium.h>
 
 #include <cstdio>
 #include <filesystem>
@@ -141,8 +142,15 @@ void run_node_loss(const CommonOptions& common, NodeLossOptions options) {
   wait_until([&] { return view.count(watched, true) == watched.size(); }, 30s,
              "the watcher on node 2 seeing the users of node 1 online", failure);
 
-  std::fprintf(stderr, "node-loss: %zu users on node 1 online for the watcher on node 2; SIGKILL node 1\n",
-               watched.size());
+  // The users' logins were just announced to the other node, so it heard from node 1 a moment
+  // ago: killed now, node 1 would always be killed at the start of its silence window. A node
+  // dies at any moment, so wait a random time in [settle, settle + 2 s) (2 s: the heartbeat
+  // interval) first.
+  const double settle_s = options.settle_seconds + 2.0 * static_cast<double>(randombytes_uniform(1000)) / 1000.0;
+  std::fprintf(stderr, "node-loss: %zu users on node 1 online for the watcher on node 2; SIGKILL node 1 in %.2f s\n",
+               watched.size(), settle_s);
+  std::this_thread::sleep_for(std::chrono::milliseconds(static_cast<std::int64_t>(settle_s * 1000)));
+  if (auto f = failure()) throw BenchError(*f);
   const auto killed_at = steady_now_ns();
   doomed.stop(SIGKILL);
   wait_until([&] { return view.count(watched, false) == watched.size(); },
@@ -165,7 +173,7 @@ void run_node_loss(const CommonOptions& common, NodeLossOptions options) {
   const double last_s = static_cast<double>(last) / 1e9;
   std::fprintf(stderr, "node-loss: offline after %.2f s (first) .. %.2f s (all %zu); node 2 %s\n", first_s, last_s,
                watched.size(), survivor.ended().c_str());
-  emit_result("cluster", "node_loss", {{"watched", watched.size()}, {"nodes", 2}},
+  emit_result("cluster", "node_loss", {{"watched", watched.size()}, {"nodes", 2}, {"settle_s", round_to(settle_s, 2)}},
               {{"first_offline_s", round_to(first_s, 3)}, {"all_offline_s", round_to(last_s, 3)}});
 }
 

@@ -53,6 +53,7 @@ struct RoomOptions {
 struct NodeLossOptions {
   std::size_t watched = 20;      // users logged in on the node that is killed
   double timeout_seconds = 60;   // for their offline presence to arrive
+  double settle_seconds = 2;     // before the kill, plus a random 0..2 s
 };
 
 void run_relay(const CommonOptions& common, RelayOptions options);

@@ -18,7 +18,7 @@
 # run (not --quick, or with --write-results) writes bench/RESULTS.md. A run that could not build
 # occhat or get every figure from occhat-bench exits 1 and leaves bench/RESULTS.md as it is.
 # Peers run on 127.0.0.1 on free ports with configs generated in a temp dir, and are stopped on
-# exit. Every step runs under `timeout`: a full run measures for 20–25 minutes (the last, with the PostgreSQL rows, took 1,328 s), --quick about 4
+# exit. Every step runs under `timeout`: a full run measures for 20–25 minutes (the last, with the PostgreSQL rows, took 1,328 s) plus 5–8 for the cluster rows (3 rounds took 317–433 s), --quick about 5, --cluster-only 5–8
 # (building occhat first is not counted). Needs no terminal.
 # Figures that hold still on a shared machine (issue 15): the relay, backlog and connection cases
 # run --runs times (default 3; --quick 1), occhat and its peers in turn within each round
@@ -118,7 +118,7 @@ if [ ! -x "$bench_bin" ]; then
   fail "the build succeeded but left no $bench_bin (log: $build_log): occhat not measured"
 fi
 
-# ---- everything but the cluster rows: skipped by --cluster-only (down to "fi  # --cluster-only")
+# The peers' tools and load clients: not needed by --cluster-only (down to "fi  # --cluster-only").
 if [ "$cluster_only" -eq 0 ]; then
 for tool in mosquitto nginx curl iperf3 cc; do
   command -v "$tool" >/dev/null 2>&1 || fail "$tool is missing (run scripts/setup.sh bench)"

@@ -814,7 +814,8 @@ cluster_hold() {
   done
   # Until every process holds all its clients (or one of them gave up).
   while :; do
-    ready="$(find "$barrier" -name 'ready-*' | wc -l)"
+    ready=0  # ready-K appears complete (renamed from ready-K.tmp), so only those names count
+    for ((k = 1; k <= cluster_nodes; k++)); do [ -f "$barrier/ready-$k" ] && ready=$((ready + 1)); done
     [ "$ready" -eq "$cluster_nodes" ] && break
     for k in "${clients[@]}"; do kill -0 "$k" 2>/dev/null || ok=0; done
     [ "$ok" -eq 1 ] || break

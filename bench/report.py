@@ -416,11 +416,116 @@ def chat_rows(records):
 
 
 def store_split(records):
-    """(records of the main tables, PostgreSQL-store runs, their paired SQLite runs)."""
+    """(records of the main tables, PostgreSQL-store runs, their paired SQLite runs); the cluster
+    rows' records (cluster_split) are in none of them."""
+    records = [r for r in records if param(r, "cluster") is None]
     pg = [r for r in records if param(r, "store") == "postgresql"]
     paired = [r for r in records if param(r, "pair") == "postgresql"]
     rest = [r for r in records if param(r, "store") is None and param(r, "pair") is None]
     return rest, pg, paired
+
+
+def cluster_split(records):
+    """The cluster rows' records (params.cluster: hold, single, cross, kill; skipped ones: all)."""
+    return [r for r in records if param(r, "cluster") is not None
+            or (r.get("bench") == "meta" and r.get("case") == "cluster")]
+
+
+def has_main(records):
+    """Whether the main tables have anything to show (not a --cluster-only run)."""
+    return any(r.get("bench") not in ("meta",) for r in records)
+
+
+# ---- the cluster (issue 17) ---------------------------------------------------------------
+CLUSTER_HEADER = ["figure", "one node", "cluster", "cluster / one node", "target", "met?"]
+
+
+def cluster_rows(cl):
+    """The cluster next to one node of the same store, same rounds: median (min–max), ratios per
+    round cluster/one node (as measured: above 1 is more msg/s, or more latency)."""
+    rows = []
+    role = lambda name: (lambda r: param(r, "cluster") == name)
+    hold = runs_of(cl, "connections", "idle", role("hold"))
+    counted = runs_of(cl, "cluster", "connections")
+    nodes = param(counted[0], "nodes", 3) if counted else 3
+    per_node = param(counted[0], "clients_per_node") if counted else None
+    held = {}
+    for r in hold:
+        v = metric(r, "held")
+        if v is not None:
+            held[param(r, "round", 0)] = held.get(param(r, "round", 0), 0) + v
+    est = list(by_round(counted, "established").values())
+    asked = f", {nodes} × {per_node:,} asked" if isinstance(per_node, int) else ""
+    fmt_n = lambda v: f"{v:,.0f}"
+    total_asked = nodes * per_node if isinstance(per_node, int) else None
+
+    def over(vs):
+        # A run that asked for fewer (--quick) cannot meet it: say so instead of "NO".
+        if total_asked is not None and total_asked <= 20000:
+            return f"n/a (asked {total_asked:,})"
+        return met_text(check(median(vs), lambda x: x > 20000)) if vs else NA
+    rows.append([f"connections held across {nodes} nodes (idle, logged in; a client process per node){asked}",
+                 "—", spread(list(held.values()), fmt_n), "—", "> 20,000 (one process: 20,000 files)",
+                 over(list(held.values()))])
+    rows.append([f"connections established to the {nodes} nodes at one moment (ss, while every client process waits)", "—",
+                 spread(est, fmt_n), "—", "> 20,000", over(est)])
+    for k in range(1, nodes + 1):
+        rss = [metric(r, "rss_per_conn_bytes") for r in hold if param(r, "node") == k]
+        rows.append([f"server RSS per connection, node {k} of {nodes}", "—", spread(rss, fmt_kib), "—", "—", "—"])
+
+    single, cross = role("single"), role("cross")
+    p1 = lambda r: param(r, "pairs") == 1
+    both = lambda w, extra: (lambda r: w(r) and (extra is None or extra(r)))
+    fmt_rate_v = lambda v: f"{v:,.0f}"
+    rate = next((param(r, "rate") for r in runs_of(cl, "relay", "rate")), None)
+    at = f" at {rate:,.0f} msg/s offered" if isinstance(rate, (int, float)) else ""
+    for label, case, where, name, fmt in (
+            ("relay, 1 in flight, 1 pair, msg/s", "inflight1", p1, "msgs_per_s", fmt_rate_v),
+            ("relay, window 64, 50 pairs, msg/s", "window", None, "msgs_per_s", fmt_rate_v),
+            (f"relay latency p50{at}, 50 pairs", "rate", None, "p50_us", fmt_us),
+            (f"relay latency p99{at}, 50 pairs", "rate", None, "p99_us", fmt_us),
+            ("server CPU per relayed message, window 64 (all nodes)", "window", None, "server_cpu_us_per_msg",
+             lambda v: f"{v:,.1f} µs")):
+        one = by_round(runs_of(cl, "relay", case, both(single, where)), name)
+        two = by_round(runs_of(cl, "relay", case, both(cross, where)), name)
+        rows.append([label + (" (cluster: sender and receiver on 2 nodes)" if case == "inflight1" else ""),
+                     spread(list(one.values()), fmt), spread(list(two.values()), fmt),
+                     spread(ratio_values(two, one, True), fmt_x), "—", "—"])
+
+    kill = runs_of(cl, "cluster", "node_loss")
+    last = [metric(r, "all_offline_s") for r in kill]
+    first = [metric(r, "first_offline_s") for r in kill]
+    watched = param(kill[0], "watched") if kill else None
+    of = f"{watched:,} users" if isinstance(watched, int) else "its users"
+    rows.append([f"node SIGKILLed: {of} offline for a friend on another node, last (median of {len(kill)})", "—",
+                 spread(last, fmt_s), "—", "≤ 15 s",
+                 met_text(check(median([v for v in last if v is not None]), lambda x: x <= 15)) if last else NA])
+    rows.append(["node SIGKILLed: the first of its users offline on the other node", "—", spread(first, fmt_s), "—", "—", "—"])
+    return rows
+
+
+def cluster_notes(cl):
+    meta = next((r for r in cl if r.get("bench") == "meta"), None)
+    loads = [metric(r, "load1_at_start") for r in cl if metric(r, "load1_at_start") is not None]
+    other = [metric(r, "other_cpu_cores") for r in cl if metric(r, "other_cpu_cores") is not None]
+    out = []
+    if meta:
+        out.append(f"PostgreSQL {param(meta, 'postgresql')} (fsync on) and nats-server {param(meta, 'nats')}, "
+                   f"all nodes and clients on this one machine; the bus (--bus) "
+                   f"{'on' if param(meta, 'bus') else 'not in this occhat-server: nodes shared only the store'}.")
+    if loads:
+        out.append(f"Load average at the start of the cluster runs: {min(loads):.2f}–{max(loads):.2f} "
+                   f"(median {median(loads):.2f})"
+                   + (f"; CPU used by other processes during a run: median {median(other):.2f} cores, "
+                      f"max {max(other):.2f} (the connection case's 3 client processes count each other)" if other else "")
+                   + ".")
+    for r in runs_of(cl, "cluster", "skipped"):
+        out.append(f"Not measured ({param(r, 'cluster')}): {r.get('reason', '')}.")
+    return out
+
+
+def cluster_table_md(rows):
+    return grid_md(CLUSTER_HEADER, rows, ["---", "---:", "---:", "---:", "---", "---"])
 
 
 STORE_HEADER = ["figure", "SQLite, --durability disk", "PostgreSQL, fsync on", "× PostgreSQL/SQLite"]
@@ -574,6 +679,7 @@ def raw_table(records):
 
 def results_md(all_records, rows, command):
     records, pg, paired = store_split(all_records)
+    cl = cluster_split(all_records)
     m = machine()
     meta = pick(records, "meta", "run")
     meta_peers = pick(records, "meta", "peers")
@@ -616,6 +722,19 @@ def results_md(all_records, rows, command):
         store_table_md(store_rows(pg, paired)) if pg else "Not measured in this run"
         + "".join(f": {r.get('reason')}" for r in runs_of(all_records, "postgresql", "skipped")) + ".",
         "",
+        "## A cluster: nodes on one PostgreSQL and one NATS",
+        "",
+        "occhat-server nodes on one store (a throwaway PostgreSQL, fsync on; a fresh database per case) "
+        "and one nats-server (`--bus`), next to one node on the same PostgreSQL, in turn within each "
+        "round. Connections: one client process per node (one process may open at most 20,000 files "
+        "here), all holding at once behind a barrier. Cross-node relay: each pair's two users on two "
+        "nodes, so every message crosses the bus. Node loss: 2 nodes, users on node 1 and a friend "
+        "watching from node 2, node 1 SIGKILLed. Median (min–max); ratios per round.",
+        "",
+        cluster_table_md(cluster_rows(cl)) if cl else "Not measured in this run.",
+        "",
+        *[f"- {line}" for line in cluster_notes(cl)],
+        "",
         "## Everything else",
         "",
         markdown_table(rows),
@@ -644,29 +763,44 @@ def main():
 
     all_records = load(args.results)
     records, pg, paired = store_split(all_records)
+    cl = cluster_split(all_records)
+    main_tables = has_main(records)  # not with --cluster-only
     rows = build_rows(records)
     chat, skipped = chat_rows(records)
     if args.readme_table:
-        print(chat_table_md(chat))
-        print()
+        if main_tables:
+            print(chat_table_md(chat))
+            print()
         if pg:
             print(store_table_md(store_rows(pg, paired)))
             print()
-        print(markdown_table(rows))
+        if cl:
+            print(cluster_table_md(cluster_rows(cl)))
+            print()
+        if main_tables:
+            print(markdown_table(rows))
         return 0
-    print(chat_table_text(chat))
-    print()
-    for line in noise_lines(records, skipped):
-        print(line)
-    print()
-    print(text_table(rows))
+    if main_tables:
+        print(chat_table_text(chat))
+        print()
+        for line in noise_lines(records, skipped):
+            print(line)
+        print()
+        print(text_table(rows))
+    if cl:
+        print()
+        print("A cluster: nodes on one PostgreSQL and one NATS (median, min–max; ratios cluster / one node):")
+        print(grid_text(CLUSTER_HEADER, cluster_rows(cl)))
+        for line in cluster_notes(cl):
+            print(line)
     if pg:
         print()
         print("PostgreSQL store next to SQLite (median, min–max):")
         for r in store_rows(pg, paired):
             print(f"  {r[0]}: SQLite {r[1]}, PostgreSQL {r[2]}, {r[3]}")
-    print()
-    print(RATIO_NOTE)
+    if main_tables:
+        print()
+        print(RATIO_NOTE)
     if args.write:
         text = results_md(all_records, rows, args.command)  # before opening: git status sees the old file
         with open(args.write, "w", encoding="utf-8") as f:

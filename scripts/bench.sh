@@ -11,11 +11,14 @@
 #   files     occhat-bench files                    vs  nginx (sendfile) + curl, `curl -C -` resume
 #   ceiling   iperf3 over loopback
 #   python    bench/python_events.py: 1,000 events through occhat.aio vs the synchronous API
+#   cluster   occhat-server nodes on one PostgreSQL + one NATS (issue 17): connections held
+#             across 3 nodes, cross-node relay next to one node, a killed node's users going
+#             offline (--cluster-only runs just these)
 # Every JSON line goes to BUILD/bench-results.jsonl; bench/report.py renders the table, and a full
 # run (not --quick, or with --write-results) writes bench/RESULTS.md. A run that could not build
 # occhat or get every figure from occhat-bench exits 1 and leaves bench/RESULTS.md as it is.
 # Peers run on 127.0.0.1 on free ports with configs generated in a temp dir, and are stopped on
-# exit. Every step runs under `timeout`: a full run measures for 20–25 minutes (the last, with the PostgreSQL rows, took 1,328 s), --quick about 4
+# exit. Every step runs under `timeout`: a full run measures for 20–25 minutes (the last, with the PostgreSQL rows, took 1,328 s) plus 5–8 for the cluster rows (3 rounds took 317–433 s), --quick about 5, --cluster-only 5–8
 # (building occhat first is not counted). Needs no terminal.
 # Figures that hold still on a shared machine (issue 15): the relay, backlog and connection cases
 # run --runs times (default 3; --quick 1), occhat and its peers in turn within each round
@@ -29,15 +32,17 @@ root="$(pwd)"
 exec </dev/null
 
 usage() {
-  echo "usage: scripts/bench.sh [--quick] [--runs N] [--no-install] [--write-results]" >&2
+  echo "usage: scripts/bench.sh [--quick] [--runs N] [--cluster-only] [--no-install] [--write-results]" >&2
   echo "  --quick          short runs, 1 round and a 256 MiB file (a smoke run; no bench/RESULTS.md)" >&2
-  echo "  --runs N         rounds of the relay, backlog and connection cases (default 3, --quick 1)" >&2
+  echo "  --runs N         rounds of the relay, backlog, connection and cluster cases (default 3, --quick 1)" >&2
+  echo "  --cluster-only   only the cluster rows (3 nodes on PostgreSQL + NATS; no bench/RESULTS.md)" >&2
   echo "  --no-install     do not run scripts/setup.sh bench (the peers must be installed)" >&2
   echo "  --write-results  write bench/RESULTS.md even with --quick" >&2
   echo "  OCCHAT_BENCH_BUILD_DIR overrides ./build, OCCHAT_BENCH_CMAKE the cmake program." >&2
   echo "  Exits 1, leaving bench/RESULTS.md as it is, when occhat could not be built or measured." >&2
 }
 quick=0
+cluster_only=0
 install=1
 write_results=0
 runs=""
@@ -48,13 +53,15 @@ for ((i = 0; i < ${#args[@]}; i++)); do
     --runs=*) runs="${arg#--runs=}" ;;
     --runs) i=$((i + 1)); runs="${args[$i]:-}" ;;
     --quick) quick=1 ;;
+    --cluster-only) cluster_only=1 ;;
     --no-install) install=0 ;;
     --write-results) write_results=1 ;;
     -h|--help) usage; exit 0 ;;
     *) echo "bench.sh: unknown option: $arg" >&2; usage; exit 1 ;;
   esac
 done
-[ "$quick" -eq 1 ] || write_results=1
+# A partial run (--quick, --cluster-only) leaves bench/RESULTS.md, the last full run's, as it is.
+[ "$quick" -eq 1 ] || [ "$cluster_only" -eq 1 ] || write_results=1
 if [ -z "$runs" ]; then runs=3; [ "$quick" -eq 1 ] && runs=1; fi
 if ! [[ "$runs" =~ ^[1-9][0-9]?$ ]]; then echo "bench.sh: --runs needs a number 1..99" >&2; exit 1; fi
 command_line="scripts/bench.sh${*:+ $*}"
@@ -111,6 +118,8 @@ if [ ! -x "$bench_bin" ]; then
   fail "the build succeeded but left no $bench_bin (log: $build_log): occhat not measured"
 fi
 
+# The peers' tools and load clients: not needed by --cluster-only (down to "fi  # --cluster-only").
+if [ "$cluster_only" -eq 0 ]; then
 for tool in mosquitto nginx curl iperf3 cc; do
   command -v "$tool" >/dev/null 2>&1 || fail "$tool is missing (run scripts/setup.sh bench)"
 done
@@ -126,6 +135,7 @@ if ! pkg-config --exists libstrophe \
           $(pkg-config --cflags --libs libstrophe 2>/dev/null) 2>"$build/xmpp_bench-build.log"; then
   xmpp_client_missing="libstrophe-dev is missing or bench/peers/xmpp_bench.c did not build ($build/xmpp_bench-build.log)"
 fi
+fi  # --cluster-only
 
 # ---- work dirs and cleanup ----------------------------------------------------------------
 # Work files live under the build dir so that both servers read and write the disk ./build is on.
@@ -191,6 +201,7 @@ emit "$(printf '{"bench": "meta", "case": "run", "params": {"quick": %s, "mosqui
   "$(version_of iperf3 --version)" "$(dpkg-query -W -f='${Version}' libmosquitto-dev 2>/dev/null | cut -d- -f1)")"
 
 # ---- iperf3: the loopback ceiling ---------------------------------------------------------
+if [ "$cluster_only" -eq 0 ]; then  # down to "fi  # --cluster-only"
 step "iperf3 loopback, ${iperf_seconds}s"
 port="$(free_port)"
 iperf3 -s -1 -p "$port" -B 127.0.0.1 >"$logs/iperf3-server.log" 2>&1 &
@@ -206,6 +217,7 @@ else
   warn "iperf3 failed: $(tail -3 "$logs/iperf3.err" "$logs/iperf3.json" 2>/dev/null | tr '\n' ' ')"
 fi
 stop_pid "$iperf_pid"
+fi  # --cluster-only
 
 # ---- the disk's own limit -------------------------------------------------------------------
 # One message in flight with --durability disk cannot beat one fdatasync per message: measured on
@@ -532,6 +544,8 @@ stop_peers() {
 }
 
 # ---- the rounds ---------------------------------------------------------------------------------
+# Everything from here to the cluster rows is skipped by --cluster-only (down to "fi  # --cluster-only").
+if [ "$cluster_only" -eq 0 ]; then
 meta_peers() {
   emit "$(printf '{"bench": "meta", "case": "peers", "params": {"runs": %s, "ejabberd": "%s", "prosody": "%s", "libstrophe": "%s", "relay_seconds": %s}, "metrics": {}}' \
     "$runs" "$(dpkg-query -W -f='${Version}' ejabberd 2>/dev/null | cut -d- -f1)" \
@@ -720,6 +734,161 @@ grep '^{' "$logs/python.out" >>"$work/results.jsonl" || true
 if [ "$rc" -ne 0 ] || ! grep -q '^{' "$logs/python.out"; then
   warn "bench/python_events.py exited with $rc (124: timed out)"
   occhat_failed+=("python (exit $rc)")
+fi
+fi  # --cluster-only
+
+# ---- a cluster: nodes on one PostgreSQL and one NATS (issue 17) --------------------------------
+# A throwaway PostgreSQL cluster (fsync on) and a nats-server, both on free ports; a fresh
+# database per case. Each occhat-bench starts its own node(s) on them (--store, and --bus while
+# occhat-server has the flag), so a case's nodes form one cluster:
+#   hold    3 occhat-bench connections at once, one per node (one process may open at most 20,000
+#           files here), $cluster_clients logged-in idle clients each; a barrier (--ready-file,
+#           --go-file) makes them hold at the same time, and ss counts the connections the 3
+#           nodes hold at that moment; server RSS per connection per node.
+#   single / cross   relay 1 in flight (1 pair), window 64 (50 pairs) and 50 pairs at a fixed
+#           rate on one node, then with each pair's two users on two nodes (--nodes 2): every
+#           message crosses nodes.
+#   kill    occhat-bench node-loss: SIGKILL one of 2 nodes; seconds until its users are offline
+#           for a friend on the other.
+cluster_nodes=3
+cluster_clients=7000  # per node: 21,000 in all
+[ "$quick" -eq 1 ] && cluster_clients=2000  # occhat-bench connections --quick caps at 2,000
+# The fixed rate of the latency case: well under what one PostgreSQL node relays with a window
+# (about 1,400 msg/s in the store rows), so the figure is latency, not queueing.
+cluster_rate=500
+t_cluster_hold=420
+cluster_pg_uri=""
+bus_args=()
+
+# Prints the URI of a new, empty database on the cluster's PostgreSQL.
+fresh_db() {
+  local db="bench_cluster_$1_$RANDOM$RANDOM"
+  psql "$cluster_pg_uri" -qc "CREATE DATABASE $db" >/dev/null 2>"$logs/psql.err" || return 1
+  echo "${cluster_pg_uri%/*}/$db"
+}
+cluster_skip() {  # ROLE REASON: a row that cannot be measured in this run, and why
+  emit "$("$python" -c 'import json,sys; print(json.dumps({"bench": "cluster", "case": "skipped", "params": {"cluster": sys.argv[1]}, "metrics": {}, "reason": sys.argv[2]}))' "$1" "$2")"
+}
+# cluster_case ROUND LIMIT ROLE NAME ARGS...: occhat-bench NAME on a fresh database, tagged
+# cluster=ROLE.
+cluster_case() {
+  local round="$1" limit="$2" role="$3" name="$4" db rc=0
+  shift 4
+  if ! db="$(fresh_db "$round")"; then
+    warn "cluster: cannot create a database: $(head -1 "$logs/psql.err")"
+    occhat_failed+=("$name $* in the cluster rows (no database)")
+    return 0
+  fi
+  step "occhat-bench $name $* (cluster: $role, round $round)"
+  tags=("round=$round" "cluster=$role")
+  sampled "$limit" "occhat-cluster-$name" --server-child occhat-server -- \
+    "$bench_bin" "$name" "$@" --work-dir "$work/occhat-cluster-$name" --store "$db" "${qflag[@]}" || rc=$?
+  if [ "$rc" -ne 0 ] || ! grep -q '^{' "$logs/occhat-cluster-$name.out"; then
+    warn "occhat-bench $name $* in the cluster rows exited with $rc (124: timed out)"
+    occhat_failed+=("$name $* in the cluster rows (exit $rc)")
+  fi
+}
+# cluster_hold ROUND: the connections held across $cluster_nodes nodes.
+cluster_hold() {
+  local round="$1" db k barrier ready port filter="" established rc ok=1
+  local -a clients=() node_args=()
+  if ! db="$(fresh_db "$round")"; then
+    warn "cluster: cannot create a database: $(head -1 "$logs/psql.err")"
+    occhat_failed+=("connections across $cluster_nodes nodes (no database)")
+    return 0
+  fi
+  barrier="$work/cluster-barrier-$round"
+  mkdir -p "$barrier"
+  step "occhat-bench connections: $cluster_clients clients on each of $cluster_nodes nodes, one client process per node (round $round)"
+  for ((k = 1; k <= cluster_nodes; k++)); do
+    node_args=()
+    [ ${#bus_args[@]} -gt 0 ] && node_args=("${bus_args[@]}" "--server-arg=--node-id=bench-node-$k")
+    (
+      tags=("round=$round" "cluster=hold" "node=$k")
+      sampled "$t_cluster_hold" "occhat-cluster-hold-$k" --server-child occhat-server -- \
+        "$bench_bin" connections --clients "$cluster_clients" --password-logins 0 --hold 2 \
+        --ready-file "$barrier/ready-$k" --go-file "$barrier/go" --go-timeout 300 \
+        --work-dir "$work/occhat-cluster-hold-$k" --store "$db" ${node_args[@]+"${node_args[@]}"} "${qflag[@]}"
+    ) &
+    clients+=($!)
+  done
+  # Until every process holds all its clients (or one of them gave up).
+  while :; do
+    ready=0  # ready-K appears complete (renamed from ready-K.tmp), so only those names count
+    for ((k = 1; k <= cluster_nodes; k++)); do [ -f "$barrier/ready-$k" ] && ready=$((ready + 1)); done
+    [ "$ready" -eq "$cluster_nodes" ] && break
+    for k in "${clients[@]}"; do kill -0 "$k" 2>/dev/null || ok=0; done
+    [ "$ok" -eq 1 ] || break
+    sleep 0.5
+  done
+  if [ "$ok" -eq 1 ]; then
+    # Counted from outside, while every process waits at the barrier: what the nodes hold at once.
+    for ((k = 1; k <= cluster_nodes; k++)); do
+      read -r port _ <"$barrier/ready-$k"
+      filter+="${filter:+ or }src 127.0.0.1:$port"  # the nodes' side (a client's ephemeral port may be equal)
+    done
+    established="$(ss -tnH state established "( $filter )" | wc -l)"
+    emit "$(printf '{"bench": "cluster", "case": "connections", "params": {"nodes": %s, "clients_per_node": %s, "round": %s, "cluster": "hold"}, "metrics": {"established": %s, "load1_at_start": %s}}' \
+      "$cluster_nodes" "$cluster_clients" "$round" "$established" "$(cut -d' ' -f1 /proc/loadavg)")"
+    echo "   cluster: $established connections established to the $cluster_nodes nodes at once" >&2
+  fi
+  touch "$barrier/go"
+  for k in "${clients[@]}"; do
+    rc=0; wait "$k" || rc=$?
+    if [ "$rc" -ne 0 ]; then
+      warn "occhat-bench connections (cluster, round $round) exited with $rc (124: timed out)"
+      ok=0
+    fi
+  done
+  [ "$ok" -eq 1 ] || occhat_failed+=("connections across $cluster_nodes nodes (round $round)")
+}
+
+step "cluster: a throwaway PostgreSQL and a nats-server"
+if ! command -v nats-server >/dev/null 2>&1; then
+  warn "cluster rows skipped: nats-server is missing (scripts/setup.sh)"
+  cluster_skip all "nats-server is missing"
+elif ! cluster_pg_uri="$(scripts/pg-cluster.sh start 2>"$logs/cluster-pg.err")"; then
+  warn "cluster rows skipped: the throwaway PostgreSQL did not start ($(tail -1 "$logs/cluster-pg.err"))"
+  cluster_skip all "the throwaway PostgreSQL did not start"
+else
+  pg_dir="$(grep -o '/tmp/occhat-pg-[A-Za-z0-9]*' "$logs/cluster-pg.err" | head -1)"
+  nats_port="$(free_port)"
+  nats-server -a 127.0.0.1 -p "$nats_port" >"$logs/nats-server.log" 2>&1 &
+  nats_pid=$!; pids+=("$nats_pid")
+  wait_port "$nats_port" || warn "nats-server did not listen on $nats_port ($logs/nats-server.log)"
+  if "$build/server/occhat-server" --help 2>/dev/null | grep -q -- '--bus'; then
+    bus_args=("--server-arg=--bus=nats://127.0.0.1:$nats_port")
+  else
+    # Before the bus: the hold row runs on nodes that share only the store; the rows that need
+    # pushes between nodes are reported as not measured.
+    warn "cluster: this occhat-server has no --bus; only the connections are measured"
+  fi
+  emit "$(printf '{"bench": "meta", "case": "cluster", "params": {"postgresql": "%s", "nats": "%s", "bus": %s, "rate": %s}, "metrics": {}}' \
+    "$(psql "$cluster_pg_uri" -Atc 'SHOW server_version' 2>/dev/null | cut -d' ' -f1)" \
+    "$(version_of nats-server --version)" "$([ ${#bus_args[@]} -gt 0 ] && echo true || echo false)" "$cluster_rate")"
+  for ((round = 1; round <= runs; round++)); do
+    step "round $round of $runs: the cluster"
+    cluster_hold "$round"
+    relay_cases=("--pairs 1 --window 1" "--pairs 50 --window 64" "--pairs 50 --rate $cluster_rate")
+    for relay_case in "${relay_cases[@]}"; do
+      # shellcheck disable=SC2086  # the case's words are its options
+      cluster_case "$round" "$t_relay" single relay $relay_case --seconds "$relay_seconds"
+      if [ ${#bus_args[@]} -gt 0 ]; then
+        # shellcheck disable=SC2086
+        cluster_case "$round" "$t_relay" cross relay $relay_case --seconds "$relay_seconds" --nodes 2 "${bus_args[@]}"
+      fi
+    done
+    if [ ${#bus_args[@]} -gt 0 ]; then
+      cluster_case "$round" 120 kill node-loss "${bus_args[@]}"
+    fi
+  done
+  if [ ${#bus_args[@]} -eq 0 ]; then
+    cluster_skip cross "occhat-server has no --bus"
+    cluster_skip kill "occhat-server has no --bus"
+  fi
+  stop_pid "$nats_pid"
+  scripts/pg-cluster.sh stop "$pg_dir" >/dev/null 2>&1 || warn "cluster: could not stop the PostgreSQL in $pg_dir"
+  pg_dir=""
 fi
 
 # ---- results ------------------------------------------------------------------------------

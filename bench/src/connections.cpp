@@ -9,6 +9,8 @@
 #include <asio/post.hpp>
 
 #include <cstdio>
+#include <filesystem>
+#include <fstream>
 #include <memory>
 #include <mutex>
 #include <thread>
@@ -64,6 +66,24 @@ void check_fd_limit(std::size_t needed) {
   }
 }
 
+// The barrier of several connections processes (one per cluster node): announces that this one
+// holds all its clients, then waits until the caller says every process does.
+// The file says "PORT PID" of this process's server, so the caller can count the connections
+// every node holds at that moment from outside (ss).
+void wait_for_go(const ConnectionsOptions& options, const harness::ServerProcess& server,
+                 const std::function<std::optional<std::string>()>& failure) {
+  {
+    std::ofstream ready(options.ready_file + ".tmp");
+    ready << server.port() << ' ' << server.pid() << '\n';
+  }
+  std::filesystem::rename(options.ready_file + ".tmp", options.ready_file);  // appears complete or not at all
+  std::fprintf(stderr, "connections: ready (%s); waiting for %s\n", options.ready_file.c_str(),
+               options.go_file.c_str());
+  wait_until([&] { return std::filesystem::exists(options.go_file); },
+             std::chrono::milliseconds(static_cast<std::int64_t>(options.go_timeout_seconds * 1000)),
+             "waiting for " + options.go_file, failure);
+}
+
 }  // namespace
 
 void run_connections(const CommonOptions& common, ConnectionsOptions options) {
@@ -74,6 +94,9 @@ void run_connections(const CommonOptions& common, ConnectionsOptions options) {
   }
   if (options.clients == 0 || options.sources == 0 || options.sources > 250 || options.in_flight == 0) {
     throw BenchError("--clients, --sources (1..250) and --in-flight must be positive");
+  }
+  if (options.ready_file.empty() != options.go_file.empty()) {
+    throw BenchError("--ready-file and --go-file go together");
   }
   check_fd_limit(options.clients + options.password_logins + 64);
   const std::size_t users_needed = std::max(options.clients, options.password_logins);
@@ -141,6 +164,7 @@ void run_connections(const CommonOptions& common, ConnectionsOptions options) {
   const double login_rate = static_cast<double>(options.clients) / open_seconds;
   std::fprintf(stderr, "connections: %zu logged in in %.2f s (%.0f/s); holding %.1f s\n", options.clients,
                open_seconds, login_rate, options.hold_seconds);
+  if (!options.ready_file.empty()) wait_for_go(options, server, failure);
 
   std::this_thread::sleep_for(std::chrono::milliseconds(static_cast<std::int64_t>(options.hold_seconds * 1000)));
   const std::uint64_t rss_held = server.rss_bytes();

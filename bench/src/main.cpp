@@ -30,6 +30,10 @@ int main(int argc, char** argv) {
   relay_cmd->add_option("--window", relay.window, "sends in flight per sender (closed loop)")->capture_default_str();
   relay_cmd->add_option("--rate", relay.rate, "offered msg/s over all senders (open loop); 0: closed loop")
       ->capture_default_str();
+  relay_cmd->add_option("--nodes", relay.nodes,
+                        "servers on one store (--store; pass --server-arg=--bus=nats://...): each pair's two users "
+                        "on different nodes, so every message crosses nodes")
+      ->capture_default_str();
   relay_cmd->add_flag("--all", relay.all,
                       "run inflight1 (1 pair and --pairs), window (--window or 64) and rate (--rate or 5000/s)");
 
@@ -49,6 +53,12 @@ int main(int argc, char** argv) {
   connections_cmd->add_option("--in-flight", connections.in_flight, "handshakes at a time")->capture_default_str();
   connections_cmd->add_option("--password-logins", connections.password_logins, "argon2id logins to time")
       ->capture_default_str();
+  connections_cmd->add_option("--ready-file", connections.ready_file,
+                              "create this file once every client is logged in (a barrier for several processes)");
+  connections_cmd->add_option("--go-file", connections.go_file,
+                              "then wait for this file to exist before the hold (with --ready-file)");
+  connections_cmd->add_option("--go-timeout", connections.go_timeout_seconds, "seconds to wait for --go-file")
+      ->capture_default_str();
 
   FilesOptions files;
   auto* files_cmd = app.add_subcommand("files", "upload/download one large file: MB/s and resume cost");
@@ -65,6 +75,20 @@ int main(int argc, char** argv) {
   room_cmd->add_option("--window", room.window, "deliveries stage: sends in flight")->capture_default_str();
   room_cmd->add_option("--offline-messages", room.offline_messages, "offline stage: messages sent")->capture_default_str();
 
+  NodeLossOptions node_loss;
+  auto* node_loss_cmd = app.add_subcommand(
+      "node-loss", "a cluster of 2 nodes (--store, --server-arg=--bus=...): seconds until node 1's users, after its "
+                   "SIGKILL, are offline for a friend on node 2");
+  add_common_options(*node_loss_cmd, common);
+  node_loss_cmd->add_option("--watched", node_loss.watched, "users logged in on node 1, friends of the watcher")
+      ->capture_default_str();
+  node_loss_cmd->add_option("--timeout", node_loss.timeout_seconds, "seconds to wait for their offline presence")
+      ->capture_default_str();
+  node_loss_cmd->add_option("--settle", node_loss.settle_seconds,
+                            "seconds between seeing them online and the kill, plus a random 0..2 s (the heartbeat "
+                            "interval), so the kill falls anywhere in the heartbeat cycle")
+      ->capture_default_str();
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -76,6 +100,7 @@ int main(int argc, char** argv) {
     if (*connections_cmd) run_connections(common, connections);
     if (*files_cmd) run_files(common, files);
     if (*room_cmd) run_room(common, room);
+    if (*node_loss_cmd) run_node_loss(common, node_loss);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "occhat-bench: %s\n", e.what());
     return 1;

@@ -3,6 +3,7 @@
 #include <asio/ip/address.hpp>
 
 #include <cstdio>
+#include <filesystem>
 #include <memory>
 #include <string>
 #include <thread>
@@ -33,6 +34,18 @@ struct RelayCase {
   double rate;
 };
 
+// The sum over every node of a per-process figure (CPU seconds, run delay); nullopt if one is gone.
+std::optional<double> servers_cpu_seconds(const std::vector<std::unique_ptr<harness::ServerProcess>>& servers,
+                                          std::optional<double> (*of)(pid_t)) {
+  double total = 0;
+  for (const auto& server : servers) {
+    const auto v = of(server->pid());
+    if (!v) return std::nullopt;
+    total += *v;
+  }
+  return total;
+}
+
 void run_case(const CommonOptions& common, WorkDir& work, const RelayOptions& options, const RelayCase& c) {
   std::fprintf(stderr, "relay %s: %zu pairs, window %zu, rate %.0f/s, %.1f s\n", c.name.c_str(), c.pairs, c.window,
                c.rate, options.seconds);
@@ -41,8 +54,16 @@ void run_case(const CommonOptions& common, WorkDir& work, const RelayOptions& op
   for (std::size_t i = 0; i < c.pairs; ++i) friendships.emplace_back(2 * i, 2 * i + 1);
   const auto users = seed_users(dir + "/data", 2 * c.pairs, friendships, common.store);
 
-  harness::ServerProcess server(server_config(common, dir));
-  const asio::ip::tcp::endpoint endpoint(asio::ip::make_address("127.0.0.1"), server.port());
+  // One server, or --nodes servers on one shared store (a cluster): user u is on node u mod N, and
+  // the friends 2i and 2i+1 are on neighbouring nodes, so with 2 or more nodes every message
+  // crosses nodes.
+  std::vector<std::unique_ptr<harness::ServerProcess>> servers;
+  for (std::size_t k = 0; k < options.nodes; ++k) {
+    const std::string node_dir = k == 0 ? dir : dir + "/node" + std::to_string(k + 1);
+    if (k > 0) std::filesystem::create_directories(node_dir + "/data");
+    servers.push_back(std::make_unique<harness::ServerProcess>(server_config(common, node_dir)));
+  }
+  auto node_of = [&](std::size_t user) -> harness::ServerProcess& { return *servers[user % servers.size()]; };
 
   RelayShared shared;
   IoPool pool(common.threads);
@@ -60,11 +81,14 @@ void run_case(const CommonOptions& common, WorkDir& work, const RelayOptions& op
       config.interval = std::chrono::nanoseconds(static_cast<std::int64_t>(1e9 * static_cast<double>(senders) / c.rate));
       config.phase_offset = config.interval * static_cast<std::int64_t>(i) / static_cast<std::int64_t>(senders);
     }
+    const asio::ip::tcp::endpoint endpoint(asio::ip::make_address("127.0.0.1"), node_of(i).port());
     clients.push_back(std::make_unique<RelayClient>(pool.context(i), endpoint, config, shared));
   }
   auto failure = [&]() -> std::optional<std::string> {
     if (auto f = shared.first_failure()) return f;
-    if (!server.running()) return "occhat-server exited during the run; see " + dir + "/server.log";
+    for (auto& server : servers) {
+      if (!server->running()) return "occhat-server exited during the run; see " + server->log_path();
+    }
     return std::nullopt;
   };
 
@@ -81,12 +105,12 @@ void run_case(const CommonOptions& common, WorkDir& work, const RelayOptions& op
   const auto run_time = std::chrono::milliseconds(static_cast<std::int64_t>(options.seconds * 1000)) + kWarmup;
   // The server's CPU over the measured window: its cost per relayed message.
   wait_until([&] { return steady_now_ns() >= shared.window_start_ns.load(); }, run_time + 5s, "the warm-up", failure);
-  const auto cpu_at_start = process_cpu_seconds(server.pid());
-  const auto run_delay_at_start = process_run_delay_seconds(server.pid());
+  const auto cpu_at_start = servers_cpu_seconds(servers, process_cpu_seconds);
+  const auto run_delay_at_start = servers_cpu_seconds(servers, process_run_delay_seconds);
   wait_until([&] { return steady_now_ns() >= shared.window_end_ns.load(); }, run_time + 5s, "the measurement window",
              failure);
-  const auto cpu_at_end = process_cpu_seconds(server.pid());
-  const auto run_delay_at_end = process_run_delay_seconds(server.pid());
+  const auto cpu_at_end = servers_cpu_seconds(servers, process_cpu_seconds);
+  const auto run_delay_at_end = servers_cpu_seconds(servers, process_run_delay_seconds);
 
   // Stop sending, then everything the server confirmed must reach its recipient.
   shared.phase = RelayShared::draining;
@@ -105,8 +129,11 @@ void run_case(const CommonOptions& common, WorkDir& work, const RelayOptions& op
   for (auto& client : clients) client->finish();
   std::this_thread::sleep_for(20ms);
   pool.stop();
-  server.stop();
-  const std::string ended = server.ended();
+  std::string ended;
+  for (auto& server : servers) {
+    server->stop();
+    ended += (ended.empty() ? "" : ", ") + server->ended();
+  }
 
   const auto sent = shared.sent.load();
   const auto received = shared.received.load();
@@ -119,6 +146,7 @@ void run_case(const CommonOptions& common, WorkDir& work, const RelayOptions& op
                static_cast<unsigned long long>(sent), static_cast<unsigned long long>(received), ended.c_str());
 
   nlohmann::json params = {{"pairs", c.pairs}, {"seconds", options.seconds}, {"size", options.size}};
+  if (options.nodes > 1) params["nodes"] = options.nodes;
   nlohmann::json metrics = {{"msgs_per_s", round_to(msgs_per_s, 1)}};
   if (c.name == "rate") {
     params["rate"] = c.rate;
@@ -163,6 +191,10 @@ void run_relay(const CommonOptions& common, RelayOptions options) {
     throw BenchError("--size must be 24.." + std::to_string(proto::kMaxTextBytes) + " bytes");
   }
   if (options.pairs == 0 || options.window == 0) throw BenchError("--pairs and --window must be at least 1");
+  if (options.nodes == 0 || options.nodes > 16) throw BenchError("--nodes must be 1..16");
+  if (options.nodes > 1 && common.store.empty()) {
+    throw BenchError("--nodes needs --store postgresql://... (the nodes share one store; add --server-arg=--bus=...)");
+  }
   WorkDir work(common.work_dir, common.keep);
   std::vector<RelayCase> cases;
   if (options.all) {

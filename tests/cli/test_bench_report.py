@@ -73,3 +73,55 @@ def test_a_peer_that_could_not_run_says_why(tmp_path):
     out = report(rounds(tmp_path, [skipped]))
     assert "prosody was not measured: it did not start: port in use" in out
     assert row(out, "relay, 1 in flight, 1 pair")[5] == "not run"
+
+
+def cluster_lines():
+    """Two rounds of the cluster rows (issue 17), as scripts/bench.sh tags them."""
+    lines = [line("meta", "cluster", {"postgresql": "15.18", "nats": "2.9.10", "bus": True, "rate": 500}, {})]
+    for r in (1, 2):
+        lines.append(line("cluster", "connections", {"nodes": 3, "clients_per_node": 7000, "round": r,
+                                                     "cluster": "hold"}, {"established": 21000}))
+        for node in (1, 2, 3):
+            lines.append(line("connections", "idle", {"clients": 7000, "round": r, "cluster": "hold", "node": node},
+                              {"held": 7000 - (r - 1) * node, "rss_per_conn_bytes": 7168 * node,
+                               "load1_at_start": 2.0}))
+        # One node 1,000 and 2,000 msg/s; across two nodes 500 and 1,500: ratios 0.5 and 0.75.
+        for role, rate in (("single", 1000 * r), ("cross", 1000 * r - 500)):
+            lines.append(line("relay", "inflight1", {"pairs": 1, "round": r, "durability": "disk", "cluster": role},
+                              {"msgs_per_s": rate}))
+        lines.append(line("cluster", "node_loss", {"watched": 20, "nodes": 2, "round": r, "cluster": "kill"},
+                          {"first_offline_s": 7.0 + r, "all_offline_s": 8.0 + r}))
+    return lines
+
+
+def test_cluster_rows_sum_the_nodes_and_ratio_per_round(tmp_path):
+    out = report(rounds(tmp_path, cluster_lines()))
+    held = row(out, "connections held across 3 nodes")
+    assert held[2] == "20,997 (20,994–21,000)"   # the sum over the nodes of each round, then the median
+    assert held[5] == "yes"                       # > 20,000
+    assert row(out, "server RSS per connection, node 2 of 3")[2] == "14.00 KiB (14.00 KiB–14.00 KiB)"
+    relay = row(out, "relay, 1 in flight, 1 pair, msg/s (cluster")
+    assert relay[1] == "1,500 (1,000–2,000)" and relay[2] == "1,000 (500–1,500)"
+    assert relay[3] == "0.62× (0.50×–0.75×)"     # cross / single, per round
+    kill = row(out, "node SIGKILLed: 20 users offline")
+    assert kill[2] == "9.500 s (9.000 s–10.0 s)" and kill[5] == "yes"  # within 15 s
+
+
+def test_cluster_runs_stay_out_of_the_other_tables(tmp_path):
+    out = report(rounds(tmp_path, cluster_lines()))
+    # The main relay row is still occhat's own SQLite runs only, as without the cluster rows.
+    assert row(out, "relay, 1 in flight, 1 pair")[2] == "2,000 (1,000–3,000)"
+    assert "connections held (idle, logged in)" in out and row(out, "connections held (idle, logged in)")[1] == "n/a"
+
+
+def test_a_cluster_only_run_shows_just_the_cluster_and_what_was_not_measured(tmp_path):
+    skipped = line("cluster", "skipped", {"cluster": "kill"}, {})
+    rec = json.loads(skipped)
+    rec["reason"] = "occhat-server has no --bus"
+    path = tmp_path / "results.jsonl"
+    path.write_text("\n".join([line("meta", "run", {"quick": False}, {}), *cluster_lines()[:6], json.dumps(rec)])
+                    + "\n")
+    out = report(path)
+    assert "ejabberd" not in out          # no chat-server table
+    assert "Not measured (kill): occhat-server has no --bus." in out
+    assert row(out, "node SIGKILLed")[2] == "n/a"

@@ -16,7 +16,7 @@ import urllib.request
 
 import pytest
 
-from conftest import (User, befriend, clean_env, drain_inbox, free_port, kill_when, make_user, parse_json,
+from conftest import (BUILD_DIR, PASSWORD, REPO, User, befriend, clean_env, drain_inbox, free_port, kill_when, make_user, parse_json,
                       server_binary, sha256_of, spawn, write_random)
 
 NODES = 3
@@ -72,15 +72,15 @@ def nats_url(nats):
 
 
 class Cluster:
-    def __init__(self, server_factory, store, bus, files_dir):
-        self.factory, self.store, self.bus, self.files_dir = server_factory, store, bus, files_dir
+    def __init__(self, server_factory, store, bus, files_dir, extra=()):
+        self.factory, self.store, self.bus, self.files_dir, self.extra = server_factory, store, bus, files_dir, extra
         self.nodes = [self.start_node(i) for i in range(NODES)]
 
     def node_args(self, index):
         # Every node reads and writes the same files directory (one machine here).
         return ("--bus", self.bus, "--node-id", f"node{index + 1}", "--files-dir", str(self.files_dir),
                 "--metrics-listen", "127.0.0.1:0",
-                "--register-burst-per-address", "50", "--register-rate-per-address", "1000")
+                "--register-burst-per-address", "50", "--register-rate-per-address", "1000", *self.extra)
 
     def start_node(self, index):
         return self.factory(store=self.store, extra_args=self.node_args(index))
@@ -390,3 +390,118 @@ def test_a_node_started_before_nats_waits_for_it(postgresql_database, server_fac
     finally:
         later.cancel()
         nats.stop()
+
+
+def node_list(nodes, first):
+    """The --server list of every node, starting at `first` (a client's preferred node)."""
+    ordered = nodes[first:] + nodes[:first]
+    return ",".join(node.address for node in ordered)
+
+
+def start_record_bot(tmp_path, servers, home, out):
+    """tests/python/record_bot.py (occhat.Bot: one "SEQ TEXT" line per handled message) on the
+    build tree's Python module, as a bot author would run it."""
+    env = clean_env(tmp_path)
+    env["PYTHONPATH"] = str(BUILD_DIR / "python")
+    log = open(tmp_path / "bot.log", "ab")
+    proc = subprocess.Popen(["/usr/bin/python3", str(REPO / "tests" / "python" / "record_bot.py"), servers,
+                             str(home), str(out)],
+                            stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, env=env)
+    log.close()
+    return proc
+
+
+def test_a_killed_nodes_clients_fail_over_and_get_what_was_sent_meanwhile_exactly_once(cluster, watch_factory,
+                                                                                        tmp_path):
+    n1, n2, _ = cluster.nodes
+    a, b = make_user(n2, tmp_path, "alice"), make_user(n1, tmp_path, "bob")
+    bot = make_user(n1, tmp_path, "bot")
+    befriend(a, b)
+    befriend(a, bot)
+    drain_inbox(b)
+    drain_inbox(bot)
+    # bob's watch and the bot both prefer node 1 and know the whole cluster.
+    wb = watch_factory(b, server=node_list(cluster.nodes, 0))
+    handled_path = tmp_path / "handled.txt"
+    proc = start_record_bot(tmp_path, node_list(cluster.nodes, 0), bot.home, handled_path)
+
+    def handled():
+        text = handled_path.read_text() if handled_path.exists() else ""
+        return [line.split(" ", 1)[1] for line in text.splitlines()]
+
+    def bot_log():
+        path = tmp_path / "bot.log"
+        return path.read_text(errors="replace") if path.exists() else ""
+
+    try:
+        a.ok("send", b.id, "before")
+        a.ok("send", bot.id, "before")
+        wb.wait_for(is_message("before"), what="'before' on node 1")
+        deadline = time.monotonic() + 20
+        while handled() != ["before"]:
+            assert time.monotonic() < deadline and proc.poll() is None, (handled(), bot_log())
+            time.sleep(0.05)
+
+        n1.kill()  # SIGKILL: bob's watch and the bot lose their node
+        meanwhile = [f"meanwhile {k}" for k in range(5)]
+        for text in meanwhile:  # sent on node 2 while they fail over
+            a.ok("send", b.id, text)
+            a.ok("send", bot.id, text)
+        for text in meanwhile:
+            wb.wait_for(is_message(text), timeout=30, what=f"{text!r} after failing over")
+        a.ok("send", b.id, "after")
+        a.ok("send", bot.id, "after")
+        wb.wait_for(is_message("after"), what="'after'")
+        deadline = time.monotonic() + 30
+        while len(handled()) < 7:
+            assert time.monotonic() < deadline and proc.poll() is None, (handled(), bot_log())
+            time.sleep(0.05)
+        time.sleep(0.5)  # anything repeated would arrive by now
+        texts = [e["text"] for e in wb.seen + wb.collect(quiet=0.5) if e.get("type") == "message"]
+        assert texts == ["before", *meanwhile, "after"], texts
+        assert handled() == ["before", *meanwhile, "after"], bot_log()
+        assert "reconnected to" in wb.stderr(), wb.stderr()
+    finally:
+        proc.kill()
+        proc.wait(timeout=10)
+
+
+@pytest.fixture
+def strict_cluster(postgresql_database, nats_url, server_factory, tmp_path):
+    """The cluster with low limits: 3 failed logins per id and address; 3 messages at once, then
+    one every 100 s (longer than `occhat send` paces itself for: it fails with exit 6 at once)."""
+    return Cluster(server_factory, postgresql_database, nats_url, tmp_path / "shared-files",
+                   extra=("--login-max-failures", "3", "--login-lockout-seconds", "30",
+                          "--message-rate", "0.01", "--message-burst", "3"))
+
+
+def test_guessing_over_several_nodes_gains_no_attempts_and_the_message_rate_is_the_clusters(strict_cluster,
+                                                                                           tmp_path):
+    nodes = strict_cluster.nodes
+    a, b = make_user(nodes[0], tmp_path, "alice"), make_user(nodes[1], tmp_path, "bob")
+    befriend(a, b)
+    # Three wrong passwords, one per node: the fourth attempt is refused on every node, even with
+    # the right password (one node alone would allow three per node: nine).
+    guesser = tmp_path / "home-guesser"
+    for node in nodes:
+        rc, _, err = node.run(guesser, "login", str(b.id), "--password-stdin", stdin="not the password\n")
+        assert rc == 3, err
+    time.sleep(0.3)  # the last failure's event crosses the bus (milliseconds)
+    for node in nodes:
+        rc, out, err = node.run(guesser, "login", str(b.id), "--password-stdin", stdin=PASSWORD + "\n")
+        assert rc == 6 and out == "", (node.address, rc, err)
+        assert re.fullmatch(r"occhat: too many failed logins; retry in \d+ s\n", err), err
+
+    # The message rate: a burst of 3 for alice, wherever she sends from. Spread over three nodes
+    # she gets 3, not 3 per node.
+    sent = refused = 0
+    for k in range(12):
+        node = nodes[k % len(nodes)]
+        rc, _, err = on(node, a).run("send", b.id, f"m{k}")
+        if rc == 0:
+            sent += 1
+        else:
+            assert rc == 6 and "retry in" in err, (rc, err)
+            refused += 1
+        time.sleep(0.02)  # each node hears the others' tokens before the next send
+    assert (sent, refused) == (3, 9)

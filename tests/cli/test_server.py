@@ -82,14 +82,15 @@ def test_store_flag_puts_the_database_elsewhere(server_factory, home, tmp_path):
 
 
 @pytest.mark.parametrize("location, message", [
-    # Nothing listens on port 1: a database that cannot be reached at start-up.
+    # Nothing listens on port 1: a database that cannot be reached at start-up (tried once:
+    # --startup-wait 0; test_postgresql.py shows the wait itself).
     ("postgresql://x@127.0.0.1:1/db", "cannot connect to PostgreSQL"),
     ("postgres://x@127.0.0.1:1/db", "cannot connect to PostgreSQL"),
     ("mysql://x@localhost/db", "unknown kind 'mysql'"),
 ])
 def test_store_flag_refuses_what_it_cannot_open(location, message, tmp_path):
     proc = subprocess.run([str(server_binary()), "--listen", "127.0.0.1:0", "--data-dir", str(tmp_path / "d"),
-                           "--store", location],
+                           "--store", location, "--startup-wait", "0"],
                           stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=15,
                           env=clean_env(tmp_path))
     assert proc.returncode == 1, (proc.stdout, proc.stderr)

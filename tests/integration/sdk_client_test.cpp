@@ -35,19 +35,7 @@ using test::error_of;
 
 constexpr const char* kPassword = "correct horse battery";
 
-// A port on which nothing listens (bound, then released).
-std::uint16_t unused_port() {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = 0;
-  ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-  socklen_t len = sizeof addr;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  ::close(fd);
-  return ntohs(addr.sin_port);
-}
+using harness::unused_port;
 
 // A scripted server on 127.0.0.1 for one connection: `reply` maps each received frame to the
 // bytes to send back (empty: send nothing).

@@ -68,6 +68,10 @@ class ServerProcess {
 // VmRSS of process `pid` in bytes, 0 if it cannot be read.
 std::uint64_t rss_bytes_of(pid_t pid);
 
+// A loopback port on which nothing listens (bound, then released): a server that is down, or
+// the port a server is started on later.
+std::uint16_t unused_port();
+
 }  // namespace occhat::harness
 
 #ifdef OCCHAT_SERVER_BIN

@@ -214,7 +214,7 @@ void Client::Impl::open_one(const detail::ServerAddress& address) {
   // idle timeout than our interval would cut us off between pings: ping at a third of it then.
   auto keepalive = options_.keepalive_interval;
   if (keepalive.count() > 0 && idle_timeout.count() > 0) keepalive = std::min(keepalive, idle_timeout / 3);
-  conn->start_keepalive(keepalive, [this] { return ping_frame(); });
+  conn->start_keepalive(keepalive, options_.keepalive_timeout, [this] { return ping_frame(); });
 }
 
 std::string Client::Impl::ping_frame() {

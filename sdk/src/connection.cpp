@@ -22,6 +22,7 @@ Connection::Connection(asio::io_context& io, std::string server_label, PushHandl
       resolver_(io),
       connect_timer_(io),
       keepalive_timer_(io),
+      pong_timer_(io),
       label_(std::move(server_label)),
       on_push_(std::move(on_push)),
       on_lost_(std::move(on_lost)) {}
@@ -125,6 +126,12 @@ asio::awaitable<void> Connection::read_loop() {
         co_return;
       }
       first_read = false;
+      // Any byte is a sign of life (a pong, an answer, a push, part of a large frame).
+      last_received_ = std::chrono::steady_clock::now();
+      if (awaiting_pong_) {
+        awaiting_pong_ = false;
+        pong_timer_.cancel();
+      }
       decoder.feed(std::span<const std::uint8_t>(buffer.data(), n));
       for (;;) {
         const auto status = decoder.next(frame);
@@ -168,11 +175,13 @@ void Connection::enqueue(std::string frame) {
   if (outbox_.size() == 1) write_next();
 }
 
-void Connection::start_keepalive(std::chrono::milliseconds interval, std::function<std::string()> make_ping) {
+void Connection::start_keepalive(std::chrono::milliseconds interval, std::chrono::milliseconds timeout,
+                                 std::function<std::string()> make_ping) {
   if (interval.count() <= 0) return;
-  asio::post(io_, [self = shared_from_this(), interval, make_ping = std::move(make_ping)]() mutable {
+  asio::post(io_, [self = shared_from_this(), interval, timeout, make_ping = std::move(make_ping)]() mutable {
     if (self->closed_) return;
     self->keepalive_interval_ = interval;
+    self->keepalive_timeout_ = timeout;
     self->make_ping_ = std::move(make_ping);
     self->arm_keepalive(self->last_sent_ + interval);
   });
@@ -187,7 +196,7 @@ void Connection::arm_keepalive(std::chrono::steady_clock::time_point at) {
     auto next = self->last_sent_ + self->keepalive_interval_;
     if (now >= next) {
       if (self->outbox_.empty()) {
-        self->enqueue(self->make_ping_());
+        self->send_ping();
         next = self->last_sent_ + self->keepalive_interval_;
       } else {
         // A write still in flight means the socket is stalled, not idle: another ping would
@@ -196,6 +205,23 @@ void Connection::arm_keepalive(std::chrono::steady_clock::time_point at) {
       }
     }
     self->arm_keepalive(next);
+  });
+}
+
+void Connection::send_ping() {
+  enqueue(make_ping_());
+  // A later ping while one is unanswered keeps the first one's deadline.
+  if (keepalive_timeout_.count() <= 0 || awaiting_pong_) return;
+  awaiting_pong_ = true;
+  const auto sent = last_sent_;
+  pong_timer_.expires_at(sent + keepalive_timeout_);
+  pong_timer_.async_wait([self = shared_from_this(), sent](std::error_code ec) {
+    // last_received_ also covers a wait that had completed just before the reader cancelled it.
+    if (ec || self->closed_ || !self->awaiting_pong_ || self->last_received_ >= sent) return;
+    self->close_now(Error(ErrorCode::unavailable, "connection to " + self->label_ + " lost: no answer within " +
+                                                      std::to_string(self->keepalive_timeout_.count()) +
+                                                      " ms of a keepalive ping"),
+                    true);
   });
 }
 
@@ -230,6 +256,7 @@ void Connection::close_now(const Error& reason, bool notify) {
   std::error_code ignored;
   connect_timer_.cancel();
   keepalive_timer_.cancel();
+  pong_timer_.cancel();
   resolver_.cancel();
   socket_.shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
   socket_.close(ignored);

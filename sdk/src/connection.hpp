@@ -56,8 +56,12 @@ class Connection : public std::enable_shared_from_this<Connection> {
   // Thread-safe. From now on, whenever `interval` (> 0) passes without a frame sent, sends the
   // frame `make_ping()` returns (a ping with a fresh request id; its pong, answering no pending
   // call, is dropped by the reader). The server drops connections it has not heard from for a
-  // while, so an idle client stays connected, and a dead server is noticed by the failed write.
-  void start_keepalive(std::chrono::milliseconds interval, std::function<std::string()> make_ping);
+  // while, so an idle client stays connected. A server that is gone is noticed by the failed
+  // write; one that hangs or is cut off accepts the write (the kernel buffers it), so with
+  // `timeout` > 0 the connection is lost (unavailable, the same path as a reset) when nothing at
+  // all arrives within `timeout` of a ping.
+  void start_keepalive(std::chrono::milliseconds interval, std::chrono::milliseconds timeout,
+                       std::function<std::string()> make_ping);
   // Thread-safe. Ends the connection: fails every pending call with `reason` right away, then
   // closes the socket on the I/O thread. notify=false for a close the application asked for.
   void close(const Error& reason, bool notify);
@@ -74,6 +78,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void enqueue(std::string frame);  // I/O thread only
   void write_next();
   void arm_keepalive(std::chrono::steady_clock::time_point at);
+  void send_ping();  // the keepalive ping, and the deadline for a sign of life after it
   void close_now(const Error& reason, bool notify);  // I/O thread only
 
   asio::io_context& io_;
@@ -85,6 +90,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   asio::ip::tcp::resolver resolver_;
   asio::steady_timer connect_timer_;
   asio::steady_timer keepalive_timer_;
+  asio::steady_timer pong_timer_;
   std::string label_;
   PushHandler on_push_;
   LostHandler on_lost_;
@@ -93,7 +99,11 @@ class Connection : public std::enable_shared_from_this<Connection> {
   // I/O thread only:
   std::deque<std::string> outbox_;
   std::chrono::steady_clock::time_point last_sent_ = std::chrono::steady_clock::now();
+  std::chrono::steady_clock::time_point last_received_ = std::chrono::steady_clock::now();
   std::chrono::milliseconds keepalive_interval_{0};
+  std::chrono::milliseconds keepalive_timeout_{0};
+  // A ping went out and nothing has arrived since: pong_timer_ runs until its deadline.
+  bool awaiting_pong_ = false;
   std::function<std::string()> make_ping_;
   bool connecting_ = false;
   bool timed_out_ = false;

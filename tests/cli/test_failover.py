@@ -7,6 +7,7 @@ SQLite data directory after the first was SIGKILLed, which is what clients see o
 whose node died."""
 
 import json
+import os
 import re
 import signal
 import time
@@ -101,6 +102,38 @@ def test_watch_fails_over_to_the_next_node_and_shows_what_was_sent_meanwhile_exa
     assert w.interrupt() == 0
     # Everything it showed was acknowledged on the node it ended on.
     assert run(b.home, "--server", node_b.address, "inbox") == (0, "", "")
+
+
+def test_watch_leaves_a_hung_node_for_the_next_one(postgresql_database, server_factory, tmp_path, watch_factory):
+    """A node that hangs (SIGSTOP: its socket stays open, the kernel still takes our pings) is
+    noticed by the keepalive timeout (10 s after a ping) and left for the next node. Both nodes
+    run over one PostgreSQL database (a stopped SQLite server would still hold its data dir);
+    their 3 s idle timeout makes the CLI ping every second, so the bound is 1 + 10 s."""
+    idle = ["--idle-timeout-seconds", "3"]
+    node_a = server_factory(store=postgresql_database, extra_args=idle)
+    node_b = server_factory(store=postgresql_database, extra_args=idle)
+    servers = f"{node_a.address},{node_b.address}"
+    a, b = make_user(node_a, tmp_path, "alice"), make_user(node_a, tmp_path, "bob")
+    befriend(a, b)
+    drain_inbox(b)
+    w = watch_factory(b, server=servers)
+    a.ok("send", b.id, "before")
+    w.wait_for(is_message("before"), what="the message sent before the node hung")
+
+    os.kill(node_a.proc.pid, signal.SIGSTOP)
+    try:
+        frozen_at = time.monotonic()
+        rc, out, err = run(a.home, "--server", node_b.address, "send", b.id, "meanwhile")
+        assert (rc, err) == (0, ""), (rc, out, err)
+        w.wait_stderr("occhat: connection lost; reconnecting in ", timeout=30)
+        assert time.monotonic() - frozen_at < 11 + 3, "noticed too late"
+        w.wait_stderr(f"occhat: reconnected to {node_b.address}")
+        w.wait_for(is_message("meanwhile"), what="the message sent while the node hung")
+        w.collect(quiet=1.0)  # a repeat, if any, would arrive now
+        assert [e["text"] for e in w.seen if e.get("type") == "message"] == ["before", "meanwhile"]
+        assert w.interrupt() == 0
+    finally:
+        os.kill(node_a.proc.pid, signal.SIGCONT)
 
 
 def test_shell_fails_over_to_the_next_node(server_factory, tmp_path):

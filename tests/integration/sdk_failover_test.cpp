@@ -1,10 +1,11 @@
 // occhat::Client::connect() with a list of servers (the nodes of a cluster), against real
 // occhat-server processes: tried in turn, every failure named, round robin after a lost
-// connection, and a subscription resumed on another node over the same data without a gap or a
-// repeat.
+// connection (a reset, or a node that hangs and stops answering keepalive pings), and a
+// subscription resumed on another node over the same data without a gap or a repeat.
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <signal.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -118,6 +119,55 @@ TEST(SdkFailover, AfterALostConnectionTheNextConnectStartsWithTheNextNode) {
   client.disconnect();
   client.connect(list);
   EXPECT_EQ(client.server(), a->address());
+}
+
+// SIGSTOPs a server for the scope: it hangs with its socket open (the kernel still accepts our
+// writes), as a frozen node or one behind a network partition does. SIGCONT however the test ends.
+class Frozen {
+ public:
+  explicit Frozen(pid_t pid) : pid_(pid) { ::kill(pid_, SIGSTOP); }
+  ~Frozen() { ::kill(pid_, SIGCONT); }
+  Frozen(const Frozen&) = delete;
+  Frozen& operator=(const Frozen&) = delete;
+
+ private:
+  pid_t pid_;
+};
+
+TEST(SdkFailover, AHungNodeIsLostWithinTheKeepaliveTimeoutAndTheNextConnectGoesToTheNextNode) {
+  ServerProcess a;
+  ServerProcess b;
+  const std::string list = a.address() + "," + b.address();
+  Client::Options options;
+  options.keepalive_interval = 200ms;
+  options.keepalive_timeout = 500ms;
+  options.request_timeout = 30s;  // far beyond the bound: a call must end with the connection
+  Client client(options);
+  client.connect(list);
+  ASSERT_EQ(client.server(), a.address());
+  const UserId id = client.register_user("a@example.org", "alice", kPassword);
+  client.login(id, kPassword);
+
+  // A live node answers every ping in time: idle for many timeouts, the connection stays.
+  EXPECT_FALSE(client.next_event(2s).has_value());
+  EXPECT_TRUE(client.connected());
+
+  Frozen frozen(a.pid());
+  const auto start = std::chrono::steady_clock::now();
+  // A call waiting on the hung node ends with the connection (not after its 30 s request_timeout).
+  const Error e = error_of([&] { client.friends(); });
+  const auto call_ended = std::chrono::steady_clock::now() - start;
+  EXPECT_EQ(e.code(), ErrorCode::unavailable) << e.what();
+  EXPECT_EQ(std::string(e.what()), "connection to " + a.address() + " lost: no answer within 500 ms of a keepalive ping");
+  // The call's own frame delays the first ping by an interval: 200 + 500 ms, plus scheduling.
+  EXPECT_LT(call_ended, 3s);
+  const auto lost = client.next_event(5s);
+  ASSERT_TRUE(lost.has_value()) << "the client never noticed that the node hung";
+  EXPECT_EQ(lost->type, "disconnected");
+  EXPECT_FALSE(client.connected());
+
+  client.connect(list);
+  EXPECT_EQ(client.server(), b.address()) << "round robin: the node after the one that hung";
 }
 
 TEST(SdkFailover, ASubscriptionResumesOnTheNextNodeWithoutAGapOrARepeat) {

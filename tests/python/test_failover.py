@@ -8,7 +8,9 @@ died."""
 
 import asyncio
 import os
+import signal
 import socket
+import time
 
 import pytest
 
@@ -117,4 +119,36 @@ def test_bot_fails_over_to_the_next_node_and_handles_what_was_sent_meanwhile_onc
         assert handled() == ["before", "meanwhile 1", "meanwhile 2", "after"], env.log()
     finally:
         env.server = node_a
+        node_b.stop()
+
+
+def test_keepalive_timeout_notices_a_hung_node_and_the_next_connection_goes_to_the_next(env):
+    """A node that hangs (SIGSTOP: its socket stays open) answers no ping: with keepalive_timeout
+    the client counts the connection as lost instead of waiting forever. Node B here is another
+    server (its own data: a stopped SQLite server still holds its data dir), so only where the
+    next connection goes is checked; the CLI's tests show a watch resuming over PostgreSQL."""
+    user_id, home = env.user("alice")
+    (env.tmp / "b").mkdir()
+    node_b = Server(env.tmp / "b", name="node-b").start()
+    node_a = env.server
+    try:
+        with occhat.Client(f"{node_a.address},{node_b.address}", home, keepalive_interval=0.2,
+                           keepalive_timeout=0.5) as client:
+            assert client.whoami().id == user_id and client.connected_to == node_a.address
+            events = client.events(timeout=10, announce_presence=False)  # on this connection
+            os.kill(node_a.proc.pid, signal.SIGSTOP)
+            try:
+                frozen_at = time.monotonic()
+                # The subscription waits on A, which hangs: the connection is lost within 0.2 +
+                # 0.5 s, not after the 15 s request_timeout.
+                with pytest.raises(occhat.ConnectionError) as raised:
+                    next(events)
+                assert time.monotonic() - frozen_at < 3, raised.value
+                assert raised.value.code == "unavailable", raised.value
+            finally:
+                os.kill(node_a.proc.pid, signal.SIGCONT)
+            with pytest.raises(occhat.AuthError):  # B does not know alice's session
+                client.whoami()
+            assert client.connected_to == node_b.address
+    finally:
         node_b.stop()

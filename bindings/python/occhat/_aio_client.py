@@ -48,9 +48,12 @@ class Client:
 
     def __init__(self, server: Optional[str] = None, home: Any = None, *, max_workers: int = 4,
                  connect_timeout: float = 5.0, request_timeout: float = 15.0, tls: Optional[bool] = None,
-                 ca_file: Optional[str] = None) -> None:
+                 ca_file: Optional[str] = None, keepalive_interval: float = 10.0,
+                 keepalive_timeout: float = 10.0) -> None:
         self.sync: _client.Client = _client.Client(server, home, connect_timeout=connect_timeout,
-                                                   request_timeout=request_timeout, tls=tls, ca_file=ca_file)
+                                                   request_timeout=request_timeout, tls=tls, ca_file=ca_file,
+                                                   keepalive_interval=keepalive_interval,
+                                                   keepalive_timeout=keepalive_timeout)
         self._max_workers = max_workers
         self._executor: Optional[concurrent.futures.ThreadPoolExecutor] = None  # made on first use
 

@@ -69,10 +69,17 @@ class Client:
     tls). None for both means $OCCHAT_TLS=1 / $OCCHAT_CA, else what the saved session of this
     server used (login() remembers it, like `occhat login --tls`). A certificate that does not
     verify raises ConnectionError "TLS handshake with HOST:PORT failed: ...".
+
+    keepalive_interval: seconds without sending before a ping (0: none); keepalive_timeout:
+    seconds after a ping within which the server must show a sign of life, or the connection
+    counts as lost (a node that hangs or is cut off: calls raise ConnectionError and events()
+    and bots reconnect to the next node), so a dead node is noticed within their sum; 0 turns
+    the check off. See the README's "Failover".
     """
 
     def __init__(self, server: Optional[str] = None, home: Optional[Path] = None, *, connect_timeout: float = 5.0,
-                 request_timeout: float = 15.0, tls: Optional[bool] = None, ca_file: Optional[str] = None):
+                 request_timeout: float = 15.0, tls: Optional[bool] = None, ca_file: Optional[str] = None,
+                 keepalive_interval: float = 10.0, keepalive_timeout: float = 10.0):
         self.home: pathlib.Path = resolve_home(home)
         self._server = server or os.environ.get("OCCHAT_SERVER")
         if tls is None and ca_file is None:
@@ -88,7 +95,8 @@ class Client:
                     tls, ca_file = True, session["ca"] or None
         self.tls: bool = bool(tls) or bool(ca_file)
         self.ca_file: Optional[str] = os.fspath(ca_file) if ca_file else None
-        self._raw = _occhat.RawClient(connect_timeout, request_timeout, self.tls, self.ca_file or "")
+        self._raw = _occhat.RawClient(connect_timeout, request_timeout, self.tls, self.ca_file or "",
+                                      keepalive_interval=keepalive_interval, keepalive_timeout=keepalive_timeout)
 
     # ---- connection and session -----------------------------------------------------------
 

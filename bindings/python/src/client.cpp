@@ -51,18 +51,21 @@ auto with_progress(const py::object& progress, Transfer transfer) {
 void register_client(py::module_& m) {
   py::class_<Client>(m, "RawClient", "One connection to an occhat-server (thread-safe; GIL released while blocking).")
       .def(py::init([](double connect_timeout, double request_timeout, bool tls, std::string tls_ca_file,
-                       std::string tls_server_name) {
+                       std::string tls_server_name, double keepalive_interval, double keepalive_timeout) {
              Client::Options options;
              options.tls = tls;
              options.tls_ca_file = std::move(tls_ca_file);
              options.tls_server_name = std::move(tls_server_name);
              options.connect_timeout = std::chrono::milliseconds(static_cast<long long>(connect_timeout * 1000));
              options.request_timeout = std::chrono::milliseconds(static_cast<long long>(request_timeout * 1000));
+             options.keepalive_interval = std::chrono::milliseconds(static_cast<long long>(keepalive_interval * 1000));
+             options.keepalive_timeout = std::chrono::milliseconds(static_cast<long long>(keepalive_timeout * 1000));
              options.client_name = "occhat-python/0.1.0";
              return new Client(options);
            }),
            py::arg("connect_timeout") = 5.0, py::arg("request_timeout") = 15.0, py::arg("tls") = false,
-           py::arg("tls_ca_file") = std::string(), py::arg("tls_server_name") = std::string())
+           py::arg("tls_ca_file") = std::string(), py::arg("tls_server_name") = std::string(),
+           py::arg("keepalive_interval") = 10.0, py::arg("keepalive_timeout") = 10.0)
       .def("connect", &Client::connect, release(), py::arg("server"))
       .def("disconnect", &Client::disconnect, release())
       .def("connected", &Client::connected)

@@ -260,6 +260,18 @@ class Client {
     // third of it instead. 0 disables (then an idle connection is dropped by the server and the
     // next call throws unavailable).
     std::chrono::milliseconds keepalive_interval{10000};
+    // A node that hangs or is cut off (stopped, frozen, behind a network partition) resets
+    // nothing, and our pings still "succeed" (its kernel, or the network, takes them). So after
+    // each ping the server must show a sign of life (its pong, or any other frame) within this
+    // long, or the connection counts as lost exactly as after a reset: pending calls throw
+    // unavailable, a "disconnected" event follows, and the next connect() with a list starts with
+    // the next node. An idle client notices a dead node within keepalive_interval +
+    // keepalive_timeout (20 s by default). As long as the interval, because the server answers a
+    // connection's frames in order: the pong may wait behind a slow request, sent at least an
+    // interval before the ping and allowed request_timeout (15 s); with the defaults a slow but
+    // working server is never cut off. Requests keep their own request_timeout.
+    // 0 disables the check (only a failed write is then noticed); needs keepalive_interval > 0.
+    std::chrono::milliseconds keepalive_timeout{10000};
     // TLS (a server started with --tls-cert/--tls-key). TLS 1.2 or newer; the server's
     // certificate must chain to a trusted CA and be valid for the server name, or connect()
     // throws unavailable "TLS handshake with HOST:PORT failed: certificate verification failed:

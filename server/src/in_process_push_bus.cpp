@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "inbox_push_frame.hpp"
 #include "wire_convert.hpp"
 
 namespace occhat::server {
@@ -64,9 +65,7 @@ std::vector<std::shared_ptr<PushSink>> InProcessPushBus::sinks_of(std::uint32_t 
 void InProcessPushBus::publish_inbox_item(const store::InboxItem& item) {
   const auto sinks = sinks_of(item.user_id);
   if (sinks.empty()) return;
-  wire::Envelope body;
-  fill_inbox_item(*body.mutable_inbox_items()->add_items(), item);
-  const SharedFrame frame = encode_push(body);
+  const SharedFrame frame = encode_inbox_item_push(item);
   if (!frame) return;  // cannot happen for one item; the store still has it
   for (const auto& sink : sinks) sink->push_inbox_item(item, frame);
 }

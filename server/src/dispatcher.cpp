@@ -180,7 +180,7 @@ asio::awaitable<Reply> answer(ServerContext& server, const RequestContext& conte
 
 }  // namespace
 
-asio::awaitable<Reply> dispatch(ServerContext& server, const RequestContext& context, const wire::Envelope& request) {
+asio::awaitable<Reply> dispatch(ServerContext& server, RequestContext context, const wire::Envelope& request) {
   Reply reply = co_await answer(server, context, request);
   count_answer(server.metrics, request.body_case(), reply);
   co_return reply;

@@ -13,6 +13,6 @@ namespace occhat::server {
 
 struct ServerContext;
 
-asio::awaitable<Reply> dispatch(ServerContext& server, const RequestContext& context, const wire::Envelope& request);
+asio::awaitable<Reply> dispatch(ServerContext& server, RequestContext context, const wire::Envelope& request);
 
 }  // namespace occhat::server

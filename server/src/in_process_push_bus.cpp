@@ -57,21 +57,38 @@ void InProcessPushBus::count_presence(std::uint32_t user_id, int delta) {
 
 std::vector<std::shared_ptr<PushSink>> InProcessPushBus::sinks_of(std::uint32_t user_id) const {
   std::vector<std::shared_ptr<PushSink>> sinks;
-  auto [begin, end] = connections_of_user_.equal_range(user_id);
-  for (auto it = begin; it != end; ++it) sinks.push_back(connections_.at(it->second).sink);
+  collect_sinks(user_id, sinks);
   return sinks;
 }
 
+void InProcessPushBus::collect_sinks(std::uint32_t user_id, std::vector<std::shared_ptr<PushSink>>& sinks) const {
+  sinks.clear();
+  auto [begin, end] = connections_of_user_.equal_range(user_id);
+  for (auto it = begin; it != end; ++it) sinks.push_back(connections_.at(it->second).sink);
+}
+
+template <class Encode>
+void InProcessPushBus::push_item(const store::InboxItem& item, Encode encode) {
+  // Taken out of the member while the sinks run: a sink that publishes again (none does today)
+  // gets a list of its own instead of clobbering this one.
+  auto sinks = std::move(spare_sinks_);
+  collect_sinks(item.user_id, sinks);
+  if (!sinks.empty()) {
+    // Null cannot happen for one item; the store still has it.
+    if (const SharedFrame frame = encode()) {
+      for (const auto& sink : sinks) sink->push_inbox_item(item, frame);
+    }
+  }
+  sinks.clear();
+  spare_sinks_ = std::move(sinks);
+}
+
 void InProcessPushBus::publish_inbox_item(const store::InboxItem& item) {
-  const auto sinks = sinks_of(item.user_id);
-  if (sinks.empty()) return;
-  const SharedFrame frame = encode_inbox_item_push(item);
-  if (!frame) return;  // cannot happen for one item; the store still has it
-  for (const auto& sink : sinks) sink->push_inbox_item(item, frame);
+  push_item(item, [&item] { return encode_inbox_item_push(item); });
 }
 
 void InProcessPushBus::deliver(const store::InboxItem& item, const SharedFrame& frame) {
-  for (const auto& sink : sinks_of(item.user_id)) sink->push_inbox_item(item, frame);
+  push_item(item, [&frame] { return frame; });
 }
 
 void InProcessPushBus::catch_up_all() {

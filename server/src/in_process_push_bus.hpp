@@ -35,12 +35,19 @@ class InProcessPushBus final : public PushBus {
     std::shared_ptr<PushSink> sink;
   };
   std::vector<std::shared_ptr<PushSink>> sinks_of(std::uint32_t user_id) const;
+  // The connections of `user_id` in `sinks` (cleared first): reuses its capacity, so an item
+  // pushed to its user costs no allocation for the list.
+  void collect_sinks(std::uint32_t user_id, std::vector<std::shared_ptr<PushSink>>& sinks) const;
+  // Pushes `frame` (encoded on first use by `encode`) to every connection of item.user_id.
+  template <class Encode>
+  void push_item(const store::InboxItem& item, Encode encode);
   void count_presence(std::uint32_t user_id, int delta);
 
   std::unordered_map<std::uint64_t, Entry> connections_;
   std::unordered_multimap<std::uint32_t, std::uint64_t> connections_of_user_;
   std::unordered_map<std::uint32_t, int> announcing_;  // users with at least one
   PresenceListener presence_listener_;
+  std::vector<std::shared_ptr<PushSink>> spare_sinks_;  // push_item's list, kept between items
 };
 
 }  // namespace occhat::server

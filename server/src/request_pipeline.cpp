@@ -25,12 +25,13 @@ asio::awaitable<void> RequestPipeline::run(const proto::Frame& frame) {
 }
 
 asio::awaitable<void> RequestPipeline::run_alone(const proto::Frame& frame) {
-  co_await wait_for_in_flight(0);
+  // Checked here first: most requests wait for nothing, and a coroutine call costs a frame.
+  if (in_flight_ > 0) co_await wait_for_in_flight(0);
   co_await run(frame);
 }
 
 asio::awaitable<void> RequestPipeline::run_pipelined(proto::Frame frame, std::shared_ptr<void> keep_alive) {
-  co_await wait_for_in_flight(max_in_flight_ - 1);
+  if (in_flight_ >= max_in_flight_) co_await wait_for_in_flight(max_in_flight_ - 1);
   ++in_flight_;
   // `keep_alive` and the frame live in the coroutine frame until the request finished.
   auto pipelined = [](RequestPipeline* self, proto::Frame frame,

@@ -84,8 +84,8 @@ asio::awaitable<bool> Session::refuse_frame(const Incoming& incoming) {
 asio::awaitable<void> Session::on_input_end() { co_await pipeline_.drain(); }
 
 asio::awaitable<Reply> Session::handle(const proto::Frame& frame) {
-  const RequestContext context = this->context();
-  co_return co_await dispatch(server_, context, frame.body);
+  // The snapshot moves into dispatch's coroutine frame: no frame of our own per request.
+  return dispatch(server_, context(), frame.body);
 }
 
 asio::awaitable<void> Session::answer(std::uint32_t request_id, const Reply& reply) {

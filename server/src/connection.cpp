@@ -209,6 +209,12 @@ asio::awaitable<void> Connection::send(std::uint32_t request_id, const wire::Env
   if (!stopped_) enqueue(request_id, body);
 }
 
+bool Connection::try_send(std::uint32_t request_id, const wire::Envelope& body) {
+  if (!closing_ && queue_full()) return false;
+  if (!stopped_) enqueue(request_id, body);
+  return true;
+}
+
 void Connection::close_after_flush() {
   if (closing_) return;
   closing_ = true;

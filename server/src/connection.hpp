@@ -73,6 +73,8 @@ class Connection final : public PushOutbox, public std::enable_shared_from_this<
 
   // Queues an answer, waiting while the queue is full (back-pressure on this client's requests).
   asio::awaitable<void> send(std::uint32_t request_id, const wire::Envelope& body);
+  // send() when it would not wait: false (nothing queued) while the queue is full.
+  bool try_send(std::uint32_t request_id, const wire::Envelope& body);
 
   // PushOutbox: server pushes, bounded below the answer limits.
   bool try_push(const SharedFrame& frame) override;

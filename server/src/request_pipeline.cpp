@@ -8,19 +8,20 @@
 namespace occhat::server {
 
 RequestPipeline::RequestPipeline(asio::any_io_executor executor, std::size_t max_in_flight, Handle handle,
-                                 Answer answer, Apply apply)
+                                 Answer answer, Apply apply, TryAnswer try_answer)
     : executor_(executor),
       max_in_flight_(max_in_flight),
       handle_(std::move(handle)),
       answer_(std::move(answer)),
       apply_(std::move(apply)),
+      try_answer_(std::move(try_answer)),
       finished_(executor) {
   finished_.expires_at(asio::steady_timer::time_point::max());
 }
 
 asio::awaitable<void> RequestPipeline::run(const proto::Frame& frame) {
   const Reply reply = co_await handle_(frame);
-  co_await answer_(frame.request_id, reply);
+  if (!try_answer_ || !try_answer_(frame.request_id, reply)) co_await answer_(frame.request_id, reply);
   for (const auto& effect : reply.effects) apply_(effect);
 }
 

@@ -27,9 +27,12 @@ class RequestPipeline {
   using Answer = std::function<asio::awaitable<void>(std::uint32_t request_id, const Reply& reply)>;
   // Applies one effect of a reply whose answer is queued.
   using Apply = std::function<void(const Effect& effect)>;
+  // Queues the reply's answer now if that needs no waiting; false: Answer does it. Optional: the
+  // usual case (the queue has room) then costs no coroutine per answer.
+  using TryAnswer = std::function<bool(std::uint32_t request_id, const Reply& reply)>;
 
   RequestPipeline(asio::any_io_executor executor, std::size_t max_in_flight, Handle handle, Answer answer,
-                  Apply apply);
+                  Apply apply, TryAnswer try_answer = {});
 
   // Runs `frame` once every earlier request finished (answered, effects applied).
   asio::awaitable<void> run_alone(const proto::Frame& frame);
@@ -51,6 +54,7 @@ class RequestPipeline {
   Handle handle_;
   Answer answer_;
   Apply apply_;
+  TryAnswer try_answer_;
   std::size_t in_flight_ = 0;
   asio::steady_timer finished_;  // cancelled whenever a pipelined request finished
   bool stopped_ = false;

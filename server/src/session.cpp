@@ -38,7 +38,8 @@ Session::Session(Connection& connection, ServerContext& server)
       pipeline_(
           connection.executor(), kMaxPipelinedSends, [this](const proto::Frame& frame) { return handle(frame); },
           [this](std::uint32_t request_id, const Reply& reply) { return answer(request_id, reply); },
-          [this](const Effect& effect) { apply(effect); }) {}
+          [this](const Effect& effect) { apply(effect); },
+          [this](std::uint32_t request_id, const Reply& reply) { return answer_now(request_id, reply); }) {}
 
 Session::~Session() = default;
 
@@ -91,6 +92,12 @@ asio::awaitable<Reply> Session::handle(const proto::Frame& frame) {
 asio::awaitable<void> Session::answer(std::uint32_t request_id, const Reply& reply) {
   co_await connection_.send(request_id, reply.body);
   if (reply.close) connection_.close_after_flush();
+}
+
+bool Session::answer_now(std::uint32_t request_id, const Reply& reply) {
+  if (!connection_.try_send(request_id, reply.body)) return false;
+  if (reply.close) connection_.close_after_flush();
+  return true;
 }
 
 void Session::apply(const Effect& effect) {

@@ -48,6 +48,8 @@ class Session final : public ConnectionHandler, public PushSink {
   RequestContext context() const;
   asio::awaitable<Reply> handle(const proto::Frame& frame);
   asio::awaitable<void> answer(std::uint32_t request_id, const Reply& reply);
+  // The same without waiting; false when the queue is full (then answer() waits for room).
+  bool answer_now(std::uint32_t request_id, const Reply& reply);
   // A frame that could not be decoded: INVALID_ARGUMENT for a field that is not UTF-8 (the
   // stream goes on), PROTOCOL_ERROR and close for anything else. False: stop reading.
   asio::awaitable<bool> refuse_frame(const Incoming& incoming);

@@ -13,6 +13,7 @@
 #include <asio/use_awaitable.hpp>
 
 #include <map>
+#include <set>
 #include <memory>
 #include <string>
 #include <vector>
@@ -75,6 +76,11 @@ class RequestPipelineTest : public ::testing::Test {
         },
         [this](const Effect& effect) {
           log_.push_back("effect " + std::to_string(std::get<effect::Acknowledged>(effect).acked_seq));
+        },
+        [this](std::uint32_t request_id, const Reply&) {
+          if (!answer_now_.count(request_id)) return false;  // e.g. the connection's queue is full
+          log_.push_back("answer now " + std::to_string(request_id));
+          return true;
         });
   }
 
@@ -88,6 +94,7 @@ class RequestPipelineTest : public ::testing::Test {
   std::map<std::uint32_t, std::unique_ptr<Gate>> handled_;
   std::map<std::uint32_t, std::unique_ptr<Gate>> answered_;
   std::vector<std::string> log_;
+  std::set<std::uint32_t> answer_now_;  // requests whose answer is queued without waiting
 };
 
 TEST_F(RequestPipelineTest, EffectsOfAPipelinedRequestWaitForItsOwnAnswer) {
@@ -108,6 +115,23 @@ TEST_F(RequestPipelineTest, EffectsOfAPipelinedRequestWaitForItsOwnAnswer) {
   gate(answered_, 1).open();
   settle();
   EXPECT_EQ(log_, (std::vector<std::string>{"start 1", "start 2", "answer 2", "effect 2", "answer 1", "effect 1"}));
+  EXPECT_EQ(pipeline.in_flight(), 0u);
+}
+
+TEST_F(RequestPipelineTest, AnAnswerQueuedWithoutWaitingStillPrecedesItsEffectsAndKeepsTheOrder) {
+  auto pipeline = make_pipeline(8);
+  auto keep = std::make_shared<int>(0);
+  answer_now_ = {1, 3};  // request 2 finds the queue full and waits for room
+  for (std::uint32_t id = 1; id <= 3; ++id) spawn(pipeline.run_pipelined(send_frame(id), keep));
+  settle();
+  for (std::uint32_t id = 1; id <= 3; ++id) gate(handled_, id).open();
+  settle();
+  EXPECT_EQ(log_, (std::vector<std::string>{"start 1", "start 2", "start 3", "answer now 1", "effect 1", "answer now 3",
+                                            "effect 3"}));
+  gate(answered_, 2).open();
+  settle();
+  EXPECT_EQ(log_.back(), "effect 2");
+  EXPECT_EQ(log_[log_.size() - 2], "answer 2");
   EXPECT_EQ(pipeline.in_flight(), 0u);
 }
 

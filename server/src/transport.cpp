@@ -7,6 +7,7 @@
 #include <asio/write.hpp>
 
 #include <array>
+#include <span>
 
 namespace occhat::server {
 namespace {
@@ -111,7 +112,8 @@ asio::awaitable<std::span<const std::uint8_t>> Transport::read_some(std::span<st
 
 asio::awaitable<void> Transport::write(const std::vector<asio::const_buffer>& buffers) {
   if (!tls_) {
-    co_await asio::async_write(socket_, buffers, asio::use_awaitable);
+    // A view, not the vector: async_write would copy a vector (an allocation per write).
+    co_await asio::async_write(socket_, std::span<const asio::const_buffer>(buffers), asio::use_awaitable);
     co_return;
   }
   std::size_t total = 0;

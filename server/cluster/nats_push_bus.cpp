@@ -3,6 +3,7 @@
 #include <asio/error.hpp>
 
 #include <algorithm>
+#include <optional>
 
 #include "log.hpp"
 #include "occhat/proto/cluster.pb.h"
@@ -30,6 +31,15 @@ std::string bytes_of(const store::TokenHash& hash) { return std::string(hash.beg
 
 NodeIdentity identity_of(const NodeHeader& header) {
   return NodeIdentity{header.node_id(), header.incarnation(), header.started_ms()};
+}
+
+// Parses one bus message of `subject`; an unreadable one is logged and ignored (nullopt).
+template <typename Message>
+std::optional<Message> parse(std::string_view body, const char* subject) {
+  Message message;
+  if (message.ParseFromArray(body.data(), static_cast<int>(body.size()))) return message;
+  log_event("bus: an unreadable message on {} ignored", subject);
+  return std::nullopt;
 }
 
 }  // namespace
@@ -106,24 +116,23 @@ void NatsPushBus::detach(std::uint64_t connection_id) { local_.detach(connection
 void NatsPushBus::local_presence(std::uint32_t user_id, bool online) {
   if (local_listener_) local_listener_(user_id, online);
   PresenceDelta delta;
-  NodeHeader* header = delta.mutable_node();
-  header->set_incarnation(self_.incarnation);
-  header->set_node_id(self_.node_id);
-  header->set_seq(++presence_seq_);
-  header->set_started_ms(self_.started_ms);
+  stamp(*delta.mutable_node());
   delta.set_user_id(user_id);
   delta.set_online(online);
   link_.publish(kPresenceSubject, delta.SerializeAsString());
   announce(presence_.set_local(user_id, online));
 }
 
+void NatsPushBus::stamp(NodeHeader& header) {
+  header.set_incarnation(self_.incarnation);
+  header.set_node_id(self_.node_id);
+  header.set_seq(++presence_seq_);
+  header.set_started_ms(self_.started_ms);
+}
+
 void NatsPushBus::send_heartbeat() {
   Heartbeat heartbeat;
-  NodeHeader* header = heartbeat.mutable_node();
-  header->set_incarnation(self_.incarnation);
-  header->set_node_id(self_.node_id);
-  header->set_seq(++presence_seq_);
-  header->set_started_ms(self_.started_ms);
+  stamp(*heartbeat.mutable_node());
   for (const std::uint32_t user_id : presence_.local_users()) heartbeat.add_online_users(user_id);
   link_.publish(kNodeSubject, heartbeat.SerializeAsString());
 }
@@ -185,11 +194,9 @@ bool NatsPushBus::online(std::uint32_t user_id) const { return presence_.online(
 // ---- what the other nodes say ----
 
 void NatsPushBus::on_push(std::string_view body) {
-  BusPush push;
-  if (!push.ParseFromArray(body.data(), static_cast<int>(body.size()))) {
-    log_event("bus: an unreadable message on {} ignored", kPushSubject);
-    return;
-  }
+  const auto parsed = parse<BusPush>(body, kPushSubject);
+  if (!parsed) return;
+  const BusPush& push = *parsed;
   if (push.incarnation() == self_.incarnation) return;
   if (push.has_item()) {
     // The frame is forwarded as the sender encoded it; subscriptions read only user and seq.
@@ -209,11 +216,9 @@ void NatsPushBus::on_push(std::string_view body) {
 }
 
 void NatsPushBus::on_revoke(std::string_view body) {
-  Revocation revocation;
-  if (!revocation.ParseFromArray(body.data(), static_cast<int>(body.size()))) {
-    log_event("bus: an unreadable message on {} ignored", kRevokeSubject);
-    return;
-  }
+  const auto parsed = parse<Revocation>(body, kRevokeSubject);
+  if (!parsed) return;
+  const Revocation& revocation = *parsed;
   if (revocation.incarnation() == self_.incarnation) return;
   if (revocation.whole_user()) {
     std::optional<store::TokenHash> keep;
@@ -225,21 +230,17 @@ void NatsPushBus::on_revoke(std::string_view body) {
 }
 
 void NatsPushBus::on_presence_delta(std::string_view body) {
-  PresenceDelta delta;
-  if (!delta.ParseFromArray(body.data(), static_cast<int>(body.size()))) {
-    log_event("bus: an unreadable message on {} ignored", kPresenceSubject);
-    return;
-  }
+  const auto parsed = parse<PresenceDelta>(body, kPresenceSubject);
+  if (!parsed) return;
+  const PresenceDelta& delta = *parsed;
   announce(presence_.apply_delta(identity_of(delta.node()), delta.node().seq(), delta.user_id(), delta.online(),
                                  PresenceMap::Clock::now()));
 }
 
 void NatsPushBus::on_heartbeat(std::string_view body) {
-  Heartbeat heartbeat;
-  if (!heartbeat.ParseFromArray(body.data(), static_cast<int>(body.size()))) {
-    log_event("bus: an unreadable message on {} ignored", kNodeSubject);
-    return;
-  }
+  const auto parsed = parse<Heartbeat>(body, kNodeSubject);
+  if (!parsed) return;
+  const Heartbeat& heartbeat = *parsed;
   if (heartbeat.node().node_id() == self_.node_id && heartbeat.node().incarnation() != self_.incarnation &&
       ++foreign_heartbeats_ == 2) {
     // One stray heartbeat is our dead predecessor's last; more are a live process with our name,

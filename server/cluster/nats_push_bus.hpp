@@ -26,6 +26,8 @@
 
 namespace occhat::cluster {
 
+class NodeHeader;  // proto/cluster.proto
+
 class NatsPushBus final : public server::PushBus {
  public:
   static constexpr std::chrono::seconds kHeartbeatInterval{2};
@@ -61,6 +63,8 @@ class NatsPushBus final : public server::PushBus {
   void on_revoke(std::string_view body);
   void on_presence_delta(std::string_view body);
   void on_heartbeat(std::string_view body);
+  // Fills the header of this node's presence deltas and heartbeats (the next seq orders them).
+  void stamp(NodeHeader& header);
   void send_heartbeat();
   void tick();
   void catch_up_everyone(std::string_view why);

@@ -457,6 +457,11 @@ def stage_rows(records):
         for key in ("p50_us", "p99_us"):
             cells.append(spread([metric(r, key) for r in by_durability[d]], fmt_us))
     rows.append(cells)
+    # A tail that comes with a busy machine: how long the server's threads waited for a CPU.
+    cells = ["server's threads waiting for a CPU over the window (run delay)"]
+    for d in ("process", "disk"):
+        cells += [spread([metric(r, "server_run_delay_s") for r in by_durability[d]], fmt_s), "—"]
+    rows.append(cells)
     return rows
 
 

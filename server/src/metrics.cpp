@@ -29,7 +29,8 @@ template <const auto& Bounds>
 void DurationHistogram<Bounds>::observe(std::chrono::nanoseconds elapsed) noexcept {
   const double seconds = std::chrono::duration<double>(elapsed).count();
   // The first bucket whose bound is >= the value (Prometheus' "le"); past the last: +Inf.
-  const auto bucket = static_cast<std::size_t>(std::lower_bound(Bounds.begin(), Bounds.end(), seconds) - Bounds.begin());
+  const auto bucket =
+      static_cast<std::size_t>(std::lower_bound(Bounds.begin(), Bounds.end(), seconds) - Bounds.begin());
   buckets_[bucket].fetch_add(1, std::memory_order_relaxed);
   sum_ns_.fetch_add(static_cast<std::uint64_t>(std::max<std::int64_t>(elapsed.count(), 0)), std::memory_order_relaxed);
   count_.fetch_add(1, std::memory_order_relaxed);

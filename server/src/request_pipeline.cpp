@@ -24,7 +24,8 @@ asio::awaitable<void> RequestPipeline::run(const proto::Frame& frame, std::chron
   for (const auto& effect : reply.effects) apply_(effect);
 }
 
-asio::awaitable<void> RequestPipeline::run_alone(const proto::Frame& frame, std::chrono::steady_clock::time_point read_at) {
+asio::awaitable<void> RequestPipeline::run_alone(const proto::Frame& frame,
+                                                 std::chrono::steady_clock::time_point read_at) {
   co_await wait_for_in_flight(0);
   co_await run(frame, read_at);
 }

@@ -24,7 +24,8 @@ class RequestPipeline {
  public:
   // Turns a request into its reply (never throws: failures are error replies).
   // `read_at`: when the frame was decoded (the epoch unless the server times stages).
-  using Handle = std::function<asio::awaitable<Reply>(const proto::Frame& frame, std::chrono::steady_clock::time_point read_at)>;
+  using Handle =
+      std::function<asio::awaitable<Reply>(const proto::Frame& frame, std::chrono::steady_clock::time_point read_at)>;
   // Queues the reply's answer for `request_id` (waiting while the queue is full).
   using Answer = std::function<asio::awaitable<void>(std::uint32_t request_id, const Reply& reply)>;
   // Applies one effect of a reply whose answer is queued.

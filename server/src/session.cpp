@@ -37,7 +37,8 @@ Session::Session(Connection& connection, ServerContext& server)
     : connection_(connection),
       server_(server),
       pipeline_(
-          connection.executor(), kMaxPipelinedSends, [this](const proto::Frame& frame, std::chrono::steady_clock::time_point read_at) {
+          connection.executor(), kMaxPipelinedSends,
+          [this](const proto::Frame& frame, std::chrono::steady_clock::time_point read_at) {
             return handle(frame, read_at);
           },
           [this](std::uint32_t request_id, const Reply& reply) { return answer(request_id, reply); },

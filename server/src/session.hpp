@@ -46,7 +46,7 @@ class Session final : public ConnectionHandler, public PushSink {
 
  private:
   RequestContext context() const;
-  asio::awaitable<Reply> handle(const proto::Frame& frame);
+  asio::awaitable<Reply> handle(const proto::Frame& frame, std::chrono::steady_clock::time_point read_at);
   asio::awaitable<void> answer(std::uint32_t request_id, const Reply& reply);
   // A frame that could not be decoded: INVALID_ARGUMENT for a field that is not UTF-8 (the
   // stream goes on), PROTOCOL_ERROR and close for anything else. False: stop reading.

@@ -5,6 +5,9 @@ holds still on a shared machine (issue 15) to each JSON result line it prints:
   metrics.server_cpu_s            utime+stime the server spent during the client's run
   metrics.server_cpu_us_per_msg   that divided by the messages relayed in the run
                                   (metrics.relayed_total, else metrics.received)
+                                  A line that has server_cpu_us_per_msg already (occhat-bench relay:
+                                  its server over the measured window, from /proc at its start and
+                                  end) keeps it and gets server_cpu_life_s (ours) beside it.
   metrics.client_cpu_s            the client's own CPU (wait4 rusage; without its server child)
   metrics.other_cpu_cores         CPU busy on the machine minus server and client, per second of
                                   the run: the other processes' share (1.0 = one core)
@@ -133,7 +136,12 @@ def main():
             continue
         m = rec["metrics"]
         msgs = m.get("relayed_total", m.get("received"))
-        if server is not None:
+        if server is not None and "server_cpu_us_per_msg" in m:
+            # The client measured its server over its own measured window (occhat-bench relay reads
+            # /proc at the window's start and end): that figure stays; ours, over the server's
+            # whole life (start, logins, warm-up and stop included), goes beside it.
+            m["server_cpu_life_s"] = round(server, 3)
+        elif server is not None:
             m["server_cpu_s"] = round(server, 3)
             if isinstance(msgs, (int, float)) and msgs > 0:
                 m["server_cpu_us_per_msg"] = round(server * 1e6 / msgs, 2)

@@ -415,6 +415,66 @@ def chat_rows(records):
     return rows, skipped
 
 
+# The server's stages of a 1:1 send (occhat_send_stage_seconds, README "Metrics"), in order.
+SEND_STAGES = (
+    ("dispatch", "frame read → handler starts"),
+    ("queue", "handler → store job starts (behind other jobs and commits)"),
+    ("job", "the job's SQL statements"),
+    ("commit", "job done → durable (rest of the group commit, fsync)"),
+    ("resume", "durable → handler resumes on the network thread"),
+    ("push", "resumed → answer and recipient's push queued"),
+    ("write", "push queued → written to the recipient's socket"),
+    ("total", "server: frame read → recipient's push written"),
+)
+STAGE_HEADER = ["stage", "process p50", "process p99", "disk p50", "disk p99"]
+
+
+def stage_rows(records):
+    """Where a send's time goes at 5,000/s: each server stage's p50 and p99 over the rate case's
+    window (median of the rounds, min–max), then what the client measured; [] when no rate run has
+    the stages (result lines from before occhat-bench scraped them)."""
+    def runs(durability):
+        return [r for r in runs_of(records, "relay", "rate", lambda r: param(r, "durability", "disk") == durability)
+                if isinstance(r["metrics"].get("server_stages"), dict) and r["metrics"]["server_stages"]]
+
+    by_durability = {d: runs(d) for d in ("process", "disk")}
+    if not any(by_durability.values()):
+        return []
+
+    def stage_value(r, stage, key):
+        v = r["metrics"]["server_stages"].get(stage, {}).get(key)
+        return v if isinstance(v, (int, float)) and not isinstance(v, bool) else None
+
+    rows = []
+    for stage, what in SEND_STAGES:
+        cells = [f"{stage}: {what}"]
+        for d in ("process", "disk"):
+            for key in ("p50_us", "p99_us"):
+                cells.append(spread([stage_value(r, stage, key) for r in by_durability[d]], fmt_us))
+        rows.append(cells)
+    cells = ["client (occhat-bench): send → push received"]
+    for d in ("process", "disk"):
+        for key in ("p50_us", "p99_us"):
+            cells.append(spread([metric(r, key) for r in by_durability[d]], fmt_us))
+    rows.append(cells)
+    # A tail that comes with a busy machine: how long the server's threads waited for a CPU.
+    cells = ["server's threads waiting for a CPU over the window (run delay)"]
+    for d in ("process", "disk"):
+        cells += [spread([metric(r, "server_run_delay_s") for r in by_durability[d]], fmt_s), "—"]
+    rows.append(cells)
+    return rows
+
+
+STAGE_NOTE = ("Each stage's percentiles are read off the server's histograms (buckets 1-1.5-2-3-5-7.5 per "
+              "decade, interpolated) over the measured window, so they are per stage: the p99 of the total is "
+              "not the sum of the stages' p99s. The client's figure adds occhat-bench's own threads and the "
+              "loopback to the server's total.")
+
+
+def stage_table_md(rows):
+    return grid_md(STAGE_HEADER, rows, ["---"] + ["---:"] * 4)
+
+
 def store_split(records):
     """(records of the main tables, PostgreSQL-store runs, their paired SQLite runs); the cluster
     rows' records (cluster_split) are in none of them."""
@@ -600,9 +660,10 @@ def noise_lines(records, skipped):
     out.append("What each system persisted: " + "; ".join(PERSISTED.values()) + ".")
     out.append("\"In flight\" for XMPP is end to end (the receiver has the message; XMPP has no server "
                "acknowledgement); occhat's is the server's acknowledgement. A pair is two friends both sending "
-               "(mosquitto: one publisher). Server CPU per message is the server's utime+stime over the client's "
-               "run (warm-up and logins included; occhat: its server's whole life, start and stop included) divided by the messages it relayed (the backlog: stored and "
-               "delivered).")
+               "(mosquitto: one publisher). Server CPU per message is the server's utime+stime from /proc divided "
+               "by the messages it relayed (the backlog: stored and delivered): for occhat's relay rows over "
+               "occhat-bench's measured window (read at its start and end), for the peers and occhat's other "
+               "rows over the client's run (warm-up and logins included).")
     for server, reason in skipped.items():
         out.append(f"{server} was not measured: {reason}")
     return out
@@ -713,6 +774,15 @@ def results_md(all_records, rows, command):
         "",
         *[f"- {line}" for line in noise_lines(records, skipped)],
         "",
+        "## Where a send's time goes at 5,000/s",
+        "",
+        "The relay's rate case (50 pairs, 5,000 msg/s offered) seen from inside occhat-server: "
+        "`occhat_send_stage_seconds` scraped from its `/metrics` at the measured window's start and "
+        "end. Median of the rounds, min–max in brackets.",
+        "",
+        (stage_table_md(stage_rows(records)) + "\n\n" + STAGE_NOTE) if stage_rows(records)
+        else "Not measured in this run (occhat-bench without the server's stage figures).",
+        "",
         "## PostgreSQL store next to SQLite",
         "",
         "The same occhat-server on `--store postgresql://...` (a throwaway local cluster of Debian's "
@@ -771,6 +841,9 @@ def main():
         if main_tables:
             print(chat_table_md(chat))
             print()
+            if stage_rows(records):
+                print(stage_table_md(stage_rows(records)))
+                print()
         if pg:
             print(store_table_md(store_rows(pg, paired)))
             print()
@@ -787,6 +860,11 @@ def main():
             print(line)
         print()
         print(text_table(rows))
+        if stage_rows(records):
+            print()
+            print("Where a send's time goes at 5,000/s (relay rate case; median of the rounds, min–max):")
+            print(grid_text(STAGE_HEADER, stage_rows(records)))
+            print(STAGE_NOTE)
     if cl:
         print()
         print("A cluster: nodes on one PostgreSQL and one NATS (median, min–max; ratios cluster / one node):")

@@ -12,10 +12,12 @@
 #include "bench_error.hpp"
 #include "io_pool.hpp"
 #include "json_out.hpp"
+#include "metrics_scrape.hpp"
 #include "process_cpu.hpp"
 #include "occhat/proto/limits.hpp"
 #include "relay_client.hpp"
 #include "seed.hpp"
+#include "server_stages.hpp"
 #include "stats.hpp"
 #include "subcommands.hpp"
 #include "work_dir.hpp"
@@ -61,8 +63,15 @@ void run_case(const CommonOptions& common, WorkDir& work, const RelayOptions& op
   for (std::size_t k = 0; k < options.nodes; ++k) {
     const std::string node_dir = k == 0 ? dir : dir + "/node" + std::to_string(k + 1);
     if (k > 0) std::filesystem::create_directories(node_dir + "/data");
-    servers.push_back(std::make_unique<harness::ServerProcess>(server_config(common, node_dir)));
+    auto config = server_config(common, node_dir);
+    // Its send stages are read from /metrics (ServerStages); timing them costs a few clock
+    // reads per message.
+    config.extra_args.insert(config.extra_args.end(), {"--metrics-listen", "127.0.0.1:0"});
+    servers.push_back(std::make_unique<harness::ServerProcess>(std::move(config)));
   }
+  std::vector<std::string> metrics_addresses;
+  for (const auto& server : servers) metrics_addresses.push_back(harness::metrics_address(*server));
+  ServerStages stages(std::move(metrics_addresses));
   auto node_of = [&](std::size_t user) -> harness::ServerProcess& { return *servers[user % servers.size()]; };
 
   RelayShared shared;
@@ -107,10 +116,12 @@ void run_case(const CommonOptions& common, WorkDir& work, const RelayOptions& op
   wait_until([&] { return steady_now_ns() >= shared.window_start_ns.load(); }, run_time + 5s, "the warm-up", failure);
   const auto cpu_at_start = servers_cpu_seconds(servers, process_cpu_seconds);
   const auto run_delay_at_start = servers_cpu_seconds(servers, process_run_delay_seconds);
+  if (c.name == "rate") stages.scrape_start();
   wait_until([&] { return steady_now_ns() >= shared.window_end_ns.load(); }, run_time + 5s, "the measurement window",
              failure);
   const auto cpu_at_end = servers_cpu_seconds(servers, process_cpu_seconds);
   const auto run_delay_at_end = servers_cpu_seconds(servers, process_run_delay_seconds);
+  if (c.name == "rate") stages.scrape_end();
 
   // Stop sending, then everything the server confirmed must reach its recipient.
   shared.phase = RelayShared::draining;
@@ -160,6 +171,9 @@ void run_case(const CommonOptions& common, WorkDir& work, const RelayOptions& op
     metrics["p99_us"] = round_to(p.p99_us, 1);
     metrics["p999_us"] = round_to(p.p999_us, 1);
     metrics["max_us"] = round_to(p.max_us, 1);
+    // The server's side of the same sends (frame read -> the recipient's push written), stage
+    // by stage: what is left of the client's figure is the client and the loopback.
+    if (auto window_stages = stages.json(); !window_stages.empty()) metrics["server_stages"] = std::move(window_stages);
   } else if (c.name == "window") {
     params["window"] = c.window;
   }

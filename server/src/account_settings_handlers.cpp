@@ -123,7 +123,7 @@ asio::awaitable<Reply> handle_delete_account(ServerContext& server, const Reques
   }
   Reply reply;
   reply.body.mutable_ok();
-  if (!deleted.items.empty()) reply.effects.emplace_back(effect::DeliverMany{std::move(deleted.items)});
+  if (!deleted.items.empty()) reply.effects.emplace_back(effect::DeliverMany{std::move(deleted.items), {}});
   reply.effects.emplace_back(effect::RevokeUserSessions{me, std::nullopt, "session revoked: the account was deleted"});
   reply.effects.emplace_back(effect::LogOut{});
   co_return reply;

@@ -9,6 +9,7 @@
 #include <array>
 
 #include "log.hpp"
+#include "send_stages.hpp"
 #include "server_context.hpp"
 #include "wire_convert.hpp"
 
@@ -159,7 +160,7 @@ void Connection::enqueue(SharedFrame frame) {
   outbound_bytes_ += frame->size();
   server_.queued_bytes += frame->size();
   const auto queued_at = server_.time_stages ? std::chrono::steady_clock::now() : std::chrono::steady_clock::time_point{};
-  outbound_.push_back(Outbound{std::move(frame), queued_at});
+  outbound_.push_back(Outbound{std::move(frame), queued_at, server_.timed_push_read_at});
   wake_writer_.cancel_one();
 }
 
@@ -258,6 +259,7 @@ asio::awaitable<void> Connection::reader() {
       for (Incoming incoming; !closing_ && next_frame(incoming); incoming = Incoming{}) {
         // Before anything suspends: the shared slice is reused by the next connection's read.
         decoder_.keep_borrowed();
+        if (server_.time_stages) incoming.read_at = std::chrono::steady_clock::now();
         handled = true;
         waiting_for_input_ = false;
         // Back-pressure: a client that does not read its answers gets no more handled.
@@ -342,7 +344,13 @@ asio::awaitable<void> Connection::writer() {
       server_.queued_bytes -= bytes;
       if (server_.time_stages) {
         const auto written = std::chrono::steady_clock::now();
-        for (std::size_t i = 0; i < count; ++i) server_.metrics.socket_write.observe(written - outbound_[i].queued_at);
+        for (std::size_t i = 0; i < count; ++i) {
+          const auto& sent = outbound_[i];
+          server_.metrics.socket_write.observe(written - sent.queued_at);
+          if (sent.send_read_at != std::chrono::steady_clock::time_point{}) {
+            record_send_written(server_.metrics.send_stages, sent.send_read_at, sent.queued_at, written);
+          }
+        }
       }
       outbound_.erase(outbound_.begin(), outbound_.begin() + static_cast<std::ptrdiff_t>(count));
       if (handler_ && !stopped_) handler_->on_room();

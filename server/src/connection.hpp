@@ -39,6 +39,7 @@ struct Incoming {
   proto::FrameHeader header;
   bool bad_payload = false;           // the header was fine, the payload is not
   std::vector<std::uint8_t> payload;  // kept only when the payload failed to decode
+  std::chrono::steady_clock::time_point read_at;  // decoded (set only with server_.time_stages)
 };
 
 // The logic on top of a connection.
@@ -125,6 +126,7 @@ class Connection final : public PushOutbox, public std::enable_shared_from_this<
   struct Outbound {
     SharedFrame frame;
     std::chrono::steady_clock::time_point queued_at;  // set only with server_.time_stages
+    std::chrono::steady_clock::time_point send_read_at;  // a timed send's push (TimedPush): its read
   };
   std::deque<Outbound> outbound_;
   std::size_t outbound_bytes_ = 0;

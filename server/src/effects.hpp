@@ -13,6 +13,7 @@
 
 #include "occhat/proto/frame.hpp"
 #include "occhat/store/store.hpp"
+#include "send_stages.hpp"
 
 namespace occhat::server::effect {
 
@@ -50,6 +51,8 @@ struct Deliver {
 // 1,000-member fan-out is one effect, not a thousand. Each goes to its own user's connections.
 struct DeliverMany {
   std::vector<store::InboxItem> items;
+  // A timed 1:1 send (--metrics-listen): items[0] is the recipient's, whose push is timed.
+  std::optional<SendTiming> timing;
 };
 // Starts this connection's inbox subscription after `after_seq`, or moves it forward. A new
 // subscription begins with a presence snapshot: those of `friends` online once it is registered.

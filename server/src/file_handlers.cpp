@@ -267,7 +267,7 @@ asio::awaitable<Reply> handle_finish_upload(ServerContext& server, const Request
   Reply reply;
   fill_file_info(*reply.body.mutable_file_info(), published.file);
   if (published.file.room_id != 0) {
-    reply.effects.emplace_back(effect::DeliverMany{std::move(published.room_items)});
+    reply.effects.emplace_back(effect::DeliverMany{std::move(published.room_items), {}});
   } else {
     reply.effects.emplace_back(effect::Deliver{published.item});
   }

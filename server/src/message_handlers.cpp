@@ -1,6 +1,7 @@
 #include "message_handlers.hpp"
 
 #include <cmath>
+#include <optional>
 
 #include <fmt/format.h>
 
@@ -8,6 +9,7 @@
 #include "occhat/proto/limits.hpp"
 #include "request_error.hpp"
 #include "room_handlers.hpp"
+#include "send_stages.hpp"
 #include "server_context.hpp"
 #include "validation.hpp"
 #include "wire_convert.hpp"
@@ -39,15 +41,29 @@ asio::awaitable<Reply> handle_send_message(ServerContext& server, const RequestC
   if (to == me) throw RequestError(ErrorCode::invalid_argument, "you cannot send a message to yourself");
   validate_message_text(request.text());
   validate_client_msg_id(request.client_msg_id());
+  // Where the send's time goes (--metrics-listen): stamped here, in the job and at its commit.
+  std::optional<SendTiming> timing;
+  if (server.time_stages) {
+    timing.emplace();
+    timing->read = context.read_at;
+    timing->handled = SendTiming::Clock::now();
+  }
+  SendTiming* const timed = timing ? &*timing : nullptr;
   // Views, not copies: the request outlives the job (its frame stays in the pipelined
-  // request's coroutine until the answer is queued).
+  // request's coroutine until the answer is queued). `timed` lives in this coroutine's frame,
+  // which waits for the job.
   auto send_job = [me, to, text = std::string_view(request.text()),
-                   client_msg_id = std::string_view(request.client_msg_id())](store::Store& store) {
-    return store.send_message(me, to, text, client_msg_id);
+                   client_msg_id = std::string_view(request.client_msg_id()), timed](store::Store& store) {
+    if (timed) timed->job_started = SendTiming::Clock::now();
+    auto sent = store.send_message(me, to, text, client_msg_id);
+    if (timed) timed->job_finished = SendTiming::Clock::now();
+    return sent;
   };
   // Returns once committed with synchronous=FULL: the answer below means "durably stored". In
   // order with the sender's other sends, pipelined ones included (store_executor.hpp).
-  store::SendResult result = co_await server.store.run_in_order(sender_order_key(me), std::move(send_job));
+  store::SendResult result = co_await server.store.run_in_order(sender_order_key(me), std::move(send_job),
+                                                                timed ? &timed->durable : nullptr);
+  if (timed) timed->resumed = SendTiming::Clock::now();
   if (!result.duplicate) server.metrics.messages_stored.fetch_add(1, std::memory_order_relaxed);
   if (result.duplicate) {
     log_debug("user {} resent message {} (duplicate client id; nothing stored)", me, result.message_id);
@@ -67,6 +83,7 @@ asio::awaitable<Reply> handle_send_message(ServerContext& server, const RequestC
     deliver.items.reserve(2);
     deliver.items.push_back(std::move(*result.item));  // moved, not copied: text, nicks
     deliver.items.push_back(std::move(*result.carbon));
+    deliver.timing = timing;
     reply.effects.emplace_back(std::move(deliver));
   }
   co_return reply;

@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "occhat/proto/frame.hpp"
 
 namespace occhat::server {
@@ -23,28 +25,36 @@ void gauge(std::string& out, const char* name, const char* help, std::int64_t va
 
 }  // namespace
 
-void LatencyHistogram::observe(std::chrono::nanoseconds elapsed) noexcept {
+template <const auto& Bounds>
+void DurationHistogram<Bounds>::observe(std::chrono::nanoseconds elapsed) noexcept {
   const double seconds = std::chrono::duration<double>(elapsed).count();
-  std::size_t bucket = 0;
-  while (bucket < kBounds.size() && seconds > kBounds[bucket]) ++bucket;
+  // The first bucket whose bound is >= the value (Prometheus' "le"); past the last: +Inf.
+  const auto bucket =
+      static_cast<std::size_t>(std::lower_bound(Bounds.begin(), Bounds.end(), seconds) - Bounds.begin());
   buckets_[bucket].fetch_add(1, std::memory_order_relaxed);
-  sum_ns_.fetch_add(static_cast<std::uint64_t>(elapsed.count()), std::memory_order_relaxed);
+  sum_ns_.fetch_add(static_cast<std::uint64_t>(std::max<std::int64_t>(elapsed.count(), 0)), std::memory_order_relaxed);
   count_.fetch_add(1, std::memory_order_relaxed);
 }
 
-std::string LatencyHistogram::render(const std::string& name) const {
+template <const auto& Bounds>
+std::string DurationHistogram<Bounds>::render(const std::string& name, const std::string& labels) const {
   std::string out;
+  const std::string prefix = labels.empty() ? std::string() : labels + ",";
+  const std::string own = labels.empty() ? std::string() : "{" + labels + "}";
   std::uint64_t cumulative = 0;
-  for (std::size_t i = 0; i < kBounds.size(); ++i) {
+  for (std::size_t i = 0; i < Bounds.size(); ++i) {
     cumulative += buckets_[i].load(std::memory_order_relaxed);
-    out += fmt::format("{}_bucket{{le=\"{}\"}} {}\n", name, kBounds[i], cumulative);
+    out += fmt::format("{}_bucket{{{}le=\"{}\"}} {}\n", name, prefix, Bounds[i], cumulative);
   }
-  cumulative += buckets_[kBounds.size()].load(std::memory_order_relaxed);
-  out += fmt::format("{}_bucket{{le=\"+Inf\"}} {}\n", name, cumulative);
-  out += fmt::format("{}_sum {}\n", name, static_cast<double>(sum_ns_.load(std::memory_order_relaxed)) / 1e9);
-  out += fmt::format("{}_count {}\n", name, count_.load(std::memory_order_relaxed));
+  cumulative += buckets_[Bounds.size()].load(std::memory_order_relaxed);
+  out += fmt::format("{}_bucket{{{}le=\"+Inf\"}} {}\n", name, prefix, cumulative);
+  out += fmt::format("{}_sum{} {}\n", name, own, static_cast<double>(sum_ns_.load(std::memory_order_relaxed)) / 1e9);
+  out += fmt::format("{}_count{} {}\n", name, own, count_.load(std::memory_order_relaxed));
   return out;
 }
+
+template class DurationHistogram<kLatencyBounds>;
+template class DurationHistogram<kSendStageBounds>;
 
 void RequestCounter::count(int envelope_field, int code) noexcept {
   const int type = envelope_field > 0 && envelope_field <= kMaxType ? envelope_field : 0;
@@ -119,6 +129,12 @@ std::string render_metrics(const ServerMetrics& m, const MetricsSnapshot& s) {
   for (const Stage& stage : stages) {
     out += fmt::format("# HELP {0} {1}\n# TYPE {0} histogram\n", stage.name, stage.help);
     out += stage.histogram.render(stage.name);
+  }
+  out += "# HELP occhat_send_stage_seconds Where a 1:1 send's time goes, by stage (README \"Metrics\")\n"
+         "# TYPE occhat_send_stage_seconds histogram\n";
+  for (std::size_t i = 0; i < SendStageMetrics::kNames.size(); ++i) {
+    out += m.send_stages.stages[i].render("occhat_send_stage_seconds",
+                                          fmt::format("stage=\"{}\"", SendStageMetrics::kNames[i]));
   }
   return out;
 }

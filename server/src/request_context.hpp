@@ -3,6 +3,7 @@
 // which token, from where. Handlers never see the connection itself; what should happen to it
 // or to other connections they return as effects (effects.hpp).
 
+#include <chrono>
 #include <cstdint>
 #include <optional>
 #include <string_view>
@@ -20,6 +21,8 @@ struct RequestContext {
   std::string_view client_name;  // what the hello said (owned by the session)
   std::optional<std::uint32_t> user_id;  // the logged-in user
   std::optional<store::TokenHash> token_hash;  // of the token this connection logged in with
+  // When the request's frame was decoded; set only while the server times stages (send_stages.hpp).
+  std::chrono::steady_clock::time_point read_at;
 };
 
 }  // namespace occhat::server

@@ -11,6 +11,7 @@
 #include <asio/awaitable.hpp>
 #include <asio/steady_timer.hpp>
 
+#include <chrono>
 #include <cstddef>
 #include <functional>
 #include <memory>
@@ -22,7 +23,9 @@ namespace occhat::server {
 class RequestPipeline {
  public:
   // Turns a request into its reply (never throws: failures are error replies).
-  using Handle = std::function<asio::awaitable<Reply>(const proto::Frame& frame)>;
+  // `read_at`: when the frame was decoded (the epoch unless the server times stages).
+  using Handle =
+      std::function<asio::awaitable<Reply>(const proto::Frame& frame, std::chrono::steady_clock::time_point read_at)>;
   // Queues the reply's answer for `request_id` (waiting while the queue is full).
   using Answer = std::function<asio::awaitable<void>(std::uint32_t request_id, const Reply& reply)>;
   // Applies one effect of a reply whose answer is queued.
@@ -35,10 +38,11 @@ class RequestPipeline {
                   Apply apply, TryAnswer try_answer = {});
 
   // Runs `frame` once every earlier request finished (answered, effects applied).
-  asio::awaitable<void> run_alone(const proto::Frame& frame);
+  asio::awaitable<void> run_alone(const proto::Frame& frame, std::chrono::steady_clock::time_point read_at = {});
   // Starts `frame` alongside the pipelined requests in flight, waiting first while
   // `max_in_flight` are; returns once it started. `keep_alive` is held until it finished.
-  asio::awaitable<void> run_pipelined(proto::Frame frame, std::shared_ptr<void> keep_alive);
+  asio::awaitable<void> run_pipelined(proto::Frame frame, std::shared_ptr<void> keep_alive,
+                                      std::chrono::steady_clock::time_point read_at = {});
   // Completes once no pipelined request is in flight (or stop() was called).
   asio::awaitable<void> drain() { return wait_for_in_flight(0); }
   // The connection is gone: waiters stop waiting.
@@ -46,7 +50,7 @@ class RequestPipeline {
   std::size_t in_flight() const noexcept { return in_flight_; }
 
  private:
-  asio::awaitable<void> run(const proto::Frame& frame);
+  asio::awaitable<void> run(const proto::Frame& frame, std::chrono::steady_clock::time_point read_at);
   asio::awaitable<void> wait_for_in_flight(std::size_t at_most);
 
   asio::any_io_executor executor_;

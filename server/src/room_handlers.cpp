@@ -26,7 +26,7 @@ constexpr std::size_t kMemberListOverhead = 2 + 3 + 2;
 
 // A room event or message reaches every member: one effect carrying them all.
 void deliver_all(Reply& reply, std::vector<store::InboxItem> items) {
-  if (!items.empty()) reply.effects.emplace_back(effect::DeliverMany{std::move(items)});
+  if (!items.empty()) reply.effects.emplace_back(effect::DeliverMany{std::move(items), {}});
 }
 
 }  // namespace

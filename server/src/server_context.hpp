@@ -94,6 +94,9 @@ struct ServerContext {
   ServerMetrics metrics;
   // Whether requests time their stages into `metrics` (on with --metrics-listen).
   bool time_stages = false;
+  // While set (not the epoch): frames queued now are the push of a timed send read then
+  // (TimedPush, send_stages.hpp). Network thread only.
+  std::chrono::steady_clock::time_point timed_push_read_at{};
   bool stopping = false;
   // Rooms (--max-room-members, --max-rooms-per-user).
   std::uint32_t max_room_members = 1000;

@@ -4,6 +4,7 @@
 
 #include "dispatcher.hpp"
 #include "log.hpp"
+#include "send_stages.hpp"
 #include "server_context.hpp"
 #include "utf8_fields.hpp"
 #include "wire_convert.hpp"
@@ -36,7 +37,10 @@ Session::Session(Connection& connection, ServerContext& server)
     : connection_(connection),
       server_(server),
       pipeline_(
-          connection.executor(), kMaxPipelinedSends, [this](const proto::Frame& frame) { return handle(frame); },
+          connection.executor(), kMaxPipelinedSends,
+          [this](const proto::Frame& frame, std::chrono::steady_clock::time_point read_at) {
+            return handle(frame, read_at);
+          },
           [this](std::uint32_t request_id, const Reply& reply) { return answer(request_id, reply); },
           [this](const Effect& effect) { apply(effect); },
           [this](std::uint32_t request_id, const Reply& reply) { return answer_now(request_id, reply); }) {}
@@ -60,9 +64,9 @@ asio::awaitable<bool> Session::on_frame(Incoming incoming) {
     co_return co_await refuse_frame(incoming);
   }
   if (incoming.frame.body.has_send_message_request() && hello_done_ && user_id_) {
-    co_await pipeline_.run_pipelined(std::move(incoming.frame), connection_.shared_from_this());
+    co_await pipeline_.run_pipelined(std::move(incoming.frame), connection_.shared_from_this(), incoming.read_at);
   } else {
-    co_await pipeline_.run_alone(incoming.frame);
+    co_await pipeline_.run_alone(incoming.frame, incoming.read_at);
   }
   co_return true;
 }
@@ -84,9 +88,11 @@ asio::awaitable<bool> Session::refuse_frame(const Incoming& incoming) {
 
 asio::awaitable<void> Session::on_input_end() { co_await pipeline_.drain(); }
 
-asio::awaitable<Reply> Session::handle(const proto::Frame& frame) {
+asio::awaitable<Reply> Session::handle(const proto::Frame& frame, std::chrono::steady_clock::time_point read_at) {
+  RequestContext context = this->context();
+  context.read_at = read_at;
   // The snapshot moves into dispatch's coroutine frame: no frame of our own per request.
-  return dispatch(server_, context(), frame.body);
+  return dispatch(server_, std::move(context), frame.body);
 }
 
 asio::awaitable<void> Session::answer(std::uint32_t request_id, const Reply& reply) {
@@ -116,7 +122,12 @@ void Session::apply(const Effect& effect) {
                  },
                  [this](const effect::Deliver& deliver) { server_.bus->publish_inbox_item(deliver.item); },
                  [this](const effect::DeliverMany& deliver) {
-                   for (const auto& item : deliver.items) server_.bus->publish_inbox_item(item);
+                   for (const auto& item : deliver.items) {
+                     // A timed send's first item is the recipient's: its push is timed to the socket.
+                     const TimedPush timed(server_, &item == deliver.items.data() ? deliver.timing : std::nullopt);
+                     server_.bus->publish_inbox_item(item);
+                   }
+                   if (deliver.timing) record_send_queued(server_.metrics.send_stages, *deliver.timing);
                  },
                  [this](const effect::Subscribe& subscribe) { this->subscribe(subscribe); },
                  [this](const effect::Acknowledged& ack) {

@@ -46,7 +46,7 @@ class Session final : public ConnectionHandler, public PushSink {
 
  private:
   RequestContext context() const;
-  asio::awaitable<Reply> handle(const proto::Frame& frame);
+  asio::awaitable<Reply> handle(const proto::Frame& frame, std::chrono::steady_clock::time_point read_at);
   asio::awaitable<void> answer(std::uint32_t request_id, const Reply& reply);
   // The same without waiting; false when the queue is full (then answer() waits for room).
   bool answer_now(std::uint32_t request_id, const Reply& reply);

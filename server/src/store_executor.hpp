@@ -75,9 +75,12 @@ class StoreExecutor {
 
   // As run(), but after every job submitted earlier with the same `order_key`, and before every
   // later one: jobs whose order matters (one connection's sends, one user's inbox) share a key.
+  // With `durable_at`, tells when the job's work became durable (set only while the stages are
+  // observed: observe_stages; send_stages.hpp).
   template <typename F>
-  auto run_in_order(std::uint64_t order_key, F f) -> asio::awaitable<std::invoke_result_t<F&, store::Store&>> {
-    return await_call(this, new Call<F>(std::move(f)), order_key);
+  auto run_in_order(std::uint64_t order_key, F f, std::chrono::steady_clock::time_point* durable_at = nullptr)
+      -> asio::awaitable<std::invoke_result_t<F&, store::Store&>> {
+    return await_call(this, new Call<F>(std::move(f)), order_key, durable_at);
   }
 
   // Runs every job already submitted, then stops the store thread(s). Idempotent. No run()
@@ -153,9 +156,11 @@ class StoreExecutor {
 
   template <typename C>
   static asio::awaitable<typename C::Result> await_call(StoreExecutor* self, C* raw,
-                                                        std::optional<std::uint64_t> order_key = std::nullopt) {
+                                                        std::optional<std::uint64_t> order_key = std::nullopt,
+                                                        std::chrono::steady_clock::time_point* durable_at = nullptr) {
     std::unique_ptr<C> call(raw);
     co_await self->submitted(call.get(), order_key);
+    if (durable_at) *durable_at = call->durable_at;
     co_return call->take();
   }
 

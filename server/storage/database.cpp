@@ -48,10 +48,19 @@ Database::~Database() {
 }
 
 sqlite3_stmt* Database::acquire(std::string_view sql, bool*& in_use) {
+  const auto known = by_address_.find(sql.data());
+  if (known != by_address_.end() && known->second->first == sql && !known->second->second.in_use) {
+    known->second->second.in_use = true;
+    in_use = &known->second->second.in_use;  // elements of an unordered_map never move
+    return known->second->second.stmt;
+  }
+  // Text built at run time has ever new addresses: the map starts over rather than grow.
+  if (by_address_.size() > 2 * cache_.size() + 64) by_address_.clear();
   auto found = cache_.find(sql);
   if (found != cache_.end() && !found->second.in_use) {
     found->second.in_use = true;
-    in_use = &found->second.in_use;  // elements of an unordered_map never move
+    in_use = &found->second.in_use;
+    by_address_[sql.data()] = &*found;
     return found->second.stmt;
   }
   sqlite3_stmt* stmt = nullptr;
@@ -63,6 +72,7 @@ sqlite3_stmt* Database::acquire(std::string_view sql, bool*& in_use) {
   if (found == cache_.end()) {
     const auto entry = cache_.emplace(std::string(sql), CachedStatement{stmt, true}).first;
     in_use = &entry->second.in_use;
+    by_address_[sql.data()] = &*entry;
   }
   return stmt;
 }

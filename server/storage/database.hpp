@@ -95,8 +95,13 @@ class Database {
     bool in_use = false;
   };
 
+  using Cache = std::unordered_map<std::string, CachedStatement, TextHash, std::equal_to<>>;
   sqlite3* db_ = nullptr;
-  std::unordered_map<std::string, CachedStatement, TextHash, std::equal_to<>> cache_;
+  Cache cache_;
+  // The cache entry last found for the SQL text at an address: the queries are string literals,
+  // so the address finds the entry without hashing the whole text on every call (a send runs a
+  // dozen statements). The text is still compared, so a reused address never finds a wrong one.
+  std::unordered_map<const char*, Cache::value_type*> by_address_;
 };
 
 // Runs a transaction: commits when the scope ends normally, rolls back if an exception leaves

@@ -39,12 +39,17 @@ SendResult send_message(Database& db, std::uint32_t from, std::uint32_t to, std:
                         std::string_view client_msg_id) {
   if (from == to) throw StoreError(ErrorCode::invalid_argument, "you cannot send a message to yourself");
   SendResult result;
-  if (const auto sent = find_sent(db, "messages", from, client_msg_id)) {
+  // A resend of a stored message answers with the original (duplicate). The lookup runs only
+  // when the insert below finds the client id taken, or when a check fails (a resend still gets
+  // its original after the friendship ended): one statement fewer on every first send.
+  const auto resent = [&]() {
+    const auto sent = find_sent(db, "messages", from, client_msg_id);
+    if (!sent) return false;
     result.message_id = sent->message_id;
     result.time_ms = sent->time_ms;
     result.duplicate = true;
-    return result;
-  }
+    return true;
+  };
   // Both nicks and the friendship in one statement (one per send instead of three); the checks
   // keep their order: no such recipient, then not a friend, then no such sender.
   Statement parties(db,
@@ -53,9 +58,15 @@ SendResult send_message(Database& db, std::uint32_t from, std::uint32_t to, std:
                     "(SELECT nick FROM users WHERE id = ?1 AND deleted_ms IS NULL)");
   parties.bind(1, std::int64_t{from}).bind(2, std::int64_t{to});
   if (!parties.step()) throw StoreError(ErrorCode::internal, "cannot look up the sender and the recipient");
-  if (parties.column_is_null(0)) throw StoreError(ErrorCode::not_found, fmt::format("no user with id {}", to));
-  if (parties.column_int(1) == 0) throw StoreError(ErrorCode::not_allowed, fmt::format("{} is not your friend", to));
-  if (parties.column_is_null(2)) throw StoreError(ErrorCode::not_found, fmt::format("no user with id {}", from));
+  if (parties.column_is_null(0) || parties.column_int(1) == 0 || parties.column_is_null(2)) {
+    const bool no_recipient = parties.column_is_null(0);
+    const bool not_friends = parties.column_int(1) == 0;
+    parties.reset();
+    if (resent()) return result;
+    if (no_recipient) throw StoreError(ErrorCode::not_found, fmt::format("no user with id {}", to));
+    if (not_friends) throw StoreError(ErrorCode::not_allowed, fmt::format("{} is not your friend", to));
+    throw StoreError(ErrorCode::not_found, fmt::format("no user with id {}", from));
+  }
   User recipient, sender;
   recipient.id = to;
   recipient.nick = parties.column_text(0);
@@ -66,7 +77,8 @@ SendResult send_message(Database& db, std::uint32_t from, std::uint32_t to, std:
   const auto now = now_ms();
   Statement insert(db,
                    "INSERT INTO messages(sender, recipient, pair_key, text, created_ms, client_msg_id) "
-                   "VALUES(?1, ?2, ?3, ?4, ?5, ?6)");
+                   "VALUES(?1, ?2, ?3, ?4, ?5, ?6) "
+                   "ON CONFLICT(sender, client_msg_id) WHERE client_msg_id IS NOT NULL DO NOTHING");
   insert.bind(1, std::int64_t{from}).bind(2, std::int64_t{to}).bind(3, pair_key(from, to)).bind(4, text).bind(5, now);
   if (client_msg_id.empty()) {
     insert.bind_null(6);
@@ -74,6 +86,11 @@ SendResult send_message(Database& db, std::uint32_t from, std::uint32_t to, std:
     insert.bind_blob(6, as_bytes(client_msg_id));
   }
   insert.step();
+  if (db.changes() == 0) {
+    insert.reset();
+    if (!resent()) throw StoreError(ErrorCode::internal, "a message was neither stored nor found");
+    return result;
+  }
 
   InboxItem item;
   item.user_id = to;

@@ -12,7 +12,7 @@ namespace {
 
 // Append-only: step N brings the schema from version N to N+1. Never edit a released step;
 // add a new one (files in the field are already at the old step's result).
-constexpr std::array<std::string_view, 8> kMigrations{
+constexpr std::array<std::string_view, 9> kMigrations{
     // 0 -> 1: accounts and login sessions.
     R"sql(
 CREATE TABLE users (
@@ -228,6 +228,31 @@ ALTER TABLE users ADD COLUMN discoverable INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE users ADD COLUMN deleted_ms INTEGER;
 CREATE INDEX users_discoverable_by_nick ON users(nick COLLATE NOCASE) WHERE discoverable = 1 AND deleted_ms IS NULL;
 )sql",
+    // 8 -> 9: messages without AUTOINCREMENT, which wrote its sqlite_sequence row (one more WAL
+    // page per commit) on every send. Ids stay monotonic without it because 1:1 messages are
+    // never deleted (a deleted account keeps its tombstone and its history): a new id is the
+    // highest one + 1, never one a client has seen. Whoever adds message deletion or retention
+    // must keep the newest message's row or bring the sequence back. The table is rebuilt
+    // (SQLite cannot drop AUTOINCREMENT in place) with every id kept; migrate() turns foreign
+    // keys off around the steps, as the rebuild drops the table inbox rows reference.
+    R"sql(
+CREATE TABLE messages_new (
+  id            INTEGER PRIMARY KEY,
+  sender        INTEGER NOT NULL REFERENCES users(id),
+  recipient     INTEGER NOT NULL REFERENCES users(id),
+  pair_key      INTEGER NOT NULL,
+  text          TEXT    NOT NULL,
+  created_ms    INTEGER NOT NULL,
+  client_msg_id BLOB
+);
+INSERT INTO messages_new(id, sender, recipient, pair_key, text, created_ms, client_msg_id)
+  SELECT id, sender, recipient, pair_key, text, created_ms, client_msg_id FROM messages ORDER BY id;
+DROP TABLE messages;
+ALTER TABLE messages_new RENAME TO messages;
+CREATE INDEX messages_by_pair ON messages(pair_key, id);
+CREATE UNIQUE INDEX messages_by_client_id ON messages(sender, client_msg_id) WHERE client_msg_id IS NOT NULL;
+DELETE FROM sqlite_sequence WHERE name = 'messages';
+)sql",
 };
 
 }  // namespace
@@ -235,6 +260,19 @@ CREATE INDEX users_discoverable_by_nick ON users(nick COLLATE NOCASE) WHERE disc
 int current_schema_version() noexcept { return static_cast<int>(kMigrations.size()); }
 
 void migrate(Database& db) {
+  // Foreign keys off while the steps run (SQLite ignores the pragma inside a transaction), so
+  // that a step may rebuild a table other tables reference; checked as a whole before the
+  // commit instead, and back on afterwards.
+  const bool foreign_keys = db.query_int("PRAGMA foreign_keys") != 0;
+  if (foreign_keys) db.exec("PRAGMA foreign_keys = OFF");
+  struct Restore {
+    Database& db;
+    bool on;
+    ~Restore() {
+      // Outside any transaction it cannot fail; a destructor must not throw either way.
+      if (on) sqlite3_exec(db.handle(), "PRAGMA foreign_keys = ON", nullptr, nullptr, nullptr);
+    }
+  } restore{db, foreign_keys};
   Transaction tx(db);
   const auto version = db.query_int("PRAGMA user_version");
   if (version > current_schema_version()) {
@@ -246,6 +284,8 @@ void migrate(Database& db) {
     db.exec(kMigrations[step]);
   }
   if (version != current_schema_version()) {
+    Statement dangling(db, "PRAGMA foreign_key_check");
+    if (dangling.step()) throw StoreError(ErrorCode::internal, "the schema migration left a dangling reference");
     // PRAGMA takes no bound parameters; the value is our own constant.
     db.exec(fmt::format("PRAGMA user_version = {}", current_schema_version()));
   }

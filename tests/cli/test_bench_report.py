@@ -125,3 +125,59 @@ def test_a_cluster_only_run_shows_just_the_cluster_and_what_was_not_measured(tmp
     assert "ejabberd" not in out          # no chat-server table
     assert "Not measured (kill): occhat-server has no --bus." in out
     assert row(out, "node SIGKILLed")[2] == "n/a"
+
+
+def stage_metrics(scale):
+    names = ("dispatch", "queue", "job", "commit", "resume", "push", "write", "total")
+    return {n: {"count": 25000, "mean_us": 10.0 * scale, "p50_us": 5.0 * scale * (i + 1),
+                "p99_us": 100.0 * scale * (i + 1), "p999_us": 200.0 * scale} for i, n in enumerate(names)}
+
+
+def test_where_a_send_goes_shows_each_stage_per_durability_beside_the_client(tmp_path):
+    extra = []
+    for r, scale in ((1, 1.0), (2, 3.0), (3, 2.0)):
+        extra.append(line("relay", "rate", {"pairs": 50, "rate": 5000, "round": r, "durability": "process"},
+                          {"p50_us": 300.0 * scale, "p99_us": 3000.0 * scale, "server_stages": stage_metrics(scale)}))
+    # An older line without the stages (disk): left out of this table, without failing.
+    extra.append(line("relay", "rate", {"pairs": 50, "rate": 5000, "round": 1, "durability": "disk"},
+                      {"p50_us": 500.0, "p99_us": 2000.0}))
+    out = report(rounds(tmp_path, extra))
+    queue = row(out, "queue: handler")
+    assert queue[1] == "20 µs (10 µs–30 µs)"          # p50 process: 10, 30, 20 over the rounds
+    assert queue[2] == "400 µs (200 µs–600 µs)"
+    assert queue[3] == "n/a"                          # disk: no round has the stages
+    total = row(out, "total: server")
+    assert total[2] == "1.60 ms (800 µs–2.40 ms)"
+    client = row(out, "client (occhat-bench)")
+    assert client[1] == "600 µs (300 µs–900 µs)"
+    assert client[3] == "n/a"                         # the client row is over the same runs as the stages
+
+
+def test_without_stage_figures_there_is_no_stage_table(tmp_path):
+    out = report(rounds(tmp_path))
+    assert "Where a send's time goes" not in out
+
+
+def sampled(tmp_path, *lines_out):
+    script = tmp_path / "client.py"
+    script.write_text("import json\n" + "".join(f"print(json.dumps({l!r}))\n" for l in lines_out))
+    import os
+    proc = subprocess.run(["/usr/bin/python3", str(REPO / "bench" / "proc_sample.py"), "--server-pid",
+                           str(os.getpid()), "--", "/usr/bin/python3", str(script)],
+                          capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    return [json.loads(l) for l in proc.stdout.splitlines()]
+
+
+def test_proc_sample_keeps_the_clients_window_cpu_figure(tmp_path):
+    # occhat-bench relay measures its server over the measured window itself: that figure stays,
+    # and the whole-life one goes beside it; a line without one gets proc_sample's.
+    own, other = sampled(tmp_path,
+                         {"bench": "relay", "case": "rate", "params": {},
+                          "metrics": {"received": 100, "server_cpu_s": 0.5, "server_cpu_us_per_msg": 7.5}},
+                         {"bench": "mqtt", "case": "rate", "params": {}, "metrics": {"received": 100}})
+    assert own["metrics"]["server_cpu_us_per_msg"] == 7.5
+    assert own["metrics"]["server_cpu_s"] == 0.5
+    assert "server_cpu_life_s" in own["metrics"]
+    assert "server_cpu_us_per_msg" in other["metrics"]
+    assert "server_cpu_life_s" not in other["metrics"]

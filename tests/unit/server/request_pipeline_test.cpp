@@ -12,6 +12,7 @@
 #include <asio/steady_timer.hpp>
 #include <asio/use_awaitable.hpp>
 
+#include <chrono>
 #include <map>
 #include <set>
 #include <memory>
@@ -61,7 +62,7 @@ class RequestPipelineTest : public ::testing::Test {
   RequestPipeline make_pipeline(std::size_t max_in_flight) {
     return RequestPipeline(
         io_.get_executor(), max_in_flight,
-        [this](const proto::Frame& frame) -> asio::awaitable<Reply> {
+        [this](const proto::Frame& frame, std::chrono::steady_clock::time_point) -> asio::awaitable<Reply> {
           const std::uint32_t id = frame.request_id;
           log_.push_back("start " + std::to_string(id));
           co_await gate(handled_, id).wait();

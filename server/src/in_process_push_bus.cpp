@@ -2,7 +2,6 @@
 
 #include <algorithm>
 
-#include "inbox_push_frame.hpp"
 #include "wire_convert.hpp"
 
 namespace occhat::server {
@@ -84,7 +83,11 @@ void InProcessPushBus::push_item(const store::InboxItem& item, Encode encode) {
 }
 
 void InProcessPushBus::publish_inbox_item(const store::InboxItem& item) {
-  push_item(item, [&item] { return encode_inbox_item_push(item); });
+  push_item(item, [&item] {
+    wire::Envelope body;
+    fill_inbox_item(*body.mutable_inbox_items()->add_items(), item);
+    return encode_push(body);
+  });
 }
 
 void InProcessPushBus::deliver(const store::InboxItem& item, const SharedFrame& frame) {

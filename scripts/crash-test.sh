@@ -24,6 +24,9 @@
 #   --cluster                 a local cluster of its own (scripts/cluster.sh up, down at the end):
 #                             each kill SIGKILLs a random node and starts it again
 #   --nodes N                 the cluster's size (default 3)
+#   --durability D            the server's --durability, disk (default) or process: a SIGKILL
+#                             loses nothing acknowledged either way (process: SQLite's jobs run
+#                             on the network thread, README "Durability")
 # On PostgreSQL (and a cluster) the integrity line says "not checked" (SQLite's integrity_check has no
 # counterpart there); lost and duplicated are checked the same way.
 #
@@ -50,6 +53,7 @@ STORE=""
 OWN_CLUSTER=0
 CLUSTER=0
 NODES=3
+DURABILITY=disk
 while [ $# -gt 0 ]; do
   case "$1" in
     --kills) KILLS="$2"; shift 2 ;;
@@ -60,11 +64,13 @@ while [ $# -gt 0 ]; do
     --postgresql) OWN_CLUSTER=1; shift ;;
     --cluster) CLUSTER=1; shift ;;
     --nodes) NODES="$2"; shift 2 ;;
-    -h|--help) sed -n '2,37p' "$0"; exit 0 ;;
+    --durability) DURABILITY="$2"; shift 2 ;;
+    -h|--help) sed -n '2,40p' "$0"; exit 0 ;;
     *) echo "crash-test: unknown argument $1" >&2; exit 1 ;;
   esac
 done
 case "$KILLS$CLIENTS$NODES" in *[!0-9]*) echo "crash-test: --kills, --clients and --nodes take numbers" >&2; exit 1 ;; esac
+case "$DURABILITY" in disk|process) ;; *) echo "crash-test: --durability takes disk or process" >&2; exit 1 ;; esac
 
 SERVER_BIN="$BUILD/server/occhat-server"
 DRIVER_BIN="$BUILD/tests/crash/crash_driver"
@@ -147,7 +153,7 @@ now_ms() { date +%s%3N; }
 start_server() {
   local listen="$1" out="$WORK/server.out" deadline
   : > "$out"
-  "$SERVER_BIN" --listen "$listen" --data-dir "$DATA" ${STORE_ARGS[@]+"${STORE_ARGS[@]}"} --message-rate 0 --register-rate-per-address 0 --register-rate 0 >"$out" 2>>"$WORK/server.log" &
+  "$SERVER_BIN" --listen "$listen" --data-dir "$DATA" ${STORE_ARGS[@]+"${STORE_ARGS[@]}"} --durability "$DURABILITY" --message-rate 0 --register-rate-per-address 0 --register-rate 0 >"$out" 2>>"$WORK/server.log" &
   SERVER_PID=$!
   deadline=$(( $(now_ms) + 15000 ))
   while [ "$(now_ms)" -lt "$deadline" ]; do

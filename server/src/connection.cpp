@@ -203,9 +203,20 @@ asio::awaitable<void> Connection::room_for_request() {
 }
 
 asio::awaitable<void> Connection::send(std::uint32_t request_id, const wire::Envelope& body) {
-  while (!closing_ && queue_full()) {
-    asio::error_code ec;
-    co_await queue_space_.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+  // Answers leave in the order they were given: one that finds room while earlier ones still
+  // wait for it (woken, but not yet run) queues behind them, or pipelined answers would overtake
+  // each other (the client pairs answers with requests in order).
+  if (!closing_ && (queue_full() || answers_waiting_ > 0)) {
+    const std::uint64_t ticket = next_answer_ticket_++;
+    ++answers_waiting_;
+    while (!closing_ && (queue_full() || ticket != answer_ticket_served_)) {
+      asio::error_code ec;
+      co_await queue_space_.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+    }
+    --answers_waiting_;
+    ++answer_ticket_served_;
+    // The next in line may fit too; it was woken with us and may have gone back to sleep.
+    if (answers_waiting_ > 0) queue_space_.cancel();
   }
   if (!stopped_) enqueue(request_id, body);
 }

@@ -132,6 +132,10 @@ class Connection final : public PushOutbox, public std::enable_shared_from_this<
   std::size_t outbound_bytes_ = 0;
   asio::steady_timer wake_writer_;
   asio::steady_timer queue_space_;
+  // Answers waiting for queue space, served in arrival order (send()).
+  std::size_t answers_waiting_ = 0;
+  std::uint64_t next_answer_ticket_ = 0;
+  std::uint64_t answer_ticket_served_ = 0;
   asio::steady_timer close_deadline_;
   asio::steady_timer idle_timer_;
   std::chrono::steady_clock::time_point waiting_since_;

@@ -63,6 +63,11 @@ def free_port():
         return s.getsockname()[1]
 
 
+# OCCHAT_TEST_DURABILITY=process runs every test server with --durability process (SQLite's store
+# jobs then run on the network thread); unset, the server's default (disk).
+DURABILITY = os.environ.get("OCCHAT_TEST_DURABILITY", "")
+
+
 class Server:
     """A running occhat-server process. stdout and stderr go to files so that nothing the
     server prints can block it."""
@@ -70,8 +75,10 @@ class Server:
     def __init__(self, data_dir, log_dir, extra_args=(), env=None, store=None):
         self.data_dir = pathlib.Path(data_dir)
         self.log_dir = pathlib.Path(log_dir)
-        # --store LOCATION (e.g. a PostgreSQL URI) first, so extra_args may still override it.
-        self.extra_args = (["--store", store] if store else []) + list(extra_args)
+        # --store LOCATION (e.g. a PostgreSQL URI) and OCCHAT_TEST_DURABILITY's --durability
+        # first, so extra_args may still override them.
+        self.extra_args = ((["--store", store] if store else []) + (["--durability", DURABILITY] if DURABILITY else [])
+                           + list(extra_args))
         self.store = store
         self.env = env
         self.proc = None

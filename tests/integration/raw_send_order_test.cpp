@@ -2,6 +2,7 @@
 // the ctest variant RawSendOrder.*.postgresql). SQLite's one writer gives them for free; a pool
 // of PostgreSQL connections only with the sender's order key (store_executor.hpp):
 //  - one connection's pipelined sends are stored, answered and pushed in the order sent;
+//  - their answers keep that order even when the sender reads slowly (its queue full);
 //  - a recipient's pushes come in seq order, with no gap and no repeat, however many senders
 //    write to it at once.
 
@@ -92,6 +93,42 @@ TEST(RawSendOrder, OneConnectionsPipelinedSendsAreStoredAnsweredAndPushedInOrder
     EXPECT_EQ(items[static_cast<std::size_t>(i)].message().text(), "m" + std::to_string(i))
         << "bob's inbox does not have alice's messages in the order she sent them";
   }
+}
+
+// A sender that reads slowly: its queue fills with its own carbons and answers wait for room.
+// Once it reads again, the answers must still come in the order of its requests (a client pairs
+// them that way), not in the order room happened to be found.
+TEST(RawSendOrder, AnswersStayInRequestOrderWhenTheSendersQueueIsFull) {
+  ServerProcess server({}, {"--message-rate", "0"});
+  RawPeer a(server);
+  const auto alice = sign_up(a, "alice");
+  RawPeer b(server);
+  const auto bob = sign_up(b, "bob");
+  befriend(b, bob, a, alice);
+  ASSERT_TRUE(a.call(rq::subscribe(1)).has_ok());  // alice gets a carbon of each send
+
+  constexpr int kMessages = 3000;
+  const std::string text(2000, 'x');
+  std::thread sender([&] {
+    for (int i = 0; i < kMessages; ++i) {
+      if (!a.raw().send(1000 + static_cast<std::uint32_t>(i), rq::send_message(bob, text + std::to_string(i)))) break;
+    }
+  });
+  std::this_thread::sleep_for(1500ms);  // not reading: the kernel buffers and alice's queue fill
+  // Read everything (the sender thread finishes only if we do), checking the order.
+  std::uint32_t next = 1000;
+  int answered = 0, out_of_order = 0;
+  while (answered < kMessages) {
+    proto::Frame frame;
+    if (a.raw().read_frame(frame, 30s) != RawClient::Read::frame) break;
+    if (frame.is_push()) continue;
+    if (frame.request_id != next) ++out_of_order;
+    next = frame.request_id + 1;
+    ++answered;
+  }
+  sender.join();
+  EXPECT_EQ(answered, kMessages);
+  EXPECT_EQ(out_of_order, 0) << "answers overtook earlier ones";
 }
 
 TEST(RawSendOrder, ARecipientOfManySendersGetsEverySeqInOrderOnce) {

@@ -206,7 +206,7 @@ asio::awaitable<void> Connection::send(std::uint32_t request_id, const wire::Env
   // Answers leave in the order they were given: one that finds room while earlier ones still
   // wait for it (woken, but not yet run) queues behind them, or pipelined answers would overtake
   // each other (the client pairs answers with requests in order).
-  if (!closing_ && (queue_full() || answers_waiting_ > 0)) {
+  if (answer_must_wait()) {
     const std::uint64_t ticket = next_answer_ticket_++;
     ++answers_waiting_;
     while (!closing_ && (queue_full() || ticket != answer_ticket_served_)) {
@@ -221,8 +221,11 @@ asio::awaitable<void> Connection::send(std::uint32_t request_id, const wire::Env
   if (!stopped_) enqueue(request_id, body);
 }
 
+bool Connection::answer_must_wait() const { return !closing_ && (queue_full() || answers_waiting_ > 0); }
+
 bool Connection::try_send(std::uint32_t request_id, const wire::Envelope& body) {
-  if (!closing_ && queue_full()) return false;
+  // Behind answers already waiting too, or this one would overtake them.
+  if (answer_must_wait()) return false;
   if (!stopped_) enqueue(request_id, body);
   return true;
 }

@@ -74,7 +74,8 @@ class Connection final : public PushOutbox, public std::enable_shared_from_this<
 
   // Queues an answer, waiting while the queue is full (back-pressure on this client's requests).
   asio::awaitable<void> send(std::uint32_t request_id, const wire::Envelope& body);
-  // send() when it would not wait: false (nothing queued) while the queue is full.
+  // send() when it would not wait: false (nothing queued) while the queue is full or other
+  // answers wait for room.
   bool try_send(std::uint32_t request_id, const wire::Envelope& body);
 
   // PushOutbox: server pushes, bounded below the answer limits.
@@ -108,6 +109,8 @@ class Connection final : public PushOutbox, public std::enable_shared_from_this<
   // and, while every connection together holds more than limits.max_queued_bytes, empty.
   asio::awaitable<void> room_for_request();
   bool queue_full() const noexcept;
+  // An answer given now would queue behind others (full queue, or answers already waiting).
+  bool answer_must_wait() const;
   // A connection holds a login slot (server.unauthenticated, per address) while it is open,
   // not logged in and not closing.
   void update_login_slot();

@@ -67,7 +67,7 @@ void prepare_data_dir(const std::filesystem::path& dir) {
 // --files-dir nothing lives in the data dir, and it is not created. A PostgreSQL store that
 // cannot be reached is tried again for up to --startup-wait (the nodes of a cluster and their
 // database start in any order); every other failure ends start-up at once.
-std::unique_ptr<StoreExecutor> open_store_executor(const ServerOptions& options, asio::any_io_executor network) {
+std::unique_ptr<StoreExecutor> open_store_executor(const ServerOptions& options) {
   if (options.store.empty() || options.files_dir.empty()) prepare_data_dir(options.data_dir);
   const store::StoreOptions store_options{.durability = options.fsync_commits ? store::Durability::disk
                                                                               : store::Durability::process};
@@ -75,7 +75,7 @@ std::unique_ptr<StoreExecutor> open_store_executor(const ServerOptions& options,
   const auto deadline = std::chrono::steady_clock::now() + wait;
   for (;;) {
     try {
-      return make_store_executor(store_location(options), store_options, network);
+      return make_store_executor(store_location(options), store_options);
     } catch (const store::StoreError& e) {
       if (e.code() != ErrorCode::unavailable) throw;
       if (std::chrono::steady_clock::now() >= deadline) {
@@ -215,7 +215,7 @@ asio::awaitable<void> follow_account_events(ServerContext& context, asio::steady
 struct Server::Impl {
   explicit Impl(ServerOptions opts)
       : options(std::move(opts)),
-        store_executor(open_store_executor(options, io.get_executor())),
+        store_executor(open_store_executor(options)),
         context(io.get_executor(), *store_executor, crypto,
                 LoginThrottle(LoginLimits{options.login_max_failures, options.login_account_max_failures,
                                           options.login_address_max_failures,
@@ -395,9 +395,8 @@ void Server::run() {
   log_event("listening on {}", address());
   if (impl.metrics_http) log_event("metrics on {}", impl.metrics_http->address());
   if (impl.tls) log_event("TLS on: certificate {}", impl.options.tls_cert_file.string());
-  // Single network thread: connections, the push bus and the throttle need no locks. Blocking work (SQLite
-  // commits that fsync, argon2id, file I/O) runs on its own threads; with --durability process the SQLite
-  // jobs run here, one batch per turn of the loop (sqlite_store_executor.hpp).
+  // Single network thread: connections, the push bus and the throttle need no locks. Blocking work (SQLite,
+  // argon2id) runs on its own threads, so this thread only moves bytes.
   for (;;) {
     try {
       impl.io.run();

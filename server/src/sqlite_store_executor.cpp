@@ -24,18 +24,9 @@ SqliteStoreExecutor::SqliteStoreExecutor(std::unique_ptr<store::SqliteStore> sto
   });
 }
 
-SqliteStoreExecutor::SqliteStoreExecutor(std::unique_ptr<store::SqliteStore> store, asio::any_io_executor network)
-    : store_(std::move(store)), network_(std::move(network)) {}
-
 SqliteStoreExecutor::~SqliteStoreExecutor() { shutdown(); }
 
 void SqliteStoreExecutor::shutdown() {
-  if (network_) {
-    // The network loop has ended: a drain it did not get to run (a job submitted from another
-    // thread at the very end) runs here, so no submitted job goes unanswered.
-    drain_inline();
-    return;
-  }
   work_.reset();  // run() returns once the queue is empty: in-flight writes finish first
   if (thread_.joinable()) thread_.join();
 }
@@ -47,24 +38,7 @@ void SqliteStoreExecutor::submit(Job job, Done done) {
     first = submitted_.empty();
     submitted_.push_back(Queued{std::move(job), std::move(done)});
   }
-  if (!first) return;
-  // One drain per burst: the jobs of one network turn all join the drain posted by its first.
-  if (network_) {
-    asio::post(*network_, [this] { drain_inline(); });
-  } else {
-    asio::post(context_, [this] { drain_submitted(); });
-  }
-}
-
-void SqliteStoreExecutor::drain_inline() {
-  {
-    std::lock_guard lock(submitted_mutex_);
-    draining_.swap(submitted_);
-  }
-  if (draining_.empty()) return;  // shutdown() ran it already
-  for (auto& queued : draining_) run_job(queued.job, queued.done);
-  draining_.clear();
-  commit_open_batch();
+  if (first) asio::post(context_, [this] { drain_submitted(); });
 }
 
 void SqliteStoreExecutor::drain_submitted() {
@@ -88,8 +62,8 @@ void SqliteStoreExecutor::run_job(Job& job, Done& done) {
     }
     batch_open_ = true;
     // Queued behind every job already waiting: they all join this batch. Jobs queued from now
-    // on run after the commit, in the next batch. (Inline, the drain commits once its jobs ran.)
-    if (!network_) asio::post(context_, [this] { commit_open_batch(); });
+    // on run after the commit, in the next batch.
+    asio::post(context_, [this] { commit_open_batch(); });
   }
   std::exception_ptr failure;
   try {
@@ -101,7 +75,6 @@ void SqliteStoreExecutor::run_job(Job& job, Done& done) {
 }
 
 void SqliteStoreExecutor::commit_open_batch() {
-  if (!batch_open_) return;  // inline: every job of the drain failed to open one
   std::vector<Answer> answers;
   answers.swap(batch_);  // leaves the batch empty: the next job opens one
   batch_open_ = false;

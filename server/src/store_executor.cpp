@@ -109,18 +109,13 @@ void StoreExecutor::resume_completed() {
 }
 
 std::unique_ptr<StoreExecutor> make_store_executor(std::string_view location, const store::StoreOptions& options,
-                                                   std::optional<asio::any_io_executor> network,
                                                    std::size_t connections) {
   auto first = store::open_store(location, options);
   // SQLite allows one writer at a time: more connections would only queue on its lock, while
   // one connection with group commit shares each fsync among every call queued meanwhile.
   if (auto* sqlite = dynamic_cast<store::SqliteStore*>(first.get())) {
     first.release();
-    std::unique_ptr<store::SqliteStore> store(sqlite);
-    if (network && options.durability == store::Durability::process) {
-      return std::make_unique<SqliteStoreExecutor>(std::move(store), std::move(*network));
-    }
-    return std::make_unique<SqliteStoreExecutor>(std::move(store));
+    return std::make_unique<SqliteStoreExecutor>(std::unique_ptr<store::SqliteStore>(sqlite));
   }
   // The first connection migrated the schema; the others are opened at once, in parallel (a
   // PostgreSQL connection takes tens of milliseconds to set up: a server start should not pay

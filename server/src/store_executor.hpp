@@ -6,9 +6,8 @@
 //
 // Which thread, which connection and which transaction a job gets is the implementation's
 // business (make_store_executor picks one for the store location):
-//  - SqliteStoreExecutor (the embedded default): one connection, owned by a store thread of its
-//    own or (--durability process) by the network thread itself; jobs queued together share one
-//    group commit (sqlite_store_executor.hpp).
+//  - SqliteStoreExecutor (the embedded default): one store thread and one connection; jobs
+//    queued together share one group commit (sqlite_store_executor.hpp).
 //  - PooledStoreExecutor: N threads, each with its own Store connection; every Store call is its
 //    own transaction (pooled_store_executor.hpp). For a backend with a server that handles
 //    concurrent connections (PostgreSQL).
@@ -174,11 +173,8 @@ class StoreExecutor {
 constexpr std::uint64_t sender_order_key(std::uint32_t user_id) noexcept { return user_id; }
 
 // The executor for the store at `location` (see store::open_store): SQLite gets its group-commit
-// executor, any other backend a pool of `connections` connections. With `network` (the executor
-// of the single-threaded network io_context) and Durability::process, SQLite's jobs run on that
-// thread itself (no commit waits for a disk there; sqlite_store_executor.hpp). Throws StoreError.
+// executor, any other backend a pool of `connections` connections. Throws StoreError.
 std::unique_ptr<StoreExecutor> make_store_executor(std::string_view location, const store::StoreOptions& options,
-                                                   std::optional<asio::any_io_executor> network = std::nullopt,
                                                    std::size_t connections = 8);
 
 }  // namespace occhat::server

@@ -63,8 +63,8 @@ def free_port():
         return s.getsockname()[1]
 
 
-# OCCHAT_TEST_DURABILITY=process runs every test server with --durability process (SQLite's store
-# jobs then run on the network thread); unset, the server's default (disk).
+# OCCHAT_TEST_DURABILITY=process runs every test server with --durability process (commits
+# written to the OS, not fsynced); unset, the server's default (disk).
 DURABILITY = os.environ.get("OCCHAT_TEST_DURABILITY", "")
 
 

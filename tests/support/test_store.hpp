@@ -1,5 +1,5 @@
 #pragma once
-// Which store the integration tests' servers use, and how durably (OCCHAT_TEST_DURABILITY). OCCHAT_TEST_STORE=postgresql (the ctest
+// Which store the integration tests' servers use. OCCHAT_TEST_STORE=postgresql (the ctest
 // variants named *.postgresql set it) gives each test server a PostgreSQL schema of its own on
 // the cluster OCCHAT_TEST_PG_URI names (scripts/test.sh starts a throwaway one), passed as
 // --store; unset, the server keeps its SQLite file in its data dir. Header-only: only the gtest
@@ -57,18 +57,10 @@ class TestStore {
   TestStore(const TestStore&) = delete;
   TestStore& operator=(const TestStore&) = delete;
 
-  // The server's extra arguments: {"--store", LOCATION}, or none for SQLite; then
-  // {"--durability", D} when OCCHAT_TEST_DURABILITY=D (the ctest variants named *.process set
-  // it: SQLite's store jobs then run on the network thread, sqlite_store_executor.hpp).
+  // The server's extra arguments: {"--store", LOCATION}, or none for SQLite.
   std::vector<std::string> server_args() const {
-    std::vector<std::string> args;
-    if (!location_.empty()) args = {"--store", location_};
-    const char* durability = std::getenv("OCCHAT_TEST_DURABILITY");
-    if (durability != nullptr && *durability != '\0') {
-      args.push_back("--durability");
-      args.push_back(durability);
-    }
-    return args;
+    if (location_.empty()) return {};
+    return {"--store", location_};
   }
   // Records the schema in `data_dir` (which exists once its server started) for later servers.
   void remember_in(const std::string& data_dir) const {

@@ -9,10 +9,8 @@
 #include <asio/awaitable.hpp>
 #include <asio/co_spawn.hpp>
 #include <asio/detached.hpp>
-#include <asio/executor_work_guard.hpp>
 #include <asio/io_context.hpp>
 #include <asio/post.hpp>
-#include <asio/thread_pool.hpp>
 
 #include <atomic>
 #include <chrono>
@@ -198,13 +196,6 @@ class StoreExecutorTest : public ::testing::Test {
     auto counting = std::make_unique<CountingStore>(store::open_sqlite_store(db_path()));
     counter_ = counting.get();
     return std::make_unique<SqliteStoreExecutor>(std::move(counting));
-  }
-
-  // The same, running its jobs on `network` (as the server does with --durability process).
-  std::unique_ptr<SqliteStoreExecutor> counted_inline_executor(asio::io_context& network) {
-    auto counting = std::make_unique<CountingStore>(store::open_sqlite_store(db_path(), store::Durability::process));
-    counter_ = counting.get();
-    return std::make_unique<SqliteStoreExecutor>(std::move(counting), network.get_executor());
   }
 
   // Queues a job that holds the store thread until release() runs: jobs run() meanwhile queue
@@ -393,140 +384,6 @@ TEST_F(StoreExecutorTest, PoolOfSqliteConnectionsKeepsEveryWrite) {
   ASSERT_EQ(page.items.size(), kMessages);
   for (std::uint32_t i = 0; i < kMessages; ++i) EXPECT_EQ(page.items[i].seq, before + 1 + i);
   EXPECT_EQ(store->history(alice, bob, 1000, 0).messages.size(), kMessages);
-}
-
-// --durability process: the jobs of one turn of the network loop run on the network thread
-// itself, in one batch, and are answered only after its commit.
-TEST_F(StoreExecutorTest, InlineExecutorRunsOneTurnsJobsAsOneBatchOnTheNetworkThread) {
-  constexpr std::uint32_t kJobs = 300;
-  asio::io_context io;
-  auto executor = counted_inline_executor(io);
-  auto reader = store::open_store(location());
-  std::uint32_t answered = 0, committed_when_answered = 0, on_network_thread = 0;
-  std::thread::id network_thread;
-  for (std::uint32_t i = 0; i < kJobs; ++i) {
-    asio::co_spawn(
-        io,
-        [&, id = kFirstId + i]() -> asio::awaitable<void> {
-          std::thread::id ran_on;
-          auto insert = [id, &ran_on](Store& store) {
-            ran_on = std::this_thread::get_id();
-            return store.create_user(id, "u@x", "u" + std::to_string(id), "h");
-          };
-          const bool created = co_await executor->run(std::move(insert));
-          ++answered;
-          if (ran_on == network_thread) ++on_network_thread;
-          if (created && reader->find_user(id)) ++committed_when_answered;
-        },
-        asio::detached);
-  }
-  std::thread network([&] {
-    network_thread = std::this_thread::get_id();
-    io.run();
-  });
-  network.join();
-  EXPECT_EQ(answered, kJobs);
-  EXPECT_EQ(on_network_thread, kJobs);
-  EXPECT_EQ(committed_when_answered, kJobs);
-  EXPECT_EQ(counter_->commits.load(), 1);  // all 300 were submitted in the loop's first turn
-  executor->shutdown();
-  EXPECT_EQ(store::open_store(location())->user_count(), kJobs);
-}
-
-// A failing job in an inline batch: as on the store thread, only its caller sees the failure
-// and the batch commits for the others; a failed commit reaches every job of its batch.
-TEST_F(StoreExecutorTest, InlineExecutorKeepsTheBatchOfAFailingJobAndReportsAFailedCommit) {
-  asio::io_context io;
-  auto executor = counted_inline_executor(io);
-  std::string failure;
-  bool second_created = false;
-  int failed_commits = 0;
-  asio::co_spawn(
-      io,
-      [&]() -> asio::awaitable<void> {
-        auto half_done = [](Store& store) -> bool {
-          store.create_user(kFirstId, "a@x", "a", "h");
-          throw std::runtime_error("the job gave up");
-        };
-        try {
-          co_await executor->run(std::move(half_done));
-        } catch (const std::runtime_error& e) {
-          failure = e.what();
-        }
-      },
-      asio::detached);
-  asio::co_spawn(
-      io,
-      [&]() -> asio::awaitable<void> {
-        auto insert = [](Store& store) { return store.create_user(kFirstId + 1, "b@x", "b", "h"); };
-        second_created = co_await executor->run(std::move(insert));
-        // The next batches' commits fail.
-        counter_->fail_commits = true;
-        for (const std::uint32_t id : {kFirstId + 2, kFirstId + 3}) {
-          auto insert = [id](Store& store) { return store.create_user(id, "c@x", "c", "h"); };
-          try {
-            co_await executor->run(std::move(insert));
-          } catch (const StoreError& e) {
-            if (std::string(e.what()) == "commit failed (test)") ++failed_commits;
-          }
-        }
-      },
-      asio::detached);
-  io.run();
-  EXPECT_EQ(failure, "the job gave up");
-  EXPECT_TRUE(second_created);
-  EXPECT_EQ(failed_commits, 2);
-  EXPECT_EQ(counter_->commits.load(), 3);
-  executor->shutdown();
-  const auto store = store::open_store(location());
-  EXPECT_TRUE(store->find_user(kFirstId));
-  EXPECT_TRUE(store->find_user(kFirstId + 1));
-}
-
-// Jobs may come from other threads (the crypto pools): they still run on the network thread.
-// And shutdown() runs the jobs still queued when the network loop no longer runs them.
-TEST_F(StoreExecutorTest, InlineExecutorTakesJobsFromOtherThreadsAndRunsQueuedOnesAtShutdown) {
-  asio::io_context io;
-  auto executor = counted_inline_executor(io);
-  std::thread::id network_thread, ran_on;
-  bool created = false;
-  {
-    asio::thread_pool pool(1);
-    asio::co_spawn(
-        pool,
-        [&]() -> asio::awaitable<void> {
-          auto insert = [&](Store& store) {
-            ran_on = std::this_thread::get_id();
-            return store.create_user(kFirstId, "a@x", "a", "h");
-          };
-          created = co_await executor->run(std::move(insert));
-        },
-        asio::detached);
-    // The loop runs until the pool's coroutine got its answer (it keeps no work on io).
-    auto guard = asio::make_work_guard(io);
-    std::thread network([&] {
-      network_thread = std::this_thread::get_id();
-      io.run();
-    });
-    pool.join();
-    guard.reset();
-    network.join();
-  }
-  EXPECT_TRUE(created);
-  EXPECT_EQ(ran_on, network_thread);
-
-  // Submitted, but the loop stops before its drain runs.
-  asio::co_spawn(
-      io.get_executor(),
-      [&]() -> asio::awaitable<void> {
-        auto insert = [](Store& store) { return store.create_user(kFirstId + 1, "b@x", "b", "h"); };
-        co_await executor->run(std::move(insert));
-      },
-      asio::detached);
-  io.restart();
-  io.run_one();  // the coroutine starts and submits; its drain stays queued
-  executor->shutdown();
-  EXPECT_TRUE(store::open_store(location())->find_user(kFirstId + 1));
 }
 
 TEST_F(StoreExecutorTest, TheLocationPicksTheExecutor) {

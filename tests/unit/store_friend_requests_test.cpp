@@ -28,24 +28,6 @@ class StoreFriendRequestTest : public occhat::testing::StoreBackendTest {
     ASSERT_TRUE(store_->create_user(bob_, "b@x", "bob", "$h"));
     ASSERT_TRUE(store_->create_user(carol_, "c@x", "carol", "$h"));
   }
-  // Runs SQL on the store behind its back, with the store closed: `sqlite_sql` on SQLite,
-  // `pg_sql` on PostgreSQL (in the test's own schema).
-  void raw_sql(const std::string& sqlite_sql, const std::string& pg_sql) {
-    store_.reset();
-    if (GetParam() == occhat::testing::StoreBackend::postgresql) {
-      std::string error;
-      ASSERT_TRUE(occhat::testing::pg_admin(pg_uri_, "SET search_path TO " + schema_ + "; " + pg_sql, error)) << error;
-      return;
-    }
-    sqlite3* db = nullptr;
-    ASSERT_EQ(sqlite3_open(location_.c_str(), &db), SQLITE_OK);
-    char* error = nullptr;
-    const int rc = sqlite3_exec(db, sqlite_sql.c_str(), nullptr, nullptr, &error);
-    const std::string message = error != nullptr ? error : "";
-    sqlite3_free(error);
-    sqlite3_close(db);
-    ASSERT_EQ(rc, SQLITE_OK) << message;
-  }
   // The friend-request notices (not accepted ones) from `from` in `user`'s unacknowledged inbox.
   std::size_t pending_notices(std::uint32_t user, std::uint32_t from) {
     std::size_t n = 0;

@@ -26,24 +26,6 @@ class StoreMessageIdsTest : public occhat::testing::StoreBackendTest {
     ASSERT_EQ(store_->add_friend(alice_, bob_).state, AddFriendState::requested);
     ASSERT_EQ(store_->add_friend(bob_, alice_).state, AddFriendState::now_friends);
   }
-  // Runs SQL on the store behind its back, with the store closed: `sqlite_sql` on SQLite,
-  // `pg_sql` on PostgreSQL (in the test's own schema).
-  void raw_sql(const std::string& sqlite_sql, const std::string& pg_sql) {
-    store_.reset();
-    if (GetParam() == occhat::testing::StoreBackend::postgresql) {
-      std::string error;
-      ASSERT_TRUE(occhat::testing::pg_admin(pg_uri_, "SET search_path TO " + schema_ + "; " + pg_sql, error)) << error;
-      return;
-    }
-    sqlite3* db = nullptr;
-    ASSERT_EQ(sqlite3_open(location_.c_str(), &db), SQLITE_OK);
-    char* error = nullptr;
-    const int rc = sqlite3_exec(db, sqlite_sql.c_str(), nullptr, nullptr, &error);
-    const std::string message = error != nullptr ? error : "";
-    sqlite3_free(error);
-    sqlite3_close(db);
-    ASSERT_EQ(rc, SQLITE_OK) << message;
-  }
   // The SQLite file's row for `table` in sqlite_sequence, -1 when it has none.
   std::int64_t sqlite_sequence_of(const std::string& table) {
     sqlite3* db = nullptr;

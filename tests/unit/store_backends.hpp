@@ -108,9 +108,9 @@ class StoreBackendTest : public ::testing::TestWithParam<StoreBackend> {
   // `pg_sql` on PostgreSQL (in the test's own schema).
   void raw_sql(const std::string& sqlite_sql, const std::string& pg_sql) {
     store_.reset();
-    if (GetParam() == occhat::testing::StoreBackend::postgresql) {
+    if (GetParam() == StoreBackend::postgresql) {
       std::string error;
-      ASSERT_TRUE(occhat::testing::pg_admin(pg_uri_, "SET search_path TO " + schema_ + "; " + pg_sql, error)) << error;
+      ASSERT_TRUE(pg_admin(pg_uri_, "SET search_path TO " + schema_ + "; " + pg_sql, error)) << error;
       return;
     }
     sqlite3* db = nullptr;

@@ -4,7 +4,6 @@
 // acknowledges past it or answers (accepts, or removes the asker).
 
 #include <gtest/gtest.h>
-#include <sqlite3.h>
 #include <stdlib.h>
 
 #include <filesystem>
